@@ -1,0 +1,131 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Compiler settings shared by every Swift target of the project: Swift 6 mode, strict concurrency, no warnings.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
+]
+
+/// Plugins export one symbol: the ABI entry. Everything else stays local to the shared object.
+let pluginLinker: [LinkerSetting] = [
+    .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/PluginAPI/exports.map"])
+]
+
+let package = Package(
+    name: "herald",
+    products: [
+        .executable(name: "herald", targets: ["HeraldCLI"]),
+        .library(name: "PluginKit", targets: ["PluginKit"]),
+        // Bundled plugins: shared objects the host loads at run time (never linked into the host).
+        .library(name: "herald-log", type: .dynamic, targets: ["HeraldLogPlugin"]),
+        .library(name: "herald-exec", type: .dynamic, targets: ["HeraldExecPlugin"]),
+        .library(name: "herald-arp", type: .dynamic, targets: ["HeraldARPPlugin"]),
+        .library(name: "herald-ndp", type: .dynamic, targets: ["HeraldNDPPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+    ],
+    targets: [
+        // MARK: The plugin ABI and the kit for plugin authors
+        .target(name: "CHeraldPlugin", path: "Sources/PluginAPI/CHeraldPlugin"),
+        .target(name: "PluginKit", dependencies: ["CHeraldPlugin"], path: "Sources/PluginAPI/PluginKit", swiftSettings: strict),
+
+        // MARK: The host
+        .target(name: "HeraldCore", path: "Sources/Host/Core", swiftSettings: strict),
+        .target(
+            name: "HeraldConfig",
+            dependencies: ["HeraldCore", .product(name: "Yams", package: "Yams")],
+            path: "Sources/Host/Config",
+            swiftSettings: strict
+        ),
+        .target(name: "HeraldIPAM", dependencies: ["HeraldCore"], path: "Sources/Host/IPAM", swiftSettings: strict),
+        .target(
+            name: "HeraldKube",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/Host/Kube",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "HeraldPluginHost",
+            dependencies: ["CHeraldPlugin", "HeraldConfig", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Host/PluginHost",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "HeraldRuntime",
+            dependencies: [
+                "HeraldConfig", "HeraldPluginHost", "HeraldCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Host/Runtime",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "HeraldCLI",
+            dependencies: [
+                "HeraldConfig", "HeraldPluginHost", "HeraldRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Host/CLI",
+            swiftSettings: strict
+        ),
+
+        // MARK: Bundled plugins
+        .target(
+            name: "HeraldLogPlugin",
+            dependencies: ["PluginKit"],
+            path: "Sources/Plugins/Log",
+            swiftSettings: strict,
+            linkerSettings: pluginLinker
+        ),
+        .target(
+            name: "HeraldExecPlugin",
+            dependencies: ["CHeraldPlugin"],
+            path: "Sources/Plugins/Exec",
+            cSettings: [.unsafeFlags(["-std=c11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden"])],
+            linkerSettings: pluginLinker + [.linkedLibrary("yaml")]
+        ),
+        .target(
+            name: "HeraldARPPlugin",
+            dependencies: ["PluginKit"],
+            path: "Sources/Plugins/ARP",
+            swiftSettings: strict,
+            linkerSettings: pluginLinker
+        ),
+        .target(
+            name: "HeraldNDPPlugin",
+            dependencies: ["PluginKit"],
+            path: "Sources/Plugins/NDP",
+            swiftSettings: strict,
+            linkerSettings: pluginLinker
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
+        .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"], swiftSettings: strict),
+        .testTarget(name: "HeraldIPAMTests", dependencies: ["HeraldIPAM", "HeraldCore"], swiftSettings: strict),
+        .testTarget(name: "HeraldKubeTests", dependencies: ["HeraldKube"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldPluginHostTests",
+            dependencies: ["HeraldPluginHost", "HeraldConfig", "CHeraldPlugin"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldConfig"], swiftSettings: strict),
+        .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldPluginHost"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,1 @@
+// HeraldConfig: placeholder, replaced by the real module.

@@ -1,0 +1,50 @@
+/// An IPv4 address as a 32-bit integer in host order. Parsing accepts only the strict dotted-quad form.
+public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var value: UInt32
+
+    public init(_ value: UInt32) { self.value = value }
+
+    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
+        self.value = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
+    }
+
+    /// Parses `a.b.c.d` with each part 0...255 in decimal, without leading zeros (which some tools read as octal).
+    public init?(_ text: some StringProtocol) {
+        var result: UInt32 = 0
+        var parts = 0
+        var current: UInt32 = 0
+        var digits = 0
+        var leadingZero = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if digits == 1 && leadingZero { return nil }
+                if digits == 0 && byte == UInt8(ascii: "0") { leadingZero = true }
+                current = current * 10 + UInt32(byte - UInt8(ascii: "0"))
+                digits += 1
+                if digits > 3 || current > 255 { return nil }
+            case UInt8(ascii: "."):
+                guard digits > 0, parts < 3 else { return nil }
+                result = result << 8 | current
+                parts += 1
+                current = 0
+                digits = 0
+                leadingZero = false
+            default:
+                return nil
+            }
+        }
+        guard digits > 0, parts == 3 else { return nil }
+        self.value = result << 8 | current
+    }
+
+    /// The four bytes in network order.
+    public var bytes: [UInt8] {
+        [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+         UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+    }
+
+    public var description: String { bytes.map(String.init).joined(separator: ".") }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
+}

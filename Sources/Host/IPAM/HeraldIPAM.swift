@@ -1,0 +1,1 @@
+// HeraldIPAM: placeholder, replaced by the real module.

@@ -1,0 +1,1 @@
+// HeraldKube: placeholder, replaced by the real module.

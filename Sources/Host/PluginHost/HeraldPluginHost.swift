@@ -1,0 +1,1 @@
+// HeraldPluginHost: placeholder, replaced by the real module.

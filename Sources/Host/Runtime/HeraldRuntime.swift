@@ -1,0 +1,1 @@
+// HeraldRuntime: placeholder, replaced by the real module.

@@ -1,0 +1,1 @@
+/* placeholder */ typedef int herald_exec_placeholder;
