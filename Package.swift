@@ -69,6 +69,7 @@ let package = Package(
                 "HeraldConfig", "HeraldPluginHost", "HeraldCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Host/Runtime",
             swiftSettings: strict

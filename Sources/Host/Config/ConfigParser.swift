@@ -1,0 +1,236 @@
+import HeraldCore
+import Yams
+
+/// Parses and validates `herald.yaml`. Pure: it takes the file's text and name and returns either a complete
+/// configuration or every problem found, each with file, line and column. Never a half-valid configuration.
+public enum ConfigParser {
+    /// - Parameters:
+    ///   - pluginInstances: names of the enabled plugins.d instances, to check advertisements against; nil skips the
+    ///     check (for validating herald.yaml on its own).
+    public static func parse(
+        _ text: String, file: String, pluginInstances: Set<String>? = nil
+    ) -> Result<HeraldConfiguration, ConfigErrors> {
+        var reader = YAMLReader(file: file)
+        guard let root = reader.parse(text) else { return .failure(ConfigErrors(reader.diagnostics)) }
+        var config = HeraldConfiguration()
+        let known = ["apiVersion", "kind", "node", "pools", "advertisements", "staticVIPs"]
+        guard let top = reader.mapping(root, path: "the configuration", known: known, required: ["apiVersion"]) else {
+            return .failure(ConfigErrors(reader.diagnostics))
+        }
+        if let version = reader.string(top["apiVersion"], path: "apiVersion"), version != HeraldConfiguration.apiVersion {
+            reader.error(
+                top["apiVersion"], "apiVersion \"\(version)\" is not supported",
+                hint: "this Herald reads apiVersion: \(HeraldConfiguration.apiVersion)")
+        }
+        if let kind = reader.string(top["kind"], path: "kind"), kind != HeraldConfiguration.kind {
+            reader.error(top["kind"], "kind \"\(kind)\" is not \(HeraldConfiguration.kind)")
+        }
+        if let node = top["node"] { config.node = parseNode(node, &reader) }
+
+        var poolNodes: [String: Node] = [:]
+        for (index, item) in (reader.sequence(top["pools"], path: "pools") ?? []).enumerated() {
+            guard let pool = parsePool(item, path: "pools[\(index)]", &reader) else { continue }
+            if poolNodes[pool.name] != nil {
+                reader.error(item, "pool \"\(pool.name)\" is defined twice")
+                continue
+            }
+            poolNodes[pool.name] = item
+            config.pools.append(pool)
+        }
+        checkOverlaps(config.pools, poolNodes, &reader)
+
+        var advertisementNames = Set<String>()
+        for (index, item) in (reader.sequence(top["advertisements"], path: "advertisements") ?? []).enumerated() {
+            let path = "advertisements[\(index)]"
+            guard let ad = parseAdvertisement(item, path: path, &reader) else { continue }
+            guard advertisementNames.insert(ad.name).inserted else {
+                reader.error(item, "advertisement \"\(ad.name)\" is defined twice")
+                continue
+            }
+            for (poolIndex, pool) in ad.pools.enumerated() where poolNodes[pool] == nil {
+                let node = item.mapping?["pools"]?.sequence?[poolIndex]
+                reader.error(
+                    node, "\(path).pools[\(poolIndex)] names pool \"\(pool)\", which is not defined",
+                    hint: suggestion(for: pool, among: config.pools.map(\.name)))
+            }
+            if let instances = pluginInstances, !instances.contains(ad.plugin) {
+                reader.error(
+                    item.mapping?["plugin"], "\(path).plugin names plugin instance \"\(ad.plugin)\", which is not enabled in plugins.d",
+                    hint: instances.isEmpty
+                        ? "add a file to plugins.d with name: \(ad.plugin)"
+                        : suggestion(for: ad.plugin, among: instances.sorted()))
+            }
+            config.advertisements.append(ad)
+        }
+
+        var vipNames = Set<String>()
+        var vipAddresses: [IPAddress: String] = [:]
+        for (index, item) in (reader.sequence(top["staticVIPs"], path: "staticVIPs") ?? []).enumerated() {
+            let path = "staticVIPs[\(index)]"
+            guard let vip = parseStaticVIP(item, path: path, &reader) else { continue }
+            guard vipNames.insert(vip.name).inserted else {
+                reader.error(item, "static VIP \"\(vip.name)\" is defined twice")
+                continue
+            }
+            if let other = vipAddresses[vip.address] {
+                reader.error(item.mapping?["address"], "\(vip.address) is already the address of static VIP \"\(other)\"")
+                continue
+            }
+            vipAddresses[vip.address] = vip.name
+            guard let pool = config.pool(containing: vip.address) else {
+                reader.error(
+                    item.mapping?["address"], "\(path).address \(vip.address) is in no pool",
+                    hint: "add it to a pool so that no service can be given the same address")
+                continue
+            }
+            for (adIndex, name) in vip.advertisements.enumerated() {
+                let node = item.mapping?["advertisements"]?.sequence?[adIndex]
+                guard let ad = config.advertisements.first(where: { $0.name == name }) else {
+                    reader.error(node, "\(path).advertisements[\(adIndex)] names advertisement \"\(name)\", which is not defined")
+                    continue
+                }
+                if !ad.covers(pool: pool.name) {
+                    reader.error(node, "advertisement \"\(name)\" does not cover pool \"\(pool.name)\" of \(vip.address)")
+                }
+            }
+            config.staticVIPs.append(vip)
+        }
+
+        if reader.diagnostics.isEmpty { return .success(config) }
+        return .failure(ConfigErrors(reader.diagnostics))
+    }
+
+    private static func parseNode(_ node: Node, _ reader: inout YAMLReader) -> NodeSpec {
+        var spec = NodeSpec()
+        guard let fields = reader.mapping(node, path: "node", known: ["name", "labels", "addresses"]) else { return spec }
+        spec.name = reader.name(fields["name"], path: "node.name")
+        spec.labels = reader.stringMap(fields["labels"], path: "node.labels") ?? [:]
+        for (text, item) in reader.stringList(fields["addresses"], path: "node.addresses") ?? [] {
+            if IPAddress(text) == nil {
+                reader.error(item, "node.addresses: \"\(text)\" is not an IP address")
+            } else {
+                spec.addresses.append(text)
+            }
+        }
+        return spec
+    }
+
+    private static func parsePool(_ node: Node, path: String, _ reader: inout YAMLReader) -> Pool? {
+        let known = ["name", "addresses", "autoAssign", "avoidBuggyIPs", "serviceAllocation"]
+        guard let fields = reader.mapping(node, path: path, known: known, required: ["name", "addresses"]),
+            let name = reader.name(fields["name"], path: "\(path).name")
+        else { return nil }
+        var ranges: [IPRange] = []
+        var valid = true
+        let entries = reader.stringList(fields["addresses"], path: "\(path).addresses") ?? []
+        if fields["addresses"] != nil && entries.isEmpty && reader.diagnostics.isEmpty {
+            reader.error(fields["addresses"], "\(path).addresses is empty", hint: "give at least one CIDR or a-b range")
+        }
+        for (index, (text, item)) in entries.enumerated() {
+            switch IPRange.parse(text) {
+            case .success(let range): ranges.append(range)
+            case .failure(let why):
+                reader.error(item, "\(path).addresses[\(index)]: \(why)")
+                valid = false
+            }
+        }
+        var pool = Pool(name: name, ranges: ranges)
+        if let v = reader.bool(fields["autoAssign"], path: "\(path).autoAssign") { pool.autoAssign = v }
+        if let v = reader.bool(fields["avoidBuggyIPs"], path: "\(path).avoidBuggyIPs") { pool.avoidBuggyIPs = v }
+        if let sa = fields["serviceAllocation"] {
+            pool.serviceAllocation = parseServiceAllocation(sa, path: "\(path).serviceAllocation", &reader)
+        }
+        return valid ? pool : nil
+    }
+
+    private static func parseServiceAllocation(
+        _ node: Node, path: String, _ reader: inout YAMLReader
+    ) -> ServiceAllocation? {
+        let known = ["priority", "namespaces", "namespaceSelectors", "serviceSelectors"]
+        guard let fields = reader.mapping(node, path: path, known: known) else { return nil }
+        var sa = ServiceAllocation()
+        sa.priority = reader.int(fields["priority"], path: "\(path).priority", range: 0...Int(Int32.max))
+        sa.namespaces = reader.stringList(fields["namespaces"], path: "\(path).namespaces")?.map(\.0) ?? []
+        for (index, item) in (reader.sequence(fields["namespaceSelectors"], path: "\(path).namespaceSelectors") ?? [])
+            .enumerated()
+        {
+            if let s = reader.labelSelector(item, path: "\(path).namespaceSelectors[\(index)]") {
+                sa.namespaceSelectors.append(s)
+            }
+        }
+        for (index, item) in (reader.sequence(fields["serviceSelectors"], path: "\(path).serviceSelectors") ?? [])
+            .enumerated()
+        {
+            if let s = reader.labelSelector(item, path: "\(path).serviceSelectors[\(index)]") {
+                sa.serviceSelectors.append(s)
+            }
+        }
+        return sa
+    }
+
+    private static func parseAdvertisement(_ node: Node, path: String, _ reader: inout YAMLReader) -> Advertisement? {
+        let known = ["name", "plugin", "pools", "nodeSelectors", "aggregationLength", "aggregationLengthV6", "attributes"]
+        guard let fields = reader.mapping(node, path: path, known: known, required: ["name", "plugin"]),
+            let name = reader.name(fields["name"], path: "\(path).name"),
+            let plugin = reader.name(fields["plugin"], path: "\(path).plugin")
+        else { return nil }
+        var ad = Advertisement(name: name, plugin: plugin)
+        ad.pools = reader.stringList(fields["pools"], path: "\(path).pools")?.map(\.0) ?? []
+        for (index, item) in (reader.sequence(fields["nodeSelectors"], path: "\(path).nodeSelectors") ?? []).enumerated() {
+            if let s = reader.labelSelector(item, path: "\(path).nodeSelectors[\(index)]") { ad.nodeSelectors.append(s) }
+        }
+        ad.aggregationLength = reader.int(fields["aggregationLength"], path: "\(path).aggregationLength", range: 0...32)
+        ad.aggregationLengthV6 = reader.int(
+            fields["aggregationLengthV6"], path: "\(path).aggregationLengthV6", range: 0...128)
+        if let attributes = fields["attributes"] {
+            if attributes.mapping == nil {
+                reader.error(attributes, "\(path).attributes must be a mapping, found \(reader.kind(of: attributes))")
+            } else {
+                ad.attributesJSON = JSONText.from(attributes)
+            }
+        }
+        return ad
+    }
+
+    private static func parseStaticVIP(_ node: Node, path: String, _ reader: inout YAMLReader) -> StaticVIP? {
+        let known = ["name", "address", "services", "advertisements"]
+        guard let fields = reader.mapping(node, path: path, known: known, required: ["name", "address"]),
+            let name = reader.name(fields["name"], path: "\(path).name"),
+            let text = reader.string(fields["address"], path: "\(path).address")
+        else { return nil }
+        guard let address = IPAddress(text) else {
+            reader.error(fields["address"], "\(path).address \"\(text)\" is not an IPv4 or IPv6 address")
+            return nil
+        }
+        var services: [String] = []
+        for (service, item) in reader.stringList(fields["services"], path: "\(path).services") ?? [] {
+            let parts = service.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty {
+                services.append(service)
+            } else {
+                reader.error(item, "\(path).services: \"\(service)\" is not namespace/name")
+            }
+        }
+        let advertisements = reader.stringList(fields["advertisements"], path: "\(path).advertisements")?.map(\.0) ?? []
+        return StaticVIP(name: name, address: address, services: services, advertisements: advertisements)
+    }
+
+    private static func checkOverlaps(_ pools: [Pool], _ nodes: [String: Node], _ reader: inout YAMLReader) {
+        var seen: [(pool: String, range: IPRange)] = []
+        for pool in pools {
+            for range in pool.ranges {
+                if let clash = seen.first(where: { $0.range.overlaps(range) }) {
+                    let node = nodes[pool.name]?.mapping?["addresses"]
+                    let location = reader.location(nodes[clash.pool]?.mapping?["addresses"])
+                    reader.error(
+                        node,
+                        clash.pool == pool.name
+                            ? "pool \"\(pool.name)\": \(range) overlaps its own range \(clash.range)"
+                            : "pool \"\(pool.name)\": \(range) overlaps \(clash.range) of pool \"\(clash.pool)\" (\(location))",
+                        hint: "an address may belong to one pool only")
+                }
+                seen.append((pool.name, range))
+            }
+        }
+    }
+}

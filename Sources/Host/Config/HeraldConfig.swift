@@ -1,1 +1,0 @@
-// HeraldConfig: placeholder, replaced by the real module.

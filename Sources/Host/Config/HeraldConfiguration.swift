@@ -1,0 +1,130 @@
+import HeraldCore
+
+/// The validated contents of `herald.yaml` (`apiVersion: herald.dev/v1`, `kind: HeraldConfig`).
+/// Only `ConfigParser` makes one, so every value here has passed validation.
+public struct HeraldConfiguration: Sendable, Equatable {
+    public static let apiVersion = "herald.dev/v1"
+    public static let kind = "HeraldConfig"
+
+    /// The node identity used without a cluster (static VIPs). Unset fields come from the machine at run time.
+    public var node: NodeSpec
+    public var pools: [Pool]
+    public var advertisements: [Advertisement]
+    public var staticVIPs: [StaticVIP]
+
+    public init(node: NodeSpec = .init(), pools: [Pool] = [], advertisements: [Advertisement] = [], staticVIPs: [StaticVIP] = []) {
+        self.node = node
+        self.pools = pools
+        self.advertisements = advertisements
+        self.staticVIPs = staticVIPs
+    }
+
+    public func pool(named name: String) -> Pool? { pools.first { $0.name == name } }
+
+    /// The pool whose ranges contain `address`, if any (pools never overlap).
+    public func pool(containing address: IPAddress) -> Pool? {
+        pools.first { $0.ranges.contains { $0.contains(address) } }
+    }
+}
+
+public struct NodeSpec: Sendable, Equatable {
+    public var name: String?
+    public var labels: [String: String]
+    public var addresses: [String]
+
+    public init(name: String? = nil, labels: [String: String] = [:], addresses: [String] = []) {
+        self.name = name
+        self.labels = labels
+        self.addresses = addresses
+    }
+}
+
+/// An address pool, with MetalLB's `IPAddressPool` semantics.
+public struct Pool: Sendable, Equatable {
+    public var name: String
+    public var ranges: [IPRange]
+    public var autoAssign: Bool
+    public var avoidBuggyIPs: Bool
+    public var serviceAllocation: ServiceAllocation?
+
+    public init(
+        name: String, ranges: [IPRange], autoAssign: Bool = true, avoidBuggyIPs: Bool = false,
+        serviceAllocation: ServiceAllocation? = nil
+    ) {
+        self.name = name
+        self.ranges = ranges
+        self.autoAssign = autoAssign
+        self.avoidBuggyIPs = avoidBuggyIPs
+        self.serviceAllocation = serviceAllocation
+    }
+}
+
+/// Which services a pool is reserved for, and its priority among pools (lower first; unset last).
+public struct ServiceAllocation: Sendable, Equatable {
+    public var priority: Int?
+    public var namespaces: [String]
+    public var namespaceSelectors: [LabelSelector]
+    public var serviceSelectors: [LabelSelector]
+
+    public init(
+        priority: Int? = nil, namespaces: [String] = [], namespaceSelectors: [LabelSelector] = [],
+        serviceSelectors: [LabelSelector] = []
+    ) {
+        self.priority = priority
+        self.namespaces = namespaces
+        self.namespaceSelectors = namespaceSelectors
+        self.serviceSelectors = serviceSelectors
+    }
+}
+
+/// Which pools go out through which plugin instance, from which nodes, with which attributes.
+public struct Advertisement: Sendable, Equatable {
+    public var name: String
+    /// The plugin instance (a plugins.d `name`) that announces.
+    public var plugin: String
+    /// Pool names; empty means every pool.
+    public var pools: [String]
+    /// Nodes that may announce; empty means every node. A node matching any selector qualifies.
+    public var nodeSelectors: [LabelSelector]
+    /// Announce the covering prefix of this length instead of each /32 (routed plugins); nil means the host route.
+    public var aggregationLength: Int?
+    public var aggregationLengthV6: Int?
+    /// Plugin-specific attributes (communities, localPreference, interfaces…) as a JSON object.
+    public var attributesJSON: String
+
+    public init(
+        name: String, plugin: String, pools: [String] = [], nodeSelectors: [LabelSelector] = [],
+        aggregationLength: Int? = nil, aggregationLengthV6: Int? = nil, attributesJSON: String = "{}"
+    ) {
+        self.name = name
+        self.plugin = plugin
+        self.pools = pools
+        self.nodeSelectors = nodeSelectors
+        self.aggregationLength = aggregationLength
+        self.aggregationLengthV6 = aggregationLengthV6
+        self.attributesJSON = attributesJSON
+    }
+
+    public func covers(pool: String) -> Bool { pools.isEmpty || pools.contains(pool) }
+
+    public func selects(nodeLabels: [String: String]) -> Bool {
+        nodeSelectors.isEmpty || nodeSelectors.contains { $0.matches(nodeLabels) }
+    }
+}
+
+/// An address announced without Kubernetes, through the advertisements that cover its pool.
+public struct StaticVIP: Sendable, Equatable {
+    public var name: String
+    public var address: IPAddress
+    /// The `namespace/name` strings plugins see as the services this address serves; default `static/<name>`.
+    public var services: [String]
+    /// Restrict to these advertisements; empty means every advertisement covering the address's pool.
+    public var advertisements: [String]
+
+    public init(name: String, address: IPAddress, services: [String] = [], advertisements: [String] = []) {
+        self.name = name
+        self.address = address
+        self.services = services.isEmpty ? ["static/\(name)"] : services
+        self.advertisements = advertisements
+    }
+}

@@ -1,1 +1,0 @@
-// HeraldPluginHost: placeholder, replaced by the real module.

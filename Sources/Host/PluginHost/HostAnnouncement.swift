@@ -1,0 +1,94 @@
+import CHeraldPlugin
+import HeraldCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An announcement as the host hands it to a plugin instance.
+public struct HostAnnouncement: Sendable, Hashable {
+    /// Stable id (`<advertisement>/<address>/<length>`); withdraw names the same id.
+    public var id: String
+    public var address: IPAddress
+    public var prefixLength: Int
+    public var services: [String]
+    public var attributesJSON: String
+    public var advertisement: String
+
+    public init(
+        id: String, address: IPAddress, prefixLength: Int, services: [String], attributesJSON: String = "{}",
+        advertisement: String
+    ) {
+        self.id = id
+        self.address = address
+        self.prefixLength = prefixLength
+        self.services = services
+        self.attributesJSON = attributesJSON
+        self.advertisement = advertisement
+    }
+
+    /// Calls `body` with a borrowed C view of the announcement; nothing in it outlives the call.
+    func withCStruct<R>(_ body: (UnsafePointer<herald_announcement>) -> R) -> R {
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        defer { strings.forEach { free($0) } }
+        func c(_ s: String) -> UnsafePointer<CChar> {
+            let p = strdup(s)!
+            strings.append(p)
+            return UnsafePointer(p)
+        }
+        let serviceList: [UnsafePointer<CChar>?] = services.map { c($0) }
+        var a = herald_announcement()
+        a.struct_size = UInt32(MemoryLayout<herald_announcement>.size)
+        a.id = c(id)
+        a.family = UInt8(address.family == .ipv4 ? HERALD_FAMILY_IPV4 : HERALD_FAMILY_IPV6)
+        a.prefix_length = UInt8(prefixLength)
+        withUnsafeMutableBytes(of: &a.address) { raw in
+            for (index, byte) in address.bytes.enumerated() { raw[index] = byte }
+        }
+        a.address_text = c(address.description)
+        a.attributes_json = c(attributesJSON)
+        a.advertisement = c(advertisement)
+        return serviceList.withUnsafeBufferPointer { list in
+            a.services = list.baseAddress
+            a.service_count = list.count
+            return withUnsafePointer(to: &a) { body($0) }
+        }
+    }
+}
+
+/// The node identity handed to plugins at configure time.
+public struct HostNodeInfo: Sendable, Equatable {
+    public var name: String
+    public var labels: [String: String]
+    public var addresses: [String]
+
+    public init(name: String, labels: [String: String] = [:], addresses: [String] = []) {
+        self.name = name
+        self.labels = labels
+        self.addresses = addresses
+    }
+
+    func withCStruct<R>(_ body: (UnsafePointer<herald_node_info>) -> R) -> R {
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        defer { strings.forEach { free($0) } }
+        func c(_ s: String) -> UnsafePointer<CChar> {
+            let p = strdup(s)!
+            strings.append(p)
+            return UnsafePointer(p)
+        }
+        let pairs = labels.sorted { $0.key < $1.key }.map { herald_kv(key: c($0.key), value: c($0.value)) }
+        let addressList: [UnsafePointer<CChar>?] = addresses.map { c($0) }
+        var n = herald_node_info()
+        n.struct_size = UInt32(MemoryLayout<herald_node_info>.size)
+        n.name = c(name)
+        return pairs.withUnsafeBufferPointer { labelBuffer in
+            addressList.withUnsafeBufferPointer { addressBuffer in
+                n.labels = labelBuffer.baseAddress
+                n.label_count = labelBuffer.count
+                n.addresses = addressBuffer.baseAddress
+                n.address_count = addressBuffer.count
+                return withUnsafePointer(to: &n) { body($0) }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import CHeraldPlugin
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a loaded plugin says about itself, copied out of its descriptor.
+public struct PluginInfo: Sendable, Equatable {
+    public enum Kind: String, Sendable { case exclusive, routed }
+
+    public var id: String
+    public var name: String
+    public var version: String
+    public var description: String
+    public var protocols: [String]
+    public var kind: Kind
+    public var abiMajor: Int
+    public var abiMinor: Int
+}
+
+/// A plugin shared object, loaded once and never unloaded (RTLD_NODELETE: Swift runtimes must not be unloaded).
+public final class PluginLibrary: @unchecked Sendable {
+    // Immutable after init; the descriptor and vtable are owned by the plugin and live until process exit.
+    public let path: String
+    public let info: PluginInfo
+    let descriptor: UnsafePointer<herald_plugin_descriptor>
+    let vtable: UnsafePointer<herald_plugin_vtable>
+    /// The plugin's vtable struct_size: slots past it are absent.
+    let vtableSize: Int
+
+    /// Opens `path` and validates its descriptor. The caller has already checked ownership and permissions.
+    init(path: String) throws(PluginLoadError) {
+        self.path = path
+        // Check the ELF magic first: dlopen's message for a text file is cryptic.
+        guard let file = fopen(path, "rb") else { throw .dlopenFailed(path: path, message: String(cString: strerror(errno))) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        let read = fread(&magic, 1, 4, file)
+        fclose(file)
+        guard read == 4, magic == [0x7F, 0x45, 0x4C, 0x46] else { throw .notELF(path: path) }
+
+        dlerror()
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+            throw .dlopenFailed(path: path, message: dlerror().map { String(cString: $0) } ?? "unknown error")
+        }
+        guard let symbol = dlsym(handle, HERALD_PLUGIN_ENTRY_SYMBOL) else { throw .missingEntry(path: path) }
+        let entry = unsafeBitCast(symbol, to: herald_plugin_entry_fn.self)
+        guard let descriptor = entry(UInt32(HERALD_ABI_MAJOR), UInt32(HERALD_ABI_MINOR)) else {
+            throw .entryRefused(path: path)
+        }
+        let d = descriptor.pointee
+        guard Int(d.struct_size) >= Self.descriptorMinimum else {
+            throw .structTooSmall(
+                path: path, structure: "the descriptor", size: Int(d.struct_size), minimum: Self.descriptorMinimum)
+        }
+        guard Int(d.abi_major) == Int(HERALD_ABI_MAJOR) else {
+            throw .abiMajorMismatch(path: path, plugin: Int(d.abi_major), host: Int(HERALD_ABI_MAJOR))
+        }
+        guard let vtable = d.vtable else { throw .invalidDescriptor(path: path, problem: "vtable is NULL") }
+        guard Int(vtable.pointee.struct_size) >= Self.vtableMinimum else {
+            throw .structTooSmall(
+                path: path, structure: "the vtable", size: Int(vtable.pointee.struct_size), minimum: Self.vtableMinimum)
+        }
+        let v = vtable.pointee
+        guard v.create != nil, v.configure != nil, v.start != nil, v.announce != nil, v.withdraw != nil,
+            v.stop != nil, v.destroy != nil
+        else {
+            throw .invalidDescriptor(path: path, problem: "a required vtable function (create…destroy) is NULL")
+        }
+        guard let id = d.id.map({ String(cString: $0) }), Self.isValidID(id) else {
+            throw .invalidDescriptor(path: path, problem: "id must be a non-empty reverse-DNS name like dev.example.thing")
+        }
+        let exclusive = d.flags & HERALD_PLUGIN_EXCLUSIVE != 0
+        let routed = d.flags & HERALD_PLUGIN_ROUTED != 0
+        guard exclusive != routed else {
+            throw .invalidDescriptor(path: path, problem: "flags must set exactly one of EXCLUSIVE and ROUTED")
+        }
+        var protocols: [String] = []
+        if let list = d.protocols {
+            guard d.protocol_count <= 64 else {
+                throw .invalidDescriptor(path: path, problem: "protocol_count \(d.protocol_count) is implausible")
+            }
+            for index in 0..<d.protocol_count { if let p = list[index] { protocols.append(String(cString: p)) } }
+        }
+        self.descriptor = descriptor
+        self.vtable = vtable
+        self.vtableSize = Int(vtable.pointee.struct_size)
+        self.info = PluginInfo(
+            id: id,
+            name: d.name.map { String(cString: $0) } ?? id,
+            version: d.version.map { String(cString: $0) } ?? "unknown",
+            description: d.description.map { String(cString: $0) } ?? "",
+            protocols: protocols,
+            kind: exclusive ? .exclusive : .routed,
+            abiMajor: Int(d.abi_major),
+            abiMinor: Int(d.abi_minor))
+    }
+
+    /// The descriptor's factory_context, or nil when the plugin's descriptor ends before it (an older minor).
+    var factoryContext: UnsafeMutableRawPointer? {
+        let end = MemoryLayout<herald_plugin_descriptor>.offset(of: \.factory_context)! + MemoryLayout<UnsafeRawPointer>.size
+        return Int(descriptor.pointee.struct_size) >= end ? descriptor.pointee.factory_context : nil
+    }
+
+    /// Whether the plugin's vtable is large enough to contain the slot at `offset`.
+    func hasSlot(_ key: PartialKeyPath<herald_plugin_vtable>) -> Bool {
+        guard let offset = MemoryLayout<herald_plugin_vtable>.offset(of: key) else { return false }
+        return vtableSize >= offset + MemoryLayout<UnsafeRawPointer>.size
+    }
+
+    static let descriptorMinimum = MemoryLayout<herald_plugin_descriptor>.offset(of: \.vtable)! + MemoryLayout<UnsafeRawPointer>.size
+    static let vtableMinimum = MemoryLayout<herald_plugin_vtable>.offset(of: \.destroy)! + MemoryLayout<UnsafeRawPointer>.size
+
+    static func isValidID(_ id: String) -> Bool {
+        guard !id.isEmpty, id.utf8.count <= 128, id.contains(".") else { return false }
+        return id.utf8.allSatisfy {
+            ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
+        }
+    }
+}

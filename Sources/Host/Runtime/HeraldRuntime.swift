@@ -1,1 +1,0 @@
-// HeraldRuntime: placeholder, replaced by the real module.
