@@ -117,16 +117,17 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(name: "HeraldTestSupport", path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"], swiftSettings: strict),
         .testTarget(name: "HeraldIPAMTests", dependencies: ["HeraldIPAM", "HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldKubeTests", dependencies: ["HeraldKube"], swiftSettings: strict),
         .testTarget(
             name: "HeraldPluginHostTests",
-            dependencies: ["HeraldPluginHost", "HeraldConfig", "CHeraldPlugin"],
+            dependencies: ["HeraldPluginHost", "HeraldConfig", "CHeraldPlugin", "HeraldTestSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldConfig"], swiftSettings: strict),
+        .testTarget(name: "HeraldCLITests", dependencies: ["HeraldTestSupport"], swiftSettings: strict),
         .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldPluginHost"], swiftSettings: strict),
     ]
 )

@@ -24,6 +24,7 @@ public final class PluginLibrary: @unchecked Sendable {
     public let path: String
     public let info: PluginInfo
     let descriptor: UnsafePointer<herald_plugin_descriptor>
+    let entry: herald_plugin_entry_fn
     let vtable: UnsafePointer<herald_plugin_vtable>
     /// The plugin's vtable struct_size: slots past it are absent.
     let vtableSize: Int
@@ -82,6 +83,7 @@ public final class PluginLibrary: @unchecked Sendable {
             for index in 0..<d.protocol_count { if let p = list[index] { protocols.append(String(cString: p)) } }
         }
         self.descriptor = descriptor
+        self.entry = entry
         self.vtable = vtable
         self.vtableSize = Int(vtable.pointee.struct_size)
         self.info = PluginInfo(

@@ -1,0 +1,40 @@
+import ArgumentParser
+import HeraldPluginHost
+
+struct Conformance: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a plugin library through the ABI conformance suite (for plugin authors).",
+        discussion: """
+            Loads LIBRARY as the host would (ownership, permissions, ABI version and struct sizes), then drives it \
+            through every lifecycle call from several threads. Exits 1 if a required check fails; recommended checks \
+            only warn.
+            """)
+
+    @Argument(help: "The plugin library: a path, or a name searched on the plugin path.")
+    var library: String
+
+    @Option(name: .long, help: "The instance configuration to use, as JSON (default: {}).")
+    var config: String = "{}"
+
+    @Option(name: .long, help: "A folder to search for the library (repeatable).")
+    var pluginPath: [String] = []
+
+    func run() throws {
+        let loader = PluginLoader(searchPath: PluginLoader.defaultSearchPath(extra: pluginPath))
+        let loaded: PluginLibrary
+        do {
+            loaded = try loader.load(path: try loader.resolve(library, baseDirectory: nil))
+        } catch {
+            printError("FAIL load: \(error)")
+            throw ExitCode(1)
+        }
+        print("\(loaded.path): \(loaded.info.id) \(loaded.info.version), ABI \(loaded.info.abiMajor).\(loaded.info.abiMinor)")
+        let report = ConformanceSuite.run(library: loaded, configJSON: config)
+        for check in report.checks { print(check) }
+        let c = report.callbacks
+        print(
+            "host callbacks: \(c.logs) log lines, \(c.events) events, \(c.healthReports) health reports; "
+                + "\(c.fromPluginThreads) from plugin threads")
+        guard report.passed else { throw ExitCode(1) }
+    }
+}

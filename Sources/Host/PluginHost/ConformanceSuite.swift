@@ -1,0 +1,289 @@
+import CHeraldPlugin
+import HeraldCore
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs a plugin through the ABI's promises, call by call, at the C level: what any plugin must do to be loaded by
+/// Herald safely. `herald conformance LIBRARY` runs it for plugin authors; the test suite runs it on every bundled
+/// plugin.
+public enum ConformanceSuite {
+    public struct Check: Sendable, CustomStringConvertible {
+        public enum Level: String, Sendable { case required, recommended }
+        public var name: String
+        public var level: Level
+        public var passed: Bool
+        public var detail: String
+
+        public var description: String {
+            "\(passed ? "pass" : (level == .required ? "FAIL" : "warn")) \(name)" + (detail.isEmpty ? "" : ": \(detail)")
+        }
+    }
+
+    /// What the host saw through callbacks during the run.
+    public struct Callbacks: Sendable {
+        public var logs = 0
+        public var events = 0
+        public var healthReports = 0
+        /// Callbacks that arrived on a thread other than the one making the current host call.
+        public var fromPluginThreads = 0
+    }
+
+    public struct Report: Sendable {
+        public var checks: [Check]
+        public var callbacks: Callbacks
+        public var passed: Bool { checks.allSatisfy { $0.passed || $0.level == .recommended } }
+    }
+
+    /// - Parameters:
+    ///   - configJSON: a configuration the plugin accepts.
+    ///   - settle: how long to let the plugin's own threads work after start and after the announcements.
+    public static func run(
+        library: PluginLibrary, configJSON: String = "{}", node: HostNodeInfo = HostNodeInfo(name: "conformance-node"),
+        settle: Duration = .milliseconds(200)
+    ) -> Report {
+        var checks: [Check] = []
+        let recorder = Recorder()
+        let v = library.vtable.pointee
+        let factory = library.factoryContext
+
+        func check(_ name: String, _ level: Check.Level = .required, _ body: () -> (Bool, String)) {
+            let (ok, detail) = body()
+            checks.append(Check(name: name, level: level, passed: ok, detail: detail))
+        }
+
+        // Identity.
+        check("entry returns the same descriptor every time") {
+            let again = library.entry(UInt32(HERALD_ABI_MAJOR), UInt32(HERALD_ABI_MINOR))
+            return (again == library.descriptor, again == library.descriptor ? "" : "a second call returned \(String(describing: again))")
+        }
+        check("entry refuses an unknown ABI major") {
+            let other = library.entry(UInt32(HERALD_ABI_MAJOR) + 1, 0)
+            return (other == nil, other == nil ? "" : "returned a descriptor for major \(HERALD_ABI_MAJOR + 1)")
+        }
+
+        // Lifecycle edges.
+        check("create then destroy, never configured") {
+            guard let (handle, table) = create(v, factory, recorder) else { return (false, "create failed") }
+            v.destroy!(handle)
+            release(table)
+            return (true, "")
+        }
+        check("stop before start is a no-op; stop is idempotent") {
+            guard let (handle, table) = create(v, factory, recorder) else { return (false, "create failed") }
+            defer { release(table) }
+            let status = configure(v, handle, configJSON, node)
+            guard status.code == HERALD_OK else {
+                v.destroy!(handle)
+                return (false, "configure with the given config failed: \(status.text)")
+            }
+            v.stop!(handle)
+            v.stop!(handle)
+            v.destroy!(handle)
+            return (true, "")
+        }
+        check("announce before start is refused", .recommended) {
+            guard let (handle, table) = create(v, factory, recorder) else { return (false, "create failed") }
+            defer {
+                v.destroy!(handle)
+                release(table)
+            }
+            _ = configure(v, handle, configJSON, node)
+            let status = sample("early/192.0.2.1/32", "192.0.2.1").withCStruct { a in
+                callWithError { v.announce!(handle, a, $0, $1) }
+            }
+            return (status.code == HERALD_ERR_STATE, "status \(status.code)\(status.text.isEmpty ? "" : ": \(status.text)")")
+        }
+        check("configure rejects an unknown key with a message", .recommended) {
+            guard let (handle, table) = create(v, factory, recorder) else { return (false, "create failed") }
+            defer {
+                v.destroy!(handle)
+                release(table)
+            }
+            let status = configure(v, handle, "{\"herald-conformance-unknown-key\":1}", node)
+            return (
+                status.code == HERALD_ERR_CONFIG && !status.text.isEmpty,
+                status.code == HERALD_OK ? "accepted silently" : "status \(status.code): \(status.text)"
+            )
+        }
+
+        // The full lifecycle, each call from a different thread, as the host may do.
+        check("lifecycle across host threads: configure, start, announce, re-announce, withdraw, stop, destroy") {
+            guard let (handle, table) = create(v, factory, recorder) else { return (false, "create failed") }
+            defer { release(table) }
+            var failures: [String] = []
+            let v4 = sample("conformance/192.0.2.77/32", "192.0.2.77")
+            let v6 = sample("conformance/2001:db8::77/128", "2001:db8::77")
+            let steps: [(String, () -> Status)] = [
+                ("configure", { configure(v, handle, configJSON, node) }),
+                ("start", { callWithError { v.start!(handle, $0, $1) } }),
+                ("announce IPv4", { v4.withCStruct { a in callWithError { v.announce!(handle, a, $0, $1) } } }),
+                ("announce IPv6", { v6.withCStruct { a in callWithError { v.announce!(handle, a, $0, $1) } } }),
+                ("re-announce IPv4 unchanged", { v4.withCStruct { a in callWithError { v.announce!(handle, a, $0, $1) } } }),
+                ("withdraw an unknown id", { "never-announced".withCString { id in callWithError { v.withdraw!(handle, id, $0, $1) } } }),
+                ("withdraw IPv4", { v4.id.withCString { id in callWithError { v.withdraw!(handle, id, $0, $1) } } }),
+                ("withdraw IPv4 again", { v4.id.withCString { id in callWithError { v.withdraw!(handle, id, $0, $1) } } }),
+            ]
+            for (name, step) in steps {
+                let status = onNewThread(recorder) { step() }
+                if status.code != HERALD_OK { failures.append("\(name): status \(status.code) \(status.text)") }
+                if name == "start" || name == "announce IPv6" { sleep(settle) }
+            }
+            if let health = v.health {
+                let code = onNewThread(recorder) { () -> Int32 in
+                    var buffer = [CChar](repeating: 0, count: 256)
+                    return health(handle, &buffer, buffer.count)
+                }
+                if !(HERALD_HEALTH_OK...HERALD_HEALTH_UNHEALTHY).contains(code) { failures.append("health returned \(code)") }
+            }
+            if let collect = v.collect_metrics {
+                let samples = onNewThread(recorder) { MetricsCollector.collect { collect(handle, $0) } }
+                _ = samples
+            }
+            onNewThread(recorder) { v.stop!(handle) }
+            onNewThread(recorder) { v.stop!(handle) }
+            onNewThread(recorder) { v.destroy!(handle) }
+            return (failures.isEmpty, failures.joined(separator: "; "))
+        }
+        check("error text is NUL-terminated within the caller's buffer") {
+            guard let (handle, table) = create(v, factory, recorder) else { return (false, "create failed") }
+            defer {
+                v.destroy!(handle)
+                release(table)
+            }
+            // A 4-byte buffer: a plugin that ignores err_cap writes past it (caught by the guard bytes).
+            var buffer = [CChar](repeating: 0x58, count: 12)
+            let status = buffer.withUnsafeMutableBufferPointer { b in
+                v.start!(handle, b.baseAddress!, 4)
+            }
+            let guardIntact = buffer[4...].allSatisfy { $0 == 0x58 }
+            let terminated = buffer[0..<4].contains(0)
+            if status == HERALD_OK { return (guardIntact, "start without configure succeeded") }
+            return (guardIntact && terminated, guardIntact ? (terminated ? "" : "no NUL within err_cap") : "wrote past err_cap")
+        }
+        return Report(checks: checks, callbacks: recorder.callbacks)
+    }
+
+    // MARK: - Helpers
+
+    struct Status {
+        var code: Int32
+        var text: String
+    }
+
+    static func sample(_ id: String, _ address: String) -> HostAnnouncement {
+        HostAnnouncement(
+            id: id, address: IPAddress(address)!, prefixLength: address.contains(":") ? 128 : 32,
+            services: ["conformance/svc"], attributesJSON: "{}", advertisement: "conformance")
+    }
+
+    static func callWithError(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> Status {
+        var buffer = [CChar](repeating: 0, count: 1024)
+        let code = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
+        return Status(code: code, text: PluginInstance.text(buffer))
+    }
+
+    static func configure(
+        _ v: herald_plugin_vtable, _ handle: UnsafeMutableRawPointer, _ json: String, _ node: HostNodeInfo
+    ) -> Status {
+        json.withCString { j in node.withCStruct { n in callWithError { v.configure!(handle, j, n, $0, $1) } } }
+    }
+
+    static func create(
+        _ v: herald_plugin_vtable, _ factory: UnsafeMutableRawPointer?, _ recorder: Recorder
+    ) -> (UnsafeMutableRawPointer, UnsafeMutablePointer<herald_host_api>)? {
+        let table = recorder.makeTable()
+        var handle: UnsafeMutableRawPointer?
+        let status = callWithError { v.create!(factory, table, &handle, $0, $1) }
+        guard status.code == HERALD_OK, let handle else {
+            release(table)
+            return nil
+        }
+        return (handle, table)
+    }
+
+    static func release(_ table: UnsafeMutablePointer<herald_host_api>) {
+        Unmanaged<InstanceContext>.fromOpaque(table.pointee.context).release()
+        table.deallocate()
+    }
+
+    static func sleep(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+    }
+
+    /// Runs `body` on a fresh thread and waits for it, recording which thread is the host's current caller.
+    @discardableResult
+    static func onNewThread<R>(_ recorder: Recorder, _ body: () -> R) -> R {
+        var result: R?
+        withoutActuallyEscaping(body) { body in
+            let box = ThreadBox(run: { result = body() }, recorder: recorder)
+            var thread = pthread_t()
+            pthread_create(
+                &thread, nil,
+                { arg in
+                    let box = Unmanaged<ThreadBox>.fromOpaque(arg!).takeRetainedValue()
+                    box.recorder.callerThread.withLock { $0 = UInt(pthread_self()) }
+                    box.run()
+                    box.recorder.callerThread.withLock { $0 = nil }
+                    return nil
+                }, Unmanaged.passRetained(box).toOpaque())
+            pthread_join(thread, nil)
+        }
+        return result!
+    }
+
+    final class ThreadBox {
+        // Used by exactly one thread at a time: created here, run on the new thread, released after pthread_join.
+        let run: () -> Void
+        let recorder: Recorder
+        init(run: @escaping () -> Void, recorder: Recorder) {
+            self.run = run
+            self.recorder = recorder
+        }
+    }
+
+    /// Counts callbacks; backed by a real InstanceContext so the host's own callback code is what is exercised.
+    final class Recorder: Sendable {
+        let counts = Mutex(Callbacks())
+        let callerThread = Mutex<UInt?>(nil)
+
+        var callbacks: Callbacks { counts.withLock { $0 } }
+
+        func makeTable() -> UnsafeMutablePointer<herald_host_api> {
+            var logger = Logger(label: "herald.conformance", factory: { _ in CountingLogHandler(recorder: self) })
+            logger.logLevel = .trace
+            let context = InstanceContext(
+                instance: "conformance", logger: logger,
+                onEvent: { [self] _ in note { $0.events += 1 } },
+                onHealth: { [self] _, _ in note { $0.healthReports += 1 } })
+            return InstanceContext.makeTable(for: context)
+        }
+
+        func note(_ update: (inout Callbacks) -> Void) {
+            let caller = callerThread.withLock { $0 }
+            let foreign = caller.map { $0 != UInt(pthread_self()) } ?? true
+            counts.withLock {
+                update(&$0)
+                if foreign { $0.fromPluginThreads += 1 }
+            }
+        }
+    }
+
+    struct CountingLogHandler: LogHandler {
+        let recorder: Recorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            if !event.message.description.hasPrefix("event ") { recorder.note { $0.logs += 1 } }
+        }
+    }
+}
+

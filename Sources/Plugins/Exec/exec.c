@@ -1,1 +1,0 @@
-/* placeholder */ typedef int herald_exec_placeholder;

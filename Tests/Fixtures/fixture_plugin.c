@@ -1,0 +1,221 @@
+/*
+ * A configurable test plugin for the loader and ABI conformance tests. Compiled by the tests with different -D flags:
+ *   FIXTURE_ID="..."       the plugin id (default "dev.herald.test.fixture")
+ *   FIXTURE_NULL_ENTRY     the entry function refuses every host (returns NULL)
+ *   FIXTURE_MAJOR=N        the descriptor claims ABI major N
+ *   FIXTURE_OLD_MINOR      built "against ABI 1.0 without the optional trailing fields": smaller structs
+ *   FIXTURE_NEWER_MINOR    built against a future 1.7 whose structs have more fields at the end
+ *   FIXTURE_NO_ENTRY       exports no entry symbol
+ * Its config (JSON) may hold "record": "/path" (append one line per call) and "threads": N (during start, N threads
+ * each call every host callback 200 times; stop joins them).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "herald_plugin.h"
+
+#ifndef FIXTURE_ID
+#define FIXTURE_ID "dev.herald.test.fixture"
+#endif
+#ifndef FIXTURE_MAJOR
+#define FIXTURE_MAJOR HERALD_ABI_MAJOR
+#endif
+
+typedef struct fixture {
+    const herald_host_api *host;
+    FILE *record;
+    int threads;
+    pthread_t workers[16];
+    int started;
+} fixture;
+
+static void note(fixture *f, const char *fmt, const char *arg) {
+    if (f && f->record) {
+        fprintf(f->record, fmt, arg);
+        fputc('\n', f->record);
+        fflush(f->record);
+    }
+}
+
+static herald_status f_create(void *factory, const herald_host_api *host, void **out, char *err, size_t cap) {
+    (void)factory;
+    (void)err;
+    (void)cap;
+    fixture *f = calloc(1, sizeof *f);
+    f->host = host;
+    *out = f;
+    return HERALD_OK;
+}
+
+/* Finds "key": value in flat JSON; enough for the fixture. */
+static const char *json_value(const char *json, const char *key) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    const char *at = strstr(json, pattern);
+    return at ? at + strlen(pattern) : NULL;
+}
+
+static herald_status f_configure(void *p, const char *json, const herald_node_info *node, char *err, size_t cap) {
+    fixture *f = p;
+    const char *bad = json_value(json, "fail");
+    if (bad) {
+        snprintf(err, cap, "config.fail: asked to fail");
+        return HERALD_ERR_CONFIG;
+    }
+    const char *record = json_value(json, "record");
+    if (record && *record == '"') {
+        char path[512];
+        size_t n = strcspn(record + 1, "\"");
+        snprintf(path, sizeof path, "%.*s", (int)n, record + 1);
+        if (f->record) fclose(f->record);
+        f->record = fopen(path, "a");
+    }
+    const char *threads = json_value(json, "threads");
+    f->threads = threads ? atoi(threads) : 0;
+    if (f->threads > 16) f->threads = 16;
+    note(f, "configure node=%s", HERALD_HAS_FIELD(node, herald_node_info, name) ? node->name : "?");
+    return HERALD_OK;
+}
+
+static void *hammer(void *arg) {
+    fixture *f = arg;
+    for (int i = 0; i < 200; i++) {
+        f->host->log(f->host->context, HERALD_LOG_DEBUG, "from a plugin thread");
+        f->host->emit_event(f->host->context, HERALD_EVENT_NORMAL, "Tick", "from a plugin thread", NULL);
+        f->host->report_health(f->host->context, i % 2 ? HERALD_HEALTH_OK : HERALD_HEALTH_DEGRADED, "flapping");
+        if (f->host->get_extension) f->host->get_extension(f->host->context, "herald.test.none/1");
+    }
+    f->host->report_health(f->host->context, HERALD_HEALTH_OK, NULL);
+    return NULL;
+}
+
+static herald_status f_start(void *p, char *err, size_t cap) {
+    (void)err;
+    (void)cap;
+    fixture *f = p;
+    note(f, "start%s", "");
+    for (int i = 0; i < f->threads; i++) pthread_create(&f->workers[i], NULL, hammer, f);
+    f->started = 1;
+    return HERALD_OK;
+}
+
+static herald_status f_announce(void *p, const herald_announcement *a, char *err, size_t cap) {
+    (void)err;
+    (void)cap;
+    fixture *f = p;
+    char line[512];
+    snprintf(line, sizeof line, "%s %s/%u services=%zu", a->id, a->address_text, a->prefix_length, a->service_count);
+    note(f, "announce %s", line);
+    return HERALD_OK;
+}
+
+static herald_status f_withdraw(void *p, const char *id, char *err, size_t cap) {
+    (void)err;
+    (void)cap;
+    note(p, "withdraw %s", id);
+    return HERALD_OK;
+}
+
+static void f_stop(void *p) {
+    fixture *f = p;
+    if (!f->started) return;
+    for (int i = 0; i < f->threads; i++) pthread_join(f->workers[i], NULL);
+    f->started = 0;
+    note(f, "stop%s", "");
+}
+
+static void f_destroy(void *p) {
+    fixture *f = p;
+    note(f, "destroy%s", "");
+    if (f->record) fclose(f->record);
+    free(f);
+}
+
+#ifdef FIXTURE_OLD_MINOR
+#define VTABLE_SIZE (offsetof(herald_plugin_vtable, destroy) + sizeof(void *))
+#define DESCRIPTOR_SIZE (offsetof(herald_plugin_descriptor, vtable) + sizeof(void *))
+#define FIXTURE_MINOR 0
+#else
+#define VTABLE_SIZE sizeof(herald_plugin_vtable)
+#define DESCRIPTOR_SIZE sizeof(herald_plugin_descriptor)
+#define FIXTURE_MINOR HERALD_ABI_MINOR
+#endif
+
+/* A future minor: the same structs with fields appended. */
+typedef struct {
+    herald_plugin_vtable v1;
+    void *future_slot[4];
+} future_vtable;
+typedef struct {
+    herald_plugin_descriptor v1;
+    const char *future_field[4];
+} future_descriptor;
+
+static future_vtable vtable = {
+    .v1 = {
+#ifdef FIXTURE_NEWER_MINOR
+        .struct_size = sizeof(future_vtable),
+#else
+        .struct_size = VTABLE_SIZE,
+#endif
+        .create = f_create,
+        .configure = f_configure,
+        .start = f_start,
+        .announce = f_announce,
+        .withdraw = f_withdraw,
+        .stop = f_stop,
+        .destroy = f_destroy,
+#ifndef FIXTURE_OLD_MINOR
+        .health = NULL,
+        .collect_metrics = NULL,
+        /* Deliberately garbage when the struct is truncated: the host must not read it. */
+        .get_extension = NULL,
+#else
+        .get_extension = (void *)0x1,
+#endif
+    },
+};
+
+static const char *const protocols[] = {"test"};
+
+static future_descriptor descriptor = {
+    .v1 = {
+#ifdef FIXTURE_NEWER_MINOR
+        .struct_size = sizeof(future_descriptor),
+        .abi_minor = 7,
+#else
+        .struct_size = DESCRIPTOR_SIZE,
+        .abi_minor = FIXTURE_MINOR,
+#endif
+        .abi_major = FIXTURE_MAJOR,
+        .id = FIXTURE_ID,
+        .name = "Fixture",
+        .version = "0.0.1",
+        .description = "test fixture",
+        .protocols = protocols,
+        .protocol_count = 1,
+        .flags = HERALD_PLUGIN_ROUTED,
+        .vtable = &vtable.v1,
+#ifdef FIXTURE_OLD_MINOR
+        .factory_context = (void *)0x1, /* past struct_size: must be ignored */
+#endif
+    },
+};
+
+#ifndef FIXTURE_NO_ENTRY
+__attribute__((visibility("default"))) const herald_plugin_descriptor *herald_plugin_entry_v1(uint32_t major,
+                                                                                             uint32_t minor) {
+    (void)minor;
+#ifdef FIXTURE_NULL_ENTRY
+    (void)major;
+    return NULL;
+#else
+    return major == HERALD_ABI_MAJOR ? &descriptor.v1 : NULL;
+#endif
+}
+#else
+__attribute__((visibility("default"))) const herald_plugin_descriptor *some_other_entry(void) { return &descriptor.v1; }
+#endif

@@ -1,0 +1,124 @@
+import Foundation
+
+/// Helpers shared by the test suites: where the package and its built products are, temporary folders, running
+/// commands, and compiling C fixture plugins.
+public enum TestSupport {
+    /// The package root (this file is Tests/Support/TestSupport.swift).
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The folder holding the built products (the test binary lives there).
+    public static let productsDirectory: URL = {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // The test bundle may be a folder (…/heraldPackageTests.xctest/…) on some layouts.
+        while dir.path != "/" && dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+        return dir
+    }()
+
+    public struct Missing: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// A built product (`herald`, `libherald-log.so`…). Fails loudly when it is not built: the test command runs
+    /// `swift build` before `swift test`.
+    public static func product(_ name: String) throws -> String {
+        let path = productsDirectory.appendingPathComponent(name).path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Missing(description: "\(path) is not built: run `swift build` before `swift test` (scripts/test does)")
+        }
+        return path
+    }
+
+    /// A new empty folder under the system temp folder, mode 0755.
+    public static func temporaryDirectory(_ label: String = "herald-test") throws -> String {
+        var template = Array("\(NSTemporaryDirectory())/\(label).XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw Missing(description: "mkdtemp failed") }
+        let path = String(cString: made)
+        chmod(path, 0o755)
+        return path
+    }
+
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs a program to completion (killing it after `timeout` seconds) and captures its output.
+    @discardableResult
+    public static func run(
+        _ argv: [String], environment: [String: String]? = nil, directory: String? = nil, timeout: Double = 120
+    ) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outData = Locked(Data())
+        let errData = Locked(Data())
+        let group = DispatchGroup()
+        for (pipe, sink) in [(out, outData), (err, errData)] {
+            group.enter()
+            DispatchQueue.global().async {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                sink.set(data)
+                group.leave()
+            }
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            process.terminate()
+            usleep(200_000)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        process.waitUntilExit()
+        group.wait()
+        return Output(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData.get(), as: UTF8.self),
+            stderr: String(decoding: errData.get(), as: UTF8.self))
+    }
+
+    /// The C compiler for fixtures: `cc`, failing loudly if there is none.
+    public static func cc() throws -> String {
+        for candidate in ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"] where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        throw Missing(description: "no C compiler (cc, gcc or clang) found: install gcc")
+    }
+
+    /// Compiles a C source from Tests/Fixtures (or an absolute path) into a shared object against the ABI header.
+    public static func compilePlugin(
+        source: String, output: String, defines: [String] = [], extraArguments: [String] = []
+    ) throws {
+        let header = packageRoot.appendingPathComponent("Sources/PluginAPI/CHeraldPlugin/include").path
+        let src = source.hasPrefix("/") ? source : packageRoot.appendingPathComponent("Tests/Fixtures/\(source)").path
+        let result = try run(
+            [try cc(), "-std=c11", "-O1", "-shared", "-fPIC", "-fvisibility=hidden", "-Wall", "-Werror", "-I", header]
+                + defines.map { "-D\($0)" } + [src, "-o", output, "-lpthread"] + extraArguments)
+        guard result.status == 0 else {
+            throw Missing(description: "compiling \(src) failed:\n\(result.stderr)")
+        }
+        chmod(output, 0o755)
+    }
+}
+
+/// A value guarded by a lock, for collecting results from other threads in tests.
+public final class Locked<Value>: @unchecked Sendable {
+    // Guarded by `lock`.
+    private var value: Value
+    private let lock = NSLock()
+
+    public init(_ value: Value) { self.value = value }
+    public func get() -> Value { lock.withLock { value } }
+    public func set(_ new: Value) { lock.withLock { value = new } }
+    public func mutate<R>(_ body: (inout Value) -> R) -> R { lock.withLock { body(&value) } }
+}
