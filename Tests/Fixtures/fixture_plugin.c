@@ -154,7 +154,7 @@ typedef struct {
     const char *future_field[4];
 } future_descriptor;
 
-static future_vtable vtable = {
+__attribute__((unused)) static future_vtable vtable = {
     .v1 = {
 #ifdef FIXTURE_NEWER_MINOR
         .struct_size = sizeof(future_vtable),
@@ -179,9 +179,9 @@ static future_vtable vtable = {
     },
 };
 
-static const char *const protocols[] = {"test"};
+__attribute__((unused)) static const char *const protocols[] = {"test"};
 
-static future_descriptor descriptor = {
+__attribute__((unused)) static future_descriptor descriptor = {
     .v1 = {
 #ifdef FIXTURE_NEWER_MINOR
         .struct_size = sizeof(future_descriptor),

@@ -34,9 +34,10 @@ public enum TestSupport {
     public static func temporaryDirectory(_ label: String = "herald-test") throws -> String {
         var template = Array("\(NSTemporaryDirectory())/\(label).XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw Missing(description: "mkdtemp failed") }
-        let path = String(cString: made)
-        chmod(path, 0o755)
-        return path
+        chmod(made, 0o755)
+        guard let resolved = realpath(made, nil) else { return String(cString: made) }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     public struct Output: Sendable {

@@ -28,7 +28,10 @@ public enum ConfigParser {
         if let node = top["node"] { config.node = parseNode(node, &reader) }
 
         var poolNodes: [String: Node] = [:]
-        for (index, item) in (reader.sequence(top["pools"], path: "pools") ?? []).enumerated() {
+        let poolItems = reader.sequence(top["pools"], path: "pools") ?? []
+        // Names of every pool written in the file, valid or not: a reference to an invalid pool is not dangling.
+        let declaredPools = Set(poolItems.compactMap { $0.mapping?["name"]?.scalar?.string })
+        for (index, item) in poolItems.enumerated() {
             guard let pool = parsePool(item, path: "pools[\(index)]", &reader) else { continue }
             if poolNodes[pool.name] != nil {
                 reader.error(item, "pool \"\(pool.name)\" is defined twice")
@@ -47,18 +50,18 @@ public enum ConfigParser {
                 reader.error(item, "advertisement \"\(ad.name)\" is defined twice")
                 continue
             }
-            for (poolIndex, pool) in ad.pools.enumerated() where poolNodes[pool] == nil {
+            for (poolIndex, pool) in ad.pools.enumerated() where !declaredPools.contains(pool) {
                 let node = item.mapping?["pools"]?.sequence?[poolIndex]
                 reader.error(
                     node, "\(path).pools[\(poolIndex)] names pool \"\(pool)\", which is not defined",
-                    hint: suggestion(for: pool, among: config.pools.map(\.name)))
+                    hint: suggestion(for: pool, among: declaredPools.sorted(), listing: "defined pools"))
             }
             if let instances = pluginInstances, !instances.contains(ad.plugin) {
                 reader.error(
                     item.mapping?["plugin"], "\(path).plugin names plugin instance \"\(ad.plugin)\", which is not enabled in plugins.d",
                     hint: instances.isEmpty
                         ? "add a file to plugins.d with name: \(ad.plugin)"
-                        : suggestion(for: ad.plugin, among: instances.sorted()))
+                        : suggestion(for: ad.plugin, among: instances.sorted(), listing: "enabled instances"))
             }
             config.advertisements.append(ad)
         }

@@ -209,10 +209,10 @@ struct YAMLReader {
 }
 
 /// "did you mean …?" for a misspelt key, when one known key is close enough.
-func suggestion(for key: String, among known: [String]) -> String? {
+func suggestion(for key: String, among known: [String], listing: String = "known keys") -> String? {
     let scored = known.map { ($0, editDistance(key.lowercased(), $0.lowercased())) }
-    guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, best.0.count / 3) else {
-        return "known keys: " + known.joined(separator: ", ")
+    guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(1, best.0.count / 3) else {
+        return known.isEmpty ? nil : "\(listing): " + known.joined(separator: ", ")
     }
     return "did you mean \"\(best.0)\"?"
 }

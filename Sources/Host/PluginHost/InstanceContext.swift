@@ -39,6 +39,8 @@ final class InstanceContext: Sendable {
         var pushedHealth = PluginHealth(.ok)
         var tokens: Double
         var lastRefill: ContinuousClock.Instant
+        /// Lines dropped since the last line let through (reported with the next one).
+        var pendingSuppressed = 0
         var suppressed = 0
         var logLines = 0
         var events = 0
@@ -75,12 +77,13 @@ final class InstanceContext: Sendable {
             s.lastRefill = now
             guard s.tokens >= 1 else {
                 s.suppressed += 1
+                s.pendingSuppressed += 1
                 return (false, 0)
             }
             s.tokens -= 1
             s.logLines += 1
-            let resumed = s.suppressed
-            s.suppressed = 0
+            let resumed = s.pendingSuppressed
+            s.pendingSuppressed = 0
             return (true, resumed)
         }
         guard allowed else { return }

@@ -10,7 +10,9 @@ public final class PluginSet: Sendable {
         public var instance: String?
         public var message: String
         public var description: String {
-            "\(file): " + (instance.map { "instance \"\($0)\": " } ?? "") + message
+            // Diagnostics already start with file:line:column.
+            if instance == nil && message.hasPrefix("\(file):") { return message }
+            return "\(file): " + (instance.map { "instance \"\($0)\": " } ?? "") + message
         }
     }
 

@@ -55,7 +55,7 @@ typedef struct instance {
     pthread_t worker;
     unsigned long long runs, failures, queued;
     int last_failed;
-    char last_error[256];
+    char last_error[512];
 } instance;
 
 static void host_log(instance *in, int32_t level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
