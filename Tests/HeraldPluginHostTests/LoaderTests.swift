@@ -183,7 +183,7 @@ import Testing
                 == "\(dir)/60-missing.yaml: instance \"m\": plugin library \"does-not-exist\" not found (searched: \(libs))")
         #expect(
             problems[5]
-                == "\(dir)/80-config.yaml: instance \"picky\": plugin instance \"picky\": configure failed (configuration rejected): config.fail: asked to fail")
+                == "\(dir)/80-config.yaml: instance \"picky\": configure failed (configuration rejected): config.fail: asked to fail")
         set.shutdown()
         #expect(set.instances.allSatisfy { $0.phase == .destroyed })
     }

@@ -9,8 +9,11 @@ public struct PluginCallError: Error, Sendable, Equatable, CustomStringConvertib
     public var status: Int32
     public var message: String
 
-    public var description: String {
-        "plugin instance \"\(instance)\": \(call) failed (\(Self.name(status)))" + (message.isEmpty ? "" : ": \(message)")
+    public var description: String { "plugin instance \"\(instance)\": \(detail)" }
+
+    /// The failure without the instance name, for messages that already name it.
+    public var detail: String {
+        "\(call) failed (\(Self.name(status)))" + (message.isEmpty ? "" : ": \(message)")
     }
 
     static func name(_ status: Int32) -> String {

@@ -71,6 +71,8 @@ public final class PluginSet: Sendable {
                     throw error
                 }
                 instances.append(instance)
+            } catch let error as PluginCallError {
+                problems.append(Problem(file: entry.file, instance: spec.name, message: error.detail))
             } catch {
                 problems.append(Problem(file: entry.file, instance: spec.name, message: "\(error)"))
             }

@@ -1,0 +1,203 @@
+import Foundation
+import HeraldTestSupport
+import Testing
+
+/// The `herald` binary end to end: the commands an operator types.
+@Suite struct CLITests {
+    let herald: String
+    let dir: String
+
+    init() throws {
+        herald = try TestSupport.product("herald")
+        dir = try TestSupport.temporaryDirectory("herald-cli")
+    }
+
+    func write(_ path: String, _ text: String) throws {
+        try text.write(toFile: "\(dir)/\(path)", atomically: true, encoding: .utf8)
+    }
+
+    func setUpPlugins(record: String) throws {
+        try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
+        try write("plugins.d/10-rec.yaml", "name: rec\nlibrary: herald-log\nconfig:\n  file: \(record)\n")
+        try write(
+            "plugins.d/20-exec.yaml",
+            "name: hook\nlibrary: herald-exec\nenabled: false\nconfig: {announce: [/bin/true], withdraw: [/bin/true]}\n")
+    }
+
+    static let config = """
+        apiVersion: herald.dev/v1
+        kind: HeraldConfig
+        node: {name: cli-node, labels: {rack: r1}}
+        pools:
+          - name: v4
+            addresses: [192.0.2.0/26]
+          - name: v6
+            addresses: ["2001:db8:5::/120"]
+        advertisements:
+          - name: everything
+            plugin: rec
+          - name: rack-r2-only
+            plugin: rec
+            nodeSelectors: [{matchLabels: {rack: r2}}]
+        staticVIPs:
+          - {name: a, address: 192.0.2.1}
+          - {name: b, address: 192.0.2.2, services: [web/front, web/back]}
+          - {name: c, address: "2001:db8:5::c"}
+        """
+
+    @Test func versionNamesTheABI() throws {
+        let out = try TestSupport.run([herald, "version"])
+        #expect(out.status == 0)
+        #expect(out.stdout == "herald 0.1.0 (plugin ABI 1.0)\n")
+    }
+
+    @Test func checkAcceptsAGoodSetUp() throws {
+        try setUpPlugins(record: "\(dir)/unused")
+        try write("herald.yaml", Self.config)
+        let out = try TestSupport.run([herald, "check", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d"])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("ok: plugin instance \"rec\": dev.herald.log 1.0.0"))
+        #expect(out.stdout.contains("ok: \(dir)/herald.yaml: 2 pools, 2 advertisements, 3 static VIPs"))
+    }
+
+    @Test func checkListsEveryProblemWithItsLocation() throws {
+        try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
+        try write("plugins.d/10-bad.yaml", "name: bad\nlibrary: herald-log\nconfig: {level: loud}\n")
+        try write("plugins.d/20-typo.yaml", "name: typo\nlibary: herald-log\n")
+        try write(
+            "herald.yaml",
+            """
+            apiVersion: herald.dev/v1
+            pools:
+              - name: p
+                addresses: [192.0.2.0/33]
+            advertisements:
+              - name: ad
+                plugin: bad
+                pool: [p]
+            """)
+        let out = try TestSupport.run([herald, "check", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d"])
+        #expect(out.status == 1)
+        let lines = out.stderr.split(separator: "\n").map(String.init)
+        #expect(
+            lines == [
+                "\(dir)/herald.yaml:4:17: error: pools[0].addresses[0]: prefix length \"33\" must be 0...32",
+                "\(dir)/herald.yaml:8:5: error: unknown key \"pool\" in advertisements[0] (did you mean \"pools\"?)",
+                "\(dir)/plugins.d/10-bad.yaml: instance \"bad\": configure failed (configuration rejected): config.level: \"loud\" is not one of debug, info, notice, trace, warning",
+                "\(dir)/plugins.d/20-typo.yaml:1:1: error: the plugin instance is missing the required key \"library\"",
+                "\(dir)/plugins.d/20-typo.yaml:2:1: error: unknown key \"libary\" in the plugin instance (did you mean \"library\"?)",
+                "5 problems found",
+            ])
+    }
+
+    @Test func pluginsListsLibrariesAndRefusals() throws {
+        try setUpPlugins(record: "\(dir)/unused")
+        let extra = "\(dir)/extra"
+        try FileManager.default.createDirectory(atPath: extra, withIntermediateDirectories: true)
+        try write("extra/libherald-unsafe.so", "not even ELF")
+        chmod("\(extra)/libherald-unsafe.so", 0o666)
+        let out = try TestSupport.run([herald, "plugins", "--plugins-dir", "\(dir)/plugins.d", "--plugin-path", extra])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("  id:        dev.herald.log\n"))
+        #expect(out.stdout.contains("  instances: rec\n"))
+        #expect(out.stdout.contains("  id:        dev.herald.exec\n"))
+        #expect(out.stdout.contains("  instances: hook (disabled)\n"))
+        #expect(out.stdout.contains("  kind:      routed\n"))
+        #expect(
+            out.stdout.contains(
+                "\(extra)/libherald-unsafe.so\n  refused:   \(extra)/libherald-unsafe.so: refused: the file is group- or world-writable (mode 666); run chmod go-w on it\n"
+            ))
+    }
+
+    /// `herald run` announces the static VIPs through the advertisements that select this node, and on SIGTERM
+    /// withdraws every one of them and exits within a second.
+    @Test func runAnnouncesAndWithdrawsEverythingOnSIGTERM() throws {
+        let record = "\(dir)/calls.jsonl"
+        try setUpPlugins(record: record)
+        try write("herald.yaml", Self.config)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: herald)
+        process.arguments = ["run", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until all three announcements are recorded.
+        let started = Date()
+        var announced: [[String: String]] = []
+        while Date().timeIntervalSince(started) < 20 {
+            announced = Self.records(record).filter { $0["call"] == "announce" }
+            if announced.count == 3 { break }
+            usleep(20_000)
+        }
+        #expect(announced.count == 3)
+        #expect(Set(announced.compactMap { $0["id"] }) == ["everything/192.0.2.1/32", "everything/192.0.2.2/32", "everything/2001:db8:5::c/128"])
+        #expect(announced.first { $0["address"] == "192.0.2.2" }?["services"] == "web/back,web/front")
+
+        let signalled = Date()
+        kill(process.processIdentifier, SIGTERM)
+        while process.isRunning && Date().timeIntervalSince(signalled) < 5 { usleep(5_000) }
+        let elapsed = Date().timeIntervalSince(signalled)
+        #expect(!process.isRunning)
+        #expect(elapsed < 1.0, "herald took \(elapsed) s to exit after SIGTERM")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        print("herald run: exited \(String(format: "%.3f", elapsed)) s after SIGTERM")
+
+        let calls = Self.records(record)
+        let withdrawn = Set(calls.filter { $0["call"] == "withdraw" && $0["known"] == nil }.compactMap { $0["id"] })
+        #expect(withdrawn == Set(announced.compactMap { $0["id"] }))
+        #expect(calls.last?["call"] == "stop")
+    }
+
+    /// The embedded default: no config file and no plugins.d, the log plugin found next to the executable.
+    @Test func runsOnItsEmbeddedDefault() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: herald)
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let collected = Locked(Data())
+        let reader = errors.fileHandleForReading
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            while true {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                collected.mutate { $0.append(chunk) }
+            }
+            done.signal()
+        }
+        let started = Date()
+        while Date().timeIntervalSince(started) < 20 {
+            if String(decoding: collected.get(), as: UTF8.self).contains("herald is running") { break }
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        done.wait()
+        let log = String(decoding: collected.get(), as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(log.contains("configuration: <embedded default herald.yaml>; plugins: <embedded default plugins.d/log.yaml>"))
+        #expect(log.contains("announce 192.0.2.10/32 for demo/web via demo-log"))
+        #expect(log.contains("announce 2001:db8:4e::10/128 for demo/web via demo-log"))
+        #expect(log.contains("withdraw 192.0.2.10/32 for demo/web"))
+    }
+
+    @Test func runRefusesAnInvalidConfigAndSaysWhere() throws {
+        try setUpPlugins(record: "\(dir)/unused")
+        try write("herald.yaml", "apiVersion: herald.dev/v1\npools: [{name: x, addresses: [192.0.2.0/24], color: red}]\n")
+        let out = try TestSupport.run(
+            [herald, "run", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d"], timeout: 20)
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("\(dir)/herald.yaml:2:46: error: unknown key \"color\" in pools[0]"))
+    }
+
+    static func records(_ path: String) -> [[String: String]] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
+        }
+    }
+}
