@@ -9,7 +9,9 @@ let strict: [SwiftSetting] = [
 
 /// Plugins export one symbol: the ABI entry. Everything else stays local to the shared object.
 let pluginLinker: [LinkerSetting] = [
-    .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/PluginAPI/exports.map"])
+    .unsafeFlags([
+        "-use-ld=lld", "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/PluginAPI/exports.map",
+    ])
 ]
 
 let package = Package(
@@ -34,7 +36,9 @@ let package = Package(
     targets: [
         // MARK: The plugin ABI and the kit for plugin authors
         .target(name: "CHeraldPlugin", path: "Sources/PluginAPI/CHeraldPlugin"),
-        .target(name: "PluginKit", dependencies: ["CHeraldPlugin"], path: "Sources/PluginAPI/PluginKit", swiftSettings: strict),
+        .target(
+            name: "PluginKit", dependencies: ["CHeraldPlugin"], path: "Sources/PluginAPI/PluginKit",
+            swiftSettings: strict),
 
         // MARK: The host
         .target(name: "HeraldCore", path: "Sources/Host/Core", swiftSettings: strict),

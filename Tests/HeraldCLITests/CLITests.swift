@@ -21,7 +21,8 @@ import Testing
         try write("plugins.d/10-rec.yaml", "name: rec\nlibrary: herald-log\nconfig:\n  file: \(record)\n")
         try write(
             "plugins.d/20-exec.yaml",
-            "name: hook\nlibrary: herald-exec\nenabled: false\nconfig: {announce: [/bin/true], withdraw: [/bin/true]}\n")
+            "name: hook\nlibrary: herald-exec\nenabled: false\nconfig: {announce: [/bin/true], withdraw: [/bin/true]}\n"
+        )
     }
 
     static let config = """
@@ -54,7 +55,9 @@ import Testing
     @Test func checkAcceptsAGoodSetUp() throws {
         try setUpPlugins(record: "\(dir)/unused")
         try write("herald.yaml", Self.config)
-        let out = try TestSupport.run([herald, "check", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d"])
+        let out = try TestSupport.run([
+            herald, "check", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d",
+        ])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.contains("ok: plugin instance \"rec\": dev.herald.log 1.0.0"))
         #expect(out.stdout.contains("ok: \(dir)/herald.yaml: 2 pools, 2 advertisements, 3 static VIPs"))
@@ -76,7 +79,9 @@ import Testing
                 plugin: bad
                 pool: [p]
             """)
-        let out = try TestSupport.run([herald, "check", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d"])
+        let out = try TestSupport.run([
+            herald, "check", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d",
+        ])
         #expect(out.status == 1)
         let lines = out.stderr.split(separator: "\n").map(String.init)
         #expect(
@@ -131,7 +136,10 @@ import Testing
             usleep(20_000)
         }
         #expect(announced.count == 3)
-        #expect(Set(announced.compactMap { $0["id"] }) == ["everything/192.0.2.1/32", "everything/192.0.2.2/32", "everything/2001:db8:5::c/128"])
+        #expect(
+            Set(announced.compactMap { $0["id"] }) == [
+                "everything/192.0.2.1/32", "everything/192.0.2.2/32", "everything/2001:db8:5::c/128",
+            ])
         #expect(announced.first { $0["address"] == "192.0.2.2" }?["services"] == "web/back,web/front")
 
         let signalled = Date()
@@ -179,7 +187,9 @@ import Testing
         done.wait()
         let log = String(decoding: collected.get(), as: UTF8.self)
         #expect(process.terminationStatus == 0)
-        #expect(log.contains("configuration: <embedded default herald.yaml>; plugins: <embedded default plugins.d/log.yaml>"))
+        #expect(
+            log.contains(
+                "configuration: <embedded default herald.yaml>; plugins: <embedded default plugins.d/log.yaml>"))
         #expect(log.contains("announce 192.0.2.10/32 for demo/web via demo-log"))
         #expect(log.contains("announce 2001:db8:4e::10/128 for demo/web via demo-log"))
         #expect(log.contains("withdraw 192.0.2.10/32 for demo/web"))
@@ -187,7 +197,8 @@ import Testing
 
     @Test func runRefusesAnInvalidConfigAndSaysWhere() throws {
         try setUpPlugins(record: "\(dir)/unused")
-        try write("herald.yaml", "apiVersion: herald.dev/v1\npools: [{name: x, addresses: [192.0.2.0/24], color: red}]\n")
+        try write(
+            "herald.yaml", "apiVersion: herald.dev/v1\npools: [{name: x, addresses: [192.0.2.0/24], color: red}]\n")
         let out = try TestSupport.run(
             [herald, "run", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d"], timeout: 20)
         #expect(out.status == 2)

@@ -142,22 +142,27 @@ import Testing
               name: Not_Valid
             """
         #expect(
-            ConfigParser.parse(text, file: "f.yaml").failureLines == [
-                "f.yaml:1:13: error: apiVersion \"herald.dev/v2\" is not supported (this Herald reads apiVersion: herald.dev/v1)",
-                "f.yaml:2:7: error: kind \"Something\" is not HeraldConfig",
-                "f.yaml:3:8: error: pools must be a list, found a mapping",
-                "f.yaml:7:5: error: advertisement \"x\" is defined twice",
-                "f.yaml:10:46: error: staticVIPs[0].services: \"bad\" is not namespace/name",
-                "f.yaml:10:24: error: staticVIPs[0].address 192.0.2.1 is in no pool (add it to a pool so that no service can be given the same address)",
-                "f.yaml:12:9: error: node.name \"Not_Valid\" is not a valid name (use lowercase letters, digits, '-' and '.')",
-            ].sortedByLocation)
+            ConfigParser.parse(text, file: "f.yaml").failureLines
+                == [
+                    "f.yaml:1:13: error: apiVersion \"herald.dev/v2\" is not supported (this Herald reads apiVersion: herald.dev/v1)",
+                    "f.yaml:2:7: error: kind \"Something\" is not HeraldConfig",
+                    "f.yaml:3:8: error: pools must be a list, found a mapping",
+                    "f.yaml:7:5: error: advertisement \"x\" is defined twice",
+                    "f.yaml:10:46: error: staticVIPs[0].services: \"bad\" is not namespace/name",
+                    "f.yaml:10:24: error: staticVIPs[0].address 192.0.2.1 is in no pool (add it to a pool so that no service can be given the same address)",
+                    "f.yaml:12:9: error: node.name \"Not_Valid\" is not a valid name (use lowercase letters, digits, '-' and '.')",
+                ].sortedByLocation)
     }
 
     @Test func invalidYAMLIsLocated() {
-        let errors = ConfigParser.parse("apiVersion: herald.dev/v1\npools:\n  - name: [unclosed\n", file: "f.yaml").failureLines
+        let errors = ConfigParser.parse("apiVersion: herald.dev/v1\npools:\n  - name: [unclosed\n", file: "f.yaml")
+            .failureLines
         #expect(errors.count == 1)
         #expect(errors.first?.hasPrefix("f.yaml:4:1: error: invalid YAML:") == true)
-        #expect(ConfigParser.parse("", file: "e.yaml").failureLines == ["e.yaml:1:1: error: the file is empty (see the examples in the README)"])
+        #expect(
+            ConfigParser.parse("", file: "e.yaml").failureLines == [
+                "e.yaml:1:1: error: the file is empty (see the examples in the README)"
+            ])
         #expect(
             ConfigParser.parse("- 1\n", file: "l.yaml").failureLines == [
                 "l.yaml:1:1: error: the configuration must be a mapping (key: value), found a list"

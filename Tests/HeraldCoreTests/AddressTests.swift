@@ -11,7 +11,9 @@ import Testing
         #expect(IPv4Address(value).description == text)
     }
 
-    @Test(arguments: ["", "1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4", "1..2.3", "1.2.3.4 ", "a.b.c.d", "1.2.3.-4", "1234.1.1.1"])
+    @Test(arguments: [
+        "", "1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4", "1..2.3", "1.2.3.4 ", "a.b.c.d", "1.2.3.-4", "1234.1.1.1",
+    ])
     func rejects(text: String) {
         #expect(IPv4Address(text) == nil)
     }
@@ -72,8 +74,11 @@ import Testing
         #expect(!r.contains(IPAddress("192.0.2.21")!))
         #expect(!r.contains(IPAddress("::1")!))
         #expect(try IPRange.parse("192.0.2.7").get().count == 1)
-        #expect(IPRange.parse("192.0.2.20-192.0.2.10").failureText == "range \"192.0.2.20-192.0.2.10\" ends before it starts")
-        #expect(IPRange.parse("192.0.2.1-2001:db8::1").failureText == "range \"192.0.2.1-2001:db8::1\" mixes IPv4 and IPv6")
+        #expect(
+            IPRange.parse("192.0.2.20-192.0.2.10").failureText
+                == "range \"192.0.2.20-192.0.2.10\" ends before it starts")
+        #expect(
+            IPRange.parse("192.0.2.1-2001:db8::1").failureText == "range \"192.0.2.1-2001:db8::1\" mixes IPv4 and IPv6")
     }
 
     @Test func overlaps() throws {
@@ -104,7 +109,8 @@ import Testing
         #expect(LabelSelector(matchExpressions: [.init(key: "role", op: .exists)]).matches(labels))
         #expect(!LabelSelector(matchExpressions: [.init(key: "role", op: .doesNotExist)]).matches(labels))
         #expect(
-            !LabelSelector(matchLabels: ["zone": "a"], matchExpressions: [.init(key: "gpu", op: .exists)]).matches(labels))
+            !LabelSelector(matchLabels: ["zone": "a"], matchExpressions: [.init(key: "gpu", op: .exists)]).matches(
+                labels))
     }
 }
 

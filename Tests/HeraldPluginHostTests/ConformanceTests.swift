@@ -10,7 +10,10 @@ import Testing
 @Suite struct BundledPluginConformanceTests {
     static let bundled: [(library: String, config: String)] = [
         ("libherald-log.so", #"{"level":"debug"}"#),
-        ("libherald-exec.so", #"{"announce":["/bin/echo","up"],"withdraw":"echo down $HERALD_ADDRESS","timeoutSeconds":5}"#),
+        (
+            "libherald-exec.so",
+            #"{"announce":["/bin/echo","up"],"withdraw":"echo down $HERALD_ADDRESS","timeoutSeconds":5}"#
+        ),
     ]
 
     @Test(arguments: bundled)
@@ -109,12 +112,18 @@ import Testing
         try TestSupport.compilePlugin(source: "fixture_plugin.c", output: "\(dir)/libphase.so")
         let library = try PluginLoader(searchPath: []).load(path: "\(dir)/libphase.so")
         let instance = try PluginInstance(name: "phase", library: library, logger: Logger(label: "test"))
-        let a = HostAnnouncement(id: "x", address: .v4(.init(192, 0, 2, 1)), prefixLength: 32, services: [], advertisement: "ad")
-        #expect(throws: PluginCallError(instance: "phase", call: "announce 192.0.2.1/32", status: -3, message: "the instance is created")) {
+        let a = HostAnnouncement(
+            id: "x", address: .v4(.init(192, 0, 2, 1)), prefixLength: 32, services: [], advertisement: "ad")
+        #expect(
+            throws: PluginCallError(
+                instance: "phase", call: "announce 192.0.2.1/32", status: -3, message: "the instance is created")
+        ) {
             try instance.announce(a)
         }
         instance.destroy()
-        #expect(throws: PluginCallError(instance: "phase", call: "start", status: -3, message: "the instance is destroyed")) {
+        #expect(
+            throws: PluginCallError(instance: "phase", call: "start", status: -3, message: "the instance is destroyed")
+        ) {
             try instance.start()
         }
     }

@@ -87,7 +87,9 @@ import Testing
     @Test func abiMajorMismatch() throws {
         let path = try fixture("libmajor2.so", ["FIXTURE_MAJOR=2"])
         #expect(loadError(path) == .abiMajorMismatch(path: path, plugin: 2, host: 1))
-        #expect(loadError(path)?.description == "\(path): built for plugin ABI 2.x, this host speaks 1.x; rebuild the plugin")
+        #expect(
+            loadError(path)?.description
+                == "\(path): built for plugin ABI 2.x, this host speaks 1.x; rebuild the plugin")
     }
 
     /// A plugin built against an older minor has smaller structs: fields past its struct_size must be treated as
@@ -103,11 +105,15 @@ import Testing
         try instance.configure(json: "{\"record\":\"\(record)\"}", node: HostNodeInfo(name: "n1"))
         try instance.start()
         try instance.announce(
-            HostAnnouncement(id: "a", address: .v4(.init(192, 0, 2, 1)), prefixLength: 32, services: ["x/y"], advertisement: "ad"))
+            HostAnnouncement(
+                id: "a", address: .v4(.init(192, 0, 2, 1)), prefixLength: 32, services: ["x/y"], advertisement: "ad"))
         #expect(instance.extensionPointer("herald.anything/1") == nil)
         instance.destroy()
         let lines = try String(contentsOfFile: record, encoding: .utf8).split(separator: "\n")
-        #expect(lines == ["configure node=n1", "start", "announce a 192.0.2.1/32 services=1", "withdraw a", "stop", "destroy"])
+        #expect(
+            lines == [
+                "configure node=n1", "start", "announce a 192.0.2.1/32 services=1", "withdraw a", "stop", "destroy",
+            ])
     }
 
     @Test func newerMinorWithLargerStructsLoads() throws {
@@ -162,7 +168,9 @@ import Testing
         ]
         for (name, text) in files { try text.write(toFile: "\(dir)/\(name)", atomically: true, encoding: .utf8) }
         let entries = try PluginDirectory.read(dir)
-        #expect(entries.map { URL(fileURLWithPath: $0.file).lastPathComponent } == files.keys.filter { $0.hasSuffix(".yaml") }.sorted())
+        #expect(
+            entries.map { URL(fileURLWithPath: $0.file).lastPathComponent }
+                == files.keys.filter { $0.hasSuffix(".yaml") }.sorted())
         let set = PluginSet.make(
             entries: entries, directory: dir, loader: PluginLoader(searchPath: [libs]), node: HostNodeInfo(name: "n"),
             logger: Logger(label: "test"))
@@ -173,17 +181,23 @@ import Testing
         #expect(problems[0].hasPrefix("\(dir)/20-badyaml.yaml:2:1: error: invalid YAML:"))
         #expect(
             problems[1]
-                == "\(dir)/30-unknown.yaml:3:1: error: unknown key \"confgi\" in the plugin instance (did you mean \"config\"?)")
+                == "\(dir)/30-unknown.yaml:3:1: error: unknown key \"confgi\" in the plugin instance (did you mean \"config\"?)"
+        )
         #expect(
             problems[2]
                 == "\(dir)/40-type.yaml:3:10: error: enabled must be true or false, found an integer (3)")
-        #expect(problems[3] == "\(dir)/50-dup.yaml: instance \"good\": refused: the instance name is already used by \(dir)/10-good.yaml")
+        #expect(
+            problems[3]
+                == "\(dir)/50-dup.yaml: instance \"good\": refused: the instance name is already used by \(dir)/10-good.yaml"
+        )
         #expect(
             problems[4]
-                == "\(dir)/60-missing.yaml: instance \"m\": plugin library \"does-not-exist\" not found (searched: \(libs))")
+                == "\(dir)/60-missing.yaml: instance \"m\": plugin library \"does-not-exist\" not found (searched: \(libs))"
+        )
         #expect(
             problems[5]
-                == "\(dir)/80-config.yaml: instance \"picky\": configure failed (configuration rejected): config.fail: asked to fail")
+                == "\(dir)/80-config.yaml: instance \"picky\": configure failed (configuration rejected): config.fail: asked to fail"
+        )
         set.shutdown()
         #expect(set.instances.allSatisfy { $0.phase == .destroyed })
     }

@@ -25,7 +25,8 @@ public enum TestSupport {
     public static func product(_ name: String) throws -> String {
         let path = productsDirectory.appendingPathComponent(name).path
         guard FileManager.default.fileExists(atPath: path) else {
-            throw Missing(description: "\(path) is not built: run `swift build` before `swift test` (scripts/test does)")
+            throw Missing(
+                description: "\(path) is not built: run `swift build` before `swift test` (scripts/test does)")
         }
         return path
     }
@@ -90,7 +91,8 @@ public enum TestSupport {
 
     /// The C compiler for fixtures: `cc`, failing loudly if there is none.
     public static func cc() throws -> String {
-        for candidate in ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"] where FileManager.default.isExecutableFile(atPath: candidate) {
+        for candidate in ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"]
+        where FileManager.default.isExecutableFile(atPath: candidate) {
             return candidate
         }
         throw Missing(description: "no C compiler (cc, gcc or clang) found: install gcc")

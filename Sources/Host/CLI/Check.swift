@@ -26,7 +26,9 @@ struct Check: ParsableCommand {
             entries: env.pluginEntries, directory: env.pluginsDirectory, loader: env.loader, node: node, logger: quiet)
         problems += plugins.problems.map(\.description)
         for instance in plugins.instances {
-            print("ok: plugin instance \"\(instance.name)\": \(instance.info.id) \(instance.info.version) (\(instance.library.path))")
+            print(
+                "ok: plugin instance \"\(instance.name)\": \(instance.info.id) \(instance.info.version) (\(instance.library.path))"
+            )
         }
         plugins.shutdown()
         if let config, problems.isEmpty {

@@ -28,7 +28,9 @@ struct Conformance: ParsableCommand {
             printError("FAIL load: \(error)")
             throw ExitCode(1)
         }
-        print("\(loaded.path): \(loaded.info.id) \(loaded.info.version), ABI \(loaded.info.abiMajor).\(loaded.info.abiMinor)")
+        print(
+            "\(loaded.path): \(loaded.info.id) \(loaded.info.version), ABI \(loaded.info.abiMajor).\(loaded.info.abiMinor)"
+        )
         let report = ConformanceSuite.run(library: loaded, configJSON: config)
         for check in report.checks { print(check) }
         let c = report.callbacks

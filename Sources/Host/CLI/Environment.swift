@@ -48,15 +48,17 @@ struct Environment {
         }
         return Environment(
             configPath: configPath, configText: configText, configName: configName, pluginsDirectory: directory,
-            pluginEntries: entries, loader: PluginLoader(searchPath: PluginLoader.defaultSearchPath(extra: options.pluginPath)))
+            pluginEntries: entries,
+            loader: PluginLoader(searchPath: PluginLoader.defaultSearchPath(extra: options.pluginPath)))
     }
 
     /// Instance names enabled in plugins.d (valid files only), for checking advertisements.
     var enabledInstances: Set<String> {
-        Set(pluginEntries.compactMap { entry -> String? in
-            guard case .success(let spec) = entry.spec, spec.enabled else { return nil }
-            return spec.name
-        })
+        Set(
+            pluginEntries.compactMap { entry -> String? in
+                guard case .success(let spec) = entry.spec, spec.enabled else { return nil }
+                return spec.name
+            })
     }
 
     func parseConfig() -> Result<HeraldConfiguration, ConfigErrors> {
@@ -86,12 +88,16 @@ struct Environment {
         var cursor: UnsafeMutablePointer<ifaddrs>? = first
         while let entry = cursor {
             defer { cursor = entry.pointee.ifa_next }
-            guard let address = entry.pointee.ifa_addr, entry.pointee.ifa_flags & UInt32(IFF_LOOPBACK) == 0 else { continue }
+            guard let address = entry.pointee.ifa_addr, entry.pointee.ifa_flags & UInt32(IFF_LOOPBACK) == 0 else {
+                continue
+            }
             var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
             let family = Int32(address.pointee.sa_family)
             guard family == AF_INET || family == AF_INET6 else { continue }
             let length = socklen_t(family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
-            guard getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else { continue }
+            guard getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else {
+                continue
+            }
             let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if text.hasPrefix("fe80") { continue }
             if family == AF_INET { v4.append(text) } else { v6.append(text) }

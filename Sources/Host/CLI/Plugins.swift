@@ -23,7 +23,8 @@ struct Plugins: ParsableCommand {
                 unresolved += errors.diagnostics.map(\.description)
             case .success(let spec):
                 do {
-                    let path = PluginLoader.canonical(try env.loader.resolve(spec.library, baseDirectory: env.pluginsDirectory))
+                    let path = PluginLoader.canonical(
+                        try env.loader.resolve(spec.library, baseDirectory: env.pluginsDirectory))
                     instancesByPath[path, default: []].append(spec.enabled ? spec.name : "\(spec.name) (disabled)")
                 } catch {
                     unresolved.append("\(entry.file): instance \"\(spec.name)\": \(error)")

@@ -17,7 +17,8 @@ public enum ConfigParser {
         guard let top = reader.mapping(root, path: "the configuration", known: known, required: ["apiVersion"]) else {
             return .failure(ConfigErrors(reader.diagnostics))
         }
-        if let version = reader.string(top["apiVersion"], path: "apiVersion"), version != HeraldConfiguration.apiVersion {
+        if let version = reader.string(top["apiVersion"], path: "apiVersion"), version != HeraldConfiguration.apiVersion
+        {
             reader.error(
                 top["apiVersion"], "apiVersion \"\(version)\" is not supported",
                 hint: "this Herald reads apiVersion: \(HeraldConfiguration.apiVersion)")
@@ -58,7 +59,8 @@ public enum ConfigParser {
             }
             if let instances = pluginInstances, !instances.contains(ad.plugin) {
                 reader.error(
-                    item.mapping?["plugin"], "\(path).plugin names plugin instance \"\(ad.plugin)\", which is not enabled in plugins.d",
+                    item.mapping?["plugin"],
+                    "\(path).plugin names plugin instance \"\(ad.plugin)\", which is not enabled in plugins.d",
                     hint: instances.isEmpty
                         ? "add a file to plugins.d with name: \(ad.plugin)"
                         : suggestion(for: ad.plugin, among: instances.sorted(), listing: "enabled instances"))
@@ -76,7 +78,8 @@ public enum ConfigParser {
                 continue
             }
             if let other = vipAddresses[vip.address] {
-                reader.error(item.mapping?["address"], "\(vip.address) is already the address of static VIP \"\(other)\"")
+                reader.error(
+                    item.mapping?["address"], "\(vip.address) is already the address of static VIP \"\(other)\"")
                 continue
             }
             vipAddresses[vip.address] = vip.name
@@ -89,11 +92,14 @@ public enum ConfigParser {
             for (adIndex, name) in vip.advertisements.enumerated() {
                 let node = item.mapping?["advertisements"]?.sequence?[adIndex]
                 guard let ad = config.advertisements.first(where: { $0.name == name }) else {
-                    reader.error(node, "\(path).advertisements[\(adIndex)] names advertisement \"\(name)\", which is not defined")
+                    reader.error(
+                        node, "\(path).advertisements[\(adIndex)] names advertisement \"\(name)\", which is not defined"
+                    )
                     continue
                 }
                 if !ad.covers(pool: pool.name) {
-                    reader.error(node, "advertisement \"\(name)\" does not cover pool \"\(pool.name)\" of \(vip.address)")
+                    reader.error(
+                        node, "advertisement \"\(name)\" does not cover pool \"\(pool.name)\" of \(vip.address)")
                 }
             }
             config.staticVIPs.append(vip)
@@ -105,7 +111,9 @@ public enum ConfigParser {
 
     private static func parseNode(_ node: Node, _ reader: inout YAMLReader) -> NodeSpec {
         var spec = NodeSpec()
-        guard let fields = reader.mapping(node, path: "node", known: ["name", "labels", "addresses"]) else { return spec }
+        guard let fields = reader.mapping(node, path: "node", known: ["name", "labels", "addresses"]) else {
+            return spec
+        }
         spec.name = reader.name(fields["name"], path: "node.name")
         spec.labels = reader.stringMap(fields["labels"], path: "node.labels") ?? [:]
         for (text, item) in reader.stringList(fields["addresses"], path: "node.addresses") ?? [] {
@@ -172,15 +180,21 @@ public enum ConfigParser {
     }
 
     private static func parseAdvertisement(_ node: Node, path: String, _ reader: inout YAMLReader) -> Advertisement? {
-        let known = ["name", "plugin", "pools", "nodeSelectors", "aggregationLength", "aggregationLengthV6", "attributes"]
+        let known = [
+            "name", "plugin", "pools", "nodeSelectors", "aggregationLength", "aggregationLengthV6", "attributes",
+        ]
         guard let fields = reader.mapping(node, path: path, known: known, required: ["name", "plugin"]),
             let name = reader.name(fields["name"], path: "\(path).name"),
             let plugin = reader.name(fields["plugin"], path: "\(path).plugin")
         else { return nil }
         var ad = Advertisement(name: name, plugin: plugin)
         ad.pools = reader.stringList(fields["pools"], path: "\(path).pools")?.map(\.0) ?? []
-        for (index, item) in (reader.sequence(fields["nodeSelectors"], path: "\(path).nodeSelectors") ?? []).enumerated() {
-            if let s = reader.labelSelector(item, path: "\(path).nodeSelectors[\(index)]") { ad.nodeSelectors.append(s) }
+        for (index, item) in (reader.sequence(fields["nodeSelectors"], path: "\(path).nodeSelectors") ?? [])
+            .enumerated()
+        {
+            if let s = reader.labelSelector(item, path: "\(path).nodeSelectors[\(index)]") {
+                ad.nodeSelectors.append(s)
+            }
         }
         ad.aggregationLength = reader.int(fields["aggregationLength"], path: "\(path).aggregationLength", range: 0...32)
         ad.aggregationLengthV6 = reader.int(

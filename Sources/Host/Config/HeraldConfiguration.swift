@@ -12,7 +12,9 @@ public struct HeraldConfiguration: Sendable, Equatable {
     public var advertisements: [Advertisement]
     public var staticVIPs: [StaticVIP]
 
-    public init(node: NodeSpec = .init(), pools: [Pool] = [], advertisements: [Advertisement] = [], staticVIPs: [StaticVIP] = []) {
+    public init(
+        node: NodeSpec = .init(), pools: [Pool] = [], advertisements: [Advertisement] = [], staticVIPs: [StaticVIP] = []
+    ) {
         self.node = node
         self.pools = pools
         self.advertisements = advertisements

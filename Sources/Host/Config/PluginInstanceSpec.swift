@@ -32,12 +32,14 @@ public struct PluginInstanceSpec: Sendable, Equatable {
         var reader = YAMLReader(file: file)
         guard let root = reader.parse(text) else { return .failure(ConfigErrors(reader.diagnostics)) }
         let known = ["apiVersion", "kind", "name", "library", "enabled", "config"]
-        guard let fields = reader.mapping(root, path: "the plugin instance", known: known, required: ["name", "library"])
+        guard
+            let fields = reader.mapping(root, path: "the plugin instance", known: known, required: ["name", "library"])
         else { return .failure(ConfigErrors(reader.diagnostics)) }
         if let version = reader.string(fields["apiVersion"], path: "apiVersion"),
             version != HeraldConfiguration.apiVersion
         {
-            reader.error(fields["apiVersion"], "apiVersion \"\(version)\" is not supported",
+            reader.error(
+                fields["apiVersion"], "apiVersion \"\(version)\" is not supported",
                 hint: "use apiVersion: \(HeraldConfiguration.apiVersion)")
         }
         if let kind = reader.string(fields["kind"], path: "kind"), kind != Self.kind {

@@ -166,7 +166,9 @@ struct YAMLReader {
         for (index, item) in (sequence(fields["matchExpressions"], path: "\(path).matchExpressions") ?? []).enumerated()
         {
             let itemPath = "\(path).matchExpressions[\(index)]"
-            guard let e = mapping(item, path: itemPath, known: ["key", "operator", "values"], required: ["key", "operator"]),
+            guard
+                let e = mapping(
+                    item, path: itemPath, known: ["key", "operator", "values"], required: ["key", "operator"]),
                 let key = string(e["key"], path: "\(itemPath).key"),
                 let opText = string(e["operator"], path: "\(itemPath).operator")
             else { continue }

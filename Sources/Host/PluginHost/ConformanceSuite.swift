@@ -19,7 +19,8 @@ public enum ConformanceSuite {
         public var detail: String
 
         public var description: String {
-            "\(passed ? "pass" : (level == .required ? "FAIL" : "warn")) \(name)" + (detail.isEmpty ? "" : ": \(detail)")
+            "\(passed ? "pass" : (level == .required ? "FAIL" : "warn")) \(name)"
+                + (detail.isEmpty ? "" : ": \(detail)")
         }
     }
 
@@ -58,7 +59,10 @@ public enum ConformanceSuite {
         // Identity.
         check("entry returns the same descriptor every time") {
             let again = library.entry(UInt32(HERALD_ABI_MAJOR), UInt32(HERALD_ABI_MINOR))
-            return (again == library.descriptor, again == library.descriptor ? "" : "a second call returned \(String(describing: again))")
+            return (
+                again == library.descriptor,
+                again == library.descriptor ? "" : "a second call returned \(String(describing: again))"
+            )
         }
         check("entry refuses an unknown ABI major") {
             let other = library.entry(UInt32(HERALD_ABI_MAJOR) + 1, 0)
@@ -95,7 +99,9 @@ public enum ConformanceSuite {
             let status = sample("early/192.0.2.1/32", "192.0.2.1").withCStruct { a in
                 callWithError { v.announce!(handle, a, $0, $1) }
             }
-            return (status.code == HERALD_ERR_STATE, "status \(status.code)\(status.text.isEmpty ? "" : ": \(status.text)")")
+            return (
+                status.code == HERALD_ERR_STATE, "status \(status.code)\(status.text.isEmpty ? "" : ": \(status.text)")"
+            )
         }
         check("configure rejects an unknown key with a message", .recommended) {
             guard let (handle, table) = create(v, factory, recorder) else { return (false, "create failed") }
@@ -122,10 +128,19 @@ public enum ConformanceSuite {
                 ("start", { callWithError { v.start!(handle, $0, $1) } }),
                 ("announce IPv4", { v4.withCStruct { a in callWithError { v.announce!(handle, a, $0, $1) } } }),
                 ("announce IPv6", { v6.withCStruct { a in callWithError { v.announce!(handle, a, $0, $1) } } }),
-                ("re-announce IPv4 unchanged", { v4.withCStruct { a in callWithError { v.announce!(handle, a, $0, $1) } } }),
-                ("withdraw an unknown id", { "never-announced".withCString { id in callWithError { v.withdraw!(handle, id, $0, $1) } } }),
+                (
+                    "re-announce IPv4 unchanged",
+                    { v4.withCStruct { a in callWithError { v.announce!(handle, a, $0, $1) } } }
+                ),
+                (
+                    "withdraw an unknown id",
+                    { "never-announced".withCString { id in callWithError { v.withdraw!(handle, id, $0, $1) } } }
+                ),
                 ("withdraw IPv4", { v4.id.withCString { id in callWithError { v.withdraw!(handle, id, $0, $1) } } }),
-                ("withdraw IPv4 again", { v4.id.withCString { id in callWithError { v.withdraw!(handle, id, $0, $1) } } }),
+                (
+                    "withdraw IPv4 again",
+                    { v4.id.withCString { id in callWithError { v.withdraw!(handle, id, $0, $1) } } }
+                ),
             ]
             for (name, step) in steps {
                 let status = onNewThread(recorder) { step() }
@@ -137,7 +152,9 @@ public enum ConformanceSuite {
                     var buffer = [CChar](repeating: 0, count: 256)
                     return health(handle, &buffer, buffer.count)
                 }
-                if !(HERALD_HEALTH_OK...HERALD_HEALTH_UNHEALTHY).contains(code) { failures.append("health returned \(code)") }
+                if !(HERALD_HEALTH_OK...HERALD_HEALTH_UNHEALTHY).contains(code) {
+                    failures.append("health returned \(code)")
+                }
             }
             if let collect = v.collect_metrics {
                 let samples = onNewThread(recorder) { MetricsCollector.collect { collect(handle, $0) } }
@@ -162,7 +179,10 @@ public enum ConformanceSuite {
             let guardIntact = buffer[4...].allSatisfy { $0 == 0x58 }
             let terminated = buffer[0..<4].contains(0)
             if status == HERALD_OK { return (guardIntact, "start without configure succeeded") }
-            return (guardIntact && terminated, guardIntact ? (terminated ? "" : "no NUL within err_cap") : "wrote past err_cap")
+            return (
+                guardIntact && terminated,
+                guardIntact ? (terminated ? "" : "no NUL within err_cap") : "wrote past err_cap"
+            )
         }
         return Report(checks: checks, callbacks: recorder.callbacks)
     }
@@ -286,4 +306,3 @@ public enum ConformanceSuite {
         }
     }
 }
-

@@ -50,7 +50,8 @@ public enum PluginDirectory {
     public static func readText(_ path: String) -> Result<String, Diagnostic> {
         guard let file = fopen(path, "rb") else {
             return .failure(
-                Diagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot read: \(String(cString: strerror(errno)))"))
+                Diagnostic(
+                    SourceLocation(file: path, line: 1, column: 1), "cannot read: \(String(cString: strerror(errno)))"))
         }
         defer { fclose(file) }
         var bytes: [UInt8] = []
@@ -60,7 +61,8 @@ public enum PluginDirectory {
             if n > 0 { bytes += chunk[0..<n] }
             if n < chunk.count { break }
             if bytes.count > 16 << 20 {
-                return .failure(Diagnostic(SourceLocation(file: path, line: 1, column: 1), "file is larger than 16 MiB"))
+                return .failure(
+                    Diagnostic(SourceLocation(file: path, line: 1, column: 1), "file is larger than 16 MiB"))
             }
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {

@@ -88,7 +88,9 @@ public final class PluginInstance: Sendable {
     }
 
     public func start() throws(PluginCallError) {
-        try call("start", allowed: [.configured]) { v, handle, err, cap in v.start!(handle, err, cap) } after: {
+        try call("start", allowed: [.configured]) { v, handle, err, cap in
+            v.start!(handle, err, cap)
+        } after: {
             $0.phase = .started
         }
     }
@@ -97,13 +99,17 @@ public final class PluginInstance: Sendable {
         try call("announce \(announcement.address)/\(announcement.prefixLength)", allowed: [.started]) {
             v, handle, err, cap in
             announcement.withCStruct { v.announce!(handle, $0, err, cap) }
-        } after: { $0.announced[announcement.id] = announcement }
+        } after: {
+            $0.announced[announcement.id] = announcement
+        }
     }
 
     public func withdraw(id: String) throws(PluginCallError) {
         try call("withdraw \(id)", allowed: [.started]) { v, handle, err, cap in
             id.withCString { v.withdraw!(handle, $0, err, cap) }
-        } after: { $0.announced[id] = nil }
+        } after: {
+            $0.announced[id] = nil
+        }
     }
 
     /// Polls the plugin's health (or its last pushed report when it has no health function).
@@ -114,7 +120,8 @@ public final class PluginInstance: Sendable {
             }
             var buffer = [CChar](repeating: 0, count: 256)
             let raw = health(handle, &buffer, buffer.count)
-            return PluginHealth(PluginHealth.State(rawValue: raw) ?? .unhealthy, buffer[0] == 0 ? nil : Self.text(buffer))
+            return PluginHealth(
+                PluginHealth.State(rawValue: raw) ?? .unhealthy, buffer[0] == 0 ? nil : Self.text(buffer))
         }
         let pushed = context.pushedHealth
         guard let polled else { return pushed }
@@ -165,7 +172,8 @@ public final class PluginInstance: Sendable {
     /// An extension of the plugin by versioned id, or nil (also for plugins built before the slot existed).
     public func extensionPointer(_ id: String) -> UnsafeRawPointer? {
         state.withLock { s in
-            guard let handle = s.handle, library.hasSlot(\.get_extension), let get = library.vtable.pointee.get_extension
+            guard let handle = s.handle, library.hasSlot(\.get_extension),
+                let get = library.vtable.pointee.get_extension
             else { return nil }
             return id.withCString { get(handle, $0) }
         }

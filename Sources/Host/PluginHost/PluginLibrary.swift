@@ -33,7 +33,9 @@ public final class PluginLibrary: @unchecked Sendable {
     init(path: String) throws(PluginLoadError) {
         self.path = path
         // Check the ELF magic first: dlopen's message for a text file is cryptic.
-        guard let file = fopen(path, "rb") else { throw .dlopenFailed(path: path, message: String(cString: strerror(errno))) }
+        guard let file = fopen(path, "rb") else {
+            throw .dlopenFailed(path: path, message: String(cString: strerror(errno)))
+        }
         var magic = [UInt8](repeating: 0, count: 4)
         let read = fread(&magic, 1, 4, file)
         fclose(file)
@@ -68,7 +70,8 @@ public final class PluginLibrary: @unchecked Sendable {
             throw .invalidDescriptor(path: path, problem: "a required vtable function (create…destroy) is NULL")
         }
         guard let id = d.id.map({ String(cString: $0) }), Self.isValidID(id) else {
-            throw .invalidDescriptor(path: path, problem: "id must be a non-empty reverse-DNS name like dev.example.thing")
+            throw .invalidDescriptor(
+                path: path, problem: "id must be a non-empty reverse-DNS name like dev.example.thing")
         }
         let exclusive = d.flags & HERALD_PLUGIN_EXCLUSIVE != 0
         let routed = d.flags & HERALD_PLUGIN_ROUTED != 0
@@ -99,7 +102,8 @@ public final class PluginLibrary: @unchecked Sendable {
 
     /// The descriptor's factory_context, or nil when the plugin's descriptor ends before it (an older minor).
     var factoryContext: UnsafeMutableRawPointer? {
-        let end = MemoryLayout<herald_plugin_descriptor>.offset(of: \.factory_context)! + MemoryLayout<UnsafeRawPointer>.size
+        let end =
+            MemoryLayout<herald_plugin_descriptor>.offset(of: \.factory_context)! + MemoryLayout<UnsafeRawPointer>.size
         return Int(descriptor.pointee.struct_size) >= end ? descriptor.pointee.factory_context : nil
     }
 
@@ -109,8 +113,10 @@ public final class PluginLibrary: @unchecked Sendable {
         return vtableSize >= offset + MemoryLayout<UnsafeRawPointer>.size
     }
 
-    static let descriptorMinimum = MemoryLayout<herald_plugin_descriptor>.offset(of: \.vtable)! + MemoryLayout<UnsafeRawPointer>.size
-    static let vtableMinimum = MemoryLayout<herald_plugin_vtable>.offset(of: \.destroy)! + MemoryLayout<UnsafeRawPointer>.size
+    static let descriptorMinimum =
+        MemoryLayout<herald_plugin_descriptor>.offset(of: \.vtable)! + MemoryLayout<UnsafeRawPointer>.size
+    static let vtableMinimum =
+        MemoryLayout<herald_plugin_vtable>.offset(of: \.destroy)! + MemoryLayout<UnsafeRawPointer>.size
 
     static func isValidID(_ id: String) -> Bool {
         guard !id.isEmpty, id.utf8.count <= 128, id.contains(".") else { return false }

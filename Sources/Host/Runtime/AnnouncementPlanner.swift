@@ -24,7 +24,8 @@ public enum AnnouncementPlanner {
                     family: vip.address.family,
                     integer: vip.address.integer & IPPrefix.mask(family: vip.address.family, length: length))
                 let id = "\(ad.name)/\(network)/\(length)"
-                var announcement = plan[ad.plugin, default: [:]][id]
+                var announcement =
+                    plan[ad.plugin, default: [:]][id]
                     ?? HostAnnouncement(
                         id: id, address: network, prefixLength: length, services: [],
                         attributesJSON: ad.attributesJSON, advertisement: ad.name)

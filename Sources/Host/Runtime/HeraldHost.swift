@@ -2,8 +2,8 @@ import HeraldConfig
 import HeraldPluginHost
 import Logging
 import ServiceLifecycle
-import UnixSignals
 import Synchronization
+import UnixSignals
 
 /// The running host without a cluster: starts the plugin instances, announces the static VIPs through their
 /// advertisements, applies new configurations on reload, and on shutdown withdraws everything and stops the plugins.
@@ -36,7 +36,9 @@ public final class HeraldHost: Service, Sendable {
         reconcile()
         logger.info(
             "herald is running",
-            metadata: ["node": .string(node.name), "instances": .string(plugins.instances.map(\.name).joined(separator: ","))])
+            metadata: [
+                "node": .string(node.name), "instances": .string(plugins.instances.map(\.name).joined(separator: ",")),
+            ])
         if let reloads {
             let hangups = await UnixSignalsSequence(trapping: .sighup)
             await withTaskGroup(of: Void.self) { group in
@@ -79,7 +81,8 @@ public final class HeraldHost: Service, Sendable {
         let kinds = Dictionary(uniqueKeysWithValues: running.map { ($0.name, $0.info.kind) })
         let plan = AnnouncementPlanner.plan(config, nodeLabels: node.labels, kinds: kinds)
         for ad in config.advertisements where kinds[ad.plugin] == nil {
-            logger.warning("advertisement \"\(ad.name)\": plugin instance \"\(ad.plugin)\" is not running; nothing announced")
+            logger.warning(
+                "advertisement \"\(ad.name)\": plugin instance \"\(ad.plugin)\" is not running; nothing announced")
         }
         for instance in running {
             let (withdraw, announce) = AnnouncementPlanner.diff(

@@ -89,7 +89,9 @@ public struct NodeInfo: Sendable, Hashable {
         var labels: [String: String] = [:]
         if let list = n.labels {
             for index in 0..<n.label_count {
-                if let k = list[index].key, let v = list[index].value { labels[String(cString: k)] = String(cString: v) }
+                if let k = list[index].key, let v = list[index].value {
+                    labels[String(cString: k)] = String(cString: v)
+                }
             }
         }
         var addresses: [String] = []
