@@ -131,6 +131,9 @@ let package = Package(
             dependencies: ["HeraldPluginHost", "HeraldConfig", "CHeraldPlugin", "HeraldTestSupport"],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime", "HeraldConfig", "HeraldPluginHost"],
+            swiftSettings: strict),
         .testTarget(name: "HeraldCLITests", dependencies: ["HeraldTestSupport"], swiftSettings: strict),
         .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldPluginHost"], swiftSettings: strict),
     ]

@@ -212,3 +212,72 @@ import Testing
         }
     }
 }
+
+/// SIGHUP reloads herald.yaml: a valid file is applied as a diff; an invalid one is reported and changes nothing.
+@Suite struct ReloadTests {
+    @Test func reloadAppliesGoodConfigsAndKeepsTheLastGoodOne() throws {
+        let herald = try TestSupport.product("herald")
+        let dir = try TestSupport.temporaryDirectory("herald-reload")
+        let record = "\(dir)/calls.jsonl"
+        try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
+        try "name: rec\nlibrary: herald-log\nconfig: {file: \(record)}\n".write(
+            toFile: "\(dir)/plugins.d/rec.yaml", atomically: true, encoding: .utf8)
+        func config(_ vips: [String]) -> String {
+            """
+            apiVersion: herald.dev/v1
+            pools: [{name: p, addresses: [192.0.2.0/24]}]
+            advertisements: [{name: ad, plugin: rec}]
+            staticVIPs:
+            \(vips.map { "  - {name: v\($0.split(separator: ".").last!), address: \($0)}" }.joined(separator: "\n"))
+            """
+        }
+        let path = "\(dir)/herald.yaml"
+        try config(["192.0.2.1", "192.0.2.2"]).write(toFile: path, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: herald)
+        process.arguments = ["run", "--config", path, "--plugins-dir", "\(dir)/plugins.d"]
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        func waitFor(_ what: String, _ condition: ([[String: String]]) -> Bool) {
+            let start = Date()
+            while Date().timeIntervalSince(start) < 20 {
+                if condition(CLITests.records(record)) { return }
+                usleep(20_000)
+            }
+            Issue.record("timed out waiting for \(what): \(CLITests.records(record))")
+        }
+        func active(_ calls: [[String: String]]) -> Set<String> {
+            var set = Set<String>()
+            for call in calls {
+                if call["call"] == "announce", let a = call["address"] { set.insert(a) }
+                if call["call"] == "withdraw", let a = call["address"] { set.remove(a) }
+            }
+            return set
+        }
+        waitFor("the first two VIPs") { active($0) == ["192.0.2.1", "192.0.2.2"] }
+
+        try config(["192.0.2.2", "192.0.2.3"]).write(toFile: path, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        waitFor("the reloaded VIPs") { active($0) == ["192.0.2.2", "192.0.2.3"] }
+        // 192.0.2.2 was never withdrawn: only the difference was applied.
+        #expect(CLITests.records(record).filter { $0["address"] == "192.0.2.2" }.count == 1)
+
+        let before = CLITests.records(record).count
+        try
+            "apiVersion: herald.dev/v1\npools: [{name: p, addresses: [192.0.2.0/24]}]\nstaticVIPs: [{name: v, address: 10.9.9.9}]\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        usleep(500_000)
+        #expect(CLITests.records(record).count == before, "an invalid config changed the announcements")
+
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.contains("\(path):3:33: error: staticVIPs[0].address 10.9.9.9 is in no pool"), "\(log)")
+        #expect(log.contains("reload failed: keeping the last good configuration"))
+        #expect(active(CLITests.records(record)).isEmpty)
+    }
+}

@@ -1,0 +1,72 @@
+import HeraldConfig
+import HeraldCore
+import HeraldPluginHost
+import HeraldRuntime
+import Testing
+
+@Suite struct AnnouncementPlannerTests {
+    static let text = """
+        apiVersion: herald.dev/v1
+        pools:
+          - {name: a, addresses: [192.0.2.0/24]}
+          - {name: b, addresses: ["2001:db8::/64"]}
+          - {name: c, addresses: [198.51.100.0/24]}
+        advertisements:
+          - {name: l2, plugin: arp, pools: [a, b]}
+          - {name: bgp, plugin: bgp, aggregationLength: 24, aggregationLengthV6: 64, attributes: {communities: ["64512:1"]}}
+          - {name: rack2, plugin: bgp, pools: [c], nodeSelectors: [{matchLabels: {rack: r2}}]}
+          - {name: offline, plugin: gone}
+        staticVIPs:
+          - {name: one, address: 192.0.2.1}
+          - {name: two, address: 192.0.2.2, services: [ns/two]}
+          - {name: six, address: "2001:db8::6"}
+          - {name: edge, address: 198.51.100.9}
+          - {name: pinned, address: 198.51.100.10, advertisements: [rack2]}
+        """
+
+    let config: HeraldConfiguration
+
+    init() throws {
+        config = try ConfigParser.parse(Self.text, file: "t.yaml").get()
+    }
+
+    @Test func exclusiveGetsHostRoutesAndRoutedGetsAggregates() {
+        let plan = AnnouncementPlanner.plan(
+            config, nodeLabels: ["rack": "r1"], kinds: ["arp": .exclusive, "bgp": .routed])
+        #expect(
+            plan["arp"]?.keys.sorted() == ["l2/192.0.2.1/32", "l2/192.0.2.2/32", "l2/2001:db8::6/128"])
+        #expect(plan["arp"]?["l2/192.0.2.2/32"]?.services == ["ns/two"])
+        // The routed plugin aggregates: one /24 serving both VIPs of pool a, one /64, one /24 for pool c.
+        let bgp = plan["bgp"] ?? [:]
+        #expect(bgp.keys.sorted() == ["bgp/192.0.2.0/24", "bgp/198.51.100.0/24", "bgp/2001:db8::/64"])
+        #expect(bgp["bgp/192.0.2.0/24"]?.services == ["ns/two", "static/one"])
+        #expect(bgp["bgp/192.0.2.0/24"]?.attributesJSON == #"{"communities":["64512:1"]}"#)
+        #expect(bgp["bgp/198.51.100.0/24"]?.services == ["static/edge"])
+        // An instance that is not running gets nothing; nothing is planned for it.
+        #expect(plan["gone"] == nil)
+    }
+
+    @Test func nodeSelectorsDecideWhichNodesAnnounce() {
+        let plan = AnnouncementPlanner.plan(config, nodeLabels: ["rack": "r2"], kinds: ["bgp": .routed])
+        let bgp = plan["bgp"] ?? [:]
+        #expect(bgp["rack2/198.51.100.10/32"]?.services == ["static/pinned"])
+        #expect(bgp["rack2/198.51.100.9/32"]?.services == ["static/edge"])
+        #expect(bgp["bgp/198.51.100.0/24"]?.services == ["static/edge"])
+    }
+
+    @Test func diffWithdrawsFirstAndReannouncesOnlyWhatChanged() {
+        let a = HostAnnouncement(
+            id: "x", address: IPAddress("192.0.2.1")!, prefixLength: 32, services: ["s/a"], advertisement: "l2")
+        var b = a
+        b.services = ["s/a", "s/b"]
+        let c = HostAnnouncement(
+            id: "y", address: IPAddress("192.0.2.2")!, prefixLength: 32, services: ["s/c"], advertisement: "l2")
+        let d = HostAnnouncement(
+            id: "z", address: IPAddress("192.0.2.3")!, prefixLength: 32, services: ["s/d"], advertisement: "l2")
+        let (withdraw, announce) = AnnouncementPlanner.diff(current: ["x": a, "y": c], desired: ["x": b, "z": d])
+        #expect(withdraw == ["y"])
+        #expect(announce == [b, d])
+        let (none, same) = AnnouncementPlanner.diff(current: ["x": a], desired: ["x": a])
+        #expect(none.isEmpty && same.isEmpty)
+    }
+}
