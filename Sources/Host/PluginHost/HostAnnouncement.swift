@@ -29,13 +29,9 @@ public struct HostAnnouncement: Sendable, Hashable {
 
     /// Calls `body` with a borrowed C view of the announcement; nothing in it outlives the call.
     func withCStruct<R>(_ body: (UnsafePointer<herald_announcement>) -> R) -> R {
-        var strings: [UnsafeMutablePointer<CChar>] = []
-        defer { strings.forEach { free($0) } }
-        func c(_ s: String) -> UnsafePointer<CChar> {
-            let p = strdup(s)!
-            strings.append(p)
-            return UnsafePointer(p)
-        }
+        let arena = CStringArena()
+        defer { arena.free() }
+        let c = arena.copy
         let serviceList: [UnsafePointer<CChar>?] = services.map { c($0) }
         var a = herald_announcement()
         a.struct_size = UInt32(MemoryLayout<herald_announcement>.size)
@@ -69,13 +65,9 @@ public struct HostNodeInfo: Sendable, Equatable {
     }
 
     func withCStruct<R>(_ body: (UnsafePointer<herald_node_info>) -> R) -> R {
-        var strings: [UnsafeMutablePointer<CChar>] = []
-        defer { strings.forEach { free($0) } }
-        func c(_ s: String) -> UnsafePointer<CChar> {
-            let p = strdup(s)!
-            strings.append(p)
-            return UnsafePointer(p)
-        }
+        let arena = CStringArena()
+        defer { arena.free() }
+        let c = arena.copy
         let pairs = labels.sorted { $0.key < $1.key }.map { herald_kv(key: c($0.key), value: c($0.value)) }
         let addressList: [UnsafePointer<CChar>?] = addresses.map { c($0) }
         var n = herald_node_info()
@@ -90,5 +82,21 @@ public struct HostNodeInfo: Sendable, Equatable {
                 return withUnsafePointer(to: &n) { body($0) }
             }
         }
+    }
+}
+
+/// C copies of Swift strings for the duration of one call into a plugin; freed together afterwards.
+final class CStringArena {
+    private var strings: [UnsafeMutablePointer<CChar>] = []
+
+    func copy(_ s: String) -> UnsafePointer<CChar> {
+        let p = strdup(s)!
+        strings.append(p)
+        return UnsafePointer(p)
+    }
+
+    func free() {
+        strings.forEach { Glibc.free($0) }
+        strings = []
     }
 }
