@@ -93,14 +93,10 @@ public struct AllocationError: Error, Hashable, Sendable, CustomStringConvertibl
 
     private func noPoolDetail(_ verdicts: [PoolVerdict]) -> String {
         if verdicts.isEmpty { return "no address pool is configured" }
-        let exhausted = verdicts.filter(\.isExhaustion)
-        if exhausted.count == 1, let only = exhausted.first {
-            return "\(only); free an address or add a range"
-        }
-        let all = verdicts.map(\.description).joined(separator: "; ")
-        return exhausted.isEmpty
-            ? "no address pool can serve it: \(all)"
-            : "every pool that can serve it is exhausted: \(all); free an address or add a range"
+        let exhausted = verdicts.filter(\.isExhaustion).map(\.description).joined(separator: "; ")
+        let others = verdicts.filter { !$0.isExhaustion }.map(\.description).joined(separator: "; ")
+        if exhausted.isEmpty { return "no address pool can serve it: \(others)" }
+        return "\(exhausted); free an address or add a range" + (others.isEmpty ? "" : " (other pools: \(others))")
     }
 
     private func list(_ items: [some CustomStringConvertible]) -> String {

@@ -45,21 +45,19 @@ extension Allocator {
         guard distinct.count == 1, let pool = distinct.first else {
             return fail(.addressesInDifferentPools(pools.mapValues { spaces[$0].name }))
         }
-        if let reason = admission(of: request, to: pool) { return fail(reason) }
+        if let reason = admission(of: request, to: pool, for: addresses[0]) { return fail(reason) }
         for address in addresses {
             if let conflict = conflict(sharing: address, with: request) { return fail(.addressTaken(address, conflict)) }
         }
         return .success(pool)
     }
 
-    /// Why the service may not take addresses of pool `pool` at all, or nil.
-    private func admission(of request: ServiceRequest, to pool: Int) -> AllocationError.Reason? {
+    /// Why the service may not take `address` of pool `pool`, or nil.
+    private func admission(of request: ServiceRequest, to pool: Int, for address: IPAddress) -> AllocationError.Reason? {
         let name = spaces[pool].name
         if let requested = request.requestedPool {
             guard spaceIndex(requested) != nil else { return .poolNotFound(requested) }
-            if requested != name, let address = request.requestedAddresses.first ?? held[request.id]?.assignment.addresses.first {
-                return .addressNotInRequestedPool(address, pool: name, requested: requested)
-            }
+            if requested != name { return .addressNotInRequestedPool(address, pool: name, requested: requested) }
         }
         if let allocation = spaces[pool].pool.serviceAllocation, !allocation.matches(request) {
             return .poolReserved(pool: name, reservedFor: allocation.description)
