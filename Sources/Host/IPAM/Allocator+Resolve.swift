@@ -110,4 +110,11 @@ extension ServiceRequest {
         for family in families where !result.contains(family) { result.append(family) }
         return result
     }
+
+    /// `addresses` in the order of the service's families, primary first.
+    func ordered(_ addresses: [IPAddress]) -> [IPAddress] {
+        let order = distinctFamilies
+        func rank(_ address: IPAddress) -> Int { order.firstIndex(of: address.family) ?? order.count }
+        return addresses.sorted { rank($0) < rank($1) }
+    }
 }

@@ -152,8 +152,7 @@ public struct Allocator: Sendable {
     /// Records that the service of `request` holds `addresses` of pool `pool`. With `takeFree`, addresses no one
     /// holds are taken from the pool space here; without it, the caller has taken them.
     mutating func commit(_ request: ServiceRequest, pool: Int, addresses: [IPAddress], takeFree: Bool) -> Assignment {
-        let order = request.distinctFamilies
-        let sorted = addresses.sorted { (order.firstIndex(of: $0.family) ?? 2) < (order.firstIndex(of: $1.family) ?? 2) }
+        let sorted = request.ordered(addresses)
         for address in sorted {
             if holders[address] == nil && takeFree {
                 let taken = spaces[pool].take(address)
@@ -195,7 +194,9 @@ public struct Allocator: Sendable {
                 if let key = request.sharingKey { keyed[key, default: []].insert(address) }
             }
         }
-        held[request.id]?.request = request
+        // The families' order decides the addresses' order (primary first).
+        let addresses = request.ordered(old.assignment.addresses)
+        held[request.id] = Held(request: request, assignment: Assignment(pool: old.assignment.pool, addresses: addresses))
     }
 
     /// Addresses held under `key`.
