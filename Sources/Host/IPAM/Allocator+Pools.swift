@@ -44,15 +44,17 @@ extension Allocator {
         fromPool pool: Int,
         for request: ServiceRequest
     ) -> Result<[IPAddress], PoolVerdict> {
-        let space = spaces[pool]
+        // Only the configuration is copied out: a copy of the pool space would share its free-space buffers and
+        // make the next mutation copy them whole.
+        let config = spaces[pool].pool
         func refuse(_ reason: PoolVerdict.Reason) -> Result<[IPAddress], PoolVerdict> {
-            .failure(PoolVerdict(pool: space.name, reason: reason))
+            .failure(PoolVerdict(pool: config.name, reason: reason))
         }
-        if request.requestedPool == nil && !space.pool.autoAssign { return refuse(.autoAssignDisabled) }
-        if let allocation = space.pool.serviceAllocation, !allocation.matches(request) {
+        if request.requestedPool == nil && !config.autoAssign { return refuse(.autoAssignDisabled) }
+        if let allocation = config.serviceAllocation, !allocation.matches(request) {
             return refuse(.reserved(for: allocation.description))
         }
-        if let missing = needed.first(where: { space.capacity($0) == 0 }) { return refuse(.lacksFamily(missing)) }
+        if let missing = needed.first(where: { spaces[pool].capacity($0) == 0 }) { return refuse(.lacksFamily(missing)) }
         var picked: [IPAddress] = []
         var taken: [IPAddress] = []
         for family in needed {
@@ -63,7 +65,8 @@ extension Allocator {
                 taken.append(free)
             } else {
                 for address in taken { giveBack(address, toPool: pool) }
-                return refuse(.exhausted(family, inUse: space.inUse(family), capacity: space.capacity(family)))
+                let (inUse, capacity) = (spaces[pool].inUse(family), spaces[pool].capacity(family))
+                return refuse(.exhausted(family, inUse: inUse, capacity: capacity))
             }
         }
         return .success(picked)
