@@ -29,16 +29,25 @@ func invariantViolations(_ allocator: Allocator, requests: [ServiceID: ServiceRe
         // No address held by two services that cannot share it.
         for first in holders {
             for second in holders where first < second {
-                guard let a = allocator.held[first]?.request.sharing, let b = allocator.held[second]?.request.sharing
-                else { continue }
-                if let conflict = a.conflict(with: b, holder: second) {
-                    problems.append("\(address) held by \(first) and \(second) although \(conflict)")
-                }
+                guard let a = allocator.held[first]?.request, let b = allocator.held[second]?.request else { continue }
+                if !compatible(a, b) { problems.append("\(address) held by \(first) and \(second), which cannot share") }
             }
         }
     }
     problems += statisticsViolations(allocator, inverted: inverted)
     return problems
+}
+
+/// MetalLB's sharing rules, written out independently of the allocator's own check.
+private func compatible(_ a: ServiceRequest, _ b: ServiceRequest) -> Bool {
+    guard let key = a.sharingKey, key == b.sharingKey else { return false }
+    let sameBackend: Bool
+    switch (a.backend, b.backend) {
+    case (.cluster, .cluster): sameBackend = true
+    case (.local(let x), .local(let y)): sameBackend = x == y
+    default: sameBackend = false
+    }
+    return sameBackend && Set(a.ports).isDisjoint(with: b.ports)
 }
 
 /// The assignment fits the request: families, requested addresses, named pool, reservation.
