@@ -25,7 +25,8 @@ struct DualStackTests {
             (.preferDualStack, [.ipv6, .ipv4], ["2001:db8:1::", "10.0.1.0"], "b-dual"),
             (.requireDualStack, [.ipv4, .ipv6], ["10.0.1.0", "2001:db8:1::"], "b-dual"),
             (.requireDualStack, [.ipv6, .ipv4], ["2001:db8:1::", "10.0.1.0"], "b-dual"),
-        ] as [(IPFamilyPolicy, [IPFamily], [String], String)])
+        ] as [(IPFamilyPolicy, [IPFamily], [String], String)]
+    )
     func policy(policy: IPFamilyPolicy, families: [IPFamily], expected: [String], pool: String) throws {
         var allocator = try Self.pools()
         let assignment = try allocator.allocate(service("web", policy: policy, families: families)).get()
@@ -51,9 +52,12 @@ struct DualStackTests {
 
     @Test("PreferDualStack falls back to the primary family, and rolls back a half-taken pair")
     func preferFallsBack() throws {
-        var allocator = try Allocator(pools: [pool("a-dual", "10.0.0.0/24", "2001:db8::/128"), pool("b-v4", "10.0.1.0/24")])
+        var allocator = try Allocator(pools: [
+            pool("a-dual", "10.0.0.0/24", "2001:db8::/128"), pool("b-v4", "10.0.1.0/24"),
+        ])
         _ = allocator.allocate(service("v6-holder", families: [.ipv6]))
-        let assignment = try allocator.allocate(service("web", policy: .preferDualStack, families: [.ipv4, .ipv6])).get()
+        let assignment = try allocator.allocate(service("web", policy: .preferDualStack, families: [.ipv4, .ipv6]))
+            .get()
         #expect(assignment == Assignment(pool: "a-dual", addresses: [ip("10.0.0.0")]))
         let stats = allocator.statistics()[0]
         #expect(stats.usage[.ipv4]?.inUse == 1)
@@ -65,16 +69,22 @@ struct DualStackTests {
         var allocator = try Allocator(pools: [pool("dual", "10.0.0.0/24", "2001:db8::/128")])
         _ = allocator.allocate(service("v6-holder", families: [.ipv6]))
         let error = allocator.allocate(service("web", policy: .requireDualStack, families: [.ipv4, .ipv6])).failure
-        #expect(error?.description == "default/web: pool \"dual\" is exhausted (1 of 1 IPv6 addresses in use); free an address or add a range")
+        #expect(
+            error?.description
+                == "default/web: pool \"dual\" is exhausted (1 of 1 IPv6 addresses in use); "
+                + "free an address or add a range")
         #expect(allocator.statistics()[0].usage[.ipv4]?.inUse == 0)
         #expect(allocator.allocate(service("v4")).addresses == ["10.0.0.0"])
     }
 
-    @Test("requested addresses follow the policy", arguments: [
-        (IPFamilyPolicy.requireDualStack, ["2001:db8:1::9", "10.0.1.9"], ["10.0.1.9", "2001:db8:1::9"]),
-        (.preferDualStack, ["2001:db8:1::9"], ["2001:db8:1::9"]),
-        (.preferDualStack, ["10.0.1.9", "2001:db8:1::9"], ["10.0.1.9", "2001:db8:1::9"]),
-    ] as [(IPFamilyPolicy, [String], [String])])
+    @Test(
+        "requested addresses follow the policy",
+        arguments: [
+            (IPFamilyPolicy.requireDualStack, ["2001:db8:1::9", "10.0.1.9"], ["10.0.1.9", "2001:db8:1::9"]),
+            (.preferDualStack, ["2001:db8:1::9"], ["2001:db8:1::9"]),
+            (.preferDualStack, ["10.0.1.9", "2001:db8:1::9"], ["10.0.1.9", "2001:db8:1::9"]),
+        ] as [(IPFamilyPolicy, [String], [String])]
+    )
     func requested(policy: IPFamilyPolicy, addresses: [String], expected: [String]) throws {
         var allocator = try Self.pools()
         let result = allocator.allocate(service("web", policy: policy, families: [.ipv4, .ipv6], addresses: addresses))

@@ -121,7 +121,8 @@ struct AddressIndexingTests {
             ("0.0.0.0-0.0.0.1", "0.0.0.1", "0.0.0.1"),
             ("255.255.255.255", nil, nil),
             ("0.0.0.0", nil, nil),
-        ] as [(String, String?, String?)])
+        ] as [(String, String?, String?)]
+    )
     func usableRange(entry: String, first: String?, last: String?) {
         let indexing = AddressIndexing(family: .ipv4, avoidBuggyIPs: true)
         let indices = indexing.indices(of: ranges([entry])[0])

@@ -24,13 +24,17 @@ func invariantViolations(_ allocator: Allocator, requests: [ServiceID: ServiceRe
     }
     for (address, holders) in inverted {
         if holders.sorted() != allocator.services(holding: address) {
-            problems.append("holders of \(address) disagree: \(holders.sorted()) vs \(allocator.services(holding: address))")
+            problems.append(
+                "holders of \(address) disagree: \(holders.sorted()) vs \(allocator.services(holding: address))"
+            )
         }
         // No address held by two services that cannot share it.
         for first in holders {
             for second in holders where first < second {
                 guard let a = allocator.held[first]?.request, let b = allocator.held[second]?.request else { continue }
-                if !compatible(a, b) { problems.append("\(address) held by \(first) and \(second), which cannot share") }
+                if !compatible(a, b) {
+                    problems.append("\(address) held by \(first) and \(second), which cannot share")
+                }
             }
         }
     }

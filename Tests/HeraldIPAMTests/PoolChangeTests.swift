@@ -50,7 +50,9 @@ struct PoolChangeTests {
         var allocator = try allocator(pool("p", "10.0.0.0/29"))
         _ = allocator.allocate(service("team/a"))
         _ = allocator.allocate(service("other/b"))
-        let change = try allocator.setPools([pool("p", "10.0.0.0/29", allocation: ServiceAllocation(namespaces: ["team"]))])
+        let change = try allocator.setPools([
+            pool("p", "10.0.0.0/29", allocation: ServiceAllocation(namespaces: ["team"]))
+        ])
         #expect(Set(change.displaced.keys) == [id("other/b")])
         #expect(change.displaced[id("other/b")]?.code == .poolNotAllowed)
     }
@@ -64,7 +66,8 @@ struct PoolChangeTests {
         #expect(error?.code == .poolExhausted)
         #expect(
             error?.description
-                == "default/c: pool \"public\" is exhausted (2 of 2 IPv4 addresses in use); free an address or add a range")
+                == "default/c: pool \"public\" is exhausted (2 of 2 IPv4 addresses in use); "
+                + "free an address or add a range")
         #expect(allocator.pending.keys.sorted() == [id("c")])
         let outcome = allocator.release(id("b"))
         #expect(outcome.freed == [ip("10.0.0.1")])
@@ -96,7 +99,9 @@ struct PoolChangeTests {
     @Test("statistics count usable addresses per family, and a shared address once")
     func statistics() throws {
         var allocator = try allocator(
-            pool("big", "2001:db8::/64", "10.0.0.0/24", avoidBuggyIPs: true), pool("small", "10.1.0.0/30"))
+            pool("big", "2001:db8::/64", "10.0.0.0/24", avoidBuggyIPs: true),
+            pool("small", "10.1.0.0/30")
+        )
         _ = allocator.allocate(service("a", key: "k", ports: [tcp80]))
         _ = allocator.allocate(service("b", key: "k", ports: [tcp443]))
         _ = allocator.allocate(service("c", families: [.ipv6]))

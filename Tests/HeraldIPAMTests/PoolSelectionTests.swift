@@ -13,12 +13,15 @@ struct PoolSelectionTests {
             ([("z", 5), ("y", 1), ("a", nil)], "y"),
             ([("m", 2), ("k", 2)], "k"),
             ([("x", -1), ("y", 0)], "x"),
-        ] as [([(String, Int?)], String)])
+        ] as [([(String, Int?)], String)]
+    )
     func order(layout: [(String, Int?)], expected: String) throws {
         let pools = layout.enumerated().map { index, entry in
             pool(
-                entry.0, "10.0.\(index).0/24",
-                allocation: entry.1.map { ServiceAllocation(priority: $0) })
+                entry.0,
+                "10.0.\(index).0/24",
+                allocation: entry.1.map { ServiceAllocation(priority: $0) }
+            )
         }
         var allocator = try Allocator(pools: pools)
         #expect(try allocator.allocate(service("web")).get().pool == expected)
@@ -29,8 +32,12 @@ struct PoolSelectionTests {
         var allocator = try allocator(pool("p", "10.0.0.0/29", "10.0.1.0/30"))
         let names = (0..<10).map { "s\($0)" }
         let got = names.compactMap { allocator.allocate(service($0)).addresses?.first }
-        #expect(got == ["10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6",
-                        "10.0.0.7", "10.0.1.0", "10.0.1.1"])
+        #expect(
+            got == [
+                "10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6",
+                "10.0.0.7", "10.0.1.0", "10.0.1.1",
+            ]
+        )
         _ = allocator.release(id("s3"))
         #expect(allocator.allocate(service("late")).addresses == ["10.0.0.3"])
     }
@@ -60,42 +67,67 @@ struct PoolSelectionTests {
 
     static let reservations: [Reservation] = [
         Reservation(
-            name: "namespace listed", allocation: ServiceAllocation(namespaces: ["team"]),
-            request: service("team/web"), reserved: true),
+            name: "namespace listed",
+            allocation: ServiceAllocation(namespaces: ["team"]),
+            request: service("team/web"),
+            reserved: true
+        ),
         Reservation(
-            name: "namespace not listed", allocation: ServiceAllocation(namespaces: ["team"]),
-            request: service("other/web"), reserved: false),
+            name: "namespace not listed",
+            allocation: ServiceAllocation(namespaces: ["team"]),
+            request: service("other/web"),
+            reserved: false
+        ),
         Reservation(
             name: "namespace selector matches",
             allocation: ServiceAllocation(namespaceSelectors: [LabelSelector(matchLabels: ["tier": "prod"])]),
-            request: service("ns/web", namespaceLabels: ["tier": "prod"]), reserved: true),
+            request: service("ns/web", namespaceLabels: ["tier": "prod"]),
+            reserved: true
+        ),
         Reservation(
             name: "namespace selector does not match",
             allocation: ServiceAllocation(namespaceSelectors: [LabelSelector(matchLabels: ["tier": "prod"])]),
-            request: service("ns/web", namespaceLabels: ["tier": "dev"]), reserved: false),
+            request: service("ns/web", namespaceLabels: ["tier": "dev"]),
+            reserved: false
+        ),
         Reservation(
             name: "namespace listed though selector does not match",
             allocation: ServiceAllocation(
-                namespaces: ["ns"], namespaceSelectors: [LabelSelector(matchLabels: ["tier": "prod"])]),
-            request: service("ns/web"), reserved: true),
+                namespaces: ["ns"],
+                namespaceSelectors: [LabelSelector(matchLabels: ["tier": "prod"])]
+            ),
+            request: service("ns/web"),
+            reserved: true
+        ),
         Reservation(
             name: "service selector matches",
             allocation: ServiceAllocation(serviceSelectors: [
                 LabelSelector(matchExpressions: [.init(key: "app", op: .in, values: ["web", "api"])])
             ]),
-            request: service("web", labels: ["app": "api"]), reserved: true),
+            request: service("web", labels: ["app": "api"]),
+            reserved: true
+        ),
         Reservation(
             name: "service selector does not match",
             allocation: ServiceAllocation(serviceSelectors: [LabelSelector(matchLabels: ["app": "web"])]),
-            request: service("web", labels: ["app": "db"]), reserved: false),
+            request: service("web", labels: ["app": "db"]),
+            reserved: false
+        ),
         Reservation(
             name: "namespace matches but service selector does not",
             allocation: ServiceAllocation(
-                namespaces: ["team"], serviceSelectors: [LabelSelector(matchLabels: ["app": "web"])]),
-            request: service("team/web"), reserved: false),
+                namespaces: ["team"],
+                serviceSelectors: [LabelSelector(matchLabels: ["app": "web"])]
+            ),
+            request: service("team/web"),
+            reserved: false
+        ),
         Reservation(
-            name: "priority only matches everyone", allocation: ServiceAllocation(priority: 9),
-            request: service("any/web"), reserved: true),
+            name: "priority only matches everyone",
+            allocation: ServiceAllocation(priority: 9),
+            request: service("any/web"),
+            reserved: true
+        ),
     ]
 
     @Test("serviceAllocation reserves a pool for what it matches", arguments: reservations)
@@ -103,7 +135,10 @@ struct PoolSelectionTests {
         // The reserved pool sorts first by name and by priority; the open pool catches the rest.
         var allocation = c.allocation
         allocation.priority = allocation.priority ?? 1
-        var allocator = try allocator(pool("a-reserved", "10.0.0.0/24", allocation: allocation), pool("b-open", "10.0.1.0/24"))
+        var allocator = try allocator(
+            pool("a-reserved", "10.0.0.0/24", allocation: allocation),
+            pool("b-open", "10.0.1.0/24")
+        )
         let got = try allocator.allocate(c.request).get()
         #expect(got.pool == (c.reserved ? "a-reserved" : "b-open"))
     }
@@ -112,7 +147,8 @@ struct PoolSelectionTests {
     func reservedStaysReserved() throws {
         var allocator = try allocator(
             pool("team", "10.0.0.0/24", allocation: ServiceAllocation(namespaces: ["team"])),
-            pool("open", "10.0.1.0/32"))
+            pool("open", "10.0.1.0/32")
+        )
         #expect(allocator.allocate(service("x/first")).addresses == ["10.0.1.0"])
         let error = allocator.allocate(service("x/second")).failure
         #expect(error?.code == .poolExhausted)
@@ -126,7 +162,9 @@ struct PoolSelectionTests {
         var allocator = try allocator(pool("p", "10.0.0.0/24"))
         let error = allocator.allocate(service("web", pool: "nope")).failure
         #expect(error?.code == .poolNotFound)
-        #expect(error?.description == "default/web: the address-pool annotation names pool \"nope\", which does not exist")
+        #expect(
+            error?.description == "default/web: the address-pool annotation names pool \"nope\", which does not exist"
+        )
     }
 
     @Test("avoidBuggyIPs skips .0 and .255 without scanning")

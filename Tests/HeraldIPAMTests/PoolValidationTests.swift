@@ -17,7 +17,8 @@ struct PoolValidationTests {
             (["a": ["10.0.0.0/24"], "b": ["2001:db8::/64"]], 0),
             (["a": ["2001:db8::/64"], "b": ["2001:db8::5-2001:db8::9"]], 1),
             (["a": ["0.0.0.0/0"], "b": ["::/0"]], 0),
-        ] as [([String: [String]], Int)])
+        ] as [([String: [String]], Int)]
+    )
     func overlaps(layout: [String: [String]], expected: Int) {
         let pools = layout.sorted { $0.key < $1.key }.map { Pool(name: $0.key, ranges: ranges($0.value)) }
         let problems = PoolConfigError.problems(in: pools)
@@ -44,7 +45,8 @@ struct PoolValidationTests {
         #expect(
             error?.description
                 == "invalid address pools: range 10.0.0.200-10.0.1.5 of pool \"b\" overlaps range "
-                + "10.0.0.0-10.0.0.255 of pool \"a\"")
+                + "10.0.0.0-10.0.0.255 of pool \"a\""
+        )
     }
 
     @Test("an invalid pool change is refused and changes nothing")

@@ -59,7 +59,9 @@ struct PropertyTests {
             default:
                 action = "retry pending"
                 for (id, result) in allocator.retryPending() where result.failure != nil {
-                    if allocator.assignment(for: id) != nil { problems.append("\(id) failed a retry but holds addresses") }
+                    if allocator.assignment(for: id) != nil {
+                        problems.append("\(id) failed a retry but holds addresses")
+                    }
                 }
             }
             problems += invariantViolations(allocator, requests: requests)
@@ -73,7 +75,8 @@ struct PropertyTests {
     static func checkAllocate(_ allocator: inout Allocator, _ request: ServiceRequest) -> [String] {
         switch allocator.allocate(request) {
         case .success(let assignment):
-            return allocator.assignment(for: request.id) == assignment ? [] : ["allocate returned \(assignment), not what is held"]
+            return allocator.assignment(for: request.id) == assignment
+                ? [] : ["allocate returned \(assignment), not what is held"]
         case .failure(let error):
             var problems: [String] = []
             if allocator.assignment(for: request.id) != nil { problems.append("failed allocation left addresses held") }
@@ -88,7 +91,9 @@ struct PropertyTests {
         let before = allocator.assignment(for: id)?.addresses ?? []
         let outcome = allocator.release(id)
         var problems: [String] = []
-        if allocator.assignment(for: id) != nil || allocator.pending[id] != nil { problems.append("\(id) survived release") }
+        if allocator.assignment(for: id) != nil || allocator.pending[id] != nil {
+            problems.append("\(id) survived release")
+        }
         for address in before {
             let stillHeld = !allocator.services(holding: address).isEmpty
             if stillHeld == outcome.freed.contains(address) { problems.append("\(address) freed wrongly") }
@@ -98,7 +103,9 @@ struct PropertyTests {
             probe.families = [address.family]
             probe.requestedAddresses = [address]
             var copy = allocator
-            if let error = copy.allocate(probe).failure { problems.append("freed \(address) is not allocatable: \(error)") }
+            if let error = copy.allocate(probe).failure {
+                problems.append("freed \(address) is not allocatable: \(error)")
+            }
         }
         return problems
     }

@@ -20,7 +20,10 @@ struct RandomWorld {
 
     /// A service the generated serviceAllocations always admit, used to probe that freed addresses are usable.
     static let probe = ServiceRequest(
-        id: ServiceID(namespace: "ns0", name: "probe"), labels: ["app": "probe"], namespaceLabels: ["tier": "prod"])
+        id: ServiceID(namespace: "ns0", name: "probe"),
+        labels: ["app": "probe"],
+        namespaceLabels: ["tier": "prod"]
+    )
 
     init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
@@ -33,8 +36,12 @@ struct RandomWorld {
         for chunk in Self.chunks where chance(80) { owners[Int(random.next() % 3), default: []].append(chunk) }
         return owners.keys.sorted().map { owner in
             Pool(
-                name: "p\(owner)", ranges: owners[owner] ?? [], autoAssign: chance(85), avoidBuggyIPs: chance(30),
-                serviceAllocation: allocation())
+                name: "p\(owner)",
+                ranges: owners[owner] ?? [],
+                autoAssign: chance(85),
+                avoidBuggyIPs: chance(30),
+                serviceAllocation: allocation()
+            )
         }
     }
 
@@ -42,7 +49,8 @@ struct RandomWorld {
         switch random.next() % 6 {
         case 0: return ServiceAllocation(priority: Int(random.next() % 3))
         case 1: return ServiceAllocation(namespaces: ["ns0"])
-        case 2: return ServiceAllocation(priority: 1, namespaceSelectors: [LabelSelector(matchLabels: ["tier": "prod"])])
+        case 2:
+            return ServiceAllocation(priority: 1, namespaceSelectors: [LabelSelector(matchLabels: ["tier": "prod"])])
         case 3:
             return ServiceAllocation(serviceSelectors: [
                 LabelSelector(matchExpressions: [.init(key: "app", op: .in, values: ["probe", "web"])])
@@ -73,7 +81,8 @@ struct RandomWorld {
     }
 
     /// Every address of the chunks, plus two that no pool holds.
-    static let candidates: [IPAddress] = chunks.flatMap { range in
-        (range.lower.integer...range.upper.integer).map { IPAddress(family: range.family, integer: $0) }
-    } + [IPAddress("192.0.2.1"), IPAddress("2001:db8:ffff::1")].compactMap { $0 }
+    static let candidates: [IPAddress] =
+        chunks.flatMap { range in
+            (range.lower.integer...range.upper.integer).map { IPAddress(family: range.family, integer: $0) }
+        } + [IPAddress("192.0.2.1"), IPAddress("2001:db8:ffff::1")].compactMap { $0 }
 }

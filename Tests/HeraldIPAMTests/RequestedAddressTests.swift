@@ -26,9 +26,17 @@ struct RequestedAddressTests {
             (service("web", policy: .preferDualStack, addresses: ["10.0.0.5", "10.0.1.5"]), .familyMismatch),
             (service("web", addresses: ["2001:db8::5"]), .familyMismatch),
             (service("web", addresses: ["10.0.0.5"], pool: "gone"), .poolNotFound),
-            (service("web", policy: .requireDualStack, families: [.ipv4, .ipv6], addresses: ["10.0.0.5", "10.0.1.5"]),
-             .familyMismatch),
-        ] as [(ServiceRequest, AllocationError.Code?)])
+            (
+                service(
+                    "web",
+                    policy: .requireDualStack,
+                    families: [.ipv4, .ipv6],
+                    addresses: ["10.0.0.5", "10.0.1.5"]
+                ),
+                .familyMismatch
+            ),
+        ] as [(ServiceRequest, AllocationError.Code?)]
+    )
     func validation(request: ServiceRequest, expected: AllocationError.Code?) throws {
         var allocator = try Self.standard()
         let result = allocator.allocate(request)
@@ -44,7 +52,12 @@ struct RequestedAddressTests {
     @Test("addresses from two pools are refused")
     func differentPools() throws {
         var allocator = try Allocator(pools: [pool("a", "10.0.0.0/24"), pool("b", "2001:db8::/64")])
-        let request = service("web", policy: .requireDualStack, families: [.ipv4, .ipv6], addresses: ["10.0.0.1", "2001:db8::1"])
+        let request = service(
+            "web",
+            policy: .requireDualStack,
+            families: [.ipv4, .ipv6],
+            addresses: ["10.0.0.1", "2001:db8::1"]
+        )
         let error = allocator.allocate(request).failure
         #expect(error?.reason == .addressesInDifferentPools([ip("10.0.0.1"): "a", ip("2001:db8::1"): "b"]))
         #expect(error?.description.contains("must all come from one pool") == true)
@@ -59,7 +72,8 @@ struct RequestedAddressTests {
         #expect(
             error?.description
                 == "default/second: requested 10.0.0.0 cannot be assigned: it is held by default/first, which does "
-                + "not allow sharing (no allow-shared-ip annotation)")
+                + "not allow sharing (no allow-shared-ip annotation)"
+        )
     }
 
     @Test("auto allocation never hands out an address someone requested earlier")
@@ -89,15 +103,24 @@ struct RequestedAddressTests {
         _ = allocator.allocate(service("other"))
         _ = allocator.release(id("other"))
         #expect(allocator.allocate(service("web", ports: [tcp80])).addresses == ["10.0.0.0"])
-        #expect(try allocator.allocate(service("web", pool: "manual")).get() == Assignment(pool: "manual", addresses: [ip("10.0.1.0")]))
+        #expect(
+            try allocator.allocate(service("web", pool: "manual")).get()
+                == Assignment(pool: "manual", addresses: [ip("10.0.1.0")])
+        )
         #expect(allocator.services(holding: ip("10.0.0.0")).isEmpty)
     }
 
     @Test("a service whose labels leave a reserved pool's selection gets a new address")
     func leavesReservation() throws {
         var allocator = try Allocator(pools: [
-            pool("blue", "10.0.0.0/24", allocation: ServiceAllocation(
-                priority: 1, serviceSelectors: [LabelSelector(matchLabels: ["color": "blue"])])),
+            pool(
+                "blue",
+                "10.0.0.0/24",
+                allocation: ServiceAllocation(
+                    priority: 1,
+                    serviceSelectors: [LabelSelector(matchLabels: ["color": "blue"])]
+                )
+            ),
             pool("open", "10.0.9.0/24"),
         ])
         #expect(allocator.allocate(service("web", labels: ["color": "blue"])).addresses == ["10.0.0.0"])

@@ -59,11 +59,14 @@ struct RestoreTests {
             (service("web", pool: "other"), ["10.0.0.2"], .addressNotInPool),
             (service("web", pool: "missing"), ["10.0.0.2"], .poolNotFound),
             (service("other-ns/web"), ["10.0.9.1"], .poolNotAllowed),
-        ] as [(ServiceRequest, [String], AllocationError.Code)])
+        ] as [(ServiceRequest, [String], AllocationError.Code)]
+    )
     func staleStatus(request: ServiceRequest, status: [String], code: AllocationError.Code) throws {
         var allocator = try allocator(
-            pool("p", "10.0.0.0/30"), pool("other", "10.0.1.0/30"),
-            pool("team", "10.0.9.0/24", allocation: ServiceAllocation(namespaces: ["team"])))
+            pool("p", "10.0.0.0/30"),
+            pool("other", "10.0.1.0/30"),
+            pool("team", "10.0.9.0/24", allocation: ServiceAllocation(namespaces: ["team"]))
+        )
         let report = allocator.restore([ExistingAssignment(request: request, addresses: status.map(ip))])
         #expect(report.rejected[request.id]?.code == code)
         #expect(allocator.assignments.isEmpty)

@@ -17,37 +17,62 @@ struct SharingTests {
     static let selector = ["app": "web"]
     static let pairs: [Pair] = [
         Pair(
-            name: "same key, different ports, both Cluster", first: service("a", key: "k", ports: [tcp80]),
-            second: service("b", key: "k", ports: [tcp443]), conflict: nil),
+            name: "same key, different ports, both Cluster",
+            first: service("a", key: "k", ports: [tcp80]),
+            second: service("b", key: "k", ports: [tcp443]),
+            conflict: nil
+        ),
         Pair(
-            name: "same port number, different protocols", first: service("a", key: "k", ports: [ServicePort(.tcp, 53)]),
-            second: service("b", key: "k", ports: [udp53]), conflict: nil),
+            name: "same port number, different protocols",
+            first: service("a", key: "k", ports: [ServicePort(.tcp, 53)]),
+            second: service("b", key: "k", ports: [udp53]),
+            conflict: nil
+        ),
         Pair(
-            name: "same key, same (protocol, port)", first: service("a", key: "k", ports: [tcp80, tcp443]),
-            second: service("b", key: "k", ports: [tcp443]), conflict: .portClash(tcp443)),
+            name: "same key, same (protocol, port)",
+            first: service("a", key: "k", ports: [tcp80, tcp443]),
+            second: service("b", key: "k", ports: [tcp443]),
+            conflict: .portClash(tcp443)
+        ),
         Pair(
-            name: "different keys", first: service("a", key: "k1", ports: [tcp80]),
-            second: service("b", key: "k2", ports: [tcp443]), conflict: .differentKey(holderKey: "k1", requesterKey: "k2")),
+            name: "different keys",
+            first: service("a", key: "k1", ports: [tcp80]),
+            second: service("b", key: "k2", ports: [tcp443]),
+            conflict: .differentKey(holderKey: "k1", requesterKey: "k2")
+        ),
         Pair(
-            name: "holder has no key", first: service("a", ports: [tcp80]),
-            second: service("b", key: "k", ports: [tcp443]), conflict: .holderDoesNotShare),
+            name: "holder has no key",
+            first: service("a", ports: [tcp80]),
+            second: service("b", key: "k", ports: [tcp443]),
+            conflict: .holderDoesNotShare
+        ),
         Pair(
-            name: "requester has no key", first: service("a", key: "k", ports: [tcp80]),
-            second: service("b", ports: [tcp443]), conflict: .requesterDoesNotShare(holderKey: "k")),
+            name: "requester has no key",
+            first: service("a", key: "k", ports: [tcp80]),
+            second: service("b", ports: [tcp443]),
+            conflict: .requesterDoesNotShare(holderKey: "k")
+        ),
         Pair(
             name: "both Local with identical selectors",
             first: service("a", key: "k", ports: [tcp80], backend: .local(selector: selector)),
-            second: service("b", key: "k", ports: [tcp443], backend: .local(selector: selector)), conflict: nil),
+            second: service("b", key: "k", ports: [tcp443], backend: .local(selector: selector)),
+            conflict: nil
+        ),
         Pair(
             name: "both Local with different selectors",
             first: service("a", key: "k", ports: [tcp80], backend: .local(selector: selector)),
             second: service("b", key: "k", ports: [tcp443], backend: .local(selector: ["app": "db"])),
             conflict: .differentBackend(
-                holderBackend: .local(selector: selector), requesterBackend: .local(selector: ["app": "db"]))),
+                holderBackend: .local(selector: selector),
+                requesterBackend: .local(selector: ["app": "db"])
+            )
+        ),
         Pair(
-            name: "Local and Cluster", first: service("a", key: "k", ports: [tcp80], backend: .local(selector: selector)),
+            name: "Local and Cluster",
+            first: service("a", key: "k", ports: [tcp80], backend: .local(selector: selector)),
             second: service("b", key: "k", ports: [tcp443]),
-            conflict: .differentBackend(holderBackend: .local(selector: selector), requesterBackend: .cluster)),
+            conflict: .differentBackend(holderBackend: .local(selector: selector), requesterBackend: .cluster)
+        ),
     ]
 
     @Test("MetalLB's compatibility rules, on a requested address", arguments: pairs)
@@ -58,7 +83,10 @@ struct SharingTests {
         second.requestedAddresses = [ip("10.0.0.0")]
         let result = allocator.allocate(second)
         if let conflict = pair.conflict {
-            #expect(result.failure?.reason == .addressTaken(ip("10.0.0.0"), SharingConflict(holder: pair.first.id, reason: conflict)))
+            #expect(
+                result.failure?.reason
+                    == .addressTaken(ip("10.0.0.0"), SharingConflict(holder: pair.first.id, reason: conflict))
+            )
             #expect(allocator.services(holding: ip("10.0.0.0")) == [pair.first.id])
         } else {
             #expect(result.addresses == ["10.0.0.0"])

@@ -27,8 +27,12 @@ func pool(
     allocation: ServiceAllocation? = nil
 ) -> Pool {
     Pool(
-        name: name, ranges: ranges(entries), autoAssign: autoAssign, avoidBuggyIPs: avoidBuggyIPs,
-        serviceAllocation: allocation)
+        name: name,
+        ranges: ranges(entries),
+        autoAssign: autoAssign,
+        avoidBuggyIPs: avoidBuggyIPs,
+        serviceAllocation: allocation
+    )
 }
 
 /// A request for `namespace/name` (written "ns/name", or "name" in namespace "default").
@@ -45,10 +49,21 @@ func service(
     namespaceLabels: [String: String] = [:]
 ) -> ServiceRequest {
     let parts = qualified.split(separator: "/").map(String.init)
-    let id = parts.count == 2 ? ServiceID(namespace: parts[0], name: parts[1]) : ServiceID(namespace: "default", name: qualified)
+    let id =
+        parts.count == 2
+        ? ServiceID(namespace: parts[0], name: parts[1]) : ServiceID(namespace: "default", name: qualified)
     return ServiceRequest(
-        id: id, labels: labels, namespaceLabels: namespaceLabels, ipFamilyPolicy: policy, families: families,
-        requestedAddresses: addresses.map(ip), requestedPool: pool, sharingKey: key, ports: ports, backend: backend)
+        id: id,
+        labels: labels,
+        namespaceLabels: namespaceLabels,
+        ipFamilyPolicy: policy,
+        families: families,
+        requestedAddresses: addresses.map(ip),
+        requestedPool: pool,
+        sharingKey: key,
+        ports: ports,
+        backend: backend
+    )
 }
 
 func id(_ qualified: String) -> ServiceID { service(qualified).id }

@@ -23,7 +23,11 @@ struct Measurement {
 
 func requests(family: IPFamily) -> [ServiceRequest] {
     (0..<services).map {
-        ServiceRequest(id: ServiceID(namespace: "bench", name: "svc-\($0)"), families: [family], ports: [ServicePort(.tcp, 80)])
+        ServiceRequest(
+            id: ServiceID(namespace: "bench", name: "svc-\($0)"),
+            families: [family],
+            ports: [ServicePort(.tcp, 80)]
+        )
     }
 }
 
@@ -102,10 +106,13 @@ for (label, cidr) in scenarios {
     let oneK = nanoseconds(best.atOneK, per: batch)
     let hundredK = nanoseconds(best.atHundredK, per: batch)
     print("\(label) (\(cidr)):")
-    print("  allocate \(services): \(milliseconds(best.allocate))  (\(Int(nanoseconds(best.allocate, per: services))) ns each)")
+    let each = Int(nanoseconds(best.allocate, per: services))
+    print("  allocate \(services): \(milliseconds(best.allocate))  (\(each) ns each)")
     print("  release \(services) (scattered order): \(milliseconds(best.release))")
     print("  reallocate \(services) into fragmented space: \(milliseconds(best.reallocate))")
-    print("  per allocation at ~1k services: \(Int(oneK)) ns; at ~100k services: \(Int(hundredK)) ns; "
-        + "ratio 100k/1k: \(Double(Int(hundredK / oneK * 100)) / 100)")
+    print(
+        "  per allocation at ~1k services: \(Int(oneK)) ns; at ~100k services: \(Int(hundredK)) ns; "
+            + "ratio 100k/1k: \(Double(Int(hundredK / oneK * 100)) / 100)"
+    )
 }
 print("peak RSS (VmHWM): \(peakRSS())")

@@ -54,7 +54,9 @@ extension Allocator {
         if let allocation = config.serviceAllocation, !allocation.matches(request) {
             return refuse(.reserved(for: allocation.description))
         }
-        if let missing = needed.first(where: { spaces[pool].capacity($0) == 0 }) { return refuse(.lacksFamily(missing)) }
+        if let missing = needed.first(where: { spaces[pool].capacity($0) == 0 }) {
+            return refuse(.lacksFamily(missing))
+        }
         var picked: [IPAddress] = []
         var taken: [IPAddress] = []
         for family in needed {

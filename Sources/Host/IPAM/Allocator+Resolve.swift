@@ -31,7 +31,8 @@ extension Allocator {
         }
         if !familiesFit(addresses, request) {
             return fail(
-                .addressFamilies(addresses: addresses, policy: request.ipFamilyPolicy, families: request.families))
+                .addressFamilies(addresses: addresses, policy: request.ipFamilyPolicy, families: request.families)
+            )
         }
         var pools: [IPAddress: Int] = [:]
         for address in addresses {
@@ -47,13 +48,16 @@ extension Allocator {
         }
         if let reason = admission(of: request, to: pool, for: addresses[0]) { return fail(reason) }
         for address in addresses {
-            if let conflict = conflict(sharing: address, with: request) { return fail(.addressTaken(address, conflict)) }
+            if let conflict = conflict(sharing: address, with: request) {
+                return fail(.addressTaken(address, conflict))
+            }
         }
         return .success(pool)
     }
 
     /// Why the service may not take `address` of pool `pool`, or nil.
-    private func admission(of request: ServiceRequest, to pool: Int, for address: IPAddress) -> AllocationError.Reason? {
+    private func admission(of request: ServiceRequest, to pool: Int, for address: IPAddress) -> AllocationError.Reason?
+    {
         let name = spaces[pool].name
         if let requested = request.requestedPool {
             guard spaceIndex(requested) != nil else { return .poolNotFound(requested) }

@@ -59,7 +59,9 @@ public struct Allocator: Sendable {
     public var pending: [ServiceID: AllocationError] { waiting.mapValues(\.error) }
 
     /// The pool that can hand out `address`, if any.
-    public func pool(containing address: IPAddress) -> String? { poolIndex(containing: address).map { spaces[$0].name } }
+    public func pool(containing address: IPAddress) -> String? {
+        poolIndex(containing: address).map { spaces[$0].name }
+    }
 
     func poolIndex(containing address: IPAddress) -> Int? { spaces.firstIndex { $0.isUsable(address) } }
 
@@ -76,8 +78,10 @@ public struct Allocator: Sendable {
                 usage: Dictionary(
                     uniqueKeysWithValues: families.map {
                         ($0, PoolStatistics.Usage(total: space.capacity($0), inUse: space.inUse($0)))
-                    }),
-                services: services[space.name] ?? 0)
+                    }
+                ),
+                services: services[space.name] ?? 0
+            )
         }
     }
 
@@ -196,7 +200,10 @@ public struct Allocator: Sendable {
         }
         // The families' order decides the addresses' order (primary first).
         let addresses = request.ordered(old.assignment.addresses)
-        held[request.id] = Held(request: request, assignment: Assignment(pool: old.assignment.pool, addresses: addresses))
+        held[request.id] = Held(
+            request: request,
+            assignment: Assignment(pool: old.assignment.pool, addresses: addresses)
+        )
     }
 
     /// Addresses held under `key`.

@@ -49,7 +49,8 @@ public struct PoolConfigError: Error, Hashable, Sendable, CustomStringConvertibl
         for entry in all {
             if let previous = furthest, previous.range.overlaps(entry.range) {
                 problems.append(
-                    .overlap(pool: entry.pool, range: entry.range, otherPool: previous.pool, otherRange: previous.range))
+                    .overlap(pool: entry.pool, range: entry.range, otherPool: previous.pool, otherRange: previous.range)
+                )
             }
             if furthest.map({ $0.range.family != entry.range.family || $0.range.upper < entry.range.upper }) ?? true {
                 furthest = entry

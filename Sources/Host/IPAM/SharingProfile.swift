@@ -7,7 +7,9 @@ struct SharingProfile: Hashable, Sendable {
     /// Why a service with this profile may not share an address with `holder` (whose profile is `theirs`), or nil
     /// when it may: both set the same key, reach the same backend and expose no (protocol, port) in common.
     func conflict(with theirs: SharingProfile, holder: ServiceID) -> SharingConflict? {
-        func refuse(_ reason: SharingConflict.Reason) -> SharingConflict { SharingConflict(holder: holder, reason: reason) }
+        func refuse(_ reason: SharingConflict.Reason) -> SharingConflict {
+            SharingConflict(holder: holder, reason: reason)
+        }
         guard let theirKey = theirs.key else { return refuse(.holderDoesNotShare) }
         guard let key else { return refuse(.requesterDoesNotShare(holderKey: theirKey)) }
         guard key == theirKey else { return refuse(.differentKey(holderKey: theirKey, requesterKey: key)) }
