@@ -60,7 +60,7 @@ extension Allocator {
     {
         let name = spaces[pool].name
         if let requested = request.requestedPool {
-            guard spaceIndex(requested) != nil else { return .poolNotFound(requested) }
+            guard index(ofPool: requested) != nil else { return .poolNotFound(requested) }
             if requested != name { return .addressNotInRequestedPool(address, pool: name, requested: requested) }
         }
         if let allocation = spaces[pool].pool.serviceAllocation, !allocation.matches(request) {
@@ -103,8 +103,6 @@ extension Allocator {
         }
         return nil
     }
-
-    private func spaceIndex(_ name: String) -> Int? { index(ofPool: name) }
 }
 
 extension ServiceRequest {
