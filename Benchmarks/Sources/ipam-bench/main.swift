@@ -19,6 +19,8 @@ struct Measurement {
     var atOneK: Duration = .zero
     /// The last `batch` allocations: about 100k services held.
     var atHundredK: Duration = .zero
+    /// One pool edit (a range added) with every service re-checked.
+    var poolChange: Duration = .zero
 }
 
 func requests(family: IPFamily) -> [ServiceRequest] {
@@ -63,6 +65,12 @@ func run(pool: Pool, requests: [ServiceRequest]) throws -> Measurement {
     }
     result.reallocate = start.duration(to: clock.now)
     precondition(allocator.statistics()[0].usage[pool.ranges[0].family]?.inUse == UInt128(services))
+
+    guard case .success(let extra) = IPRange.parse("192.0.2.0/24") else { fatalError("bad range") }
+    start = clock.now
+    let change = try allocator.setPools([pool, Pool(name: "extra", ranges: [extra])])
+    result.poolChange = start.duration(to: clock.now)
+    precondition(change.displaced.isEmpty && allocator.assignments.count == services)
     return result
 }
 
@@ -88,11 +96,15 @@ func peakRSS() -> String {
     return "unknown"
 }
 
-let scenarios: [(String, String)] = [("IPv4 /15", "10.0.0.0/15"), ("IPv6 /64", "2001:db8::/64")]
+let scenarios: [(String, String, Bool)] = [
+    ("IPv4 /15", "10.0.0.0/15", false),
+    ("IPv4 /15 with avoidBuggyIPs", "10.0.0.0/15", true),
+    ("IPv6 /64", "2001:db8::/64", false),
+]
 print("ipam-bench: \(services) services, best of \(rounds) rounds")
-for (label, cidr) in scenarios {
+for (label, cidr, avoidBuggyIPs) in scenarios {
     guard case .success(let range) = IPRange.parse(cidr) else { fatalError("bad range \(cidr)") }
-    let pool = Pool(name: "bench", ranges: [range])
+    let pool = Pool(name: "bench", ranges: [range], avoidBuggyIPs: avoidBuggyIPs)
     let input = requests(family: range.family)
     var best = try run(pool: pool, requests: input)
     for _ in 1..<rounds {
@@ -102,6 +114,7 @@ for (label, cidr) in scenarios {
         best.reallocate = min(best.reallocate, m.reallocate)
         best.atOneK = min(best.atOneK, m.atOneK)
         best.atHundredK = min(best.atHundredK, m.atHundredK)
+        best.poolChange = min(best.poolChange, m.poolChange)
     }
     let oneK = nanoseconds(best.atOneK, per: batch)
     let hundredK = nanoseconds(best.atHundredK, per: batch)
@@ -110,6 +123,7 @@ for (label, cidr) in scenarios {
     print("  allocate \(services): \(milliseconds(best.allocate))  (\(each) ns each)")
     print("  release \(services) (scattered order): \(milliseconds(best.release))")
     print("  reallocate \(services) into fragmented space: \(milliseconds(best.reallocate))")
+    print("  pool edit with \(services) services held: \(milliseconds(best.poolChange))")
     print(
         "  per allocation at ~1k services: \(Int(oneK)) ns; at ~100k services: \(Int(hundredK)) ns; "
             + "ratio 100k/1k: \(Double(Int(hundredK / oneK * 100)) / 100)"

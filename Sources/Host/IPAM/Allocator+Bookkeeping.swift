@@ -12,7 +12,7 @@ extension Allocator {
                 precondition(taken, "\(address) is held by no service but not free")
             }
             holders[address, default: []].append(request.id)
-            holders[address]?.sort()
+            if holders[address]?.count ?? 0 > 1 { holders[address]?.sort() }
             if let key = request.sharingKey { keyed[key, default: []].insert(address) }
         }
         let assignment = Assignment(pool: spaces[pool].name, addresses: sorted)

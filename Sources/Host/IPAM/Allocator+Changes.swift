@@ -7,7 +7,7 @@ extension Allocator {
     public mutating func allocate(_ request: ServiceRequest) -> Result<Assignment, AllocationError> {
         let result = resolve(request)
         switch result {
-        case .success: waiting[request.id] = nil
+        case .success: if !waiting.isEmpty { waiting[request.id] = nil }
         case .failure(let error): waiting[request.id] = Waiting(request: request, error: error)
         }
         return result
