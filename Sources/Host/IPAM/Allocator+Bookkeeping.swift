@@ -7,12 +7,12 @@ extension Allocator {
     mutating func commit(_ request: ServiceRequest, pool: Int, addresses: [IPAddress], takeFree: Bool) -> Assignment {
         let sorted = request.ordered(addresses)
         for address in sorted {
-            if holders[address] == nil && takeFree {
+            // One hash lookup: the holder list is modified in place.
+            let first = Self.insert(request.id, into: &holders[address, default: []])
+            if first && takeFree {
                 let taken = spaces[pool].take(address)
                 precondition(taken, "\(address) is held by no service but not free")
             }
-            holders[address, default: []].append(request.id)
-            if holders[address]?.count ?? 0 > 1 { holders[address]?.sort() }
             if let key = request.sharingKey { keyed[key, default: []].insert(address) }
         }
         let assignment = Assignment(pool: spaces[pool].name, addresses: sorted)
@@ -27,9 +27,10 @@ extension Allocator {
         }
         var freed: [IPAddress] = []
         for address in entry.assignment.addresses {
-            holders[address]?.removeAll { $0 == service }
-            guard holders[address]?.isEmpty ?? true else { continue }
-            holders[address] = nil
+            guard let slot = holders.index(forKey: address) else { continue }
+            holders.values[slot].removeAll { $0 == service }
+            guard holders.values[slot].isEmpty else { continue }
+            holders.remove(at: slot)
             spaces[pool].release(address)
             if let key = entry.request.sharingKey { keyed[key]?.remove(address) }
             freed.append(address)
@@ -53,6 +54,13 @@ extension Allocator {
             request: request,
             assignment: Assignment(pool: old.assignment.pool, addresses: addresses)
         )
+    }
+
+    /// Adds `service` to a sorted holder list; true when the list was empty.
+    private static func insert(_ service: ServiceID, into list: inout [ServiceID]) -> Bool {
+        list.append(service)
+        if list.count > 1 { list.sort() }
+        return list.count == 1
     }
 
     /// Addresses held under `key`.

@@ -108,6 +108,7 @@ extension Allocator {
 extension ServiceRequest {
     /// The service's families without repeats, primary first.
     var distinctFamilies: [IPFamily] {
+        if families.count < 2 || (families.count == 2 && families[0] != families[1]) { return families }
         var result: [IPFamily] = []
         for family in families where !result.contains(family) { result.append(family) }
         return result
@@ -115,6 +116,7 @@ extension ServiceRequest {
 
     /// `addresses` in the order of the service's families, primary first.
     func ordered(_ addresses: [IPAddress]) -> [IPAddress] {
+        if addresses.count < 2 { return addresses }
         let order = distinctFamilies
         func rank(_ address: IPAddress) -> Int { order.firstIndex(of: address.family) ?? order.count }
         return addresses.sorted { rank($0) < rank($1) }

@@ -33,8 +33,8 @@ struct FreeSpace: Sendable {
 
     func isFree(_ index: UInt128) -> Bool {
         guard contains(index) else { return false }
-        if let cursor, index >= cursor { return !takenAhead.contains(index) }
-        return released.contains(index)
+        if let cursor, index >= cursor { return takenAhead.isEmpty || !takenAhead.contains(index) }
+        return !released.isEmpty && released.contains(index)
     }
 
     /// Takes `index`; false when it is outside the run or already taken.
@@ -59,7 +59,7 @@ struct FreeSpace: Sendable {
         }
         while let index = cursor {
             cursor = index == last ? nil : index + 1
-            if takenAhead.remove(index) != nil { continue }
+            if !takenAhead.isEmpty && takenAhead.remove(index) != nil { continue }
             inUse += 1
             return index
         }
