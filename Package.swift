@@ -19,6 +19,7 @@ let package = Package(
     products: [
         .executable(name: "herald", targets: ["HeraldCLI"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
+        .library(name: "HeraldIPAM", targets: ["HeraldIPAM"]),
         // Bundled plugins: shared objects the host loads at run time (never linked into the host).
         .library(name: "herald-log", type: .dynamic, targets: ["HeraldLogPlugin"]),
         .library(name: "herald-exec", type: .dynamic, targets: ["HeraldExecPlugin"]),

@@ -1,0 +1,16 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Benchmarks live in their own package so that normal builds never build them.
+// Run: swift run -c release --package-path Benchmarks ipam-bench
+let package = Package(
+    name: "herald-benchmarks",
+    dependencies: [.package(name: "herald", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "ipam-bench",
+            dependencies: [.product(name: "HeraldIPAM", package: "herald")],
+            swiftSettings: [.swiftLanguageMode(.v6), .treatAllWarnings(as: .error)]
+        )
+    ]
+)

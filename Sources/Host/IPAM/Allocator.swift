@@ -1,0 +1,85 @@
+import HeraldCore
+
+/// Assigns external addresses to Services from address pools, with MetalLB's rules and its known bugs fixed. A value:
+/// no I/O, no clock, no shared state; copy it to try something out.
+///
+/// Rules: a service that requests addresses gets exactly those (all in one pool it may use, shareable with their
+/// holders); one that names a pool gets the lowest free address of that pool; otherwise pools are tried in order
+/// (priority, lower first and unset last, then name), skipping `autoAssign: false` pools and pools whose
+/// `serviceAllocation` does not match. Services with the same sharing key, the same backend and no common
+/// (protocol, port) share an address. A service keeps its addresses as long as they fit its request.
+///
+/// Start-up: build it with the pools, `restore(_:)` every Service whose status holds addresses, then `allocate(_:)`
+/// each Service (a no-op for restored ones). Afterwards call `allocate(_:)` on every change of a Service, `release(_:)`
+/// when it goes away or stops being a LoadBalancer, and `setPools(_:)` on a configuration change. Failed requests are
+/// kept as pending; `release` and `setPools` say when to call `retryPending()`.
+public struct Allocator: Sendable {
+    struct Held: Sendable {
+        var request: ServiceRequest
+        var assignment: Assignment
+    }
+
+    struct Waiting: Sendable {
+        var request: ServiceRequest
+        var error: AllocationError
+    }
+
+    /// Pools in the order they are tried: priority (lower first, unset last), then name.
+    var spaces: [PoolSpace]
+    private let spaceIndex: [String: Int]
+    var held: [ServiceID: Held] = [:]
+    /// The services holding each address, sorted. An address is here exactly when its pool space has it taken.
+    var holders: [IPAddress: [ServiceID]] = [:]
+    /// Held addresses by the sharing key of their holders (all holders of an address have the same key).
+    var keyed: [String: Set<IPAddress>] = [:]
+    var waiting: [ServiceID: Waiting] = [:]
+
+    /// Takes `pools` after checking them; throws every problem found.
+    public init(pools: [Pool]) throws(PoolConfigError) {
+        let problems = PoolConfigError.problems(in: pools)
+        guard problems.isEmpty else { throw PoolConfigError(problems: problems) }
+        spaces = pools.map(PoolSpace.init).sorted { $0.order < $1.order }
+        spaceIndex = Dictionary(uniqueKeysWithValues: spaces.enumerated().map { ($1.name, $0) })
+    }
+
+    /// The pools, in the order they are tried.
+    public var pools: [Pool] { spaces.map(\.pool) }
+
+    public func assignment(for service: ServiceID) -> Assignment? { held[service]?.assignment }
+
+    /// Every service that holds addresses.
+    public var assignments: [ServiceID: Assignment] { held.mapValues(\.assignment) }
+
+    /// The services holding `address`, sorted; more than one when they share it.
+    public func services(holding address: IPAddress) -> [ServiceID] { holders[address] ?? [] }
+
+    /// Services that asked for an address and got none, with the latest reason.
+    public var pending: [ServiceID: AllocationError] { waiting.mapValues(\.error) }
+
+    /// The pool that can hand out `address`, if any.
+    public func pool(containing address: IPAddress) -> String? {
+        poolIndex(containing: address).map { spaces[$0].name }
+    }
+
+    func poolIndex(containing address: IPAddress) -> Int? { spaces.firstIndex { $0.isUsable(address) } }
+
+    func index(ofPool name: String) -> Int? { spaceIndex[name] }
+
+    /// Per-pool usage, in pool order.
+    public func statistics() -> [PoolStatistics] {
+        var services: [String: Int] = [:]
+        for entry in held.values { services[entry.assignment.pool, default: 0] += 1 }
+        return spaces.map { space in
+            let families = IPFamily.allCases.filter { space.pool.serves($0) }
+            return PoolStatistics(
+                pool: space.name,
+                usage: Dictionary(
+                    uniqueKeysWithValues: families.map {
+                        ($0, PoolStatistics.Usage(total: space.capacity($0), inUse: space.inUse($0)))
+                    }
+                ),
+                services: services[space.name] ?? 0
+            )
+        }
+    }
+}

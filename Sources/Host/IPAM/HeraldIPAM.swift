@@ -1,1 +1,0 @@
-// HeraldIPAM: placeholder, replaced by the real module.

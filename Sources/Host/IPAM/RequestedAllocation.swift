@@ -1,0 +1,103 @@
+import HeraldCore
+
+/// What a Service asks of the allocator through its annotations and `spec.loadBalancerIP`.
+///
+/// Each annotation exists under three prefixes. Precedence, highest first: `herald.dev/`, `metallb.io/`, then the
+/// deprecated `metallb.universe.tf/`; a lower one is ignored when a higher one is set, so that an old annotation left
+/// over from a migration never overrides a new one. `spec.loadBalancerIP` (deprecated by Kubernetes) is read as a
+/// one-address request; when it and a `loadBalancerIPs` annotation are both set they must name the same addresses,
+/// otherwise the request is an error.
+public struct RequestedAllocation: Hashable, Sendable {
+    public var addresses: [IPAddress]
+    public var pool: String?
+    public var sharingKey: String?
+
+    public init(addresses: [IPAddress] = [], pool: String? = nil, sharingKey: String? = nil) {
+        self.addresses = addresses
+        self.pool = pool
+        self.sharingKey = sharingKey
+    }
+
+    /// Annotation prefixes, highest precedence first.
+    public static let prefixes = ["herald.dev/", "metallb.io/", "metallb.universe.tf/"]
+    /// Comma-separated addresses to assign.
+    public static let addressesSuffix = "loadBalancerIPs"
+    /// The name of the pool to assign from.
+    public static let poolSuffix = "address-pool"
+    /// The key that lets services share an address.
+    public static let sharingSuffix = "allow-shared-ip"
+    /// Annotations the caller writes with the name of the pool an address came from (Herald's and MetalLB's).
+    public static let allocatedFromPoolAnnotations = [
+        "herald.dev/ip-allocated-from-pool", "metallb.io/ip-allocated-from-pool",
+    ]
+
+    /// Reads a Service's annotations and `spec.loadBalancerIP` (nil or empty when unset).
+    public static func parse(
+        annotations: [String: String],
+        loadBalancerIP: String?
+    ) -> Result<RequestedAllocation, RequestError> {
+        var result = RequestedAllocation()
+        result.pool = value(annotations, poolSuffix).map(\.text)
+        result.sharingKey = value(annotations, sharingSuffix).map(\.text)
+        if let (key, text) = value(annotations, addressesSuffix) {
+            var addresses: [IPAddress] = []
+            for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+                let trimmed = part.filter { $0 != " " && $0 != "\t" }
+                guard let address = IPAddress(trimmed) else {
+                    return .failure(RequestError(.unparsableAddress(annotation: key, text: String(part))))
+                }
+                guard !addresses.contains(address) else {
+                    return .failure(RequestError(.repeatedAddress(annotation: key, address: address)))
+                }
+                addresses.append(address)
+            }
+            result.addresses = addresses
+        }
+        if let spec = loadBalancerIP.map({ $0.filter { $0 != " " } }), !spec.isEmpty {
+            guard let address = IPAddress(spec) else {
+                return .failure(RequestError(.unparsableAddress(annotation: "spec.loadBalancerIP", text: spec)))
+            }
+            if result.addresses.isEmpty {
+                result.addresses = [address]
+            } else if result.addresses != [address] {
+                return .failure(RequestError(.conflictingAddresses(annotation: result.addresses, spec: address)))
+            }
+        }
+        return .success(result)
+    }
+
+    /// The highest-precedence non-empty annotation with `suffix`, with its full key.
+    private static func value(_ annotations: [String: String], _ suffix: String) -> (key: String, text: String)? {
+        for prefix in prefixes {
+            let key = prefix + suffix
+            if let text = annotations[key], !text.isEmpty { return (key, text) }
+        }
+        return nil
+    }
+}
+
+/// Why a Service's annotations or `spec.loadBalancerIP` could not be read.
+public struct RequestError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Reason: Hashable, Sendable {
+        case unparsableAddress(annotation: String, text: String)
+        case repeatedAddress(annotation: String, address: IPAddress)
+        case conflictingAddresses(annotation: [IPAddress], spec: IPAddress)
+    }
+
+    public let reason: Reason
+
+    public init(_ reason: Reason) { self.reason = reason }
+
+    public var description: String {
+        switch reason {
+        case .unparsableAddress(let key, let text):
+            return "\(key): \"\(text)\" is not an IPv4 or IPv6 address"
+        case .repeatedAddress(let key, let address):
+            return "\(key) names \(address) twice"
+        case .conflictingAddresses(let annotation, let spec):
+            let list = annotation.map(\.description).joined(separator: ",")
+            return "spec.loadBalancerIP (\(spec)) and the loadBalancerIPs annotation (\(list)) disagree; "
+                + "remove spec.loadBalancerIP, which Kubernetes deprecates"
+        }
+    }
+}
