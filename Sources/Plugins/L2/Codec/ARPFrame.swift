@@ -13,9 +13,9 @@ public struct ARPFrame: Equatable, Sendable {
     public static let packetLength = 14 + 28
     /// Senders pad to the Ethernet minimum frame size (without the frame check sequence).
     public static let paddedLength = 60
-    /// Longest frame accepted: a full 1500-byte payload plus the Ethernet header. Anything longer is not an ARP
-    /// frame on a standard link and is dropped as oversized.
-    public static let maximumLength = 1514
+    /// Longest frame accepted. An ARP packet is 28 bytes; senders pad the frame to 60 (64 with a check sequence).
+    /// Anything longer than this bound is not a plausible ARP frame and is dropped as oversized.
+    public static let maximumLength = 128
     public static let etherType: UInt16 = 0x0806
 
     public var ethernetDestination: MACAddress

@@ -29,6 +29,9 @@ final class PacketSocket {
         fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Int32(proto))
         guard fd >= 0 else { throw PacketSocketError(operation: "socket(AF_PACKET)", errno: errno) }
         var on: Int32 = 1
+        // Room for bursts (a flood of requests) while the thread is busy: 1 MiB (the kernel may cap it lower).
+        var receiveBuffer: Int32 = 1 << 20
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, socklen_t(MemoryLayout<Int32>.size))
         _ = setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, socklen_t(MemoryLayout<Int32>.size))
         // Our own transmissions would otherwise loop back to this socket (Linux 4.20 and later; harmless if absent,
         // the responder also ignores PACKET_OUTGOING).
