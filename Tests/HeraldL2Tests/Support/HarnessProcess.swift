@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 
-/// One `herald-plugin-harness` process running a plugin inside a namespace, driven by line commands.
+/// A child process whose output is read line by line as it comes, each line stamped with the monotonic time it
+/// arrived. Used for `herald-plugin-harness` (driven by line commands) and for `ip monitor`.
 final class HarnessProcess: @unchecked Sendable {
     // @unchecked: `lines` is a Mutex; the other properties are immutable after init.
     private let process = Process()
@@ -10,6 +11,8 @@ final class HarnessProcess: @unchecked Sendable {
     /// Complete output lines, and the text after the last newline.
     struct Buffer {
         var lines: [String] = []
+        /// CLOCK_MONOTONIC nanoseconds at which each line was read.
+        var times: [UInt64] = []
         var partial = ""
     }
     /// Shared with the pipe's reader callback.
@@ -20,12 +23,20 @@ final class HarnessProcess: @unchecked Sendable {
     private let cursor = Mutex(0)
 
     /// Starts the harness with a plugin and its configuration in `namespace`, and waits for "ready".
-    init(namespace: String, plugin: String, config: String = "{}") throws {
+    convenience init(namespace: String, plugin: String, config: String = "{}") throws {
+        try self.init(arguments: ["netns", "exec", namespace, try Products.harness(), plugin, config, namespace])
+        guard try expect("ready", timeout: 10) != nil else {
+            throw ShellError(command: "harness", result: Shell.Result(status: 1, output: transcript))
+        }
+    }
+
+    /// Starts `ip` with these arguments.
+    init(arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         if !FileManager.default.fileExists(atPath: "/usr/sbin/ip") {
             process.executableURL = URL(fileURLWithPath: "/sbin/ip")
         }
-        process.arguments = ["netns", "exec", namespace, try Products.harness(), plugin, config, namespace]
+        process.arguments = arguments
         process.standardInput = input
         process.standardOutput = output
         process.standardError = output
@@ -38,15 +49,38 @@ final class HarnessProcess: @unchecked Sendable {
                 state.partial += text
                 while let newline = state.partial.firstIndex(of: "\n") {
                     state.lines.append(String(state.partial[..<newline]))
+                    state.times.append(HarnessProcess.monotonicNanoseconds())
                     state.partial = String(state.partial[state.partial.index(after: newline)...])
                 }
             }
         }
         try process.run()
-        guard try expect("ready", timeout: 10) != nil else {
-            throw ShellError(command: "harness", result: Shell.Result(status: 1, output: transcript))
-        }
     }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    /// The arrival time of the first line (from `index` on) that contains every fragment; nil on timeout.
+    func waitForLine(containing fragments: [String], from index: Int = 0, timeout: Double) -> UInt64? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let hit = buffer.state.withLock { state -> UInt64? in
+                guard index < state.lines.count else { return nil }
+                for i in index..<state.lines.count where fragments.allSatisfy(state.lines[i].contains) {
+                    return state.times[i]
+                }
+                return nil
+            }
+            if let hit { return hit }
+            usleep(1_000)
+        }
+        return nil
+    }
+
+    var lineCount: Int { buffer.state.withLock { $0.lines.count } }
 
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
@@ -116,13 +150,15 @@ final class HarnessProcess: @unchecked Sendable {
     }
 
     /// Sends "quit" and waits for the process to end (kills it after a timeout).
-    func stop() {
+    func stop(quit: Bool = true) {
         guard process.isRunning else { return }
-        send("quit")
-        let deadline = Date().addingTimeInterval(5)
+        if quit { send("quit") }
+        var deadline = Date().addingTimeInterval(quit ? 5 : 0)
         while process.isRunning, Date() < deadline { usleep(10_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        // SIGKILL: `ip monitor` does not always end on SIGTERM.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
         output.fileHandleForReading.readabilityHandler = nil
     }
 }
