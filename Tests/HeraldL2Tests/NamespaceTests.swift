@@ -110,4 +110,32 @@ struct NamespaceTests {
             #expect(try nothing.expect("health unhealthy", timeout: 3) != nil, "\(nothing.transcript)")
         }
     }
+
+    @Test("an interface that appears is followed at once, and one that disappears is dropped")
+    func interfacesAppearAndDisappear() throws {
+        try withTopology { t in
+            let node1 = try HarnessProcess(
+                namespace: t.nodes[0], plugin: try Products.arp(), config: #"{"interfaces":["eth9"]}"#)
+            defer { node1.stop() }
+            node1.send("health")
+            #expect(try node1.expect("health unhealthy", timeout: 3) != nil, "\(node1.transcript)")
+            try node1.command("announce late 198.51.100.90/32")
+            #expect(t.arping("198.51.100.90") == nil, "answered with no selected interface")
+
+            // A new link eth9 on the router's bridge: picked up through the netlink notification.
+            let veth = "l2z\(t.suffix)"
+            try Shell.must(
+                """
+                ip link add \(veth) type veth peer name eth9 netns \(t.nodes[0]) && ip link set \(veth) netns \(t.router) \
+                && ip -n \(t.router) link set \(veth) master br0 up && ip -n \(t.nodes[0]) link set eth9 up
+                """)
+            #expect(try node1.expect("health ok", timeout: 3) != nil, "\(node1.transcript)")
+            let mac9 = try t.mac(t.nodes[0], "eth9")
+            #expect(t.arping("198.51.100.90") == mac9)
+
+            try Shell.must("ip -n \(t.nodes[0]) link del eth9")
+            #expect(try node1.expect("health unhealthy", timeout: 3) != nil, "\(node1.transcript)")
+            #expect(t.arping("198.51.100.90") == nil, "answered after the interface disappeared")
+        }
+    }
 }
