@@ -55,21 +55,16 @@ extension NamespaceTests {
         return elapsed
     }
 
-    @Test("IPv4 takeover: the router's neighbour entry shows node2's MAC within 100 ms, unasked")
-    func arpTakeover() throws {
+    @Test(
+        "takeover: the router's neighbour entry shows node2's MAC within 100 ms, unasked",
+        arguments: ["ipv4", "ipv6"])
+    func takeover(family: String) throws {
+        let v4 = family == "ipv4"
         let ms = try takeover(
-            plugin: try Products.arp(), address: "198.51.100.70", ping: "ping", prefix: "32",
-            metric: "arp_requests_total")
-        Measurements.record(String(format: "takeover_ipv4_ms %.1f", ms))
-        #expect(ms >= 0 && ms < 100, "took \(ms) ms")
-    }
-
-    @Test("IPv6 takeover: the router's neighbour entry shows node2's MAC within 100 ms, unasked")
-    func ndpTakeover() throws {
-        let ms = try takeover(
-            plugin: try Products.ndp(), address: "2001:db8::70", ping: "ping -6", prefix: "128",
-            metric: "ndp_requests_total")
-        Measurements.record(String(format: "takeover_ipv6_ms %.1f", ms))
+            plugin: v4 ? try Products.arp() : try Products.ndp(), address: v4 ? "198.51.100.70" : "2001:db8::70",
+            ping: v4 ? "ping" : "ping -6", prefix: v4 ? "32" : "128",
+            metric: v4 ? "arp_requests_total" : "ndp_requests_total")
+        Measurements.record(String(format: "takeover_\(family)_ms %.1f", ms))
         #expect(ms >= 0 && ms < 100, "took \(ms) ms")
     }
 }
