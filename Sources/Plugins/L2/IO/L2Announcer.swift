@@ -296,7 +296,9 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     private func rescan(strict: Bool) throws {
         let selected = NetworkInterface.scan().filter(selection.selects)
         let usable = Dictionary(selected.filter(\.hasCarrier).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for (name, socket) in sockets where usable[name] != socket.interface {
+        // Reopen only when the link itself changed (another index or hardware address), not on flag changes.
+        for (name, socket) in sockets
+        where usable[name]?.index != socket.interface.index || usable[name]?.mac != socket.interface.mac {
             sockets[name] = nil
             host.log(.info, "\(R.protocolName): stopped answering on \(name)")
         }
