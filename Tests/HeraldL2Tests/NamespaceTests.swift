@@ -42,8 +42,12 @@ struct NamespaceTests {
             let mac = try t.mac(t.nodes[1])
             let routerMAC = try t.mac(t.router, "br0")
             #expect(t.ndisc6("2001:db8::50") == nil, "answered before any announce")
+            let groups = "ip -n \(t.nodes[1]) -6 maddr show dev eth0"
+            #expect(!Shell.run(groups).output.contains("ff02::1:ff00:50"))
             try node2.command("announce vip6 2001:db8::50/128")
             #expect(t.ndisc6("2001:db8::50") == mac)
+            // The solicited-node group is joined at the IPv6 layer too (so the kernel sends MLD reports).
+            #expect(Shell.run(groups).output.contains("ff02::1:ff00:50"), "\(Shell.run(groups).output)")
 
             // A unicast NUD probe without a source link-layer option: answered to the frame's source, S=1 O=1.
             let nud = t.inRouter("\(L2Tool.command) ns br0 \(mac) 2001:db8::1 2001:db8::50 noslla").output
@@ -56,6 +60,7 @@ struct NamespaceTests {
 
             try node2.command("withdraw vip6")
             #expect(t.ndisc6("2001:db8::50") == nil, "answered after withdraw")
+            #expect(!Shell.run(groups).output.contains("ff02::1:ff00:50"), "the group was not left")
             let after = t.inRouter("\(L2Tool.command) ns br0 \(mac) 2001:db8::1 2001:db8::50 noslla").output
             #expect(after.contains("none"), "\(after)")
             let metrics = try node2.metrics()

@@ -14,6 +14,8 @@ final class PacketSocket {
     /// as oversized by them.
     private var buffer = [UInt8](repeating: 0, count: 1600)
     private var control = [UInt8](repeating: 0, count: 128)
+    /// IPv6 group memberships with MLD reports, opened on the first solicited-node join.
+    private var groups: IPv6GroupMembership?
 
     /// One received frame, valid only during the `receive` callback.
     struct Received {
@@ -125,8 +127,13 @@ final class PacketSocket {
         return false
     }
 
-    /// Joins or leaves a link-layer multicast group on this socket's interface (PACKET_ADD_MEMBERSHIP).
+    /// Joins or leaves a link-layer multicast group on this socket's interface (PACKET_ADD_MEMBERSHIP), and for a
+    /// solicited-node group also the IPv6 group, so that the kernel reports it with MLD.
     func setMembership(_ group: MACAddress, joined: Bool) -> Bool {
+        if group.bytes.0 == 0x33 {
+            if groups == nil { groups = IPv6GroupMembership(interfaceIndex: interface.index) }
+            _ = groups?.set(group, joined: joined)
+        }
         var request = packet_mreq()
         request.mr_ifindex = interface.index
         request.mr_type = PACKET_MR_MULTICAST
