@@ -70,7 +70,14 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
         (wakeReadFD, wakeFD) = (ends[0], ends[1])
         monitor = LinkMonitor()
         if monitor == nil { host.log(.warning, "cannot watch link changes over netlink; rescanning periodically") }
-        try rescan(strict: true)
+        do {
+            try rescan(strict: true)
+        } catch {
+            sockets = [:]
+            monitor = nil
+            closeWakePipe()
+            throw error
+        }
         let box = Unmanaged.passRetained(ThreadBody { [self] in run() }).toOpaque()
         var handle = pthread_t()
         let result = pthread_create(
@@ -131,6 +138,10 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
         sockets = [:]
         monitor = nil
         shared.withLock { $0.attached = [:] }
+        closeWakePipe()
+    }
+
+    private func closeWakePipe() {
         if wakeFD >= 0 {
             close(wakeFD)
             close(wakeReadFD)
