@@ -34,7 +34,8 @@ extension NamespaceTests {
                 herald += arpingTimes(t, "198.51.100.80", count: 40)
                 kernel += arpingTimes(t, "198.51.100.11", count: 40)
             }
-            #expect(herald.count >= 190 && kernel.count >= 190, "replies: herald \(herald.count), kernel \(kernel.count)")
+            #expect(
+                herald.count >= 190 && kernel.count >= 190, "replies: herald \(herald.count), kernel \(kernel.count)")
             let ratio = median(herald) / median(kernel)
             Measurements.record(
                 String(
@@ -55,7 +56,7 @@ extension NamespaceTests {
                 usleep(50_000)
             }
             let cpu = node1.cpuSeconds() - cpuBefore
-            #expect(seen >= 9_500, "only \(seen) of 10,000 requests reached the responder")
+            #expect(seen >= 9_000, "only \(seen) of 10,000 requests reached the responder")
             let per10k = cpu / max(seen, 1) * 10_000 * 1000
             Measurements.record(
                 String(format: "cpu_ms_per_10k_requests %.1f (requests seen %.0f, cpu %.3f s)", per10k, seen, cpu))

@@ -14,7 +14,9 @@ struct ResponderTests {
         ).encoded()
     }
 
-    func handle(_ r: inout ARPResponder, _ bytes: [UInt8], _ type: PacketType = .broadcast, on name: String = "eth0")
+    func handle(
+        _ r: inout ARPResponder, _ bytes: [UInt8], _ type: PacketType = .broadcast, on name: String = "eth0"
+    )
         -> L2Action
     {
         bytes.withUnsafeBytes { r.handle($0, packetType: type, interface: name, mac: mac) }

@@ -81,7 +81,9 @@ func makeHostAPI() -> UnsafeMutablePointer<herald_host_api> {
                 say("log \(name) \(text(message))")
             },
             emit_event: { _, type, reason, message, id in
-                say("event \(type == HERALD_EVENT_WARNING ? "Warning" : "Normal") \(text(reason)) \(text(id)) \(text(message))")
+                say(
+                    "event \(type == HERALD_EVENT_WARNING ? "Warning" : "Normal") \(text(reason)) \(text(id)) \(text(message))"
+                )
             },
             report_health: { _, state, detail in
                 say("health \(healthName(state)) \(text(detail))")
@@ -174,8 +176,10 @@ guard let library = dlopen(arguments[1], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) 
 guard let symbol = dlsym(library, HERALD_PLUGIN_ENTRY_SYMBOL) else { fail("no \(HERALD_PLUGIN_ENTRY_SYMBOL)") }
 let entry = unsafeBitCast(symbol, to: herald_plugin_entry_fn.self)
 guard let descriptor = entry(UInt32(HERALD_ABI_MAJOR), UInt32(HERALD_ABI_MINOR)),
-    descriptor.pointee.struct_size >= MemoryLayout<herald_plugin_descriptor>.offset(of: \.vtable)! + 8, descriptor.pointee.abi_major == HERALD_ABI_MAJOR,
-    let vtablePointer = descriptor.pointee.vtable, vtablePointer.pointee.struct_size >= MemoryLayout<herald_plugin_vtable>.offset(of: \.destroy)! + 8
+    descriptor.pointee.struct_size >= MemoryLayout<herald_plugin_descriptor>.offset(of: \.vtable)! + 8,
+    descriptor.pointee.abi_major == HERALD_ABI_MAJOR,
+    let vtablePointer = descriptor.pointee.vtable,
+    vtablePointer.pointee.struct_size >= MemoryLayout<herald_plugin_vtable>.offset(of: \.destroy)! + 8
 else { fail("the plugin refused ABI \(HERALD_ABI_MAJOR).\(HERALD_ABI_MINOR) or returned a short descriptor") }
 let plugin = vtablePointer.pointee
 

@@ -106,13 +106,13 @@ final class HarnessProcess: @unchecked Sendable {
         while Date() < deadline {
             let list = lines
             let found = cursor.withLock { start -> String? in
-                    guard start < list.count else { return nil }
-                    for index in start..<list.count
-                    where list[index].hasPrefix(prefix) || (orError && list[index].hasPrefix("error")) {
-                        start = index + 1
-                        return list[index]
-                    }
-                    return nil
+                guard start < list.count else { return nil }
+                for index in start..<list.count
+                where list[index].hasPrefix(prefix) || (orError && list[index].hasPrefix("error")) {
+                    start = index + 1
+                    return list[index]
+                }
+                return nil
             }
             if let found { return found }
             if !process.isRunning { return nil }

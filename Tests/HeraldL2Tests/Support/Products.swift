@@ -41,9 +41,11 @@ enum Products {
     /// fails loudly when that is impossible.
     static func requireTools() throws {
         guard getuid() == 0 else {
-            throw ShellError(command: "getuid", result: Shell.Result(status: 1, output: "the L2 namespace tests need root"))
+            throw ShellError(
+                command: "getuid", result: Shell.Result(status: 1, output: "the L2 namespace tests need root"))
         }
-        let probe = "command -v arping && command -v ndisc6 && command -v ip && command -v ping && test -x /usr/bin/python3"
+        let probe =
+            "command -v arping && command -v ndisc6 && command -v ip && command -v ping && test -x /usr/bin/python3"
         if Shell.run(probe).status != 0 {
             try Shell.must("\(packageRoot)/scripts/l2-test-deps")
             try Shell.must(probe)

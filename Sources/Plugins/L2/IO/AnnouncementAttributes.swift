@@ -24,7 +24,8 @@ struct AnnouncementAttributes: Decodable {
         do {
             self = try JSONDecoder().decode(Self.self, from: Data(json.utf8))
         } catch {
-            throw PluginError(.invalidArgument, "announcement attributes: `interfaces` must be a list of strings (\(error))")
+            throw PluginError(
+                .invalidArgument, "announcement attributes: `interfaces` must be a list of strings (\(error))")
         }
     }
 }

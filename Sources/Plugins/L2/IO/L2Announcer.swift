@@ -40,7 +40,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     private let configuration: L2Configuration
     private let host: PluginHost
     private let selection: InterfaceSelection
-    private let filter: [sock_filter]?
+    private let filter: [SocketFilterInstruction]?
     private var sockets: [String: PacketSocket] = [:]
     private var monitor: LinkMonitor?
     /// The write and read ends of the pipe that wakes the I/O thread.
@@ -50,7 +50,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     private var lastHealth: Health?
 
     /// - Parameter filter: a classic BPF program attached to every socket, to keep unrelated frames in the kernel.
-    public init(configuration: L2Configuration, host: PluginHost, filter: [sock_filter]? = nil) {
+    public init(configuration: L2Configuration, host: PluginHost, filter: [SocketFilterInstruction]? = nil) {
         self.configuration = configuration
         self.host = host
         self.selection = configuration.selection

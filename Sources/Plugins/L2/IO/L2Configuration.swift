@@ -47,7 +47,8 @@ public struct L2Configuration: Decodable, Sendable {
         gratuitous = try c.decodeIfPresent(Gratuitous.self, forKey: AnyKey(stringValue: "gratuitous")) ?? Gratuitous()
         rescanIntervalMs = try c.decodeIfPresent(Int.self, forKey: AnyKey(stringValue: "rescanIntervalMs")) ?? 2000
         if let interfaces, interfaces.isEmpty {
-            throw PluginError(.config, "config.interfaces: an empty list selects nothing; omit the key for automatic selection")
+            throw PluginError(
+                .config, "config.interfaces: an empty list selects nothing; omit the key for automatic selection")
         }
         guard (100...60_000).contains(rescanIntervalMs) else {
             throw PluginError(.config, "config.rescanIntervalMs: \(rescanIntervalMs) is not within 100...60000")

@@ -4,7 +4,7 @@ import PluginKit
 public protocol L2PluginDescribed {
     static var pluginInfo: PluginInfo { get }
     /// A classic BPF program for the protocol's packet sockets, or nil to receive every frame of its EtherType.
-    static var socketFilter: [sock_filter]? { get }
+    static var socketFilter: [SocketFilterInstruction]? { get }
 }
 
 /// The ARP or NDP plugin: a `HeraldPlugin` over one `L2Announcer`. Each plugin target exports one specialisation
@@ -46,7 +46,7 @@ extension ARPResponder: L2PluginDescribed {
     }
 
     /// A socket bound to the ARP EtherType receives only ARP frames: no filter needed.
-    public static var socketFilter: [sock_filter]? { nil }
+    public static var socketFilter: [SocketFilterInstruction]? { nil }
 }
 
 extension NDPResponder: L2PluginDescribed {
@@ -64,5 +64,5 @@ extension NDPResponder: L2PluginDescribed {
         )
     }
 
-    public static var socketFilter: [sock_filter]? { NDPSocketFilter.solicitations }
+    public static var socketFilter: [SocketFilterInstruction]? { NDPSocketFilter.solicitations }
 }

@@ -11,14 +11,16 @@ final class LinkMonitor {
 
     /// Nil when the socket cannot be opened; the announcer then relies on its periodic rescan.
     init?() {
-        fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_ROUTE)
+        fd = socket(
+            AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+            NETLINK_ROUTE)
         guard fd >= 0 else { return nil }
-        var address = sockaddr_nl()
+        var address = NetlinkAddress()
         address.nl_family = UInt16(AF_NETLINK)
         address.nl_groups = RTMGRP_LINK
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
+                bind(fd, $0, socklen_t(MemoryLayout<NetlinkAddress>.size))
             }
         }
         if bound != 0 {

@@ -2,7 +2,7 @@
 /// and values are the kernel's, stable by its user-space ABI promise.
 
 /// One classic BPF instruction (struct sock_filter, linux/filter.h).
-public struct sock_filter: Sendable {
+public struct SocketFilterInstruction: Sendable {
     public var code: UInt16
     public var jt: UInt8
     public var jf: UInt8
@@ -17,13 +17,13 @@ public struct sock_filter: Sendable {
 }
 
 /// A classic BPF program (struct sock_fprog).
-struct sock_fprog {
+struct SocketFilterProgram {
     var len: UInt16
-    var filter: UnsafeMutablePointer<sock_filter>?
+    var filter: UnsafeMutablePointer<SocketFilterInstruction>?
 }
 
 /// A netlink socket address (struct sockaddr_nl, linux/netlink.h).
-struct sockaddr_nl {
+struct NetlinkAddress {
     var nl_family: UInt16 = 0
     var nl_pad: UInt16 = 0
     var nl_pid: UInt32 = 0
@@ -34,10 +34,11 @@ let NETLINK_ROUTE: Int32 = 0
 /// Multicast group of link notifications (RTMGRP_LINK, linux/rtnetlink.h).
 let RTMGRP_LINK: UInt32 = 1
 let SO_ATTACH_FILTER_: Int32 = 26
+let SO_RCVBUFFORCE_: Int32 = 33
 let PACKET_IGNORE_OUTGOING_: Int32 = 23
 
 /// A link-layer socket address (struct sockaddr_ll, linux/if_packet.h).
-struct sockaddr_ll {
+struct LinkLayerAddress {
     var sll_family: UInt16 = 0
     var sll_protocol: UInt16 = 0
     var sll_ifindex: Int32 = 0
@@ -48,7 +49,7 @@ struct sockaddr_ll {
 }
 
 /// A packet socket multicast membership request (struct packet_mreq).
-struct packet_mreq {
+struct PacketMembershipRequest {
     var mr_ifindex: Int32 = 0
     var mr_type: UInt16 = 0
     var mr_alen: UInt16 = 0
@@ -56,7 +57,7 @@ struct packet_mreq {
 }
 
 /// Per-frame metadata of PACKET_AUXDATA (struct tpacket_auxdata).
-struct tpacket_auxdata {
+struct PacketAuxiliaryData {
     var tp_status: UInt32 = 0
     var tp_len: UInt32 = 0
     var tp_snaplen: UInt32 = 0

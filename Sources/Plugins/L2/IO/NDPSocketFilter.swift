@@ -8,12 +8,12 @@
 /// payload byte is 135 (Neighbor Solicitation) reach user space; everything else stays in the kernel. Malformed
 /// solicitations still pass and are counted by the codec. Offsets are from the start of the Ethernet frame.
 public enum NDPSocketFilter {
-    public static let solicitations: [sock_filter] = [
-        sock_filter(code: 0x30, jt: 0, jf: 0, k: 20),  // ldb [20]         IPv6 next header
-        sock_filter(code: 0x15, jt: 0, jf: 3, k: 58),  // jeq #58          ICMPv6, else drop
-        sock_filter(code: 0x30, jt: 0, jf: 0, k: 54),  // ldb [54]         ICMPv6 type
-        sock_filter(code: 0x15, jt: 0, jf: 1, k: 135),  // jeq #135        Neighbor Solicitation, else drop
-        sock_filter(code: 0x06, jt: 0, jf: 0, k: 0xFFFF_FFFF),  // ret #-1  whole frame
-        sock_filter(code: 0x06, jt: 0, jf: 0, k: 0),  // ret #0             drop
+    public static let solicitations: [SocketFilterInstruction] = [
+        SocketFilterInstruction(code: 0x30, jt: 0, jf: 0, k: 20),  // ldb [20]         IPv6 next header
+        SocketFilterInstruction(code: 0x15, jt: 0, jf: 3, k: 58),  // jeq #58          ICMPv6, else drop
+        SocketFilterInstruction(code: 0x30, jt: 0, jf: 0, k: 54),  // ldb [54]         ICMPv6 type
+        SocketFilterInstruction(code: 0x15, jt: 0, jf: 1, k: 135),  // jeq #135        Neighbor Solicitation, else drop
+        SocketFilterInstruction(code: 0x06, jt: 0, jf: 0, k: 0xFFFF_FFFF),  // ret #-1  whole frame
+        SocketFilterInstruction(code: 0x06, jt: 0, jf: 0, k: 0),  // ret #0             drop
     ]
 }

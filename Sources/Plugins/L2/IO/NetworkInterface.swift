@@ -42,7 +42,7 @@ public struct NetworkInterface: Hashable, Sendable {
             guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == UInt16(AF_PACKET),
                 let namePointer = entry.pointee.ifa_name
             else { continue }
-            let link = UnsafeRawPointer(address)!.loadUnaligned(as: sockaddr_ll.self)
+            let link = UnsafeRawPointer(address)!.loadUnaligned(as: LinkLayerAddress.self)
             guard link.sll_halen == 6 else { continue }
             let mac = withUnsafeBytes(of: link.sll_addr) { MACAddress($0, at: 0) }
             let name = String(cString: namePointer)

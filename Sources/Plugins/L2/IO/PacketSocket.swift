@@ -25,23 +25,29 @@ final class PacketSocket {
         var vlanTagged: Bool
     }
 
-    init(interface: NetworkInterface, etherType: UInt16, filter: [sock_filter]?) throws(PacketSocketError) {
+    init(interface: NetworkInterface, etherType: UInt16, filter: [SocketFilterInstruction]?) throws(PacketSocketError) {
         self.interface = interface
         let proto = etherType.bigEndian
-        fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Int32(proto))
+        fd = socket(
+            AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+            Int32(proto))
         guard fd >= 0 else { throw PacketSocketError(operation: "socket(AF_PACKET)", errno: errno) }
         var on: Int32 = 1
         // Room for bursts (a flood of requests) while the thread is busy: 1 MiB (the kernel may cap it lower).
         var receiveBuffer: Int32 = 1 << 20
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, socklen_t(MemoryLayout<Int32>.size))
+        // SO_RCVBUFFORCE (CAP_NET_ADMIN) passes the net.core.rmem_max cap; without it, SO_RCVBUF up to the cap.
+        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE_, &receiveBuffer, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, socklen_t(MemoryLayout<Int32>.size))
+        }
         _ = setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, socklen_t(MemoryLayout<Int32>.size))
         // Our own transmissions would otherwise loop back to this socket (Linux 4.20 and later; harmless if absent,
         // the responder also ignores PACKET_OUTGOING).
         _ = setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING_, &on, socklen_t(MemoryLayout<Int32>.size))
         if var program = filter {
             let result = program.withUnsafeMutableBufferPointer { code -> Int32 in
-                var fprog = sock_fprog(len: UInt16(code.count), filter: code.baseAddress)
-                return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER_, &fprog, socklen_t(MemoryLayout<sock_fprog>.size))
+                var fprog = SocketFilterProgram(len: UInt16(code.count), filter: code.baseAddress)
+                return setsockopt(
+                    fd, SOL_SOCKET, SO_ATTACH_FILTER_, &fprog, socklen_t(MemoryLayout<SocketFilterProgram>.size))
             }
             if result != 0 {
                 let code = errno
@@ -49,13 +55,13 @@ final class PacketSocket {
                 throw PacketSocketError(operation: "SO_ATTACH_FILTER", errno: code)
             }
         }
-        var address = sockaddr_ll()
+        var address = LinkLayerAddress()
         address.sll_family = UInt16(AF_PACKET)
         address.sll_protocol = proto
         address.sll_ifindex = interface.index
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_ll>.size))
+                bind(fd, $0, socklen_t(MemoryLayout<LinkLayerAddress>.size))
             }
         }
         if bound != 0 {
@@ -76,7 +82,7 @@ final class PacketSocket {
     func receive(limit: Int, _ body: (Received) -> Void) -> Int {
         var count = 0
         while count < limit {
-            var from = sockaddr_ll()
+            var from = LinkLayerAddress()
             let length = buffer.withUnsafeMutableBytes { data in
                 control.withUnsafeMutableBytes { ctl in
                     withUnsafeMutablePointer(to: &from) { fromPointer in
@@ -84,7 +90,7 @@ final class PacketSocket {
                         return withUnsafeMutablePointer(to: &iov) { iovPointer in
                             var message = msghdr()
                             message.msg_name = UnsafeMutableRawPointer(fromPointer)
-                            message.msg_namelen = socklen_t(MemoryLayout<sockaddr_ll>.size)
+                            message.msg_namelen = socklen_t(MemoryLayout<LinkLayerAddress>.size)
                             message.msg_iov = iovPointer
                             message.msg_iovlen = 1
                             message.msg_control = ctl.baseAddress
@@ -119,7 +125,7 @@ final class PacketSocket {
         while let cmsg = header {
             if cmsg.pointee.cmsg_level == SOL_PACKET, cmsg.pointee.cmsg_type == PACKET_AUXDATA {
                 let data = UnsafeRawPointer(cmsg).advanced(by: MemoryLayout<cmsghdr>.size)
-                let aux = data.loadUnaligned(as: tpacket_auxdata.self)
+                let aux = data.loadUnaligned(as: PacketAuxiliaryData.self)
                 return aux.tp_status & TP_STATUS_VLAN_VALID != 0
             }
             header = CMSG_NXTHDR_(&message, cmsg)
@@ -134,7 +140,7 @@ final class PacketSocket {
             if groups == nil { groups = IPv6GroupMembership(interfaceIndex: interface.index) }
             _ = groups?.set(group, joined: joined)
         }
-        var request = packet_mreq()
+        var request = PacketMembershipRequest()
         request.mr_ifindex = interface.index
         request.mr_type = PACKET_MR_MULTICAST
         request.mr_alen = 6
@@ -142,7 +148,7 @@ final class PacketSocket {
             for (index, byte) in group.array.enumerated() { raw[index] = byte }
         }
         let option = joined ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP
-        return setsockopt(fd, SOL_PACKET, option, &request, socklen_t(MemoryLayout<packet_mreq>.size)) == 0
+        return setsockopt(fd, SOL_PACKET, option, &request, socklen_t(MemoryLayout<PacketMembershipRequest>.size)) == 0
     }
 }
 
@@ -153,7 +159,9 @@ private func CMSG_FIRSTHDR_(_ message: inout msghdr) -> UnsafeMutablePointer<cms
 }
 
 /// Next control message header within the buffer, or nil (CMSG_NXTHDR).
-private func CMSG_NXTHDR_(_ message: inout msghdr, _ current: UnsafeMutablePointer<cmsghdr>) -> UnsafeMutablePointer<cmsghdr>? {
+private func CMSG_NXTHDR_(
+    _ message: inout msghdr, _ current: UnsafeMutablePointer<cmsghdr>
+) -> UnsafeMutablePointer<cmsghdr>? {
     let align = MemoryLayout<Int>.size
     let length = (Int(current.pointee.cmsg_len) + align - 1) & ~(align - 1)
     guard length > 0, let control = message.msg_control else { return nil }
@@ -161,7 +169,9 @@ private func CMSG_NXTHDR_(_ message: inout msghdr, _ current: UnsafeMutablePoint
     let end = control.advanced(by: message.msg_controllen)
     guard next.advanced(by: MemoryLayout<cmsghdr>.size) <= end else { return nil }
     let nextPointer = next.assumingMemoryBound(to: cmsghdr.self)
-    guard UnsafeMutableRawPointer(nextPointer).advanced(by: Int(nextPointer.pointee.cmsg_len)) <= end else { return nil }
+    guard UnsafeMutableRawPointer(nextPointer).advanced(by: Int(nextPointer.pointee.cmsg_len)) <= end else {
+        return nil
+    }
     return nextPointer
 }
 
