@@ -135,11 +135,15 @@ struct NamespaceTests {
                 && ip -n \(t.router) link set \(veth) master br0 up && ip -n \(t.nodes[0]) link set eth9 up
                 """)
             #expect(try node1.expect("health ok", timeout: 3) != nil, "\(node1.transcript)")
+            #expect(node1.transcript.contains("event Normal InterfaceAttached - arp: answering on eth9"))
             let mac9 = try t.mac(t.nodes[0], "eth9")
             #expect(t.arping("198.51.100.90") == mac9)
 
             try Shell.must("ip -n \(t.nodes[0]) link del eth9")
             #expect(try node1.expect("health unhealthy", timeout: 3) != nil, "\(node1.transcript)")
+            #expect(
+                node1.transcript.contains("event Warning InterfaceDetached - arp: stopped answering on eth9"),
+                "\(node1.transcript)")
             #expect(t.arping("198.51.100.90") == nil, "answered after the interface disappeared")
         }
     }

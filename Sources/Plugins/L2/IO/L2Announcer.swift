@@ -311,17 +311,27 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
         for (name, socket) in sockets
         where usable[name]?.index != socket.interface.index || usable[name]?.mac != socket.interface.mac {
             sockets[name] = nil
-            host.log(.info, "\(R.protocolName): stopped answering on \(name)")
+            let why = selected.contains { $0.name == name } ? "its link is down or changed" : "it disappeared"
+            host.event(
+                warning: true, reason: "InterfaceDetached",
+                message: "\(R.protocolName): stopped answering on \(name): \(why)")
         }
         var opened: [NetworkInterface] = []
         for (name, interface) in usable where sockets[name] == nil {
             do {
                 sockets[name] = try PacketSocket(interface: interface, etherType: R.etherType, filter: filter)
                 opened.append(interface)
-                host.log(.info, "\(R.protocolName): answering on \(name) (\(interface.mac))")
+                let message = "\(R.protocolName): answering on \(name) (\(interface.mac))"
+                if strict {
+                    host.log(.info, message)
+                } else {
+                    host.event(reason: "InterfaceAttached", message: message)
+                }
             } catch {
                 if strict { throw PluginError(.io, "\(R.protocolName) on \(name): \(error)") }
-                host.log(.warning, "\(R.protocolName): cannot open a packet socket on \(name): \(error)")
+                host.event(
+                    warning: true, reason: "InterfaceFailed",
+                    message: "\(R.protocolName): cannot open a packet socket on \(name): \(error)")
             }
         }
         let groups = shared.withLock { state -> [MACAddress] in
