@@ -1,6 +1,9 @@
 // herald-plugin-harness: a generic test harness for Herald plugins, through the C ABI only (herald_plugin.h).
 //
+//   swift build --product herald-plugin-harness
 //   herald-plugin-harness PLUGIN.so [CONFIG_JSON] [NODE_NAME]
+//
+// Network plugins act on the namespace they run in: run the harness under `ip netns exec NS` to keep them there.
 //
 // Loads the plugin with dlopen, creates one instance, configures it with CONFIG_JSON ("{}" by default) and starts
 // it. Then reads one command per line on standard input:
@@ -19,7 +22,8 @@
 //   health STATE DETAIL          (STATE: ok, degraded, unhealthy; pushed or in answer to "health")
 //   metric counter|gauge NAME{LABEL="VALUE",...} VALUE
 //
-// The exit status is 0 after "quit", 2 for a usage or load error. Each line is written with one write(2).
+// A usage, load, configure or start failure prints "fatal MESSAGE" and exits with status 2; otherwise the exit
+// status is 0 after "quit" or the end of input. Each line is written with one write(2).
 
 import CHeraldPlugin
 import Synchronization
