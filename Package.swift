@@ -106,16 +106,23 @@ let package = Package(
             cSettings: [.unsafeFlags(["-std=c11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden"])],
             linkerSettings: pluginLinker + [.linkedLibrary("yaml")]
         ),
+        // Layer-2 announcers: pure ARP/NDP codecs and responders plus the packet I/O they share (linked into both).
+        .target(
+            name: "HeraldL2",
+            dependencies: ["PluginKit"],
+            path: "Sources/Plugins/L2",
+            swiftSettings: strict
+        ),
         .target(
             name: "HeraldARPPlugin",
-            dependencies: ["PluginKit"],
+            dependencies: ["PluginKit", "HeraldL2"],
             path: "Sources/Plugins/ARP",
             swiftSettings: strict,
             linkerSettings: pluginLinker
         ),
         .target(
             name: "HeraldNDPPlugin",
-            dependencies: ["PluginKit"],
+            dependencies: ["PluginKit", "HeraldL2"],
             path: "Sources/Plugins/NDP",
             swiftSettings: strict,
             linkerSettings: pluginLinker
@@ -136,6 +143,13 @@ let package = Package(
             name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime", "HeraldConfig", "HeraldPluginHost"],
             swiftSettings: strict),
         .testTarget(name: "HeraldCLITests", dependencies: ["HeraldTestSupport"], swiftSettings: strict),
-        .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldPluginHost"], swiftSettings: strict),
+        // A generic ABI test harness: loads one plugin .so, drives it from stdin, prints host callbacks on stdout.
+        .executableTarget(
+            name: "herald-plugin-harness",
+            dependencies: ["CHeraldPlugin"],
+            path: "Tests/PluginHarness",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldL2"], swiftSettings: strict),
     ]
 )

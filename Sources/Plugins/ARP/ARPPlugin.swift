@@ -1,0 +1,12 @@
+import HeraldL2
+import PluginKit
+
+// The `arp` plugin (`libherald-arp.so`): `L2Plugin` over the ARP responder. See `ARPResponder.pluginInfo` and
+// `L2Configuration` for what it does and the keys it takes.
+
+private let exporter = PluginExporter(L2Plugin<ARPResponder>.self)
+
+@c @implementation
+public func herald_plugin_entry_v1(_ major: UInt32, _ minor: UInt32) -> UnsafePointer<herald_plugin_descriptor>? {
+    exporter.entry(hostMajor: major, hostMinor: minor)
+}

@@ -1,0 +1,163 @@
+/// Ethernet frames carrying IPv6 Neighbor Discovery messages (RFC 4861): parsing of Neighbor Solicitations and
+/// encoding of Neighbor Advertisements.
+///
+/// Pure and bounded: `parseSolicitation` checks every length before reading, walks at most the frame's own options
+/// (each at least 8 bytes), and never traps on any input. This file depends only on the other codec files so that
+/// `scripts/fuzz-l2` can compile the codec on its own.
+public enum NDPFrame {
+    public static let etherType: UInt16 = 0x86DD
+    /// Ethernet (14) + IPv6 (40) + the fixed part of a Neighbor Solicitation (24).
+    public static let minimumSolicitationLength = 14 + 40 + 24
+    /// A full 1500-byte IPv6 packet plus the Ethernet header.
+    public static let maximumLength = 1514
+    static let icmpv6: UInt8 = 58
+    static let solicitationType: UInt8 = 135
+    static let advertisementType: UInt8 = 136
+
+    /// A Neighbor Solicitation (RFC 4861 section 4.3) that passed the validity checks of section 7.1.1.
+    public struct Solicitation: Equatable, Sendable {
+        public var ethernetDestination: MACAddress
+        public var ethernetSource: MACAddress
+        public var source: IPv6Address
+        public var destination: IPv6Address
+        public var target: IPv6Address
+        /// The Source Link-Layer Address option, absent in unicast NUD probes and in DAD probes.
+        public var sourceLinkLayer: MACAddress?
+
+        public init(
+            ethernetDestination: MACAddress, ethernetSource: MACAddress, source: IPv6Address,
+            destination: IPv6Address, target: IPv6Address, sourceLinkLayer: MACAddress?
+        ) {
+            self.ethernetDestination = ethernetDestination
+            self.ethernetSource = ethernetSource
+            self.source = source
+            self.destination = destination
+            self.target = target
+            self.sourceLinkLayer = sourceLinkLayer
+        }
+    }
+
+    /// The outcome of parsing untrusted bytes.
+    public enum ParseResult: Equatable, Sendable {
+        case solicitation(Solicitation)
+        /// A well-formed IPv6 frame that is not a Neighbor Solicitation: not for us, not an error.
+        case ignore
+        case drop(L2DropReason)
+    }
+
+    /// Parses an Ethernet frame as received from a packet socket (no frame check sequence).
+    public static func parseSolicitation(_ bytes: UnsafeRawBufferPointer) -> ParseResult {
+        if bytes.count > maximumLength { return .drop(.oversized) }
+        if bytes.count < 14 { return .drop(.short) }
+        let etherType = UInt16(bytes[12]) << 8 | UInt16(bytes[13])
+        if etherType == 0x8100 || etherType == 0x88A8 { return .drop(.vlanTagged) }
+        if etherType != Self.etherType { return .drop(.wrongEtherType) }
+        if bytes.count < 54 { return .drop(.short) }
+        if bytes[14] >> 4 != 6 { return .drop(.badVersion) }
+        let payloadLength = Int(bytes[18]) << 8 | Int(bytes[19])
+        if 54 + payloadLength > bytes.count { return .drop(.badLength) }
+        if bytes[20] != icmpv6 { return .drop(.notICMPv6) }
+        if payloadLength < 4 { return .drop(.badLength) }
+        if bytes[54] != solicitationType { return .ignore }
+        // RFC 4861 section 7.1.1: hop limit 255, code 0, ICMP length 24 or more, valid checksum, target not
+        // multicast, every option of non-zero length, and no source link-layer option from the unspecified address,
+        // which may only solicit through a solicited-node multicast destination.
+        if payloadLength < 24 { return .drop(.badLength) }
+        if bytes[21] != 255 || bytes[55] != 0 { return .drop(.invalidSolicitation) }
+        let source = IPv6Address(bytes, at: 22)
+        let destination = IPv6Address(bytes, at: 38)
+        let icmp = UnsafeRawBufferPointer(rebasing: bytes[54..<(54 + payloadLength)])
+        if ICMPv6Checksum.compute(source: source, destination: destination, message: icmp) != 0 {
+            return .drop(.badChecksum)
+        }
+        let target = IPv6Address(bytes, at: 62)
+        if target.isMulticast { return .drop(.invalidSolicitation) }
+        var sourceLinkLayer: MACAddress?
+        var offset = 78
+        let end = 54 + payloadLength
+        while offset < end {
+            guard end - offset >= 2 else { return .drop(.badLength) }
+            let length = Int(bytes[offset + 1]) * 8
+            guard length > 0, offset + length <= end else { return .drop(.badLength) }
+            // Option type 1: Source Link-Layer Address (RFC 4861 section 4.6.1), 6 bytes on Ethernet.
+            if bytes[offset] == 1, length >= 8 { sourceLinkLayer = MACAddress(bytes, at: offset + 2) }
+            offset += length
+        }
+        if source == .unspecified {
+            if sourceLinkLayer != nil || destination != target.solicitedNode { return .drop(.invalidSolicitation) }
+        }
+        if let sourceLinkLayer, sourceLinkLayer.isMulticast { return .drop(.badSender) }
+        return .solicitation(
+            Solicitation(
+                ethernetDestination: MACAddress(bytes, at: 0),
+                ethernetSource: MACAddress(bytes, at: 6),
+                source: source,
+                destination: destination,
+                target: target,
+                sourceLinkLayer: sourceLinkLayer
+            ))
+    }
+
+    /// Parses a byte array (convenience for tests and tools).
+    public static func parseSolicitation(_ bytes: [UInt8]) -> ParseResult {
+        bytes.withUnsafeBytes { parseSolicitation($0) }
+    }
+
+    /// Flags of a Neighbor Advertisement (RFC 4861 section 4.4).
+    public struct AdvertisementFlags: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let router = AdvertisementFlags(rawValue: 0x80)
+        public static let solicited = AdvertisementFlags(rawValue: 0x40)
+        public static let override = AdvertisementFlags(rawValue: 0x20)
+    }
+
+    /// A Neighbor Advertisement frame (RFC 4861 section 4.4) with a Target Link-Layer Address option, hop limit 255
+    /// and a correct ICMPv6 checksum.
+    public static func advertisement(
+        ethernetDestination: MACAddress, mac: MACAddress, source: IPv6Address, destination: IPv6Address,
+        target: IPv6Address, flags: AdvertisementFlags
+    ) -> [UInt8] {
+        var icmp: [UInt8] = [advertisementType, 0, 0, 0, flags.rawValue, 0, 0, 0]
+        target.append(to: &icmp)
+        icmp += [2, 1]  // Target Link-Layer Address option, 8 bytes (RFC 4861 section 4.6.1)
+        mac.append(to: &icmp)
+        let checksum = icmp.withUnsafeBytes {
+            ICMPv6Checksum.compute(source: source, destination: destination, message: $0)
+        }
+        icmp[2] = UInt8(checksum >> 8)
+        icmp[3] = UInt8(checksum & 0xFF)
+
+        var out: [UInt8] = []
+        out.reserveCapacity(14 + 40 + icmp.count)
+        ethernetDestination.append(to: &out)
+        mac.append(to: &out)
+        out += [0x86, 0xDD, 0x60, 0, 0, 0, UInt8(icmp.count >> 8), UInt8(icmp.count & 0xFF), icmpv6, 255]
+        source.append(to: &out)
+        destination.append(to: &out)
+        out += icmp
+        return out
+    }
+
+    /// The answer to a solicitation for an address this node owns (RFC 4861 section 7.2.4): from the target address
+    /// itself, unicast to the asker with S=1 O=1; or to all nodes with S=0 O=1 when the asker is the unspecified
+    /// address (a DAD probe). The link-layer destination is the option's address, else the frame's Ethernet source
+    /// (unicast NUD probes carry no option).
+    public static func answer(to s: Solicitation, mac: MACAddress) -> [UInt8] {
+        if s.source == .unspecified {
+            return advertisement(
+                ethernetDestination: IPv6Address.allNodes.multicastMAC, mac: mac, source: s.target,
+                destination: .allNodes, target: s.target, flags: [.override])
+        }
+        return advertisement(
+            ethernetDestination: s.sourceLinkLayer ?? s.ethernetSource, mac: mac, source: s.target,
+            destination: s.source, target: s.target, flags: [.solicited, .override])
+    }
+
+    /// An unsolicited advertisement announcing a takeover (RFC 4861 section 7.2.6): to ff02::1, S=0 O=1.
+    public static func unsolicited(_ address: IPv6Address, mac: MACAddress) -> [UInt8] {
+        advertisement(
+            ethernetDestination: IPv6Address.allNodes.multicastMAC, mac: mac, source: address,
+            destination: .allNodes, target: address, flags: [.override])
+    }
+}

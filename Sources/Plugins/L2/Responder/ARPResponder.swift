@@ -1,0 +1,56 @@
+/// The ARP side of the layer-2 announcer as a pure state machine: the announced IPv4 addresses, and for each received
+/// frame the action to take. No sockets, no clocks; the I/O layer performs the actions.
+public struct ARPResponder: Sendable {
+    public internal(set) var announced = AnnouncedSet<IPv4Address>()
+    public internal(set) var counters = L2Counters()
+
+    public init() {}
+
+    /// Decides the answer to a frame received on `interface`, whose hardware address is `mac`.
+    ///
+    /// RFC 826 "Packet Reception": answer a request whose target protocol address is ours, with our hardware address,
+    /// whether it was broadcast or unicast to us. Frames for other stations, replies, and gratuitous announcements by
+    /// other hosts (sender address equal to target address, RFC 5227 section 2.4) get no answer.
+    public mutating func handle(
+        _ bytes: UnsafeRawBufferPointer, packetType: PacketType, interface: String, mac: MACAddress
+    ) -> L2Action {
+        counters.frames += 1
+        let request: ARPFrame
+        switch ARPFrame.parse(bytes) {
+        case .drop(let reason):
+            counters.drops[reason, default: 0] += 1
+            return .drop(reason)
+        case .frame(let frame):
+            request = frame
+        }
+        guard request.operation == .request, packetType != .otherHost, packetType != .outgoing,
+            announced.covers(request.targetAddress, interface: interface)
+        else {
+            counters.ignored += 1
+            return .ignore
+        }
+        let key = request.targetAddress.description
+        counters.requests[key, default: 0] += 1
+        if request.senderAddress == request.targetAddress {
+            counters.ignored += 1
+            return .ignore
+        }
+        counters.replies[key, default: 0] += 1
+        return .reply(ARPFrame.reply(to: request, from: mac).encoded())
+    }
+
+    /// The gratuitous ARP pair for an address (RFC 5227 section 3: request form, then reply form), if the address
+    /// is announced on the interface.
+    public func gratuitous(_ address: IPv4Address, interface: String, mac: MACAddress) -> [[UInt8]] {
+        guard announced.covers(address, interface: interface) else { return [] }
+        return [
+            ARPFrame.gratuitous(address, from: mac, operation: .request).encoded(),
+            ARPFrame.gratuitous(address, from: mac, operation: .reply).encoded(),
+        ]
+    }
+
+    /// Records that `count` gratuitous frames for `address` went out.
+    public mutating func recordGratuitous(_ address: String, count: Int) {
+        counters.gratuitous[address, default: 0] += UInt64(count)
+    }
+}

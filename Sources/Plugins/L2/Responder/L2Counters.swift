@@ -1,0 +1,20 @@
+/// Counters of one responder, exported as metrics. Per-address counters survive a withdraw so that rates stay
+/// monotonic while the process lives.
+public struct L2Counters: Sendable {
+    /// Every frame handed to the responder.
+    public var frames: UInt64 = 0
+    /// Requests (ARP requests, Neighbor Solicitations) for an announced address, by address text.
+    public var requests: [String: UInt64] = [:]
+    /// Replies sent, by address text.
+    public var replies: [String: UInt64] = [:]
+    /// Gratuitous ARPs or unsolicited advertisements sent, by address text.
+    public var gratuitous: [String: UInt64] = [:]
+    /// Frames dropped as malformed or unsupported, by reason.
+    public var drops: [L2DropReason: UInt64] = [:]
+    /// Well-formed frames that needed no answer (other addresses, replies, other hosts' traffic).
+    public var ignored: UInt64 = 0
+
+    public init() {}
+
+    public var totalDrops: UInt64 { drops.values.reduce(0, +) }
+}

@@ -1,0 +1,70 @@
+/// What the shared I/O layer needs from a protocol's pure responder (ARP or NDP).
+public protocol L2Responder: Sendable {
+    associatedtype Address: Hashable & Sendable & CustomStringConvertible
+
+    init()
+    /// Short protocol name, used as the metric prefix ("arp", "ndp").
+    static var protocolName: String { get }
+    /// Address width in bytes (4 or 16); the announcement's family must match.
+    static var addressWidth: Int { get }
+    /// The EtherType the packet socket is bound to.
+    static var etherType: UInt16 { get }
+
+    static func address(_ bytes: [UInt8]) -> Address?
+
+    var announced: AnnouncedSet<Address> { get }
+    var counters: L2Counters { get }
+    /// Multicast groups every selected interface must have joined.
+    var joinedGroups: [MACAddress] { get }
+
+    mutating func announce(id: String, address: Address, interfaces: InterfacePatterns?) -> [L2Membership]
+    mutating func withdraw(id: String) -> [L2Membership]
+    mutating func handle(
+        _ bytes: UnsafeRawBufferPointer, packetType: PacketType, interface: String, mac: MACAddress
+    ) -> L2Action
+    /// The frames of one gratuitous round for the address on the interface (empty when not announced there).
+    func gratuitous(_ address: Address, interface: String, mac: MACAddress) -> [[UInt8]]
+    mutating func recordGratuitous(_ address: String, count: Int)
+    /// Counts a frame the I/O layer dropped before parsing (for example a VLAN tag in the socket's metadata).
+    mutating func recordDrop(_ reason: L2DropReason)
+}
+
+extension ARPResponder: L2Responder {
+    public static let protocolName = "arp"
+    public static let addressWidth = 4
+    public static let etherType = ARPFrame.etherType
+    public static func address(_ bytes: [UInt8]) -> IPv4Address? { IPv4Address(bytes) }
+    public var joinedGroups: [MACAddress] { [] }
+
+    public mutating func recordDrop(_ reason: L2DropReason) {
+        counters.frames += 1
+        counters.drops[reason, default: 0] += 1
+    }
+
+    public mutating func announce(id: String, address: IPv4Address, interfaces: InterfacePatterns?) -> [L2Membership] {
+        announced.announce(id: id, address: address, interfaces: interfaces)
+        return []
+    }
+
+    public mutating func withdraw(id: String) -> [L2Membership] {
+        _ = announced.withdraw(id: id)
+        return []
+    }
+}
+
+extension NDPResponder: L2Responder {
+    public static let protocolName = "ndp"
+    public static let addressWidth = 16
+    public static let etherType = NDPFrame.etherType
+    public static func address(_ bytes: [UInt8]) -> IPv6Address? { IPv6Address(bytes) }
+    public var joinedGroups: [MACAddress] { groups.groups }
+
+    public mutating func recordDrop(_ reason: L2DropReason) {
+        counters.frames += 1
+        counters.drops[reason, default: 0] += 1
+    }
+
+    public func gratuitous(_ address: IPv6Address, interface: String, mac: MACAddress) -> [[UInt8]] {
+        unsolicited(address, interface: interface, mac: mac)
+    }
+}
