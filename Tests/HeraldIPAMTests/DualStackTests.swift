@@ -72,7 +72,8 @@ struct DualStackTests {
         #expect(
             error?.description
                 == "default/web: pool \"dual\" is exhausted (1 of 1 IPv6 addresses in use); "
-                + "free an address or add a range")
+                + "free an address or add a range"
+        )
         #expect(allocator.statistics()[0].usage[.ipv4]?.inUse == 0)
         #expect(allocator.allocate(service("v4")).addresses == ["10.0.0.0"])
     }

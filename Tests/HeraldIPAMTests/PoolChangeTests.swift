@@ -67,7 +67,8 @@ struct PoolChangeTests {
         #expect(
             error?.description
                 == "default/c: pool \"public\" is exhausted (2 of 2 IPv4 addresses in use); "
-                + "free an address or add a range")
+                + "free an address or add a range"
+        )
         #expect(allocator.pending.keys.sorted() == [id("c")])
         let outcome = allocator.release(id("b"))
         #expect(outcome.freed == [ip("10.0.0.1")])
