@@ -45,6 +45,7 @@ public struct Allocator: Sendable {
     /// The pools, in the order they are tried.
     public var pools: [Pool] { spaces.map(\.pool) }
 
+    /// What the service holds, if anything.
     public func assignment(for service: ServiceID) -> Assignment? { held[service]?.assignment }
 
     /// Every service that holds addresses.

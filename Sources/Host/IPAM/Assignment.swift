@@ -3,6 +3,7 @@ import HeraldCore
 /// The addresses a service holds and the pool they come from (for the `ip-allocated-from-pool` annotation).
 /// Addresses are in the order of the service's families, primary first.
 public struct Assignment: Hashable, Sendable, CustomStringConvertible {
+    /// The pool the addresses come from.
     public let pool: String
     public let addresses: [IPAddress]
 

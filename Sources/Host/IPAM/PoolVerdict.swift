@@ -2,6 +2,7 @@ import HeraldCore
 
 /// Why one pool could not serve a service.
 public struct PoolVerdict: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Why the pool was passed over.
     public enum Reason: Hashable, Sendable {
         /// The pool is `autoAssign: false` and the service did not name it.
         case autoAssignDisabled

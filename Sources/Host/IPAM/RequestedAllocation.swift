@@ -78,6 +78,7 @@ public struct RequestedAllocation: Hashable, Sendable {
 
 /// Why a Service's annotations or `spec.loadBalancerIP` could not be read.
 public struct RequestError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What is wrong, with the annotation (or field) it comes from.
     public enum Reason: Hashable, Sendable {
         case unparsableAddress(annotation: String, text: String)
         case repeatedAddress(annotation: String, address: IPAddress)
