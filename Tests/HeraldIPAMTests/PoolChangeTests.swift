@@ -77,6 +77,18 @@ struct PoolChangeTests {
         #expect(allocator.pending.isEmpty)
     }
 
+    @Test("a release lists only the pending services a freed address can help")
+    func retryOnlyHelped() throws {
+        var allocator = try allocator(pool("p", "10.0.0.0/32"))
+        _ = allocator.allocate(service("holder"))
+        _ = allocator.allocate(service("full"))
+        _ = allocator.allocate(service("wants-it", addresses: ["10.0.0.0"]))
+        _ = allocator.allocate(service("no-pool", pool: "missing"))
+        _ = allocator.allocate(service("outside", addresses: ["192.0.2.1"]))
+        #expect(allocator.pending.count == 4)
+        #expect(allocator.release(id("holder")).retry == [id("full"), id("wants-it")])
+    }
+
     @Test("adding a range lists the waiting services to retry")
     func growRetries() throws {
         var allocator = try allocator(pool("p", "10.0.0.0/32"))

@@ -17,7 +17,10 @@ extension Allocator {
     public mutating func release(_ service: ServiceID) -> ReleaseOutcome {
         waiting[service] = nil
         let freed = drop(service)
-        return ReleaseOutcome(freed: freed, retry: freed.isEmpty ? [] : waiting.keys.sorted())
+        guard !freed.isEmpty else { return ReleaseOutcome(freed: [], retry: []) }
+        // A freed address helps only services that found their pools full or their requested address taken.
+        let helped = waiting.filter { [.poolExhausted, .addressTaken].contains($0.value.error.code) }
+        return ReleaseOutcome(freed: freed, retry: helped.keys.sorted())
     }
 
     /// Tries every pending service again, in service order.

@@ -40,7 +40,8 @@ public struct RestoreReport: Hashable, Sendable {
 public struct ReleaseOutcome: Hashable, Sendable {
     /// Addresses no service holds any more.
     public var freed: [IPAddress]
-    /// Pending services worth retrying now that addresses are free, in the order to retry them.
+    /// Pending services worth retrying now that addresses are free (those that found their pools exhausted or their
+    /// requested address taken), in the order to retry them.
     public var retry: [ServiceID]
 }
 
