@@ -29,7 +29,7 @@ public struct Allocator: Sendable {
     private let spaceIndex: [String: Int]
     var held: [ServiceID: Held] = [:]
     /// The services holding each address, sorted. An address is here exactly when its pool space has it taken.
-    var holders: [IPAddress: [ServiceID]] = [:]
+    var holders: [IPAddress: HolderList] = [:]
     /// Held addresses by the sharing key of their holders (all holders of an address have the same key).
     var keyed: [String: Set<IPAddress>] = [:]
     var waiting: [ServiceID: Waiting] = [:]
@@ -52,7 +52,7 @@ public struct Allocator: Sendable {
     public var assignments: [ServiceID: Assignment] { held.mapValues(\.assignment) }
 
     /// The services holding `address`, sorted; more than one when they share it.
-    public func services(holding address: IPAddress) -> [ServiceID] { holders[address] ?? [] }
+    public func services(holding address: IPAddress) -> [ServiceID] { holders[address]?.services ?? [] }
 
     /// Services that asked for an address and got none, with the latest reason.
     public var pending: [ServiceID: AllocationError] { waiting.mapValues(\.error) }
