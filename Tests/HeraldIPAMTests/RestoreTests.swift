@@ -8,9 +8,12 @@ struct RestoreTests {
     @Test("existing services are re-registered before new ones are served (MetalLB #1774, #2443, #2479)")
     func restartOrdering() throws {
         // Before the restart: "old" held 10.0.0.0; "new" was created while Herald was down.
-        var allocator = try allocator(pool("p", "10.0.0.0/30"))
-        let report = allocator.restore([ExistingAssignment(request: service("old"), addresses: [ip("10.0.0.0")])])
+        var (allocator, report) = try Allocator.restoring(
+            [ExistingAssignment(request: service("old"), addresses: [ip("10.0.0.0")])],
+            pools: [pool("p", "10.0.0.0/30")]
+        )
         #expect(report.rejected.isEmpty)
+        #expect(report.restored == [id("old"): Assignment(pool: "p", addresses: [ip("10.0.0.0")])])
         #expect(allocator.allocate(service("new")).addresses == ["10.0.0.1"])
         #expect(allocator.allocate(service("old")).addresses == ["10.0.0.0"])
     }

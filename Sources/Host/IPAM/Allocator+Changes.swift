@@ -32,6 +32,17 @@ extension Allocator {
         return results
     }
 
+    /// An allocator that already holds the addresses of `existing` (the statuses of the Services), for start-up: no
+    /// request can be served before every existing assignment is back (MetalLB #1774, #2443, #2479).
+    public static func restoring(
+        _ existing: [ExistingAssignment],
+        pools: [Pool]
+    ) throws(PoolConfigError) -> (allocator: Allocator, report: RestoreReport) {
+        var allocator = try Allocator(pools: pools)
+        let report = allocator.restore(existing)
+        return (allocator, report)
+    }
+
     /// Re-registers addresses that services already hold (their status), in the given order: where two services
     /// claim one address and cannot share it, the earlier one keeps it, so pass the oldest first. Call it before
     /// serving any new request, so that no new service takes an address an existing one holds.

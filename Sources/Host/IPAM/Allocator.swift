@@ -9,7 +9,7 @@ import HeraldCore
 /// `serviceAllocation` does not match. Services with the same sharing key, the same backend and no common
 /// (protocol, port) share an address. A service keeps its addresses as long as they fit its request.
 ///
-/// Start-up: build it with the pools, `restore(_:)` every Service whose status holds addresses, then `allocate(_:)`
+/// Start-up: build it with `restoring(_:pools:)` from every Service whose status holds addresses, then `allocate(_:)`
 /// each Service (a no-op for restored ones). Afterwards call `allocate(_:)` on every change of a Service, `release(_:)`
 /// when it goes away or stops being a LoadBalancer, and `setPools(_:)` on a configuration change. Failed requests are
 /// kept as pending; `release` and `setPools` say when to call `retryPending()`.
