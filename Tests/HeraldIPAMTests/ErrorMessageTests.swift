@@ -31,7 +31,7 @@ struct ErrorMessageTests {
             (.noPoolAvailable([]), .noMatchingPool, "shop/web: no address pool is configured"),
             (
                 .noPoolAvailable([PoolVerdict(pool: "a", reason: .lacksFamily(.ipv6))]), .noMatchingPool,
-                "shop/web: no address pool can serve it: pool \"a\" has no IPv6 range"
+                "shop/web: no address pool can serve it: pool \"a\" has no usable IPv6 address"
             ),
             (
                 .noPoolAvailable([
