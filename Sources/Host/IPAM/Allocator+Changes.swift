@@ -39,8 +39,16 @@ extension Allocator {
         pools: [Pool]
     ) throws(PoolConfigError) -> (allocator: Allocator, report: RestoreReport) {
         var allocator = try Allocator(pools: pools)
+        allocator.reserveCapacity(existing.count)
         let report = allocator.restore(existing)
         return (allocator, report)
+    }
+
+    /// Makes room for `services` services at once, so that the tables do not grow step by step (start-up, where
+    /// the number of Services is known from the first list, and pool edits).
+    public mutating func reserveCapacity(_ services: Int) {
+        held.reserveCapacity(services)
+        holders.reserveCapacity(services)
     }
 
     /// Re-registers addresses that services already hold (their status), in the given order: where two services
@@ -67,6 +75,7 @@ extension Allocator {
     /// lose them and are reported. Throws, changing nothing, when the new pools are invalid.
     public mutating func setPools(_ pools: [Pool]) throws(PoolConfigError) -> PoolChange {
         var next = try Allocator(pools: pools)
+        next.reserveCapacity(held.count)
         let entries = held.keys.sorted().compactMap { id in
             held[id].map { ExistingAssignment(request: $0.request, addresses: $0.assignment.addresses) }
         }
