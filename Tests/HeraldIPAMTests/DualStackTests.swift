@@ -47,7 +47,11 @@ struct DualStackTests {
         var allocator = try Allocator(pools: [pool("v4", "10.0.0.0/24"), pool("v6", "2001:db8::/64")])
         let error = allocator.allocate(service("web", policy: .requireDualStack, families: [.ipv4, .ipv6])).failure
         #expect(error?.code == .noMatchingPool)
-        #expect(error?.description.contains("pool \"v4\" has no IPv6 range; pool \"v6\" has no IPv4 range") == true)
+        #expect(
+            error?.description.contains(
+                "pool \"v4\" has no usable IPv6 address; pool \"v6\" has no usable IPv4 address"
+            ) == true
+        )
     }
 
     @Test("PreferDualStack falls back to the primary family, and rolls back a half-taken pair")
@@ -72,7 +76,8 @@ struct DualStackTests {
         #expect(
             error?.description
                 == "default/web: pool \"dual\" is exhausted (1 of 1 IPv6 addresses in use); "
-                + "free an address or add a range")
+                + "free an address or add a range"
+        )
         #expect(allocator.statistics()[0].usage[.ipv4]?.inUse == 0)
         #expect(allocator.allocate(service("v4")).addresses == ["10.0.0.0"])
     }

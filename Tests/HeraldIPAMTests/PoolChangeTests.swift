@@ -67,13 +67,26 @@ struct PoolChangeTests {
         #expect(
             error?.description
                 == "default/c: pool \"public\" is exhausted (2 of 2 IPv4 addresses in use); "
-                + "free an address or add a range")
+                + "free an address or add a range"
+        )
         #expect(allocator.pending.keys.sorted() == [id("c")])
         let outcome = allocator.release(id("b"))
         #expect(outcome.freed == [ip("10.0.0.1")])
         #expect(outcome.retry == [id("c")])
         #expect(allocator.retryPending()[id("c")]?.addresses == ["10.0.0.1"])
         #expect(allocator.pending.isEmpty)
+    }
+
+    @Test("a release lists only the pending services a freed address can help")
+    func retryOnlyHelped() throws {
+        var allocator = try allocator(pool("p", "10.0.0.0/32"))
+        _ = allocator.allocate(service("holder"))
+        _ = allocator.allocate(service("full"))
+        _ = allocator.allocate(service("wants-it", addresses: ["10.0.0.0"]))
+        _ = allocator.allocate(service("no-pool", pool: "missing"))
+        _ = allocator.allocate(service("outside", addresses: ["192.0.2.1"]))
+        #expect(allocator.pending.count == 4)
+        #expect(allocator.release(id("holder")).retry == [id("full"), id("wants-it")])
     }
 
     @Test("adding a range lists the waiting services to retry")

@@ -178,6 +178,14 @@ struct PoolSelectionTests {
         #expect(allocator.allocate(service("d", addresses: ["10.0.1.254"])).addresses == ["10.0.1.254"])
     }
 
+    @Test("a pool whose only range is a .255-.0 pair has nothing to give with avoidBuggyIPs")
+    func nothingUsable() throws {
+        var allocator = try allocator(pool("edge", "10.0.0.255-10.0.1.0", avoidBuggyIPs: true))
+        let error = allocator.allocate(service("a")).failure
+        #expect(error?.reason == .noPoolAvailable([PoolVerdict(pool: "edge", reason: .lacksFamily(.ipv4))]))
+        #expect(allocator.statistics()[0].usage[.ipv4] == PoolStatistics.Usage(total: 0, inUse: 0))
+    }
+
     @Test("without avoidBuggyIPs .0 and .255 are ordinary addresses")
     func buggyAllowed() throws {
         var allocator = try allocator(pool("p", "10.0.0.255-10.0.1.0"))

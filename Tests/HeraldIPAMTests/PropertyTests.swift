@@ -53,9 +53,12 @@ struct PropertyTests {
                 pools = world.pools()
                 action = "set pools \(pools.map { "\($0.name): \($0.ranges)" })"
                 problems += try checkPoolChange(&allocator, pools)
-            case 78..<90:
+            case 78..<86:
                 action = "restart"
                 problems += try checkRestart(&allocator, pools: pools, requests: requests, random: &world.random)
+            case 86..<90:
+                action = "restart with services edited while down"
+                problems += try checkEditedRestart(&allocator, pools: pools, requests: &requests, world: &world)
             default:
                 action = "retry pending"
                 for (id, result) in allocator.retryPending() where result.failure != nil {
@@ -142,9 +145,42 @@ struct PropertyTests {
         if !report.rejected.isEmpty { problems.append("restore rejected \(report.rejected)") }
         if fresh.assignments != before { problems.append("restore gave \(fresh.assignments), not \(before)") }
         allocator = fresh
+        serveTheRest(&allocator, requests)
+        return problems
+    }
+
+    /// Some services change while the allocator is down; their statuses still show the old addresses. A restored
+    /// service holds exactly its status; the invariants then check that it fits the new request and that no two
+    /// incompatible services were restored onto one address.
+    static func checkEditedRestart(
+        _ allocator: inout Allocator,
+        pools: [Pool],
+        requests: inout [ServiceID: ServiceRequest],
+        world: inout RandomWorld
+    ) throws -> [String] {
+        var entries = allocator.statusEntries
+        for index in entries.indices where world.chance(30) {
+            let request = world.request(entries[index].request.id, candidates: RandomWorld.candidates)
+            entries[index].request = request
+            requests[request.id] = request
+        }
+        let (fresh, report) = try Allocator.restoring(entries.shuffled(using: &world.random), pools: pools)
+        var problems: [String] = []
+        for entry in entries {
+            let id = entry.request.id
+            if report.rejected[id] == nil && fresh.assignment(for: id)?.addresses.sorted() != entry.addresses.sorted() {
+                problems.append("\(id) was restored with other addresses than its status")
+            }
+        }
+        allocator = fresh
+        serveTheRest(&allocator, requests)
+        return problems
+    }
+
+    /// After a restart, the services that hold nothing are served, in service order.
+    static func serveTheRest(_ allocator: inout Allocator, _ requests: [ServiceID: ServiceRequest]) {
         for id in requests.keys.sorted() where allocator.assignment(for: id) == nil {
             if let request = requests[id] { _ = allocator.allocate(request) }
         }
-        return problems
     }
 }

@@ -77,6 +77,7 @@ struct RequestedAllocationTests {
             (["herald.dev/loadBalancerIPs": "10.0.0.1,10.0.0.1"], nil, "names 10.0.0.1 twice"),
             (["metallb.io/loadBalancerIPs": "10.0.0.1,"], nil, "is not an IPv4 or IPv6 address"),
             ([:], "banana", "spec.loadBalancerIP: \"banana\""),
+            (["metallb.io/loadBalancerIPs": "10.0.0. 1"], nil, "\"10.0.0. 1\" is not an IPv4 or IPv6 address"),
             (["metallb.io/loadBalancerIPs": "10.0.0.1"], "10.0.0.2", "disagree"),
         ] as [([String: String], String?, String)]
     )

@@ -8,11 +8,33 @@ struct RestoreTests {
     @Test("existing services are re-registered before new ones are served (MetalLB #1774, #2443, #2479)")
     func restartOrdering() throws {
         // Before the restart: "old" held 10.0.0.0; "new" was created while Herald was down.
-        var allocator = try allocator(pool("p", "10.0.0.0/30"))
-        let report = allocator.restore([ExistingAssignment(request: service("old"), addresses: [ip("10.0.0.0")])])
+        var (allocator, report) = try Allocator.restoring(
+            [ExistingAssignment(request: service("old"), addresses: [ip("10.0.0.0")])],
+            pools: [pool("p", "10.0.0.0/30")]
+        )
         #expect(report.rejected.isEmpty)
+        #expect(report.restored == [id("old"): Assignment(pool: "p", addresses: [ip("10.0.0.0")])])
         #expect(allocator.allocate(service("new")).addresses == ["10.0.0.1"])
         #expect(allocator.allocate(service("old")).addresses == ["10.0.0.0"])
+    }
+
+    @Test("a one-address pool keeps its holder across a restart while another service waits (MetalLB #1774)")
+    func singleAddressPool() throws {
+        var allocator = try allocator(pool("p", "192.168.0.2"))
+        _ = allocator.restore([ExistingAssignment(request: service("svc1"), addresses: [ip("192.168.0.2")])])
+        #expect(allocator.allocate(service("svc2")).failure?.code == .poolExhausted)
+        #expect(allocator.allocate(service("svc1")).addresses == ["192.168.0.2"])
+        #expect(allocator.services(holding: ip("192.168.0.2")) == [id("svc1")])
+    }
+
+    @Test("an annotated address survives a restart with pending services around (MetalLB #1984)")
+    func annotatedAddress() throws {
+        var allocator = try allocator(pool("p", "192.168.20.10-192.168.20.11"))
+        let pinned = service("vin-nginx", addresses: ["192.168.20.10"])
+        _ = allocator.restore([ExistingAssignment(request: pinned, addresses: [ip("192.168.20.10")])])
+        #expect(allocator.allocate(service("pending-1")).addresses == ["192.168.20.11"])
+        #expect(allocator.allocate(service("pending-2")).failure?.code == .poolExhausted)
+        #expect(allocator.allocate(pinned).addresses == ["192.168.20.10"])
     }
 
     @Test("serving a new service before restoring would have taken the old one's address")

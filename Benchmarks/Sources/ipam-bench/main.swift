@@ -75,11 +75,12 @@ func run(pool: Pool, requests: [ServiceRequest]) throws -> Measurement {
 }
 
 /// The best time, over `repeats` fresh allocators, to allocate `requests` (for the average cost in a small run).
-func bestRun(pool: Pool, requests: ArraySlice<ServiceRequest>, repeats: Int) throws -> Duration {
+func bestRun(pool: Pool, requests: ArraySlice<ServiceRequest>, repeats: Int, reserve: Bool = false) throws -> Duration {
     let clock = ContinuousClock()
     var best = Duration.seconds(1_000)
     for _ in 0..<repeats {
         var allocator = try Allocator(pools: [pool])
+        if reserve { allocator.reserveCapacity(requests.count) }
         let start = clock.now
         for request in requests {
             guard case .success = allocator.allocate(request) else { fatalError("allocation failed") }
@@ -136,6 +137,8 @@ for (label, cidr, avoidBuggyIPs) in scenarios {
     let smallRun = try bestRun(pool: pool, requests: input.prefix(batch), repeats: 50)
     let smallAverage = nanoseconds(smallRun, per: batch)
     let fullAverage = nanoseconds(best.allocate, per: services)
+    let reservedRun = try bestRun(pool: pool, requests: input[...], repeats: rounds, reserve: true)
+    let reservedAverage = nanoseconds(reservedRun, per: services)
     let oneK = nanoseconds(best.atOneK, per: batch)
     let hundredK = nanoseconds(best.atHundredK, per: batch)
     print("\(label) (\(cidr)):")
@@ -145,6 +148,8 @@ for (label, cidr, avoidBuggyIPs) in scenarios {
     print("  pool edit with \(services) services held: \(milliseconds(best.poolChange))")
     print("  average allocation in a run of 1k: \(Int(smallAverage)) ns; in a run of 100k: \(Int(fullAverage)) ns")
     print("    ratio 100k/1k: \(ratio(fullAverage, smallAverage))")
+    print("  average allocation in a run of 100k with reserveCapacity: \(Int(reservedAverage)) ns")
+    print("    ratio to the run of 1k: \(ratio(reservedAverage, smallAverage))")
     print("  marginal allocation with ~1k services held: \(Int(oneK)) ns; with ~100k held: \(Int(hundredK)) ns")
     print("    ratio 100k/1k: \(ratio(hundredK, oneK))")
 }

@@ -3,6 +3,7 @@ import HeraldCore
 /// Why a service got no address, in words an operator can act on. `code` is stable (for Kubernetes Event reasons
 /// and metrics labels); `description` is the message.
 public struct AllocationError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable name for the kind of failure, fit for a Kubernetes Event reason or a metrics label.
     public enum Code: String, Hashable, Sendable, CaseIterable {
         case noMatchingPool = "NoMatchingPool"
         case poolExhausted = "PoolExhausted"
@@ -13,6 +14,7 @@ public struct AllocationError: Error, Hashable, Sendable, CustomStringConvertibl
         case poolNotAllowed = "PoolNotAllowed"
     }
 
+    /// What went wrong, with the values an operator needs.
     public enum Reason: Hashable, Sendable {
         /// The request lists no IP family (a Service of type LoadBalancer always has a ClusterIP).
         case noClusterIPFamily
@@ -37,6 +39,7 @@ public struct AllocationError: Error, Hashable, Sendable, CustomStringConvertibl
         case statusDiffersFromRequest(held: [IPAddress], requested: [IPAddress])
     }
 
+    /// The service that got nothing.
     public let service: ServiceID
     public let reason: Reason
 
@@ -45,6 +48,7 @@ public struct AllocationError: Error, Hashable, Sendable, CustomStringConvertibl
         self.reason = reason
     }
 
+    /// The kind of failure; an exhausted pool among the tried ones makes it `poolExhausted`.
     public var code: Code {
         switch reason {
         case .noClusterIPFamily, .dualStackUnavailable, .addressFamilies: .familyMismatch

@@ -8,7 +8,7 @@ extension Allocator {
         let sorted = request.ordered(addresses)
         for address in sorted {
             // One hash lookup: the holder list is modified in place.
-            let first = Self.insert(request.id, into: &holders[address, default: []])
+            let first = holders[address, default: .none].insert(request.id)
             if first && takeFree {
                 let taken = spaces[pool].take(address)
                 precondition(taken, "\(address) is held by no service but not free")
@@ -28,7 +28,7 @@ extension Allocator {
         var freed: [IPAddress] = []
         for address in entry.assignment.addresses {
             guard let slot = holders.index(forKey: address) else { continue }
-            holders.values[slot].removeAll { $0 == service }
+            holders.values[slot].remove(service)
             guard holders.values[slot].isEmpty else { continue }
             holders.remove(at: slot)
             spaces[pool].release(address)
@@ -54,13 +54,6 @@ extension Allocator {
             request: request,
             assignment: Assignment(pool: old.assignment.pool, addresses: addresses)
         )
-    }
-
-    /// Adds `service` to a sorted holder list; true when the list was empty.
-    private static func insert(_ service: ServiceID, into list: inout [ServiceID]) -> Bool {
-        list.append(service)
-        if list.count > 1 { list.sort() }
-        return list.count == 1
     }
 
     /// Addresses held under `key`.

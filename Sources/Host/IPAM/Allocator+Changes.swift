@@ -17,7 +17,10 @@ extension Allocator {
     public mutating func release(_ service: ServiceID) -> ReleaseOutcome {
         waiting[service] = nil
         let freed = drop(service)
-        return ReleaseOutcome(freed: freed, retry: freed.isEmpty ? [] : waiting.keys.sorted())
+        guard !freed.isEmpty else { return ReleaseOutcome(freed: [], retry: []) }
+        // A freed address helps only services that found their pools full or their requested address taken.
+        let helped = waiting.filter { [.poolExhausted, .addressTaken].contains($0.value.error.code) }
+        return ReleaseOutcome(freed: freed, retry: helped.keys.sorted())
     }
 
     /// Tries every pending service again, in service order.
@@ -27,6 +30,25 @@ extension Allocator {
             if let request = waiting[id]?.request { results[id] = allocate(request) }
         }
         return results
+    }
+
+    /// An allocator that already holds the addresses of `existing` (the statuses of the Services), for start-up: no
+    /// request can be served before every existing assignment is back (MetalLB #1774, #2443, #2479).
+    public static func restoring(
+        _ existing: [ExistingAssignment],
+        pools: [Pool]
+    ) throws(PoolConfigError) -> (allocator: Allocator, report: RestoreReport) {
+        var allocator = try Allocator(pools: pools)
+        allocator.reserveCapacity(existing.count)
+        let report = allocator.restore(existing)
+        return (allocator, report)
+    }
+
+    /// Makes room for `services` services at once, so that the tables do not grow step by step (start-up, where
+    /// the number of Services is known from the first list, and pool edits).
+    public mutating func reserveCapacity(_ services: Int) {
+        held.reserveCapacity(services)
+        holders.reserveCapacity(services)
     }
 
     /// Re-registers addresses that services already hold (their status), in the given order: where two services
@@ -53,6 +75,7 @@ extension Allocator {
     /// lose them and are reported. Throws, changing nothing, when the new pools are invalid.
     public mutating func setPools(_ pools: [Pool]) throws(PoolConfigError) -> PoolChange {
         var next = try Allocator(pools: pools)
+        next.reserveCapacity(held.count)
         let entries = held.keys.sorted().compactMap { id in
             held[id].map { ExistingAssignment(request: $0.request, addresses: $0.assignment.addresses) }
         }

@@ -9,7 +9,7 @@ import HeraldCore
 /// `serviceAllocation` does not match. Services with the same sharing key, the same backend and no common
 /// (protocol, port) share an address. A service keeps its addresses as long as they fit its request.
 ///
-/// Start-up: build it with the pools, `restore(_:)` every Service whose status holds addresses, then `allocate(_:)`
+/// Start-up: build it with `restoring(_:pools:)` from every Service whose status holds addresses, then `allocate(_:)`
 /// each Service (a no-op for restored ones). Afterwards call `allocate(_:)` on every change of a Service, `release(_:)`
 /// when it goes away or stops being a LoadBalancer, and `setPools(_:)` on a configuration change. Failed requests are
 /// kept as pending; `release` and `setPools` say when to call `retryPending()`.
@@ -29,7 +29,7 @@ public struct Allocator: Sendable {
     private let spaceIndex: [String: Int]
     var held: [ServiceID: Held] = [:]
     /// The services holding each address, sorted. An address is here exactly when its pool space has it taken.
-    var holders: [IPAddress: [ServiceID]] = [:]
+    var holders: [IPAddress: HolderList] = [:]
     /// Held addresses by the sharing key of their holders (all holders of an address have the same key).
     var keyed: [String: Set<IPAddress>] = [:]
     var waiting: [ServiceID: Waiting] = [:]
@@ -45,13 +45,14 @@ public struct Allocator: Sendable {
     /// The pools, in the order they are tried.
     public var pools: [Pool] { spaces.map(\.pool) }
 
+    /// What the service holds, if anything.
     public func assignment(for service: ServiceID) -> Assignment? { held[service]?.assignment }
 
     /// Every service that holds addresses.
     public var assignments: [ServiceID: Assignment] { held.mapValues(\.assignment) }
 
     /// The services holding `address`, sorted; more than one when they share it.
-    public func services(holding address: IPAddress) -> [ServiceID] { holders[address] ?? [] }
+    public func services(holding address: IPAddress) -> [ServiceID] { holders[address]?.services ?? [] }
 
     /// Services that asked for an address and got none, with the latest reason.
     public var pending: [ServiceID: AllocationError] { waiting.mapValues(\.error) }

@@ -3,6 +3,7 @@ import HeraldCore
 /// The addresses a service holds and the pool they come from (for the `ip-allocated-from-pool` annotation).
 /// Addresses are in the order of the service's families, primary first.
 public struct Assignment: Hashable, Sendable, CustomStringConvertible {
+    /// The pool the addresses come from.
     public let pool: String
     public let addresses: [IPAddress]
 
@@ -39,7 +40,8 @@ public struct RestoreReport: Hashable, Sendable {
 public struct ReleaseOutcome: Hashable, Sendable {
     /// Addresses no service holds any more.
     public var freed: [IPAddress]
-    /// Pending services worth retrying now that addresses are free, in the order to retry them.
+    /// Pending services worth retrying now that addresses are free (those that found their pools exhausted or their
+    /// requested address taken), in the order to retry them.
     public var retry: [ServiceID]
 }
 

@@ -2,6 +2,7 @@ import HeraldCore
 
 /// Why a set of pools cannot be used. Lists every problem found; a rejected set is never partly applied.
 public struct PoolConfigError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// One thing wrong with the pools.
     public enum Problem: Hashable, Sendable, CustomStringConvertible {
         case emptyName
         case duplicateName(String)

@@ -2,6 +2,7 @@ import HeraldCore
 
 /// How much of a pool is used, per family.
 public struct PoolStatistics: Hashable, Sendable {
+    /// The usage of one family of a pool.
     public struct Usage: Hashable, Sendable {
         /// Usable addresses (saturating at `UInt128.max`).
         public var total: UInt128

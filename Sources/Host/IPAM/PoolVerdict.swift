@@ -2,6 +2,7 @@ import HeraldCore
 
 /// Why one pool could not serve a service.
 public struct PoolVerdict: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Why the pool was passed over.
     public enum Reason: Hashable, Sendable {
         /// The pool is `autoAssign: false` and the service did not name it.
         case autoAssignDisabled
@@ -32,7 +33,7 @@ public struct PoolVerdict: Error, Hashable, Sendable, CustomStringConvertible {
         case .reserved(let who):
             return "pool \"\(pool)\" is reserved for \(who)"
         case .lacksFamily(let family):
-            return "pool \"\(pool)\" has no \(family) range"
+            return "pool \"\(pool)\" has no usable \(family) address"
         case .exhausted(let family, let inUse, let capacity):
             return "pool \"\(pool)\" is exhausted (\(inUse) of \(capacity) \(family) addresses in use)"
         }

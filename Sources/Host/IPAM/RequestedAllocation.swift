@@ -42,7 +42,7 @@ public struct RequestedAllocation: Hashable, Sendable {
         if let (key, text) = value(annotations, addressesSuffix) {
             var addresses: [IPAddress] = []
             for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-                let trimmed = part.filter { $0 != " " && $0 != "\t" }
+                let trimmed = trimmed(part)
                 guard let address = IPAddress(trimmed) else {
                     return .failure(RequestError(.unparsableAddress(annotation: key, text: String(part))))
                 }
@@ -53,7 +53,7 @@ public struct RequestedAllocation: Hashable, Sendable {
             }
             result.addresses = addresses
         }
-        if let spec = loadBalancerIP.map({ $0.filter { $0 != " " } }), !spec.isEmpty {
+        if let spec = loadBalancerIP.map(trimmed), !spec.isEmpty {
             guard let address = IPAddress(spec) else {
                 return .failure(RequestError(.unparsableAddress(annotation: "spec.loadBalancerIP", text: spec)))
             }
@@ -64,6 +64,11 @@ public struct RequestedAllocation: Hashable, Sendable {
             }
         }
         return .success(result)
+    }
+
+    /// `text` without leading and trailing blanks.
+    private static func trimmed(_ text: some StringProtocol) -> String {
+        String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 
     /// The highest-precedence non-empty annotation with `suffix`, with its full key.
@@ -78,6 +83,7 @@ public struct RequestedAllocation: Hashable, Sendable {
 
 /// Why a Service's annotations or `spec.loadBalancerIP` could not be read.
 public struct RequestError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What is wrong, with the annotation (or field) it comes from.
     public enum Reason: Hashable, Sendable {
         case unparsableAddress(annotation: String, text: String)
         case repeatedAddress(annotation: String, address: IPAddress)

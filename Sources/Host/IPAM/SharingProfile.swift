@@ -23,6 +23,7 @@ struct SharingProfile: Hashable, Sendable {
 
 /// Why a service may not share an address with the service that holds it.
 public struct SharingConflict: Hashable, Sendable, CustomStringConvertible {
+    /// Which rule the two services break.
     public enum Reason: Hashable, Sendable {
         /// The holder sets no `allow-shared-ip` key.
         case holderDoesNotShare
