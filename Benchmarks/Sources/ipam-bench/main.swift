@@ -152,5 +152,15 @@ for (label, cidr, avoidBuggyIPs) in scenarios {
     print("    ratio to the run of 1k: \(ratio(reservedAverage, smallAverage))")
     print("  marginal allocation with ~1k services held: \(Int(oneK)) ns; with ~100k held: \(Int(hundredK)) ns")
     print("    ratio 100k/1k: \(ratio(hundredK, oneK))")
+    if !avoidBuggyIPs {
+        let peerOneK = peerMarginal(range: range, held: batch, batch: batch)
+        let peerHundredK = peerMarginal(range: range, held: services - batch, batch: batch)
+        print("  peer (first-free scan, MetalLB's approach), same run:")
+        print("    marginal allocation with ~1k held: \(Int(peerOneK)) ns; with ~100k held: \(Int(peerHundredK)) ns")
+        print("    ratio 100k/1k: \(ratio(peerHundredK, peerOneK))")
+        print(
+            "    peer/Herald (how many times slower the scan is) at ~1k held: \(ratio(peerOneK, oneK)); at ~100k held: \(ratio(peerHundredK, hundredK))"
+        )
+    }
 }
 print("peak RSS (VmHWM): \(peakRSS())")
