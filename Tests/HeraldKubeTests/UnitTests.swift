@@ -80,14 +80,20 @@ import Testing
 
     @Test func backoffGrowsToTheCapWithBoundedJitter() {
         var b = Backoff(initial: .milliseconds(100), maximum: .seconds(1), factor: 2, jitter: 0.5)
-        #expect(b.next(random: { 0 }) == .milliseconds(100))
-        #expect(b.next(random: { 0 }) == .milliseconds(200))
-        #expect(b.next(random: { 0.5 }) == .milliseconds(500))  // 400 * 1.25
+        let v1 = b.next(random: { 0 })
+        #expect(v1 == .milliseconds(100))
+        let v2 = b.next(random: { 0 })
+        #expect(v2 == .milliseconds(200))
+        let half = b.next(random: { 0.5 })
+        #expect(half == .milliseconds(500))  // 400 * 1.25
         for _ in 0..<10 { _ = b.next(random: { 0 }) }
-        #expect(b.next(random: { 0 }) == .seconds(1))
-        #expect(b.next(random: { 0.999 }) < .milliseconds(1500))
+        let v3 = b.next(random: { 0 })
+        #expect(v3 == .seconds(1))
+        let v4 = b.next(random: { 0.999 })
+        #expect(v4 < .milliseconds(1500))
         b.reset()
-        #expect(b.next(random: { 0 }) == .milliseconds(100))
+        let v5 = b.next(random: { 0 })
+        #expect(v5 == .milliseconds(100))
     }
 
     @Test func electionTakesOverOnlyAfterObservingAnUnchangedRecordForTheLeaseDuration() {
@@ -138,11 +144,16 @@ import Testing
 
     @Test func tokenBucketRefills() {
         var b = TokenBucket(burst: 2, refillPerSecond: 1)
-        #expect(b.tryTake(now: .zero))
-        #expect(b.tryTake(now: .zero))
-        #expect(!b.tryTake(now: .milliseconds(500)))
-        #expect(b.tryTake(now: .milliseconds(1000)))
-        #expect(!b.tryTake(now: .milliseconds(1100)))
+        let v6 = b.tryTake(now: .zero)
+        #expect(v6)
+        let v7 = b.tryTake(now: .zero)
+        #expect(v7)
+        let v8 = b.tryTake(now: .milliseconds(500))
+        #expect(!v8)
+        let v9 = b.tryTake(now: .milliseconds(1000))
+        #expect(v9)
+        let v10 = b.tryTake(now: .milliseconds(1100))
+        #expect(!v10)
     }
 
     @Test func microTimeRoundTrips() throws {
