@@ -91,7 +91,10 @@ public final class LeaderElector: Sendable {
             }
             do { try await clock.sleep(for: configuration.retryPeriod) } catch { break }
         }
-        if isLeader && configuration.releaseOnCancel { await release() }
+        if isLeader && configuration.releaseOnCancel {
+            // The run task is cancelled by now; release from a fresh task so the request is not cancelled too.
+            await Task { await self.release() }.value
+        }
         setLeader(false)
         let subscribers = state.withLock { s in
             let all = Array(s.subscribers.values)

@@ -82,13 +82,17 @@ public final class NodeMembership: Sendable {
             state.withLock { $0.lastRenew = nil }
             return
         }
-        do {
-            try await client.delete(
-                Lease.self, name: configuration.leaseName, namespace: configuration.namespace, resourceVersion: rv)
-            logger.info("deleted membership lease", metadata: ["lease": "\(configuration.leaseName)"])
-        } catch {
-            logger.warning("cannot delete membership lease", metadata: ["error": "\(error)"])
-        }
+        // The run task is cancelled by now; delete from a fresh task so the request is not cancelled too.
+        await Task {
+            do {
+                try await self.client.delete(
+                    Lease.self, name: self.configuration.leaseName, namespace: self.configuration.namespace,
+                    resourceVersion: rv)
+                self.logger.info("deleted membership lease", metadata: ["lease": "\(self.configuration.leaseName)"])
+            } catch {
+                self.logger.warning("cannot delete membership lease", metadata: ["error": "\(error)"])
+            }
+        }.value
         state.withLock { $0.lastRenew = nil }
     }
 
