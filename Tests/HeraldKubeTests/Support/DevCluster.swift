@@ -68,39 +68,38 @@ struct DevCluster: Sendable {
         guard first else { return }
         atexit {
             for name in DevCluster.toStop.withLock({ $0 }) {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: DevCluster.script)
-                p.arguments = ["stop", "--name", name]
-                try? p.run()
-                p.waitUntilExit()
+                _ = system("'\(DevCluster.script)' stop --name \(name) >/dev/null 2>&1")
             }
         }
     }
 
     /// Runs a command off the cooperative pool; returns its exit status and combined output.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws
-        -> (status: Int32, output: String)
-    {
+    /// Uses posix_spawn and waitpid directly, with output to a file, so that daemons the command leaves running
+    /// (etcd, kube-apiserver) can never hold a pipe open.
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: executable)
-                p.arguments = arguments
-                if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-                let out = FileHandle(forWritingAtPath: "/dev/null")
-                let pipe = Pipe()
-                p.standardOutput = pipe
-                p.standardError = pipe
-                p.standardInput = out
-                do {
-                    try p.run()
-                } catch {
-                    continuation.resume(throwing: error)
+                let outPath = NSTemporaryDirectory() + "herald-run-\(UInt64.random(in: 0..<UInt64.max)).out"
+                defer { unlink(outPath) }
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                defer { posix_spawn_file_actions_destroy(&actions) }
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+                posix_spawn_file_actions_adddup2(&actions, 1, 2)
+                let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+                defer { for a in argv { free(a) } }
+                var pid: pid_t = 0
+                let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+                guard rc == 0 else {
+                    continuation.resume(throwing: ClusterError(message: "cannot run \(executable): errno \(rc)"))
                     return
                 }
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                continuation.resume(returning: (p.terminationStatus, String(decoding: data, as: UTF8.self)))
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+                let exited = (status & 0x7f) == 0
+                continuation.resume(returning: (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output))
             }
         }
     }
