@@ -68,4 +68,35 @@ import Testing
             }
         }
     }
+
+    @Test func aNormalWatchTimeoutReWatchesWithoutReListingAndBookmarksAdvanceTheVersion() async throws {
+        let cluster = try await DevCluster.shared()
+        try await withClient(try cluster.adminClient()) { client in
+            let ns = try await makeNamespace(client, "rewatch")
+            let other = try await makeNamespace(client, "rewatch-other")
+            let informer = Informer<Service>(client: client, options: .init(namespace: ns, watchTimeoutSeconds: 3), logger: .test("rewatch"))
+            try await whileRunning({ await informer.run() }) {
+                try await informer.waitUntilSynced()
+                let listed = Int(informer.statistics.resourceVersion ?? "") ?? 0
+                // Services change elsewhere: the server sends bookmarks before each watch timeout.
+                var i = 0
+                let done = await eventually(timeout: .seconds(15)) {
+                    i += 1
+                    _ = try? await client.create(testService("o\(i)", namespace: other))
+                    try? await Task.sleep(for: .milliseconds(200))
+                    let s = informer.statistics
+                    return s.normalWatchEnds >= 2 && s.bookmarks >= 1
+                }
+                #expect(done, "\(informer.statistics)")
+                #expect((Int(informer.statistics.resourceVersion ?? "") ?? 0) > listed)
+                #expect(informer.store.count == 0)
+                _ = try await client.create(testService("late", namespace: ns))
+                #expect(await eventually { informer.store.count == 1 })
+                let stats = informer.statistics
+                #expect(stats.lists == 1, "\(stats)")
+                #expect(stats.expired == 0)
+                #expect(stats.failures == 0)
+            }
+        }
+    }
 }
