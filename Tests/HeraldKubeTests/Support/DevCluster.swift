@@ -31,26 +31,32 @@ struct DevCluster: Sendable {
         try await Registry.shared.get("disrupt", options: ["--compaction-interval", "1s", "--no-watch-cache"])
     }
 
+    /// One start per instance name and process, shared by every test that asks (the start task is stored before
+    /// the first suspension, so concurrent callers wait for the same start).
     actor Registry {
         static let shared = Registry()
-        var started: [String: DevCluster] = [:]
+        var starts: [String: Task<DevCluster, any Error>] = [:]
 
         func get(_ name: String, options: [String]) async throws -> DevCluster {
-            if let c = started[name] { return c }
-            let wasRunning = try await DevCluster.run(DevCluster.script, ["status", "--name", name]).status == 0
-            let result = try await DevCluster.run(DevCluster.script, ["start", "--name", name] + options)
-            guard result.status == 0 else {
-                Issue.record("scripts/dev-cluster start --name \(name) failed (\(result.status)):\n\(result.output)")
-                throw ClusterError(message: "dev cluster \(name) did not start:\n\(result.output)")
-            }
-            guard let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix("export DEV_CLUSTER_DIR=") }) else {
-                throw ClusterError(message: "dev-cluster printed no DEV_CLUSTER_DIR:\n\(result.output)")
-            }
-            let cluster = DevCluster(name: name, directory: String(line.dropFirst("export DEV_CLUSTER_DIR=".count)))
-            if !wasRunning { DevCluster.stopAtExit(name) }
-            started[name] = cluster
-            return cluster
+            if let start = starts[name] { return try await start.value }
+            let start = Task { try await DevCluster.start(name, options: options) }
+            starts[name] = start
+            return try await start.value
         }
+    }
+
+    static func start(_ name: String, options: [String]) async throws -> DevCluster {
+        let wasRunning = try await DevCluster.run(DevCluster.script, ["status", "--name", name]).status == 0
+        let result = try await DevCluster.run(DevCluster.script, ["start", "--name", name] + options)
+        guard result.status == 0 else {
+            throw ClusterError(message: "scripts/dev-cluster start --name \(name) failed (\(result.status)):\n\(result.output)")
+        }
+        let prefix = "export DEV_CLUSTER_DIR="
+        guard let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else {
+            throw ClusterError(message: "dev-cluster printed no DEV_CLUSTER_DIR:\n\(result.output)")
+        }
+        if !wasRunning { DevCluster.stopAtExit(name) }
+        return DevCluster(name: name, directory: String(line.dropFirst(prefix.count)))
     }
 
     struct ClusterError: Error, CustomStringConvertible {
