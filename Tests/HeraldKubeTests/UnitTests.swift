@@ -173,4 +173,23 @@ import Testing
         #expect(Node.objectPath(name: "n", namespace: "ignored") == "/api/v1/nodes/n")
         #expect(KubeClient.queryString([("labelSelector", "a=b,c in (d)")]) == "?labelSelector=a%3Db%2Cc%20in%20%28d%29")
     }
+
+    @Test func broadcastReplaysTheLatestValueAndFinishes() async {
+        let b = Broadcast<Int>(initial: 0, replayLatest: true)
+        let early = b.subscribe()
+        b.yield(1)
+        b.yield(2)
+        let late = b.subscribe()
+        b.yield(3)
+        b.finish()
+        var e: [Int] = []
+        for await v in early { e.append(v) }
+        var l: [Int] = []
+        for await v in late { l.append(v) }
+        #expect(e == [0, 1, 2, 3])
+        #expect(l == [2, 3])
+        var after: [Int] = []
+        for await v in b.subscribe() { after.append(v) }
+        #expect(after == [3])
+    }
 }

@@ -39,8 +39,6 @@ public final class LeaderElector: Sendable {
         var lastRenew: Duration?
         var resourceVersion: String?
         var record: Lease.Spec?
-        var subscribers: [Int: AsyncStream<Bool>.Continuation] = [:]
-        var nextSubscriber = 0
     }
 
     let client: KubeClient
@@ -48,6 +46,7 @@ public final class LeaderElector: Sendable {
     let clock: any KubeClock
     let logger: Logger
     let state: Mutex<State>
+    let changes = Broadcast<Bool>(initial: false, replayLatest: true)
 
     /// Creates an elector.
     public init(client: KubeClient, configuration: Configuration, clock: any KubeClock = SystemKubeClock(), logger: Logger) {
@@ -62,17 +61,7 @@ public final class LeaderElector: Sendable {
     public var isLeader: Bool { state.withLock { $0.leader } }
 
     /// The current leadership (first element) and every change after it.
-    public func leadership() -> AsyncStream<Bool> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Bool.self)
-        let id = state.withLock { s in
-            s.nextSubscriber += 1
-            s.subscribers[s.nextSubscriber] = continuation
-            continuation.yield(s.leader)
-            return s.nextSubscriber
-        }
-        continuation.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) } }
-        return stream
-    }
+    public func leadership() -> AsyncStream<Bool> { changes.subscribe() }
 
     /// Campaigns and renews until the task is cancelled; then releases the lease if configured and leading.
     public func run() async {
@@ -96,24 +85,18 @@ public final class LeaderElector: Sendable {
             await Task { await self.release() }.value
         }
         setLeader(false)
-        let subscribers = state.withLock { s in
-            let all = Array(s.subscribers.values)
-            s.subscribers = [:]
-            return all
-        }
-        for s in subscribers { s.finish() }
+        changes.finish()
     }
 
     private func setLeader(_ leader: Bool) {
-        let subscribers: [AsyncStream<Bool>.Continuation] = state.withLock { s in
-            guard s.leader != leader else { return [] }
+        let changed = state.withLock { s in
+            guard s.leader != leader else { return false }
             s.leader = leader
-            return Array(s.subscribers.values)
+            return true
         }
-        if !subscribers.isEmpty {
-            logger.info(leader ? "became leader" : "stopped leading", metadata: ["lease": "\(configuration.leaseName)"])
-        }
-        for s in subscribers { s.yield(leader) }
+        guard changed else { return }
+        logger.info(leader ? "became leader" : "stopped leading", metadata: ["lease": "\(configuration.leaseName)"])
+        changes.yield(leader)
     }
 
     /// One round: read, decide, write. True when we hold the lease afterwards.

@@ -7,14 +7,13 @@ public final class MembershipWatcher: Sendable {
     struct State {
         var view = MembershipView()
         var live: Set<String> = []
-        var subscribers: [Int: AsyncStream<Set<String>>.Continuation] = [:]
-        var next = 0
     }
 
     let informer: Informer<Lease>
     let clock: any KubeClock
     let tick: Duration
     let state = Mutex(State())
+    let broadcast = Broadcast<Set<String>>(initial: [], replayLatest: true)
 
     /// Creates a watcher of the leases labelled ``NodeMembership/label`` in `namespace`.
     public init(
@@ -32,17 +31,7 @@ public final class MembershipWatcher: Sendable {
     public var liveNodes: Set<String> { state.withLock { $0.live } }
 
     /// The current live set (first element) and every change after it.
-    public func changes() -> AsyncStream<Set<String>> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Set<String>.self)
-        let id = state.withLock { s in
-            s.next += 1
-            s.subscribers[s.next] = continuation
-            continuation.yield(s.live)
-            return s.next
-        }
-        continuation.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) } }
-        return stream
-    }
+    public func changes() -> AsyncStream<Set<String>> { broadcast.subscribe() }
 
     /// Runs until cancelled.
     public func run() async {
@@ -71,23 +60,17 @@ public final class MembershipWatcher: Sendable {
             await group.next()
             group.cancelAll()
         }
-        let subscribers = state.withLock { s in
-            let all = Array(s.subscribers.values)
-            s.subscribers = [:]
-            return all
-        }
-        for s in subscribers { s.finish() }
+        broadcast.finish()
     }
 
     private func publish() {
         let now = clock.now()
-        let (changed, live, subscribers) = state.withLock { s in
+        // Publish under the state lock so that concurrent publishers cannot reorder two changes.
+        state.withLock { s in
             let live = s.view.live(now: now)
-            guard live != s.live else { return (false, live, [AsyncStream<Set<String>>.Continuation]()) }
+            guard live != s.live else { return }
             s.live = live
-            return (true, live, Array(s.subscribers.values))
+            broadcast.yield(live)
         }
-        guard changed else { return }
-        for s in subscribers { s.yield(live) }
     }
 }

@@ -9,16 +9,13 @@ public final class Informer<Object: KubeResource>: Sendable {
     /// Keys of changed objects, de-duplicated, for reconcilers.
     public let queue = WorkQueue<ObjectKey>()
     let reflector: Reflector<Object>
-    let shared: Shared
+    let synced = SyncedFlag()
 
-    final class Shared: Sendable {
-        struct State {
-            var synced = false
-            var subscribers: [Int: AsyncStream<InformerEvent<Object>>.Continuation] = [:]
-            var next = 0
-        }
-        let state = Mutex(State())
+    /// Set once the first list has completed.
+    final class SyncedFlag: Sendable {
+        let value = Mutex(false)
     }
+    let broadcast = Broadcast<InformerEvent<Object>>(replayLatest: false)
 
     /// Creates an informer; run it with ``run()``.
     public init(
@@ -26,47 +23,31 @@ public final class Informer<Object: KubeResource>: Sendable {
         indexers: [String: ObjectStore<Object>.IndexFunction] = [:], logger: Logger
     ) {
         let store = ObjectStore<Object>(indexers: indexers)
-        let shared = Shared()
         let queue = self.queue
+        let broadcast = self.broadcast
+        let synced = self.synced
         self.store = store
-        self.shared = shared
         self.reflector = Reflector(
             client: client, store: store, options: options, logger: logger,
             onEvent: { event in
                 queue.add(event.key)
-                let subscribers = shared.state.withLock { Array($0.subscribers.values) }
-                for s in subscribers { s.yield(event) }
+                broadcast.yield(event)
             },
-            onSynced: { shared.state.withLock { $0.synced = true } })
+            onSynced: { synced.value.withLock { $0 = true } })
     }
 
     /// Runs the reflector until the task is cancelled, then shuts the queue and event streams down.
     public func run() async {
         await reflector.run()
         queue.shutdown()
-        let subscribers = shared.state.withLock { s in
-            let all = Array(s.subscribers.values)
-            s.subscribers = [:]
-            return all
-        }
-        for s in subscribers { s.finish() }
+        broadcast.finish()
     }
 
     /// A new stream of every change from now on (after the store is updated). Unbounded buffer.
-    public func events() -> AsyncStream<InformerEvent<Object>> {
-        let (stream, continuation) = AsyncStream.makeStream(of: InformerEvent<Object>.self)
-        let id = shared.state.withLock { s in
-            s.next += 1
-            s.subscribers[s.next] = continuation
-            return s.next
-        }
-        let shared = self.shared
-        continuation.onTermination = { _ in _ = shared.state.withLock { $0.subscribers.removeValue(forKey: id) } }
-        return stream
-    }
+    public func events() -> AsyncStream<InformerEvent<Object>> { broadcast.subscribe() }
 
     /// Whether the first list has completed.
-    public var hasSynced: Bool { shared.state.withLock { $0.synced } }
+    public var hasSynced: Bool { synced.value.withLock { $0 } }
 
     /// Waits until the first list has completed; throws `CancellationError` if cancelled.
     public func waitUntilSynced() async throws {
