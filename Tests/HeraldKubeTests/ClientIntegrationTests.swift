@@ -9,7 +9,8 @@ import Testing
         try await withClient(try cluster.adminClient()) { admin in
             let ns = try await makeNamespace(admin, "status")
             var svc = testService("web", namespace: ns)
-            svc.spec = Service.Spec(type: "LoadBalancer", ports: [Service.Port(name: "http", port: 80, targetPort: .int(8080))])
+            svc.spec = Service.Spec(
+                type: "LoadBalancer", ports: [Service.Port(name: "http", port: 80, targetPort: .int(8080))])
             let created = try await admin.create(svc)
             #expect(created.metadata.uid != nil)
             let pending = try await cluster.kubectl(["get", "svc", "web", "-n", ns, "--no-headers"])
@@ -22,7 +23,8 @@ import Testing
                 #expect(patched.spec?.ports?.first?.targetPort == .int(8080))
             }
             let wait = try await cluster.kubectl([
-                "wait", "-n", ns, "svc/web", "--for=jsonpath={.status.loadBalancer.ingress[0].ip}=198.51.100.10", "--timeout=20s",
+                "wait", "-n", ns, "svc/web", "--for=jsonpath={.status.loadBalancer.ingress[0].ip}=198.51.100.10",
+                "--timeout=20s",
             ])
             #expect(wait.status == 0, "\(wait.output)")
             let row = try await cluster.kubectl(["get", "svc", "web", "-n", ns, "--no-headers"])
@@ -47,19 +49,24 @@ import Testing
                 #expect(try await herald.listAll(Node.self).items.count >= 1)
                 #expect(try await herald.listAll(Namespace.self).items.contains { $0.metadata.name == ns })
                 // Watches work too (informers).
-                let informer = Informer<EndpointSlice>(client: herald, options: .init(namespace: ns), logger: .test("rbac"))
+                let informer = Informer<EndpointSlice>(
+                    client: herald, options: .init(namespace: ns), logger: .test("rbac"))
                 try await whileRunning({ await informer.run() }) {
                     try await informer.waitUntilSynced()
                     _ = try await admin.create(
                         EndpointSlice(
-                            metadata: ObjectMeta(name: "s-2", namespace: ns, labels: [EndpointSlice.serviceNameLabel: "s"]),
+                            metadata: ObjectMeta(
+                                name: "s-2", namespace: ns, labels: [EndpointSlice.serviceNameLabel: "s"]),
                             endpoints: [.init(addresses: ["10.0.0.2"])]))
                     #expect(await eventually { informer.store.count == 2 })
                 }
-                _ = try await herald.patchServiceStatus(namespace: ns, name: "s", loadBalancer: .init(ingress: [.init(ip: "198.51.100.7")]))
+                _ = try await herald.patchServiceStatus(
+                    namespace: ns, name: "s", loadBalancer: .init(ingress: [.init(ip: "198.51.100.7")]))
                 let leaseName = uniqueName("rbac-lease")
                 let lease = try await herald.create(
-                    Lease(metadata: ObjectMeta(name: leaseName, namespace: "herald-system"), spec: .init(holderIdentity: "me")))
+                    Lease(
+                        metadata: ObjectMeta(name: leaseName, namespace: "herald-system"),
+                        spec: .init(holderIdentity: "me")))
                 var renewed = lease
                 renewed.spec?.renewTime = MicroTime(Date())
                 _ = try await herald.replace(renewed)
@@ -73,10 +80,12 @@ import Testing
                 await expectForbidden { _ = try await herald.create(testService("nope", namespace: ns)) }
                 await expectForbidden { try await herald.delete(Service.self, name: "s", namespace: ns) }
                 await expectForbidden {
-                    _ = try await herald.patch(Service.self, name: "s", namespace: ns, body: Array(#"{"metadata":{"labels":{"a":"b"}}}"#.utf8))
+                    _ = try await herald.patch(
+                        Service.self, name: "s", namespace: ns, body: Array(#"{"metadata":{"labels":{"a":"b"}}}"#.utf8))
                 }
                 await expectForbidden {
-                    _ = try await herald.create(Lease(metadata: ObjectMeta(name: "x", namespace: ns), spec: .init(holderIdentity: "me")))
+                    _ = try await herald.create(
+                        Lease(metadata: ObjectMeta(name: "x", namespace: ns), spec: .init(holderIdentity: "me")))
                 }
             }
         }
@@ -84,7 +93,9 @@ import Testing
 
     @Test func clientCertificateKubeconfigAuthenticates() async throws {
         let cluster = try await DevCluster.shared()
-        try await withClient(try KubeClient(configuration: KubeConfigLoader.load(paths: [cluster.certKubeconfig]), logger: .test("cert"))) {
+        try await withClient(
+            try KubeClient(configuration: KubeConfigLoader.load(paths: [cluster.certKubeconfig]), logger: .test("cert"))
+        ) {
             client in
             let names = try await client.listAll(Namespace.self).items.map(\.metadata.name)
             #expect(names.contains("herald-system"))
@@ -122,7 +133,8 @@ import Testing
                 #expect(error.description.contains("127.0.0.1:\(port)"))
             }
             let informer = Informer<Service>(
-                client: client, options: .init(backoff: Backoff(initial: .milliseconds(50), maximum: .milliseconds(400))),
+                client: client,
+                options: .init(backoff: Backoff(initial: .milliseconds(50), maximum: .milliseconds(400))),
                 logger: .test("unreachable"))
             let stats = try await whileRunning({ await informer.run() }) {
                 try await Task.sleep(for: .seconds(2))
@@ -140,7 +152,8 @@ import Testing
         let cluster = try await DevCluster.shared()
         try await withClient(try cluster.adminClient()) { client in
             let ns = try await makeNamespace(client, "errs")
-            let lease = try await client.create(Lease(metadata: ObjectMeta(name: "l", namespace: ns), spec: .init(holderIdentity: "a")))
+            let lease = try await client.create(
+                Lease(metadata: ObjectMeta(name: "l", namespace: ns), spec: .init(holderIdentity: "a")))
             var first = lease
             first.spec?.holderIdentity = "b"
             _ = try await client.replace(first)
@@ -191,6 +204,8 @@ func closedPort() throws -> Int {
     addr.sin_port = 0
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    _ = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+    }
     return Int(UInt16(bigEndian: addr.sin_port))
 }

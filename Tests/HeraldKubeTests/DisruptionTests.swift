@@ -11,7 +11,9 @@ import Testing
             let ns = try await makeNamespace(client, "restart")
             let informer = Informer<Service>(
                 client: client,
-                options: .init(namespace: ns, watchTimeoutSeconds: 60, backoff: Backoff(initial: .milliseconds(100), maximum: .seconds(1))),
+                options: .init(
+                    namespace: ns, watchTimeoutSeconds: 60,
+                    backoff: Backoff(initial: .milliseconds(100), maximum: .seconds(1))),
                 logger: .test("restart"))
             try await whileRunning({ await informer.run() }) {
                 try await informer.waitUntilSynced()
@@ -22,10 +24,13 @@ import Testing
                 #expect(await eventually(timeout: .seconds(5)) { informer.statistics.failures >= 1 })
                 try await cluster.script("start-apiserver")
                 for i in 0..<60 { _ = try await client.create(testService("after-\(i)", namespace: ns)) }
-                for i in stride(from: 0, to: 60, by: 2) { try await client.delete(Service.self, name: "before-\(i)", namespace: ns) }
+                for i in stride(from: 0, to: 60, by: 2) {
+                    try await client.delete(Service.self, name: "before-\(i)", namespace: ns)
+                }
                 for i in stride(from: 1, to: 60, by: 2) {
                     _ = try await client.patch(
-                        Service.self, name: "before-\(i)", namespace: ns, body: Array(#"{"metadata":{"labels":{"x":"y"}}}"#.utf8))
+                        Service.self, name: "before-\(i)", namespace: ns,
+                        body: Array(#"{"metadata":{"labels":{"x":"y"}}}"#.utf8))
                 }
                 let server = try await serverState(client, Service.self, namespace: ns)
                 #expect(server.count == 90)
@@ -43,7 +48,9 @@ import Testing
             let other = try await makeNamespace(client, "noise")
             let informer = Informer<Service>(
                 client: client,
-                options: .init(namespace: watched, watchTimeoutSeconds: 2, backoff: Backoff(initial: .milliseconds(100), maximum: .seconds(1))),
+                options: .init(
+                    namespace: watched, watchTimeoutSeconds: 2,
+                    backoff: Backoff(initial: .milliseconds(100), maximum: .seconds(1))),
                 logger: .test("gone"))
             try await whileRunning({ await informer.run() }) {
                 try await informer.waitUntilSynced()

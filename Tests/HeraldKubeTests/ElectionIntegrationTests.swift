@@ -16,8 +16,10 @@ import Testing
         try await withClient(try cluster.adminClient()) { client in
             let lease = uniqueName("leader")
             // "a" dies without releasing (as a killed process would); "b" must wait out the lease.
-            let a = LeaderElector(client: client, configuration: Self.config(lease, "a", release: false), logger: .test("a"))
-            let b = LeaderElector(client: client, configuration: Self.config(lease, "b", release: false), logger: .test("b"))
+            let a = LeaderElector(
+                client: client, configuration: Self.config(lease, "a", release: false), logger: .test("a"))
+            let b = LeaderElector(
+                client: client, configuration: Self.config(lease, "b", release: false), logger: .test("b"))
             let both = Mutex(0)
             let monitor = Task {
                 while !Task.isCancelled {

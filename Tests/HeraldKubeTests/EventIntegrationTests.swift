@@ -10,8 +10,12 @@ import Testing
             let ns = try await makeNamespace(client, "events")
             let svc = try await client.create(testService("web", namespace: ns))
             let recorder = EventRecorder(client: client, component: "herald", host: "node-a", logger: .test("events"))
-            for _ in 0..<3 { await recorder.record(ObjectReference(svc), type: .normal, reason: "IPAllocated", message: "Assigned 198.51.100.1") }
-            await recorder.record(ObjectReference(svc), type: .warning, reason: "AllocationFailed", message: "pool exhausted")
+            for _ in 0..<3 {
+                await recorder.record(
+                    ObjectReference(svc), type: .normal, reason: "IPAllocated", message: "Assigned 198.51.100.1")
+            }
+            await recorder.record(
+                ObjectReference(svc), type: .warning, reason: "AllocationFailed", message: "pool exhausted")
             let events = try await client.listAll(Event.self, namespace: ns).items
             #expect(events.count == 2)
             let allocated = events.first { $0.reason == "IPAllocated" }
@@ -29,7 +33,8 @@ import Testing
         let cluster = try await DevCluster.shared()
         try await withClient(try cluster.adminClient()) { client in
             let ns = try await makeNamespace(client, "ratelimit")
-            let recorder = EventRecorder(client: client, component: "herald", burst: 3, refillPerSecond: 0.001, logger: .test("rl"))
+            let recorder = EventRecorder(
+                client: client, component: "herald", burst: 3, refillPerSecond: 0.001, logger: .test("rl"))
             let ref = ObjectReference(kind: "Service", namespace: ns, name: "x")
             for i in 0..<10 { await recorder.record(ref, type: .normal, reason: "R\(i)", message: "m") }
             #expect(await recorder.written == 3)

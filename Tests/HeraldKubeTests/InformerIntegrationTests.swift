@@ -74,7 +74,8 @@ import Testing
         try await withClient(try cluster.adminClient()) { client in
             let ns = try await makeNamespace(client, "rewatch")
             let other = try await makeNamespace(client, "rewatch-other")
-            let informer = Informer<Service>(client: client, options: .init(namespace: ns, watchTimeoutSeconds: 3), logger: .test("rewatch"))
+            let informer = Informer<Service>(
+                client: client, options: .init(namespace: ns, watchTimeoutSeconds: 3), logger: .test("rewatch"))
             try await whileRunning({ await informer.run() }) {
                 try await informer.waitUntilSynced()
                 let listed = Int(informer.statistics.resourceVersion ?? "") ?? 0

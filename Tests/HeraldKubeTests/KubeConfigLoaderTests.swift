@@ -79,7 +79,10 @@ import Testing
     }
 
     @Test func missingFilesInAListAreSkippedLikeClientGo() throws {
-        let good = try write("good.yaml", "clusters: [{name: c, cluster: {server: \"https://127.0.0.1:1\"}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n")
+        let good = try write(
+            "good.yaml",
+            "clusters: [{name: c, cluster: {server: \"https://127.0.0.1:1\"}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n"
+        )
         let config = try KubeConfigLoader.load(paths: [dir + "/nope.yaml", good])
         #expect(config.server == "https://127.0.0.1:1")
     }
@@ -100,27 +103,31 @@ import Testing
         #expect(e1?.key == "current-context")
         #expect(e1?.message.contains("ghost") == true)
 
-        let noCluster = try write("nocluster.yaml", "contexts: [{name: x, context: {cluster: gone}}]\ncurrent-context: x\n")
+        let noCluster = try write(
+            "nocluster.yaml", "contexts: [{name: x, context: {cluster: gone}}]\ncurrent-context: x\n")
         let e2 = #expect(throws: KubeError.self) { try KubeConfigLoader.load(paths: [noCluster]) }
         #expect(e2?.key == "contexts[x].context.cluster")
         #expect(e2?.file == noCluster)
 
         let badB64 = try write(
             "b64.yaml",
-            "clusters: [{name: c, cluster: {server: \"https://a:1\", certificate-authority-data: \"!!!\"}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n")
+            "clusters: [{name: c, cluster: {server: \"https://a:1\", certificate-authority-data: \"!!!\"}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n"
+        )
         let e3 = #expect(throws: KubeError.self) { try KubeConfigLoader.load(paths: [badB64]) }
         #expect(e3?.key == "clusters[c].cluster.certificate-authority-data")
 
         let badTokenFile = try write(
             "tf.yaml",
-            "clusters: [{name: c, cluster: {server: \"https://a:1\"}}]\nusers: [{name: u, user: {tokenFile: missing-token}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n")
+            "clusters: [{name: c, cluster: {server: \"https://a:1\"}}]\nusers: [{name: u, user: {tokenFile: missing-token}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n"
+        )
         let e4 = #expect(throws: KubeError.self) { try KubeConfigLoader.load(paths: [badTokenFile]) }
         #expect(e4?.key == "users[u].user.tokenFile")
         #expect(e4?.message.contains(dir + "/missing-token") == true)
     }
 
     @Test func badTLSMaterialIsAClearError() throws {
-        let config = KubeClientConfiguration(server: "https://127.0.0.1:1", certificateAuthorityPEM: Array("not a pem".utf8))
+        let config = KubeClientConfiguration(
+            server: "https://127.0.0.1:1", certificateAuthorityPEM: Array("not a pem".utf8))
         let error = #expect(throws: KubeError.self) { try KubeClient(configuration: config, logger: .test("tls")) }
         #expect(error?.code == .tls)
     }
@@ -148,7 +155,8 @@ import Testing
         let missing = #expect(throws: KubeError.self) { try InClusterConfig.load(environment: [:], directory: sa) }
         #expect(missing?.code == .inCluster)
         let noToken = #expect(throws: KubeError.self) {
-            try InClusterConfig.load(environment: ["KUBERNETES_SERVICE_HOST": "a", "KUBERNETES_SERVICE_PORT": "1"], directory: dir + "/none")
+            try InClusterConfig.load(
+                environment: ["KUBERNETES_SERVICE_HOST": "a", "KUBERNETES_SERVICE_PORT": "1"], directory: dir + "/none")
         }
         #expect(noToken?.file == dir + "/none/token")
     }

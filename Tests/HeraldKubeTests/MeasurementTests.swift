@@ -33,8 +33,12 @@ import Testing
             let sorted = latencies.withLock { $0 }.sorted()
             #expect(sorted.count == 1000)
             guard sorted.count == 1000 else { return }
-            func ms(_ d: Duration) -> String { String(format: "%.2f ms", Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000) }
-            print("MEASURE create->informer callback over 1000 Services: p50 \(ms(sorted[499])), p99 \(ms(sorted[989])), max \(ms(sorted[999]))")
+            func ms(_ d: Duration) -> String {
+                String(format: "%.2f ms", Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000)
+            }
+            print(
+                "MEASURE create->informer callback over 1000 Services: p50 \(ms(sorted[499])), p99 \(ms(sorted[989])), max \(ms(sorted[999]))"
+            )
         }
     }
 
@@ -61,8 +65,12 @@ import Testing
                 try await informer.waitUntilSynced()
                 let synced = ContinuousClock.now - start
                 #expect(informer.store.count == 10_000)
-                _ = try await client.patch(Service.self, name: "s-42", namespace: ns, body: Array(#"{"metadata":{"labels":{"w":"1"}}}"#.utf8))
-                #expect(await eventually { informer.store.get(ObjectKey(namespace: ns, name: "s-42"))?.metadata.labels?["w"] == "1" })
+                _ = try await client.patch(
+                    Service.self, name: "s-42", namespace: ns, body: Array(#"{"metadata":{"labels":{"w":"1"}}}"#.utf8))
+                #expect(
+                    await eventually {
+                        informer.store.get(ObjectKey(namespace: ns, name: "s-42"))?.metadata.labels?["w"] == "1"
+                    })
                 let watching = ContinuousClock.now - start
                 let rssAfter = residentKiB()
                 print(

@@ -1,7 +1,8 @@
 import Foundation
-@testable import HeraldKube
 import NIOCore
 import Testing
+
+@testable import HeraldKube
 
 /// The pure parts: codecs, store, queue, backoff, election and membership decisions, rate limit.
 @Suite struct UnitTests {
@@ -24,14 +25,23 @@ import Testing
 
     @Test func watchEventsDecode() throws {
         let d = WatchEventDecoder<Service>()
-        let added = try d.decode(ByteBuffer(string: #"{"type":"ADDED","object":{"kind":"Service","metadata":{"name":"a","namespace":"n","resourceVersion":"7"},"spec":{"ports":[{"port":80,"targetPort":"http"}]}}}"#))
+        let added = try d.decode(
+            ByteBuffer(
+                string:
+                    #"{"type":"ADDED","object":{"kind":"Service","metadata":{"name":"a","namespace":"n","resourceVersion":"7"},"spec":{"ports":[{"port":80,"targetPort":"http"}]}}}"#
+            ))
         guard case .added(let s) = added else { Issue.record("not added"); return }
         #expect(s.key == "n/a")
         #expect(s.spec?.ports?.first?.targetPort == .string("http"))
         #expect(added.resourceVersion == "7")
-        let bookmark = try d.decode(ByteBuffer(string: #"{"type":"BOOKMARK","object":{"kind":"Service","metadata":{"resourceVersion":"99"}}}"#))
+        let bookmark = try d.decode(
+            ByteBuffer(string: #"{"type":"BOOKMARK","object":{"kind":"Service","metadata":{"resourceVersion":"99"}}}"#))
         #expect(bookmark.resourceVersion == "99")
-        let error = try d.decode(ByteBuffer(string: #"{"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}}"#))
+        let error = try d.decode(
+            ByteBuffer(
+                string:
+                    #"{"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}}"#
+            ))
         guard case .error(let status) = error else { Issue.record("not error"); return }
         #expect(status.code == 410)
         #expect(throws: KubeError.self) { _ = try d.decode(ByteBuffer(string: "not json")) }
@@ -99,12 +109,14 @@ import Testing
     @Test func electionTakesOverOnlyAfterObservingAnUnchangedRecordForTheLeaseDuration() {
         var s = LeaderElectionState(identity: "me", leaseDuration: .seconds(3))
         #expect(s.decide(current: nil, now: .zero) == .create)
-        let other = Lease.Spec(holderIdentity: "other", leaseDurationSeconds: 3, renewTime: MicroTime(Date(timeIntervalSince1970: 0)))
+        let other = Lease.Spec(
+            holderIdentity: "other", leaseDurationSeconds: 3, renewTime: MicroTime(Date(timeIntervalSince1970: 0)))
         #expect(s.decide(current: other, now: .seconds(10)) == .follow(holder: "other"))
         #expect(s.decide(current: other, now: .seconds(12)) == .follow(holder: "other"))
         var renewed = other
         renewed.renewTime = MicroTime(Date(timeIntervalSince1970: 1))
-        #expect(s.decide(current: renewed, now: .seconds(12.9)) == .follow(holder: "other"))  // a change restarts the wait
+        // A change restarts the wait.
+        #expect(s.decide(current: renewed, now: .seconds(12.9)) == .follow(holder: "other"))
         #expect(s.decide(current: renewed, now: .seconds(15.8)) == .follow(holder: "other"))
         #expect(s.decide(current: renewed, now: .seconds(15.9)) == .takeOver)
         let record = s.record(for: .takeOver, current: renewed, wall: Date(timeIntervalSince1970: 100))
@@ -114,7 +126,9 @@ import Testing
         var mine = record
         mine.renewTime = MicroTime(Date(timeIntervalSince1970: 101))
         #expect(s.decide(current: mine, now: .seconds(16)) == .renew)
-        #expect(s.record(for: .renew, current: mine, wall: Date(timeIntervalSince1970: 102)).acquireTime == record.acquireTime)
+        #expect(
+            s.record(for: .renew, current: mine, wall: Date(timeIntervalSince1970: 102)).acquireTime
+                == record.acquireTime)
         var released = renewed
         released.holderIdentity = ""
         var fresh = LeaderElectionState(identity: "me", leaseDuration: .seconds(3))
@@ -127,7 +141,9 @@ import Testing
         func lease(_ node: String, renew: Double) -> Lease {
             Lease(
                 metadata: ObjectMeta(name: "herald-member-\(node)"),
-                spec: .init(holderIdentity: node, leaseDurationSeconds: 3, renewTime: MicroTime(Date(timeIntervalSince1970: renew))))
+                spec: .init(
+                    holderIdentity: node, leaseDurationSeconds: 3,
+                    renewTime: MicroTime(Date(timeIntervalSince1970: renew))))
         }
         v.observe(lease("a", renew: 999), now: .seconds(100), wall: wall)
         v.observe(lease("stale", renew: 900), now: .seconds(100), wall: wall)  // renewed long ago: not live
@@ -168,10 +184,13 @@ import Testing
 
     @Test func pathsAndQueries() {
         #expect(Service.collectionPath(namespace: "a") == "/api/v1/namespaces/a/services")
-        #expect(Service.objectPath(name: "s", namespace: "a", subresource: "status") == "/api/v1/namespaces/a/services/s/status")
+        #expect(
+            Service.objectPath(name: "s", namespace: "a", subresource: "status")
+                == "/api/v1/namespaces/a/services/s/status")
         #expect(EndpointSlice.collectionPath(namespace: nil) == "/apis/discovery.k8s.io/v1/endpointslices")
         #expect(Node.objectPath(name: "n", namespace: "ignored") == "/api/v1/nodes/n")
-        #expect(KubeClient.queryString([("labelSelector", "a=b,c in (d)")]) == "?labelSelector=a%3Db%2Cc%20in%20%28d%29")
+        #expect(
+            KubeClient.queryString([("labelSelector", "a=b,c in (d)")]) == "?labelSelector=a%3Db%2Cc%20in%20%28d%29")
     }
 
     @Test func broadcastReplaysTheLatestValueAndFinishes() async {

@@ -49,7 +49,8 @@ struct DevCluster: Sendable {
         let wasRunning = try await DevCluster.run(DevCluster.script, ["status", "--name", name]).status == 0
         let result = try await DevCluster.run(DevCluster.script, ["start", "--name", name] + options)
         guard result.status == 0 else {
-            throw ClusterError(message: "scripts/dev-cluster start --name \(name) failed (\(result.status)):\n\(result.output)")
+            throw ClusterError(
+                message: "scripts/dev-cluster start --name \(name) failed (\(result.status)):\n\(result.output)")
         }
         let prefix = "export DEV_CLUSTER_DIR="
         guard let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else {
@@ -136,7 +137,9 @@ extension Logger {
     /// A logger for tests: quiet unless HERALD_TEST_LOG_LEVEL is set.
     static func test(_ label: String) -> Logger {
         var logger = Logger(label: "herald.kube.test.\(label)")
-        logger.logLevel = ProcessInfo.processInfo.environment["HERALD_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["HERALD_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            ?? .critical
         return logger
     }
 }

@@ -3,7 +3,9 @@ import HeraldKube
 import Testing
 
 /// Runs `body` with a client and always shuts the client down.
-func withClient<R>(_ make: @autoclosure () throws -> KubeClient, _ body: (KubeClient) async throws -> R) async throws -> R {
+func withClient<R>(
+    _ make: @autoclosure () throws -> KubeClient, _ body: (KubeClient) async throws -> R
+) async throws -> R {
     let client = try make()
     do {
         let result = try await body(client)
@@ -16,7 +18,9 @@ func withClient<R>(_ make: @autoclosure () throws -> KubeClient, _ body: (KubeCl
 }
 
 /// Runs `body` while `work` runs in a child task, then cancels `work` and waits for it.
-func whileRunning<R: Sendable>(_ work: @escaping @Sendable () async -> Void, _ body: () async throws -> R) async throws -> R {
+func whileRunning<R: Sendable>(
+    _ work: @escaping @Sendable () async -> Void, _ body: () async throws -> R
+) async throws -> R {
     let task = Task { await work() }
     do {
         let result = try await body()
@@ -45,7 +49,9 @@ func testService(_ name: String, namespace: String, labels: [String: String] = [
 }
 
 /// The server's `key -> resourceVersion` map of a collection.
-func serverState<T: KubeResource>(_ client: KubeClient, _ type: T.Type, namespace: String?) async throws -> [String: String] {
+func serverState<T: KubeResource>(
+    _ client: KubeClient, _ type: T.Type, namespace: String?
+) async throws -> [String: String] {
     let (items, _) = try await client.listAll(type, namespace: namespace)
     return Dictionary(uniqueKeysWithValues: items.map { ($0.key, $0.metadata.resourceVersion ?? "") })
 }

@@ -23,7 +23,8 @@ public final class KubeClient: Sendable {
     }
 
     /// Creates a client. Throws a `.tls` error if the CA or client certificate cannot be loaded.
-    public init(configuration: KubeClientConfiguration, logger: Logger, requestTimeout: Duration = .seconds(30)) throws {
+    public init(configuration: KubeClientConfiguration, logger: Logger, requestTimeout: Duration = .seconds(30)) throws
+    {
         self.configuration = configuration
         self.logger = logger
         self.requestTimeout = requestTimeout
@@ -48,7 +49,8 @@ public final class KubeClient: Sendable {
         http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
         // Fail fast on connect errors: callers (reflectors, electors) own the retry policy and its backoff.
         http.connectionPool.retryConnectionEstablishment = false
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http, backgroundActivityLogger: logger)
+        self.http = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: http, backgroundActivityLogger: logger)
     }
 
     /// Closes every connection. Call once, after the last request.
@@ -82,7 +84,8 @@ public final class KubeClient: Sendable {
         var resourceVersion = ""
         repeat {
             let page = try await list(
-                T.self, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize,
+                T.self, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector,
+                limit: pageSize,
                 continue: token)
             items.append(contentsOf: page.items)
             resourceVersion = page.metadata.resourceVersion ?? resourceVersion
@@ -105,7 +108,8 @@ public final class KubeClient: Sendable {
     /// 409 Conflict. Use only for types whose every field Herald models (Lease).
     public func replace<T: KubeResource>(_ object: T) async throws -> T {
         guard let name = object.metadata.name else { throw KubeError(.http, "replace needs metadata.name") }
-        return try await decode(.PUT, T.objectPath(name: name, namespace: object.metadata.namespace), body: try encode(object))
+        return try await decode(
+            .PUT, T.objectPath(name: name, namespace: object.metadata.namespace), body: try encode(object))
     }
 
     /// Patches an object or a subresource (`status`) with a JSON body of the given patch type.
@@ -129,7 +133,9 @@ public final class KubeClient: Sendable {
     }
 
     /// Writes a Service's `status.loadBalancer` through the `/status` subresource with a merge patch.
-    public func patchServiceStatus(namespace: String, name: String, loadBalancer: Service.LoadBalancerStatus) async throws
+    public func patchServiceStatus(
+        namespace: String, name: String, loadBalancer: Service.LoadBalancerStatus
+    ) async throws
         -> Service
     {
         struct Body: Encodable {
@@ -139,7 +145,8 @@ public final class KubeClient: Sendable {
         var lb = loadBalancer
         if lb.ingress == nil { lb.ingress = [] }
         return try await mergePatch(
-            Service.self, name: name, namespace: namespace, subresource: "status", body: Body(status: .init(loadBalancer: lb)))
+            Service.self, name: name, namespace: namespace, subresource: "status",
+            body: Body(status: .init(loadBalancer: lb)))
     }
 
     /// Deletes an object; with `resourceVersion`, only if it is unchanged (409 otherwise).
@@ -148,7 +155,10 @@ public final class KubeClient: Sendable {
     ) async throws {
         var body: ByteBuffer?
         if let resourceVersion {
-            body = ByteBuffer(string: #"{"kind":"DeleteOptions","apiVersion":"v1","preconditions":{"resourceVersion":"\#(resourceVersion)"}}"#)
+            body = ByteBuffer(
+                string:
+                    #"{"kind":"DeleteOptions","apiVersion":"v1","preconditions":{"resourceVersion":"\#(resourceVersion)"}}"#
+            )
         }
         _ = try await send(.DELETE, T.objectPath(name: name, namespace: namespace), body: body)
     }
@@ -206,7 +216,8 @@ public final class KubeClient: Sendable {
             return try JSONDecoder().decode(T.self, from: bytes)
         } catch {
             throw KubeError(
-                .decoding, "cannot decode \(T.self): \(error)", endpoint: configuration.endpoint, request: "\(method) \(path)")
+                .decoding, "cannot decode \(T.self): \(error)", endpoint: configuration.endpoint,
+                request: "\(method) \(path)")
         }
     }
 
@@ -218,7 +229,9 @@ public final class KubeClient: Sendable {
     private func sendCollecting(
         _ method: HTTPMethod, _ path: String, query: [(String, String)], body: ByteBuffer?, contentType: String
     ) async throws -> (HTTPClientResponse, ByteBuffer) {
-        let response = try await send(method, path, query: query, body: body, contentType: contentType, timeout: requestTimeout, collectBody: true)
+        let response = try await send(
+            method, path, query: query, body: body, contentType: contentType, timeout: requestTimeout, collectBody: true
+        )
         do {
             let bytes = try await response.body.collect(upTo: 512 << 20)
             return (response, bytes)
@@ -237,14 +250,17 @@ public final class KubeClient: Sendable {
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "herald")
-        if let token = configuration.token { request.headers.add(name: "Authorization", value: "Bearer \(try token.current())") }
+        if let token = configuration.token {
+            request.headers.add(name: "Authorization", value: "Bearer \(try token.current())")
+        }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(body)
         }
         let response: HTTPClientResponse
         do {
-            response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+            response = try await http.execute(
+                request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
         } catch {
             throw transportError(error, what)
         }
@@ -262,14 +278,16 @@ public final class KubeClient: Sendable {
     func transportError(_ error: any Error, _ what: String) -> any Error {
         if error is CancellationError || error is KubeError { return error }
         if let e = error as? HTTPClientError, e == .cancelled { return CancellationError() }
-        return KubeError(.transport, "cannot reach the API server: \(error)", endpoint: configuration.endpoint, request: what)
+        return KubeError(
+            .transport, "cannot reach the API server: \(error)", endpoint: configuration.endpoint, request: what)
     }
 
     static func queryString(_ query: [(String, String)]) -> String {
         guard !query.isEmpty else { return "" }
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
-        return "?" + query.map { k, v in "\(k)=\(v.addingPercentEncoding(withAllowedCharacters: allowed) ?? v)" }
+        return "?"
+            + query.map { k, v in "\(k)=\(v.addingPercentEncoding(withAllowedCharacters: allowed) ?? v)" }
             .joined(separator: "&")
     }
 }

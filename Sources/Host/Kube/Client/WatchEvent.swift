@@ -38,7 +38,10 @@ struct WatchEventDecoder<Object: KubeResource> {
         do {
             header = try decoder.decode(Header.self, from: line)
         } catch {
-            throw KubeError(.decoding, "watch line is not a watch event: \(line.getString(at: line.readerIndex, length: min(200, line.readableBytes)) ?? "")")
+            throw KubeError(
+                .decoding,
+                "watch line is not a watch event: \(line.getString(at: line.readerIndex, length: min(200, line.readableBytes)) ?? "")"
+            )
         }
         do {
             switch header.type {

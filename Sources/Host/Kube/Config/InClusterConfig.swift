@@ -12,7 +12,8 @@ public enum InClusterConfig {
         directory: String = serviceAccountDirectory, tokenRefresh: Duration = .seconds(60)
     ) throws -> KubeClientConfiguration {
         guard let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty else {
-            throw KubeError(.inCluster, "KUBERNETES_SERVICE_HOST is not set: not running in a pod", key: "KUBERNETES_SERVICE_HOST")
+            throw KubeError(
+                .inCluster, "KUBERNETES_SERVICE_HOST is not set: not running in a pod", key: "KUBERNETES_SERVICE_HOST")
         }
         guard let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty else {
             throw KubeError(.inCluster, "KUBERNETES_SERVICE_PORT is not set", key: "KUBERNETES_SERVICE_PORT")

@@ -38,14 +38,17 @@ public enum KubeConfigLoader {
             for c in file.contexts ?? [] where contexts[c.name] == nil {
                 contexts[c.name] = Sourced(value: c.context ?? .init(), file: absolute)
             }
-            if current == nil, let cc = file.currentContext, !cc.isEmpty { current = Sourced(value: cc, file: absolute) }
+            if current == nil, let cc = file.currentContext, !cc.isEmpty {
+                current = Sourced(value: cc, file: absolute)
+            }
         }
         guard !loaded.isEmpty else {
             throw KubeError(.kubeconfig, "kubeconfig file does not exist", file: missing.joined(separator: ", "))
         }
         let files = loaded.joined(separator: ", ")
         guard let contextName = context ?? current?.value else {
-            throw KubeError(.kubeconfig, "no current-context is set and none was given", file: files, key: "current-context")
+            throw KubeError(
+                .kubeconfig, "no current-context is set and none was given", file: files, key: "current-context")
         }
         guard let ctx = contexts[contextName] else {
             throw KubeError(
@@ -54,12 +57,14 @@ public enum KubeConfigLoader {
         }
         guard let clusterName = ctx.value.cluster, let cluster = clusters[clusterName] else {
             throw KubeError(
-                .kubeconfig, "context \"\(contextName)\" names cluster \"\(ctx.value.cluster ?? "")\", which is not defined",
+                .kubeconfig,
+                "context \"\(contextName)\" names cluster \"\(ctx.value.cluster ?? "")\", which is not defined",
                 file: ctx.file, key: "contexts[\(contextName)].context.cluster")
         }
         guard let server = cluster.value.server, !server.isEmpty else {
             throw KubeError(
-                .kubeconfig, "cluster has no server", file: cluster.file, key: "clusters[\(clusterName)].cluster.server")
+                .kubeconfig, "cluster has no server", file: cluster.file, key: "clusters[\(clusterName)].cluster.server"
+            )
         }
         guard server.hasPrefix("https://") || server.hasPrefix("http://") else {
             throw KubeError(
@@ -72,7 +77,8 @@ public enum KubeConfigLoader {
             key: "\(clusterKey).certificate-authority")
 
         var config = KubeClientConfiguration(
-            server: server, certificateAuthorityPEM: ca, insecureSkipTLSVerify: cluster.value.insecureSkipTLSVerify ?? false,
+            server: server, certificateAuthorityPEM: ca,
+            insecureSkipTLSVerify: cluster.value.insecureSkipTLSVerify ?? false,
             namespace: ctx.value.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default",
             origin: "kubeconfig \(files) context \(contextName)")
         if let userName = ctx.value.user, !userName.isEmpty {
@@ -89,7 +95,8 @@ public enum KubeConfigLoader {
                 data: user.value.clientKeyData, path: user.value.clientKey, in: user, key: "\(userKey).client-key")
             if (config.clientCertificatePEM == nil) != (config.clientKeyPEM == nil) {
                 throw KubeError(
-                    .kubeconfig, "a client certificate needs both a certificate and a key", file: user.file, key: userKey)
+                    .kubeconfig, "a client certificate needs both a certificate and a key", file: user.file,
+                    key: userKey)
             }
             if let token = user.value.token, !token.isEmpty {
                 config.token = TokenSource(token: token)
@@ -148,7 +155,9 @@ public enum KubeConfigLoader {
     }
 
     static func describe(_ error: DecodingError) -> String {
-        func path(_ c: [any CodingKey]) -> String { c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
+        func path(_ c: [any CodingKey]) -> String {
+            c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
         switch error {
         case .typeMismatch(_, let c): return "wrong type at \(path(c.codingPath)): \(c.debugDescription)"
         case .valueNotFound(_, let c): return "missing value at \(path(c.codingPath)): \(c.debugDescription)"

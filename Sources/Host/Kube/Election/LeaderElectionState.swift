@@ -47,7 +47,9 @@ public struct LeaderElectionState: Sendable {
 
     /// The record to write for `action` at wall time `wall`.
     public func record(for action: Action, current: Lease.Spec?, wall: Date) -> Lease.Spec {
-        let seconds = Int((Double(leaseDuration.components.seconds) + Double(leaseDuration.components.attoseconds) / 1e18).rounded(.up))
+        let seconds = Int(
+            (Double(leaseDuration.components.seconds) + Double(leaseDuration.components.attoseconds) / 1e18).rounded(
+                .up))
         var spec = Lease.Spec(
             holderIdentity: identity, leaseDurationSeconds: max(1, seconds), acquireTime: MicroTime(wall),
             renewTime: MicroTime(wall), leaseTransitions: current?.leaseTransitions ?? 0)

@@ -49,12 +49,17 @@ public final class LeaderElector: Sendable {
     let changes = Broadcast<Bool>(initial: false, replayLatest: true)
 
     /// Creates an elector.
-    public init(client: KubeClient, configuration: Configuration, clock: any KubeClock = SystemKubeClock(), logger: Logger) {
+    public init(
+        client: KubeClient, configuration: Configuration, clock: any KubeClock = SystemKubeClock(), logger: Logger
+    ) {
         self.client = client
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
-        self.state = Mutex(State(election: LeaderElectionState(identity: configuration.identity, leaseDuration: configuration.leaseDuration)))
+        self.state = Mutex(
+            State(
+                election: LeaderElectionState(
+                    identity: configuration.identity, leaseDuration: configuration.leaseDuration)))
     }
 
     /// Whether this candidate currently believes it leads.
@@ -159,7 +164,8 @@ public final class LeaderElector: Sendable {
         spec.renewTime = MicroTime(wall)
         spec.acquireTime = MicroTime(wall)
         let lease = Lease(
-            metadata: ObjectMeta(name: configuration.leaseName, namespace: configuration.namespace, resourceVersion: rv),
+            metadata: ObjectMeta(
+                name: configuration.leaseName, namespace: configuration.namespace, resourceVersion: rv),
             spec: spec)
         do {
             _ = try await client.replace(lease)

@@ -21,7 +21,8 @@ public final class MembershipWatcher: Sendable {
         tick: Duration = .milliseconds(100), logger: Logger
     ) {
         self.informer = Informer(
-            client: client, options: .init(namespace: namespace, labelSelector: NodeMembership.label, watchTimeoutSeconds: 60),
+            client: client,
+            options: .init(namespace: namespace, labelSelector: NodeMembership.label, watchTimeoutSeconds: 60),
             logger: logger)
         self.clock = clock
         self.tick = tick

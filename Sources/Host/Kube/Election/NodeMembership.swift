@@ -50,7 +50,9 @@ public final class NodeMembership: Sendable {
     let state = Mutex(State())
 
     /// Creates the membership of one node.
-    public init(client: KubeClient, configuration: Configuration, clock: any KubeClock = SystemKubeClock(), logger: Logger) {
+    public init(
+        client: KubeClient, configuration: Configuration, clock: any KubeClock = SystemKubeClock(), logger: Logger
+    ) {
         self.client = client
         self.configuration = configuration
         self.clock = clock
@@ -114,7 +116,9 @@ public final class NodeMembership: Sendable {
                 return
             }
         }
-        lease.spec = spec(wall: wall, acquire: lease.spec?.holderIdentity == c.nodeName ? lease.spec?.acquireTime?.date ?? wall : wall)
+        lease.spec = spec(
+            wall: wall, acquire: lease.spec?.holderIdentity == c.nodeName ? lease.spec?.acquireTime?.date ?? wall : wall
+        )
         lease.metadata.labels = (lease.metadata.labels ?? [:]).merging([Self.label: c.nodeName]) { $1 }
         do {
             record(try await client.replace(lease))
@@ -126,7 +130,8 @@ public final class NodeMembership: Sendable {
 
     private func spec(wall: Date, acquire: Date) -> Lease.Spec {
         Lease.Spec(
-            holderIdentity: configuration.nodeName, leaseDurationSeconds: Int(configuration.leaseDuration.components.seconds),
+            holderIdentity: configuration.nodeName,
+            leaseDurationSeconds: Int(configuration.leaseDuration.components.seconds),
             acquireTime: MicroTime(acquire), renewTime: MicroTime(wall))
     }
 

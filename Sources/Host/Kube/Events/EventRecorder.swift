@@ -84,7 +84,8 @@ public actor EventRecorder {
         }
         let suffix = String(UInt64.random(in: 0..<UInt64.max), radix: 16)
         var event = Event(
-            metadata: ObjectMeta(name: "\(object.name ?? "herald").\(suffix)", namespace: namespace), involvedObject: object,
+            metadata: ObjectMeta(name: "\(object.name ?? "herald").\(suffix)", namespace: namespace),
+            involvedObject: object,
             reason: reason, message: message, type: type.rawValue)
         event.count = 1
         event.firstTimestamp = now

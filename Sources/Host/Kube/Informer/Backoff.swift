@@ -8,7 +8,10 @@ public struct Backoff: Sendable {
     private var current: Duration?
 
     /// Creates a backoff policy.
-    public init(initial: Duration = .milliseconds(200), maximum: Duration = .seconds(30), factor: Double = 2, jitter: Double = 0.2) {
+    public init(
+        initial: Duration = .milliseconds(200), maximum: Duration = .seconds(30), factor: Double = 2,
+        jitter: Double = 0.2
+    ) {
         self.initial = initial
         self.maximum = maximum
         self.factor = factor

@@ -70,7 +70,9 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
             for (key, old) in s.items where fresh[key] == nil { events.append(.deleted(old)) }
             for (key, new) in fresh {
                 if let old = s.items[key] {
-                    if old.metadata.resourceVersion != new.metadata.resourceVersion { events.append(.updated(old: old, new: new)) }
+                    if old.metadata.resourceVersion != new.metadata.resourceVersion {
+                        events.append(.updated(old: old, new: new))
+                    }
                 } else {
                     events.append(.added(new))
                 }

@@ -61,7 +61,8 @@ public final class Reflector<Object: KubeResource>: Sendable {
     /// Creates a reflector; `onEvent` runs after the store is updated, `onSynced` after each complete list.
     public init(
         client: KubeClient, store: ObjectStore<Object>, options: Options = Options(), logger: Logger,
-        onEvent: @escaping @Sendable (InformerEvent<Object>) -> Void = { _ in }, onSynced: @escaping @Sendable () -> Void = {}
+        onEvent: @escaping @Sendable (InformerEvent<Object>) -> Void = { _ in },
+        onSynced: @escaping @Sendable () -> Void = {}
     ) {
         self.client = client
         self.store = store
@@ -114,7 +115,9 @@ public final class Reflector<Object: KubeResource>: Sendable {
                     stats.withLock { $0.normalWatchEnds += 1 }
                 } catch WatchEnd.expired {
                     stats.withLock { $0.expired += 1 }
-                    logger.info("watch resourceVersion expired; re-listing", metadata: ["resourceVersion": "\(resourceVersion)"])
+                    logger.info(
+                        "watch resourceVersion expired; re-listing", metadata: ["resourceVersion": "\(resourceVersion)"]
+                    )
                     continue relist
                 } catch let error as KubeError where error.isExpired {
                     stats.withLock { $0.expired += 1 }

@@ -15,7 +15,8 @@ public struct EndpointSlice: KubeResource, Hashable {
     public var ports: [Port]?
 
     /// Creates a slice.
-    public init(metadata: ObjectMeta, addressType: String = "IPv4", endpoints: [Endpoint]? = nil, ports: [Port]? = nil) {
+    public init(metadata: ObjectMeta, addressType: String = "IPv4", endpoints: [Endpoint]? = nil, ports: [Port]? = nil)
+    {
         self.metadata = metadata
         self.addressType = addressType
         self.endpoints = endpoints

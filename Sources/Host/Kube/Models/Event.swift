@@ -20,7 +20,8 @@ public struct Event: KubeResource, Hashable {
     public var reportingInstance: String?
 
     /// Creates an event.
-    public init(metadata: ObjectMeta, involvedObject: ObjectReference, reason: String?, message: String?, type: String?) {
+    public init(metadata: ObjectMeta, involvedObject: ObjectReference, reason: String?, message: String?, type: String?)
+    {
         self.metadata = metadata
         self.involvedObject = involvedObject
         self.reason = reason

@@ -33,7 +33,9 @@ public struct Service: KubeResource, Hashable {
         public var allocateLoadBalancerNodePorts: Bool?
 
         /// Creates a spec.
-        public init(type: String? = nil, ports: [Port]? = nil, selector: [String: String]? = nil, clusterIP: String? = nil) {
+        public init(
+            type: String? = nil, ports: [Port]? = nil, selector: [String: String]? = nil, clusterIP: String? = nil
+        ) {
             self.type = type
             self.ports = ports
             self.selector = selector
