@@ -1,5 +1,6 @@
 import Foundation
 import HeraldKube
+import Synchronization
 import Testing
 
 /// Tests that kill the API server or rely on etcd compaction, on their own instance (watch cache off, compaction
@@ -37,6 +38,57 @@ import Testing
                 #expect(await eventually { storeState(informer.store) == server })
                 let stats = informer.statistics
                 #expect(stats.watches >= 2, "the watch was re-opened after the restart: \(stats)")
+            }
+        }
+    }
+
+    @Test func storeEqualsServerWhenTheServerIsKilledDuringAStreamOfWrites() async throws {
+        let cluster = try await DevCluster.disruptive()
+        try await withClient(try cluster.adminClient()) { client in
+            let ns = try await makeNamespace(client, "midstream")
+            let informer = Informer<Service>(
+                client: client,
+                options: .init(
+                    namespace: ns, watchTimeoutSeconds: 60,
+                    backoff: Backoff(initial: .milliseconds(100), maximum: .seconds(1))),
+                logger: .test("midstream"))
+            let counts = Mutex((ok: 0, failed: 0))
+            // A writer that never stops for errors: creates, label updates and deletes, across the outage.
+            let writer = Task {
+                var i = 0
+                while !Task.isCancelled {
+                    i += 1
+                    do {
+                        switch i % 4 {
+                        case 0, 1: _ = try await client.create(testService("w-\(i)", namespace: ns))
+                        case 2:
+                            _ = try await client.patch(
+                                Service.self, name: "w-\(i - 1)", namespace: ns,
+                                body: Array(#"{"metadata":{"labels":{"n":"\#(i)"}}}"#.utf8))
+                        default: try await client.delete(Service.self, name: "w-\(i - 3)", namespace: ns)
+                        }
+                        counts.withLock { $0.ok += 1 }
+                    } catch {
+                        counts.withLock { $0.failed += 1 }
+                        try? await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+            }
+            try await whileRunning({ await informer.run() }) {
+                try await informer.waitUntilSynced()
+                #expect(await eventually { counts.withLock { $0.ok } >= 100 })
+                try await cluster.script("kill-apiserver")
+                try await cluster.script("start-apiserver")
+                let okAfterRestart = counts.withLock { $0.ok }
+                #expect(await eventually { counts.withLock { $0.ok } >= okAfterRestart + 100 })
+                writer.cancel()
+                await writer.value
+                let server = try await serverState(client, Service.self, namespace: ns)
+                #expect(server.count > 0)
+                #expect(await eventually { storeState(informer.store) == server })
+                let writes = counts.withLock { $0 }
+                #expect(writes.failed >= 1, "the outage happened during the writes: \(writes)")
+                #expect(informer.statistics.failures >= 1)
             }
         }
     }
