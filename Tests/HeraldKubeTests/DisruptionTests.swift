@@ -93,6 +93,41 @@ import Testing
         }
     }
 
+    @Test func leaderStepsDownAndMembershipTurnsInvalidWhileTheServerIsDown() async throws {
+        let cluster = try await DevCluster.disruptive()
+        try await withClient(try cluster.adminClient()) { client in
+            let ns = try await makeNamespace(client, "outage")
+            let elector = LeaderElector(
+                client: client,
+                configuration: .init(
+                    leaseName: "outage", namespace: ns, identity: "a", leaseDuration: .seconds(3),
+                    renewDeadline: .seconds(2), retryPeriod: .milliseconds(250)),
+                logger: .test("outage-elector"))
+            let member = NodeMembership(
+                client: client, configuration: .init(nodeName: "n1", namespace: ns), logger: .test("outage-member"))
+            let electorTask = Task { await elector.run() }
+            let memberTask = Task { await member.run() }
+            #expect(await eventually { elector.isLeader && member.holdsValidLease })
+            try await cluster.script("kill-apiserver")
+            let down = ContinuousClock.now
+            // Without renewals the leader must stop leading before its lease could be taken over (3 s), and the
+            // node must know its membership lease is no longer valid (so that it withdraws its announcements).
+            #expect(await eventually(timeout: .seconds(5)) { !elector.isLeader })
+            #expect(ContinuousClock.now - down < .seconds(3))
+            #expect(await eventually(timeout: .seconds(5)) { !member.holdsValidLease })
+            #expect(ContinuousClock.now - down <= .seconds(3.5))
+            try await cluster.script("start-apiserver")
+            #expect(await eventually { elector.isLeader && member.holdsValidLease })
+            electorTask.cancel()
+            memberTask.cancel()
+            await electorTask.value
+            await memberTask.value
+            let leases = try await client.listAll(Lease.self, namespace: ns).items
+            #expect(leases.map(\.metadata.name) == ["outage"], "membership lease deleted on stop")
+            #expect(leases.first?.spec?.holderIdentity == "", "leader lease released on stop")
+        }
+    }
+
     @Test func expiredResourceVersionsForceRelistAndStoreStillMatches() async throws {
         let cluster = try await DevCluster.disruptive()
         try await withClient(try cluster.adminClient()) { client in
