@@ -37,8 +37,6 @@ public final class LeaderElector: Sendable {
         var election: LeaderElectionState
         var leader = false
         var lastRenew: Duration?
-        var resourceVersion: String?
-        var record: Lease.Spec?
     }
 
     let client: KubeClient
@@ -140,8 +138,6 @@ public final class LeaderElector: Sendable {
             let after = clock.now()
             state.withLock { s in
                 s.election.wrote(written.spec ?? record, now: after)
-                s.resourceVersion = written.metadata.resourceVersion
-                s.record = written.spec
             }
             return true
         } catch let error as KubeError where error.isConflict || error.isAlreadyExists {
@@ -155,23 +151,31 @@ public final class LeaderElector: Sendable {
     }
 
     /// Gives the lease up: empty holder, so followers take over without waiting.
+    /// Gives the lease up: empty holder, so followers take over without waiting. The lease is read first, so that a
+    /// renewal cancelled mid-flight (which may still have reached the server) cannot make the release conflict; it is
+    /// released only while we still hold it.
     private func release() async {
-        let (rv, record) = state.withLock { ($0.resourceVersion, $0.record) }
-        guard let rv, var spec = record else { return }
-        let wall = clock.wallNow()
-        spec.holderIdentity = ""
-        spec.leaseDurationSeconds = 1
-        spec.renewTime = MicroTime(wall)
-        spec.acquireTime = MicroTime(wall)
-        let lease = Lease(
-            metadata: ObjectMeta(
-                name: configuration.leaseName, namespace: configuration.namespace, resourceVersion: rv),
-            spec: spec)
-        do {
-            _ = try await client.replace(lease)
-            logger.info("released the lease", metadata: ["lease": "\(configuration.leaseName)"])
-        } catch {
-            logger.warning("could not release the lease", metadata: ["error": "\(error)"])
+        let c = configuration
+        for _ in 0..<3 {
+            do {
+                var lease = try await client.get(Lease.self, name: c.leaseName, namespace: c.namespace)
+                guard var spec = lease.spec, spec.holderIdentity == c.identity else { return }
+                let wall = clock.wallNow()
+                spec.holderIdentity = ""
+                spec.leaseDurationSeconds = 1
+                spec.renewTime = MicroTime(wall)
+                spec.acquireTime = MicroTime(wall)
+                lease.spec = spec
+                _ = try await client.replace(lease)
+                logger.info("released the lease", metadata: ["lease": "\(c.leaseName)"])
+                return
+            } catch let error as KubeError where error.isConflict {
+                continue
+            } catch {
+                logger.warning("could not release the lease", metadata: ["error": "\(error)"])
+                return
+            }
         }
+        logger.warning("could not release the lease: conflicting writes", metadata: ["lease": "\(c.leaseName)"])
     }
 }

@@ -79,17 +79,17 @@ public final class NodeMembership: Sendable {
             }
             do { try await clock.sleep(for: configuration.renewInterval) } catch { break }
         }
-        let rv = state.withLock { $0.lease?.metadata.resourceVersion }
         if !configuration.deleteOnStop {
             state.withLock { $0.lastRenew = nil }
             return
         }
-        // The run task is cancelled by now; delete from a fresh task so the request is not cancelled too.
+        // The run task is cancelled by now; delete from a fresh task so the request is not cancelled too. No
+        // resourceVersion precondition: only this node writes its lease, and a renewal cancelled mid-flight may
+        // still have changed it on the server.
         await Task {
             do {
                 try await self.client.delete(
-                    Lease.self, name: self.configuration.leaseName, namespace: self.configuration.namespace,
-                    resourceVersion: rv)
+                    Lease.self, name: self.configuration.leaseName, namespace: self.configuration.namespace)
                 self.logger.info("deleted membership lease", metadata: ["lease": "\(self.configuration.leaseName)"])
             } catch {
                 self.logger.warning("cannot delete membership lease", metadata: ["error": "\(error)"])
