@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     ],
     targets: [
         // MARK: The plugin ABI and the kit for plugin authors
@@ -56,6 +57,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -133,7 +136,13 @@ let package = Package(
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"], swiftSettings: strict),
         .testTarget(name: "HeraldIPAMTests", dependencies: ["HeraldIPAM", "HeraldCore"], swiftSettings: strict),
-        .testTarget(name: "HeraldKubeTests", dependencies: ["HeraldKube"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldKubeTests",
+            dependencies: [
+                "HeraldKube", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HeraldPluginHostTests",
             dependencies: ["HeraldPluginHost", "HeraldConfig", "CHeraldPlugin", "HeraldTestSupport"],

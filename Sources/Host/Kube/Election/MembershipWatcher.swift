@@ -1,0 +1,77 @@
+import Logging
+import Synchronization
+
+/// Watches the membership leases of every node and yields the live node set whenever it changes: on lease events
+/// and when a lease expires without renewal (re-evaluated on a timer, on our own clock).
+public final class MembershipWatcher: Sendable {
+    struct State {
+        var view = MembershipView()
+        var live: Set<String> = []
+    }
+
+    let informer: Informer<Lease>
+    let clock: any KubeClock
+    let tick: Duration
+    let state = Mutex(State())
+    let broadcast = Broadcast<Set<String>>(initial: [], replayLatest: true)
+
+    /// Creates a watcher of the leases labelled ``NodeMembership/label`` in `namespace`.
+    public init(
+        client: KubeClient, namespace: String = "herald-system", clock: any KubeClock = SystemKubeClock(),
+        tick: Duration = .milliseconds(100), logger: Logger
+    ) {
+        self.informer = Informer(
+            client: client,
+            options: .init(namespace: namespace, labelSelector: NodeMembership.label, watchTimeoutSeconds: 60),
+            logger: logger)
+        self.clock = clock
+        self.tick = tick
+    }
+
+    /// The live nodes now.
+    public var liveNodes: Set<String> { state.withLock { $0.live } }
+
+    /// The current live set (first element) and every change after it.
+    public func changes() -> AsyncStream<Set<String>> { broadcast.subscribe() }
+
+    /// Runs until cancelled.
+    public func run() async {
+        let events = informer.events()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.informer.run() }
+            group.addTask {
+                for await event in events {
+                    let now = self.clock.now()
+                    let wall = self.clock.wallNow()
+                    self.state.withLock { s in
+                        switch event {
+                        case .added(let l), .updated(_, let l): s.view.observe(l, now: now, wall: wall)
+                        case .deleted(let l): s.view.remove(leaseName: l.metadata.name ?? "")
+                        }
+                    }
+                    self.publish()
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    do { try await self.clock.sleep(for: self.tick) } catch { return }
+                    self.publish()
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        broadcast.finish()
+    }
+
+    private func publish() {
+        let now = clock.now()
+        // Publish under the state lock so that concurrent publishers cannot reorder two changes.
+        state.withLock { s in
+            let live = s.view.live(now: now)
+            guard live != s.live else { return }
+            s.live = live
+            broadcast.yield(live)
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// This node's membership lease: created or taken over at start, renewed every `renewInterval` (1 s) with a
+/// duration of `leaseDuration` (3 s), deleted on a graceful stop so that the others see the node leave at once.
+/// ``holdsValidLease`` turns false when renewals have failed for the lease duration: announcements must stop then.
+public final class NodeMembership: Sendable {
+    /// The label every membership lease carries; its value is the node name.
+    public static let label = "herald.dev/member"
+
+    /// Naming and timing.
+    public struct Configuration: Sendable {
+        public var nodeName: String
+        public var namespace: String
+        public var renewInterval: Duration
+        public var leaseDuration: Duration
+        /// Delete the lease when the task running ``NodeMembership/run()`` is cancelled (a graceful stop).
+        public var deleteOnStop: Bool
+
+        /// Creates a configuration.
+        public init(
+            nodeName: String, namespace: String = "herald-system", renewInterval: Duration = .seconds(1),
+            leaseDuration: Duration = .seconds(3), deleteOnStop: Bool = true
+        ) {
+            self.deleteOnStop = deleteOnStop
+            self.nodeName = nodeName
+            self.namespace = namespace
+            self.renewInterval = renewInterval
+            self.leaseDuration = leaseDuration
+        }
+
+        /// The name of this node's lease.
+        public var leaseName: String { NodeMembership.leaseName(for: nodeName) }
+    }
+
+    /// The lease name of a node.
+    public static func leaseName(for node: String) -> String { "herald-member-\(node)" }
+
+    struct State {
+        var lease: Lease?
+        var lastRenew: Duration?
+        var renewals = 0
+    }
+
+    let client: KubeClient
+    public let configuration: Configuration
+    let clock: any KubeClock
+    let logger: Logger
+    let state = Mutex(State())
+
+    /// Creates the membership of one node.
+    public init(
+        client: KubeClient, configuration: Configuration, clock: any KubeClock = SystemKubeClock(), logger: Logger
+    ) {
+        self.client = client
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Whether the last successful renewal is younger than the lease duration.
+    public var holdsValidLease: Bool {
+        let now = clock.now()
+        return state.withLock { s in s.lastRenew.map { now - $0 < configuration.leaseDuration } ?? false }
+    }
+
+    /// Successful renewals so far.
+    public var renewals: Int { state.withLock { $0.renewals } }
+
+    /// Renews until cancelled, then deletes the lease.
+    public func run() async {
+        while !Task.isCancelled {
+            do {
+                try await renewOnce()
+            } catch {
+                logger.warning("cannot renew membership lease", metadata: ["error": "\(error)"])
+                state.withLock { $0.lease = nil }
+            }
+            do { try await clock.sleep(for: configuration.renewInterval) } catch { break }
+        }
+        if !configuration.deleteOnStop {
+            state.withLock { $0.lastRenew = nil }
+            return
+        }
+        // The run task is cancelled by now; delete from a fresh task so the request is not cancelled too. No
+        // resourceVersion precondition: only this node writes its lease, and a renewal cancelled mid-flight may
+        // still have changed it on the server.
+        await Task {
+            do {
+                try await self.client.delete(
+                    Lease.self, name: self.configuration.leaseName, namespace: self.configuration.namespace)
+                self.logger.info("deleted membership lease", metadata: ["lease": "\(self.configuration.leaseName)"])
+            } catch {
+                self.logger.warning("cannot delete membership lease", metadata: ["error": "\(error)"])
+            }
+        }.value
+        state.withLock { $0.lastRenew = nil }
+    }
+
+    func renewOnce() async throws {
+        let c = configuration
+        let wall = clock.wallNow()
+        var lease: Lease
+        if let known = state.withLock({ $0.lease }) {
+            lease = known
+        } else {
+            do {
+                lease = try await client.get(Lease.self, name: c.leaseName, namespace: c.namespace)
+            } catch let error as KubeError where error.isNotFound {
+                let fresh = Lease(
+                    metadata: ObjectMeta(name: c.leaseName, namespace: c.namespace, labels: [Self.label: c.nodeName]),
+                    spec: spec(wall: wall, acquire: wall))
+                let created = try await client.create(fresh)
+                record(created)
+                return
+            }
+        }
+        lease.spec = spec(
+            wall: wall, acquire: lease.spec?.holderIdentity == c.nodeName ? lease.spec?.acquireTime?.date ?? wall : wall
+        )
+        lease.metadata.labels = (lease.metadata.labels ?? [:]).merging([Self.label: c.nodeName]) { $1 }
+        do {
+            record(try await client.replace(lease))
+        } catch let error as KubeError where error.isConflict || error.isNotFound {
+            state.withLock { $0.lease = nil }
+            throw error
+        }
+    }
+
+    private func spec(wall: Date, acquire: Date) -> Lease.Spec {
+        Lease.Spec(
+            holderIdentity: configuration.nodeName,
+            leaseDurationSeconds: Int(configuration.leaseDuration.components.seconds),
+            acquireTime: MicroTime(acquire), renewTime: MicroTime(wall))
+    }
+
+    private func record(_ lease: Lease) {
+        let now = clock.now()
+        state.withLock { s in
+            s.lease = lease
+            s.lastRenew = now
+            s.renewals += 1
+        }
+    }
+}

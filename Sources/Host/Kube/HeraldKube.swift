@@ -1,1 +1,0 @@
-// HeraldKube: placeholder, replaced by the real module.

@@ -1,0 +1,122 @@
+import Synchronization
+
+/// A thread-safe cache of objects keyed by ``ObjectKey``, with secondary indexes (e.g. EndpointSlices by Service
+/// name, Services by namespace). Reflectors write it; reconcilers read it.
+public final class ObjectStore<Object: KubeResource>: Sendable {
+    /// Computes the index values of an object.
+    public typealias IndexFunction = @Sendable (Object) -> [String]
+
+    struct State {
+        var items: [ObjectKey: Object] = [:]
+        var indices: [String: [String: Set<ObjectKey>]] = [:]
+    }
+
+    let indexers: [String: IndexFunction]
+    let state = Mutex(State())
+
+    /// Creates a store with named index functions.
+    public init(indexers: [String: IndexFunction] = [:]) {
+        self.indexers = indexers
+    }
+
+    /// Index objects by namespace.
+    public static var namespaceIndex: (String, IndexFunction) { ("namespace", { [$0.metadata.namespace ?? ""] }) }
+
+    /// The object with this key.
+    public func get(_ key: ObjectKey) -> Object? { state.withLock { $0.items[key] } }
+
+    /// Every object.
+    public func list() -> [Object] { state.withLock { Array($0.items.values) } }
+
+    /// Every key.
+    public var keys: Set<ObjectKey> { state.withLock { Set($0.items.keys) } }
+
+    /// The number of objects.
+    public var count: Int { state.withLock { $0.items.count } }
+
+    /// The objects whose index `name` contains `value`.
+    public func byIndex(_ name: String, _ value: String) -> [Object] {
+        state.withLock { s in (s.indices[name]?[value] ?? []).compactMap { s.items[$0] } }
+    }
+
+    /// Inserts or replaces an object; returns the previous one.
+    @discardableResult
+    public func upsert(_ object: Object) -> Object? {
+        let key = ObjectKey(object.metadata)
+        return state.withLock { s in
+            let old = s.items.updateValue(object, forKey: key)
+            if let old { unindex(old, key, &s) }
+            index(object, key, &s)
+            return old
+        }
+    }
+
+    /// Removes an object; returns it if it was present.
+    @discardableResult
+    public func remove(_ key: ObjectKey) -> Object? {
+        state.withLock { s in
+            guard let old = s.items.removeValue(forKey: key) else { return nil }
+            unindex(old, key, &s)
+            return old
+        }
+    }
+
+    /// Replaces the whole content (after a list) and returns what changed, as informer events.
+    public func replace(with objects: [Object]) -> [InformerEvent<Object>] {
+        state.withLock { s in
+            var fresh: [ObjectKey: Object] = [:]
+            for o in objects { fresh[ObjectKey(o.metadata)] = o }
+            var events: [InformerEvent<Object>] = []
+            for (key, old) in s.items where fresh[key] == nil { events.append(.deleted(old)) }
+            for (key, new) in fresh {
+                if let old = s.items[key] {
+                    if old.metadata.resourceVersion != new.metadata.resourceVersion {
+                        events.append(.updated(old: old, new: new))
+                    }
+                } else {
+                    events.append(.added(new))
+                }
+            }
+            s.items = fresh
+            s.indices = [:]
+            for (key, o) in fresh { index(o, key, &s) }
+            return events
+        }
+    }
+
+    private func index(_ object: Object, _ key: ObjectKey, _ s: inout State) {
+        for (name, f) in indexers {
+            for value in f(object) { s.indices[name, default: [:]][value, default: []].insert(key) }
+        }
+    }
+
+    private func unindex(_ object: Object, _ key: ObjectKey, _ s: inout State) {
+        for (name, f) in indexers {
+            for value in f(object) {
+                s.indices[name]?[value]?.remove(key)
+                if s.indices[name]?[value]?.isEmpty == true { s.indices[name]?[value] = nil }
+            }
+        }
+    }
+}
+
+/// A change seen by an informer.
+public enum InformerEvent<Object: KubeResource>: Sendable {
+    case added(Object)
+    case updated(old: Object, new: Object)
+    case deleted(Object)
+
+    /// The key of the object concerned.
+    public var key: ObjectKey {
+        switch self {
+        case .added(let o), .deleted(let o), .updated(_, let o): return ObjectKey(o.metadata)
+        }
+    }
+
+    /// The newest state of the object concerned.
+    public var object: Object {
+        switch self {
+        case .added(let o), .deleted(let o), .updated(_, let o): return o
+        }
+    }
+}

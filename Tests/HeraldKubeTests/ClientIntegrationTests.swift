@@ -1,0 +1,211 @@
+import Foundation
+import HeraldKube
+import Testing
+
+/// The client against the shared real kube-apiserver, checked with real kubectl.
+@Suite struct ClientIntegrationTests {
+    @Test func statusPatchIsVisibleToKubectlAndLeavesSpecAlone() async throws {
+        let cluster = try await DevCluster.shared()
+        try await withClient(try cluster.adminClient()) { admin in
+            let ns = try await makeNamespace(admin, "status")
+            var svc = testService("web", namespace: ns)
+            svc.spec = Service.Spec(
+                type: "LoadBalancer", ports: [Service.Port(name: "http", port: 80, targetPort: .int(8080))])
+            let created = try await admin.create(svc)
+            #expect(created.metadata.uid != nil)
+            let pending = try await cluster.kubectl(["get", "svc", "web", "-n", ns, "--no-headers"])
+            #expect(pending.output.contains("<pending>"))
+            try await withClient(try cluster.heraldClient()) { herald in
+                let patched = try await herald.patchServiceStatus(
+                    namespace: ns, name: "web", loadBalancer: .init(ingress: [.init(ip: "198.51.100.10")]))
+                #expect(patched.status?.loadBalancer?.ingress?.first?.ip == "198.51.100.10")
+                #expect(patched.spec?.type == "LoadBalancer")
+                #expect(patched.spec?.ports?.first?.targetPort == .int(8080))
+            }
+            let wait = try await cluster.kubectl([
+                "wait", "-n", ns, "svc/web", "--for=jsonpath={.status.loadBalancer.ingress[0].ip}=198.51.100.10",
+                "--timeout=20s",
+            ])
+            #expect(wait.status == 0, "\(wait.output)")
+            let row = try await cluster.kubectl(["get", "svc", "web", "-n", ns, "--no-headers"])
+            #expect(row.output.contains("198.51.100.10"))
+        }
+    }
+
+    @Test func heraldClusterRoleIsEnoughAndNoMore() async throws {
+        let cluster = try await DevCluster.shared()
+        try await withClient(try cluster.adminClient()) { admin in
+            let ns = try await makeNamespace(admin, "rbac")
+            _ = try await admin.create(testService("s", namespace: ns))
+            _ = try await admin.create(
+                EndpointSlice(
+                    metadata: ObjectMeta(name: "s-1", namespace: ns, labels: [EndpointSlice.serviceNameLabel: "s"]),
+                    endpoints: [.init(addresses: ["10.0.0.1"], conditions: .init(ready: true), nodeName: "n1")]))
+            _ = try await admin.create(Node(metadata: ObjectMeta(name: uniqueName("node"))))
+            try await withClient(try cluster.heraldClient()) { herald in
+                #expect(try await herald.listAll(Service.self).items.contains { $0.metadata.namespace == ns })
+                let slices = try await herald.listAll(EndpointSlice.self, namespace: ns).items
+                #expect(slices.first?.endpoints?.first?.nodeName == "n1")
+                #expect(try await herald.listAll(Node.self).items.count >= 1)
+                #expect(try await herald.listAll(Namespace.self).items.contains { $0.metadata.name == ns })
+                // Watches work too (informers).
+                let informer = Informer<EndpointSlice>(
+                    client: herald, options: .init(namespace: ns), logger: .test("rbac"))
+                try await whileRunning({ await informer.run() }) {
+                    try await informer.waitUntilSynced()
+                    _ = try await admin.create(
+                        EndpointSlice(
+                            metadata: ObjectMeta(
+                                name: "s-2", namespace: ns, labels: [EndpointSlice.serviceNameLabel: "s"]),
+                            endpoints: [.init(addresses: ["10.0.0.2"])]))
+                    #expect(await eventually { informer.store.count == 2 })
+                }
+                _ = try await herald.patchServiceStatus(
+                    namespace: ns, name: "s", loadBalancer: .init(ingress: [.init(ip: "198.51.100.7")]))
+                let leaseName = uniqueName("rbac-lease")
+                let lease = try await herald.create(
+                    Lease(
+                        metadata: ObjectMeta(name: leaseName, namespace: "herald-system"),
+                        spec: .init(holderIdentity: "me")))
+                var renewed = lease
+                renewed.spec?.renewTime = MicroTime(Date())
+                _ = try await herald.replace(renewed)
+                try await herald.delete(Lease.self, name: leaseName, namespace: "herald-system")
+                let recorder = EventRecorder(client: herald, component: "herald", logger: .test("rbac-events"))
+                let ref = ObjectReference(kind: "Service", namespace: ns, name: "s")
+                #expect(await recorder.record(ref, type: .normal, reason: "IPAllocated", message: "x") != nil)
+                #expect(await recorder.record(ref, type: .normal, reason: "IPAllocated", message: "x")?.count == 2)
+
+                // And no more: no spec writes, no deletes, no leases outside herald-system.
+                await expectForbidden { _ = try await herald.create(testService("nope", namespace: ns)) }
+                await expectForbidden { try await herald.delete(Service.self, name: "s", namespace: ns) }
+                await expectForbidden {
+                    _ = try await herald.patch(
+                        Service.self, name: "s", namespace: ns, body: Array(#"{"metadata":{"labels":{"a":"b"}}}"#.utf8))
+                }
+                await expectForbidden {
+                    _ = try await herald.create(
+                        Lease(metadata: ObjectMeta(name: "x", namespace: ns), spec: .init(holderIdentity: "me")))
+                }
+            }
+        }
+    }
+
+    @Test func clientCertificateKubeconfigAuthenticates() async throws {
+        let cluster = try await DevCluster.shared()
+        try await withClient(
+            try KubeClient(configuration: KubeConfigLoader.load(paths: [cluster.certKubeconfig]), logger: .test("cert"))
+        ) {
+            client in
+            let names = try await client.listAll(Namespace.self).items.map(\.metadata.name)
+            #expect(names.contains("herald-system"))
+        }
+    }
+
+    @Test func invalidTokenIsAClear401() async throws {
+        let cluster = try await DevCluster.shared()
+        var config = try KubeConfigLoader.load(paths: [cluster.adminKubeconfig])
+        config.token = TokenSource(token: "not-a-valid-token")
+        try await withClient(try KubeClient(configuration: config, logger: .test("badtoken"))) { client in
+            do {
+                _ = try await client.listAll(Service.self)
+                Issue.record("a bad token was accepted")
+            } catch let error as KubeError {
+                #expect(error.statusCode == 401)
+                #expect(error.reason == "Unauthorized")
+                #expect(!error.isRetryable)
+                #expect(error.description.contains("GET /api/v1/services"))
+            }
+        }
+    }
+
+    @Test func unreachableServerIsATransportErrorAndTheReflectorBacksOff() async throws {
+        let port = try closedPort()
+        let config = KubeClientConfiguration(server: "https://127.0.0.1:\(port)", token: TokenSource(token: "x"))
+        try await withClient(try KubeClient(configuration: config, logger: .test("unreachable"))) { client in
+            do {
+                _ = try await client.get(Service.self, name: "a", namespace: "default")
+                Issue.record("an unreachable server answered")
+            } catch let error as KubeError {
+                #expect(error.code == .transport)
+                #expect(error.endpoint == "127.0.0.1:\(port)")
+                #expect(error.isRetryable)
+                #expect(error.description.contains("127.0.0.1:\(port)"))
+            }
+            let informer = Informer<Service>(
+                client: client,
+                options: .init(backoff: Backoff(initial: .milliseconds(50), maximum: .milliseconds(400))),
+                logger: .test("unreachable"))
+            let stats = try await whileRunning({ await informer.run() }) {
+                try await Task.sleep(for: .seconds(2))
+                return informer.statistics
+            }
+            #expect(stats.failures >= 3)
+            #expect(stats.failures <= 40, "backoff must space the retries: \(stats.failures)")
+            #expect(stats.lists == 0)
+            #expect(!informer.hasSynced)
+            #expect(stats.lastError?.contains("127.0.0.1:\(port)") == true)
+        }
+    }
+
+    @Test func conflictsAndNotFoundCarryTheStatusReason() async throws {
+        let cluster = try await DevCluster.shared()
+        try await withClient(try cluster.adminClient()) { client in
+            let ns = try await makeNamespace(client, "errs")
+            let lease = try await client.create(
+                Lease(metadata: ObjectMeta(name: "l", namespace: ns), spec: .init(holderIdentity: "a")))
+            var first = lease
+            first.spec?.holderIdentity = "b"
+            _ = try await client.replace(first)
+            var stale = lease
+            stale.spec?.holderIdentity = "c"
+            await #expect(throws: KubeError.self) { _ = try await client.replace(stale) }
+            do {
+                _ = try await client.replace(stale)
+            } catch let error as KubeError {
+                #expect(error.isConflict)
+                #expect(error.reason == "Conflict")
+            }
+            do {
+                _ = try await client.get(Lease.self, name: "missing", namespace: ns)
+            } catch let error as KubeError {
+                #expect(error.isNotFound)
+                #expect(error.reason == "NotFound")
+            }
+            do {
+                _ = try await client.create(Lease(metadata: ObjectMeta(name: "l", namespace: ns)))
+            } catch let error as KubeError {
+                #expect(error.isAlreadyExists)
+            }
+        }
+    }
+}
+
+/// Expects `body` to fail with 403 Forbidden.
+func expectForbidden(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async {
+    do {
+        try await body()
+        Issue.record("expected 403 Forbidden, the request succeeded", sourceLocation: sourceLocation)
+    } catch let error as KubeError {
+        #expect(error.statusCode == 403, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.reason == "Forbidden", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// A loopback port nothing listens on.
+func closedPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+    }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}

@@ -1,0 +1,83 @@
+import Foundation
+import HeraldKube
+import Synchronization
+import Testing
+
+/// Measurements printed for the record; they assert correctness only, never timing.
+@Suite(.serialized) struct MeasurementTests {
+    @Test func measureInformerLatency() async throws {
+        let cluster = try await DevCluster.shared()
+        try await withClient(try cluster.adminClient()) { client in
+            let ns = try await makeNamespace(client, "latency")
+            let informer = Informer<Service>(client: client, options: .init(namespace: ns), logger: .test("latency"))
+            let sent = Mutex<[String: ContinuousClock.Instant]>([:])
+            let latencies = Mutex<[Duration]>([])
+            let events = informer.events()
+            let consumer = Task {
+                for await event in events {
+                    guard case .added(let s) = event, let name = s.metadata.name else { continue }
+                    let now = ContinuousClock.now
+                    if let t0 = sent.withLock({ $0[name] }) { latencies.withLock { $0.append(now - t0) } }
+                }
+            }
+            try await whileRunning({ await informer.run() }) {
+                try await informer.waitUntilSynced()
+                for i in 0..<1000 {
+                    let name = "lat-\(i)"
+                    sent.withLock { $0[name] = ContinuousClock.now }
+                    _ = try await client.create(testService(name, namespace: ns))
+                }
+                #expect(await eventually { latencies.withLock { $0.count } == 1000 })
+            }
+            consumer.cancel()
+            let sorted = latencies.withLock { $0 }.sorted()
+            #expect(sorted.count == 1000)
+            guard sorted.count == 1000 else { return }
+            func ms(_ d: Duration) -> String {
+                String(format: "%.2f ms", Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000)
+            }
+            print(
+                "MEASURE create->informer callback over 1000 Services: p50 \(ms(sorted[499])), p99 \(ms(sorted[989])), max \(ms(sorted[999]))"
+            )
+        }
+    }
+
+    @Test func measureListAndWatchOfTenThousandServices() async throws {
+        let cluster = try await DevCluster.shared()
+        try await withClient(try cluster.adminClient()) { client in
+            let ns = try await makeNamespace(client, "tenk")
+            let createStart = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<16 {
+                    group.addTask {
+                        for i in stride(from: worker, to: 10_000, by: 16) {
+                            _ = try await client.create(testService("s-\(i)", namespace: ns, labels: ["i": "\(i)"]))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let createTime = ContinuousClock.now - createStart
+            let rssBefore = residentKiB()
+            let informer = Informer<Service>(client: client, options: .init(namespace: ns), logger: .test("tenk"))
+            let start = ContinuousClock.now
+            try await whileRunning({ await informer.run() }) {
+                try await informer.waitUntilSynced()
+                let synced = ContinuousClock.now - start
+                #expect(informer.store.count == 10_000)
+                _ = try await client.patch(
+                    Service.self, name: "s-42", namespace: ns, body: Array(#"{"metadata":{"labels":{"w":"1"}}}"#.utf8))
+                #expect(
+                    await eventually {
+                        informer.store.get(ObjectKey(namespace: ns, name: "s-42"))?.metadata.labels?["w"] == "1"
+                    })
+                let watching = ContinuousClock.now - start
+                let rssAfter = residentKiB()
+                print(
+                    "MEASURE 10k Services: created in \(createTime) (16 writers); paged list (500/page) into the store: \(synced); "
+                        + "first watch event applied after \(watching); test-process RSS \(rssBefore / 1024) MiB -> \(rssAfter / 1024) MiB "
+                        + "(+\((rssAfter - rssBefore) / 1024) MiB)")
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import HeraldKube
+import Logging
+import Synchronization
+import Testing
+
+/// A real kube-apiserver instance started by `scripts/dev-cluster`, once per test process and instance name.
+/// If this process started it, it is stopped when the process exits; if it was already running, it is left alone.
+struct DevCluster: Sendable {
+    let name: String
+    let directory: String
+
+    var adminKubeconfig: String { directory + "/admin.kubeconfig" }
+    var heraldKubeconfig: String { directory + "/herald.kubeconfig" }
+    var certKubeconfig: String { directory + "/cert.kubeconfig" }
+
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static let script = root + "/scripts/dev-cluster"
+
+    /// The shared instance every non-disruptive test uses.
+    static func shared() async throws -> DevCluster { try await Registry.shared.get("default", options: []) }
+
+    /// A separate instance for tests that kill the API server or need a short etcd compaction interval: watches go
+    /// straight to etcd (no watch cache), which compacts every second, so stale resourceVersions really expire.
+    static func disruptive() async throws -> DevCluster {
+        try await Registry.shared.get("disrupt", options: ["--compaction-interval", "1s", "--no-watch-cache"])
+    }
+
+    /// One start per instance name and process, shared by every test that asks (the start task is stored before
+    /// the first suspension, so concurrent callers wait for the same start).
+    actor Registry {
+        static let shared = Registry()
+        var starts: [String: Task<DevCluster, any Error>] = [:]
+
+        func get(_ name: String, options: [String]) async throws -> DevCluster {
+            if let start = starts[name] { return try await start.value }
+            let start = Task { try await DevCluster.start(name, options: options) }
+            starts[name] = start
+            return try await start.value
+        }
+    }
+
+    static func start(_ name: String, options: [String]) async throws -> DevCluster {
+        let wasRunning = try await DevCluster.run(DevCluster.script, ["status", "--name", name]).status == 0
+        let result = try await DevCluster.run(DevCluster.script, ["start", "--name", name] + options)
+        guard result.status == 0 else {
+            throw ClusterError(
+                message: "scripts/dev-cluster start --name \(name) failed (\(result.status)):\n\(result.output)")
+        }
+        let prefix = "export DEV_CLUSTER_DIR="
+        guard let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else {
+            throw ClusterError(message: "dev-cluster printed no DEV_CLUSTER_DIR:\n\(result.output)")
+        }
+        if !wasRunning { DevCluster.stopAtExit(name) }
+        return DevCluster(name: name, directory: String(line.dropFirst(prefix.count)))
+    }
+
+    struct ClusterError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    static let toStop = Mutex<[String]>([])
+
+    static func stopAtExit(_ name: String) {
+        let first = toStop.withLock { list in
+            list.append(name)
+            return list.count == 1
+        }
+        guard first else { return }
+        atexit {
+            for name in DevCluster.toStop.withLock({ $0 }) {
+                _ = system("'\(DevCluster.script)' stop --name \(name) >/dev/null 2>&1")
+            }
+        }
+    }
+
+    /// Runs a command off the cooperative pool; returns its exit status and combined output.
+    /// Uses posix_spawn and waitpid directly, with output to a file, so that daemons the command leaves running
+    /// (etcd, kube-apiserver) can never hold a pipe open.
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let outPath = NSTemporaryDirectory() + "herald-run-\(UInt64.random(in: 0..<UInt64.max)).out"
+                defer { unlink(outPath) }
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                defer { posix_spawn_file_actions_destroy(&actions) }
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+                posix_spawn_file_actions_adddup2(&actions, 1, 2)
+                let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+                defer { for a in argv { free(a) } }
+                var pid: pid_t = 0
+                let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+                guard rc == 0 else {
+                    continuation.resume(throwing: ClusterError(message: "cannot run \(executable): errno \(rc)"))
+                    return
+                }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+                let exited = (status & 0x7f) == 0
+                continuation.resume(returning: (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output))
+            }
+        }
+    }
+
+    /// Runs `kubectl --kubeconfig admin.kubeconfig ARGS`.
+    func kubectl(_ arguments: [String], kubeconfig: String? = nil) async throws -> (status: Int32, output: String) {
+        try await DevCluster.run("/usr/bin/kubectl", ["--kubeconfig", kubeconfig ?? adminKubeconfig] + arguments)
+    }
+
+    /// A client with the admin token.
+    func adminClient(_ label: String = "test") throws -> KubeClient {
+        try KubeClient(configuration: KubeConfigLoader.load(paths: [adminKubeconfig]), logger: .test(label))
+    }
+
+    /// A client with the herald ServiceAccount token (bound only by deploy/rbac.yaml).
+    func heraldClient(_ label: String = "herald") throws -> KubeClient {
+        try KubeClient(configuration: KubeConfigLoader.load(paths: [heraldKubeconfig]), logger: .test(label))
+    }
+
+    /// `scripts/dev-cluster CMD --name NAME`.
+    func script(_ command: String) async throws {
+        let r = try await DevCluster.run(DevCluster.script, [command, "--name", name])
+        guard r.status == 0 else { throw ClusterError(message: "dev-cluster \(command) failed: \(r.output)") }
+    }
+}
+
+extension Logger {
+    /// A logger for tests: quiet unless HERALD_TEST_LOG_LEVEL is set.
+    static func test(_ label: String) -> Logger {
+        var logger = Logger(label: "herald.kube.test.\(label)")
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["HERALD_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            ?? .critical
+        return logger
+    }
+}
+
+/// A name that cannot clash with a parallel run.
+func uniqueName(_ prefix: String) -> String {
+    "\(prefix)-\(String(UInt32.random(in: 0..<UInt32.max), radix: 36))"
+}
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes; returns whether it held.
+func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}

@@ -1,0 +1,214 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import HeraldKube
+
+/// The pure parts: codecs, store, queue, backoff, election and membership decisions, rate limit.
+@Suite struct UnitTests {
+    @Test func lineSplitterHandlesArbitraryChunking() throws {
+        let text = #"{"type":"ADDED"}"# + "\n" + #"{"type":"BOOKMARK"}"# + "\n\n" + #"{"type":"X"}"#
+        let bytes = Array(text.utf8)
+        for chunkSize in [1, 2, 3, 7, 100] {
+            var splitter = LineSplitter()
+            var lines: [String] = []
+            for start in stride(from: 0, to: bytes.count, by: chunkSize) {
+                let chunk = ByteBuffer(bytes: bytes[start..<min(bytes.count, start + chunkSize)])
+                lines += try splitter.append(chunk).map { String(buffer: $0) }
+            }
+            #expect(lines == [#"{"type":"ADDED"}"#, #"{"type":"BOOKMARK"}"#])
+            #expect(splitter.remainder.map { String(buffer: $0) } == #"{"type":"X"}"#)
+        }
+        var small = LineSplitter(maximumLineLength: 8)
+        #expect(throws: KubeError.self) { _ = try small.append(ByteBuffer(string: "0123456789abcdef")) }
+    }
+
+    @Test func watchEventsDecode() throws {
+        let d = WatchEventDecoder<Service>()
+        let added = try d.decode(
+            ByteBuffer(
+                string:
+                    #"{"type":"ADDED","object":{"kind":"Service","metadata":{"name":"a","namespace":"n","resourceVersion":"7"},"spec":{"ports":[{"port":80,"targetPort":"http"}]}}}"#
+            ))
+        guard case .added(let s) = added else { Issue.record("not added"); return }
+        #expect(s.key == "n/a")
+        #expect(s.spec?.ports?.first?.targetPort == .string("http"))
+        #expect(added.resourceVersion == "7")
+        let bookmark = try d.decode(
+            ByteBuffer(string: #"{"type":"BOOKMARK","object":{"kind":"Service","metadata":{"resourceVersion":"99"}}}"#))
+        #expect(bookmark.resourceVersion == "99")
+        let error = try d.decode(
+            ByteBuffer(
+                string:
+                    #"{"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}}"#
+            ))
+        guard case .error(let status) = error else { Issue.record("not error"); return }
+        #expect(status.code == 410)
+        #expect(throws: KubeError.self) { _ = try d.decode(ByteBuffer(string: "not json")) }
+        #expect(throws: KubeError.self) { _ = try d.decode(ByteBuffer(string: #"{"type":"WHAT","object":{}}"#)) }
+    }
+
+    @Test func storeReplaceReportsDifferencesAndMaintainsIndexes() {
+        let store = ObjectStore<Service>(indexers: ["app": { [$0.metadata.labels?["app"] ?? ""] }])
+        func svc(_ name: String, _ rv: String, _ app: String) -> Service {
+            Service(metadata: ObjectMeta(name: name, namespace: "n", labels: ["app": app], resourceVersion: rv))
+        }
+        #expect(store.replace(with: [svc("a", "1", "x"), svc("b", "1", "x")]).count == 2)
+        #expect(store.byIndex("app", "x").count == 2)
+        let events = store.replace(with: [svc("a", "2", "y"), svc("c", "1", "x")])
+        #expect(events.count == 3)  // a updated, b deleted, c added
+        #expect(Set(store.byIndex("app", "x").map(\.key)) == ["n/c"])
+        #expect(Set(store.byIndex("app", "y").map(\.key)) == ["n/a"])
+        store.upsert(svc("c", "2", "y"))
+        #expect(store.byIndex("app", "x").isEmpty)
+        store.remove(ObjectKey(namespace: "n", name: "a"))
+        #expect(store.byIndex("app", "y").map(\.key) == ["n/c"])
+    }
+
+    @Test func workQueueDeduplicatesAndNeverHandsOutAKeyTwiceConcurrently() async {
+        let q = WorkQueue<String>()
+        q.add("a"); q.add("a"); q.add("b"); q.add("a")
+        #expect(q.count == 2)
+        let first = await q.next()
+        #expect(first == "a")
+        q.add("a")  // re-added while processing: held back until done
+        #expect(await q.next() == "b")
+        #expect(q.count == 0)
+        q.done("a")
+        #expect(q.count == 1)
+        #expect(await q.next() == "a")
+        let waiter = Task { await q.next() }
+        try? await Task.sleep(for: .milliseconds(20))
+        q.add("c")
+        #expect(await waiter.value == "c")
+        let cancelled = Task { await q.next() }
+        cancelled.cancel()
+        #expect(await cancelled.value == nil)
+        q.shutdown()
+        #expect(await q.next() == nil)
+    }
+
+    @Test func backoffGrowsToTheCapWithBoundedJitter() {
+        var b = Backoff(initial: .milliseconds(100), maximum: .seconds(1), factor: 2, jitter: 0.5)
+        let v1 = b.next(random: { 0 })
+        #expect(v1 == .milliseconds(100))
+        let v2 = b.next(random: { 0 })
+        #expect(v2 == .milliseconds(200))
+        let half = b.next(random: { 0.5 })
+        #expect(half == .milliseconds(500))  // 400 * 1.25
+        for _ in 0..<10 { _ = b.next(random: { 0 }) }
+        let v3 = b.next(random: { 0 })
+        #expect(v3 == .seconds(1))
+        let v4 = b.next(random: { 0.999 })
+        #expect(v4 < .milliseconds(1500))
+        b.reset()
+        let v5 = b.next(random: { 0 })
+        #expect(v5 == .milliseconds(100))
+    }
+
+    @Test func electionTakesOverOnlyAfterObservingAnUnchangedRecordForTheLeaseDuration() {
+        var s = LeaderElectionState(identity: "me", leaseDuration: .seconds(3))
+        #expect(s.decide(current: nil, now: .zero) == .create)
+        let other = Lease.Spec(
+            holderIdentity: "other", leaseDurationSeconds: 3, renewTime: MicroTime(Date(timeIntervalSince1970: 0)))
+        #expect(s.decide(current: other, now: .seconds(10)) == .follow(holder: "other"))
+        #expect(s.decide(current: other, now: .seconds(12)) == .follow(holder: "other"))
+        var renewed = other
+        renewed.renewTime = MicroTime(Date(timeIntervalSince1970: 1))
+        // A change restarts the wait.
+        #expect(s.decide(current: renewed, now: .seconds(12.9)) == .follow(holder: "other"))
+        #expect(s.decide(current: renewed, now: .seconds(15.8)) == .follow(holder: "other"))
+        #expect(s.decide(current: renewed, now: .seconds(15.9)) == .takeOver)
+        let record = s.record(for: .takeOver, current: renewed, wall: Date(timeIntervalSince1970: 100))
+        #expect(record.holderIdentity == "me")
+        #expect(record.leaseTransitions == 1)
+        #expect(record.leaseDurationSeconds == 3)
+        var mine = record
+        mine.renewTime = MicroTime(Date(timeIntervalSince1970: 101))
+        #expect(s.decide(current: mine, now: .seconds(16)) == .renew)
+        #expect(
+            s.record(for: .renew, current: mine, wall: Date(timeIntervalSince1970: 102)).acquireTime
+                == record.acquireTime)
+        var released = renewed
+        released.holderIdentity = ""
+        var fresh = LeaderElectionState(identity: "me", leaseDuration: .seconds(3))
+        #expect(fresh.decide(current: released, now: .zero) == .takeOver)
+    }
+
+    @Test func membershipLivenessUsesTheLocalClock() {
+        var v = MembershipView()
+        let wall = Date(timeIntervalSince1970: 1000)
+        func lease(_ node: String, renew: Double) -> Lease {
+            Lease(
+                metadata: ObjectMeta(name: "herald-member-\(node)"),
+                spec: .init(
+                    holderIdentity: node, leaseDurationSeconds: 3,
+                    renewTime: MicroTime(Date(timeIntervalSince1970: renew))))
+        }
+        v.observe(lease("a", renew: 999), now: .seconds(100), wall: wall)
+        v.observe(lease("stale", renew: 900), now: .seconds(100), wall: wall)  // renewed long ago: not live
+        #expect(v.live(now: .seconds(100)) == ["a"])
+        v.observe(lease("a", renew: 999), now: .seconds(102), wall: wall)  // unchanged: not a renewal
+        #expect(v.live(now: .seconds(102.9)) == ["a"])
+        #expect(v.live(now: .seconds(103)) == [])
+        v.observe(lease("a", renew: 1003), now: .seconds(103.5), wall: wall)
+        #expect(v.live(now: .seconds(104)) == ["a"])
+        #expect(v.nextExpiry(after: .seconds(104)) == .seconds(106.5))
+        v.remove(leaseName: "herald-member-a")
+        #expect(v.live(now: .seconds(104)) == [])
+    }
+
+    @Test func tokenBucketRefills() {
+        var b = TokenBucket(burst: 2, refillPerSecond: 1)
+        let v6 = b.tryTake(now: .zero)
+        #expect(v6)
+        let v7 = b.tryTake(now: .zero)
+        #expect(v7)
+        let v8 = b.tryTake(now: .milliseconds(500))
+        #expect(!v8)
+        let v9 = b.tryTake(now: .milliseconds(1000))
+        #expect(v9)
+        let v10 = b.tryTake(now: .milliseconds(1100))
+        #expect(!v10)
+    }
+
+    @Test func microTimeRoundTrips() throws {
+        let t = try #require(MicroTime(string: "2026-11-28T10:00:00.123456Z"))
+        #expect(t.description == "2026-11-28T10:00:00.123456Z")
+        #expect(t.seconds == "2026-11-28T10:00:00Z")
+        #expect(MicroTime(string: "2026-11-28T10:00:00Z")?.description == "2026-11-28T10:00:00.000000Z")
+        #expect(MicroTime(string: "yesterday") == nil)
+        let data = try JSONEncoder().encode(Lease.Spec(renewTime: t))
+        #expect(String(decoding: data, as: UTF8.self).contains("2026-11-28T10:00:00.123456Z"))
+    }
+
+    @Test func pathsAndQueries() {
+        #expect(Service.collectionPath(namespace: "a") == "/api/v1/namespaces/a/services")
+        #expect(
+            Service.objectPath(name: "s", namespace: "a", subresource: "status")
+                == "/api/v1/namespaces/a/services/s/status")
+        #expect(EndpointSlice.collectionPath(namespace: nil) == "/apis/discovery.k8s.io/v1/endpointslices")
+        #expect(Node.objectPath(name: "n", namespace: "ignored") == "/api/v1/nodes/n")
+        #expect(
+            KubeClient.queryString([("labelSelector", "a=b,c in (d)")]) == "?labelSelector=a%3Db%2Cc%20in%20%28d%29")
+    }
+
+    @Test func broadcastReplaysTheLatestValueAndFinishes() async {
+        let b = Broadcast<Int>(initial: 0, replayLatest: true)
+        let early = b.subscribe()
+        b.yield(1)
+        b.yield(2)
+        let late = b.subscribe()
+        b.yield(3)
+        b.finish()
+        var e: [Int] = []
+        for await v in early { e.append(v) }
+        var l: [Int] = []
+        for await v in late { l.append(v) }
+        #expect(e == [0, 1, 2, 3])
+        #expect(l == [2, 3])
+        var after: [Int] = []
+        for await v in b.subscribe() { after.append(v) }
+        #expect(after == [3])
+    }
+}
