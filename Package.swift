@@ -139,7 +139,8 @@ let package = Package(
         .testTarget(
             name: "HeraldKubeTests",
             dependencies: [
-                "HeraldKube", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                "HeraldKube", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
