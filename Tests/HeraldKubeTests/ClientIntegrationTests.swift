@@ -136,12 +136,21 @@ import Testing
                 client: client,
                 options: .init(backoff: Backoff(initial: .milliseconds(50), maximum: .milliseconds(400))),
                 logger: .test("unreachable"))
-            let stats = try await whileRunning({ await informer.run() }) {
-                try await Task.sleep(for: .seconds(2))
-                return informer.statistics
+            // Wait for three failed attempts (bounded: a loaded machine may be slow), then check they were spaced.
+            let clock = ContinuousClock()
+            let started = clock.now
+            let (stats, elapsed) = try await whileRunning({ await informer.run() }) {
+                while informer.statistics.failures < 3 && clock.now - started < .seconds(30) {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return (informer.statistics, clock.now - started)
             }
             #expect(stats.failures >= 3)
-            #expect(stats.failures <= 40, "backoff must space the retries: \(stats.failures)")
+            // With a 50 ms initial backoff, n failures need at least (n - 1) x 25 ms even with full jitter.
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            #expect(
+                Double(stats.failures - 1) * 0.025 <= seconds,
+                "backoff must space the retries: \(stats.failures) in \(seconds) s")
             #expect(stats.lists == 0)
             #expect(!informer.hasSynced)
             #expect(stats.lastError?.contains("127.0.0.1:\(port)") == true)
