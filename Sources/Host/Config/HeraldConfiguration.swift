@@ -41,44 +41,6 @@ public struct NodeSpec: Sendable, Equatable {
     }
 }
 
-/// An address pool, with MetalLB's `IPAddressPool` semantics.
-public struct Pool: Sendable, Equatable {
-    public var name: String
-    public var ranges: [IPRange]
-    public var autoAssign: Bool
-    public var avoidBuggyIPs: Bool
-    public var serviceAllocation: ServiceAllocation?
-
-    public init(
-        name: String, ranges: [IPRange], autoAssign: Bool = true, avoidBuggyIPs: Bool = false,
-        serviceAllocation: ServiceAllocation? = nil
-    ) {
-        self.name = name
-        self.ranges = ranges
-        self.autoAssign = autoAssign
-        self.avoidBuggyIPs = avoidBuggyIPs
-        self.serviceAllocation = serviceAllocation
-    }
-}
-
-/// Which services a pool is reserved for, and its priority among pools (lower first; unset last).
-public struct ServiceAllocation: Sendable, Equatable {
-    public var priority: Int?
-    public var namespaces: [String]
-    public var namespaceSelectors: [LabelSelector]
-    public var serviceSelectors: [LabelSelector]
-
-    public init(
-        priority: Int? = nil, namespaces: [String] = [], namespaceSelectors: [LabelSelector] = [],
-        serviceSelectors: [LabelSelector] = []
-    ) {
-        self.priority = priority
-        self.namespaces = namespaces
-        self.namespaceSelectors = namespaceSelectors
-        self.serviceSelectors = serviceSelectors
-    }
-}
-
 /// Which pools go out through which plugin instance, from which nodes, with which attributes.
 public struct Advertisement: Sendable, Equatable {
     public var name: String

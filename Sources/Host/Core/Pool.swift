@@ -1,6 +1,4 @@
-import HeraldCore
-
-/// An address pool, as plain values (the configuration layer parses it from YAML).
+/// An address pool, as plain values: the configuration parses it from YAML, the allocator hands out its addresses.
 public struct Pool: Hashable, Sendable {
     public var name: String
     /// The pool's addresses: CIDRs, `a-b` ranges or single addresses, of either family. Tried in this order.
@@ -51,17 +49,6 @@ public struct ServiceAllocation: Hashable, Sendable, CustomStringConvertible {
         self.namespaces = namespaces
         self.namespaceSelectors = namespaceSelectors
         self.serviceSelectors = serviceSelectors
-    }
-
-    /// Whether the service of `request` may use the pool.
-    public func matches(_ request: ServiceRequest) -> Bool {
-        if !namespaces.isEmpty || !namespaceSelectors.isEmpty {
-            let byName = namespaces.contains(request.id.namespace)
-            guard byName || namespaceSelectors.contains(where: { $0.matches(request.namespaceLabels) }) else {
-                return false
-            }
-        }
-        return serviceSelectors.isEmpty || serviceSelectors.contains { $0.matches(request.labels) }
     }
 
     /// Who the pool is reserved for, in words.
