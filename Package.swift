@@ -134,8 +134,11 @@ let package = Package(
         // MARK: Tests
         .target(name: "HeraldTestSupport", path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
-        .testTarget(name: "HeraldConfigTests", dependencies: ["HeraldConfig"], swiftSettings: strict),
-        .testTarget(name: "HeraldIPAMTests", dependencies: ["HeraldIPAM", "HeraldCore"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldConfigTests", dependencies: ["HeraldConfig", "HeraldTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldIPAMTests", dependencies: ["HeraldIPAM", "HeraldCore", "HeraldTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "HeraldKubeTests",
             dependencies: [

@@ -1,19 +1,9 @@
 import HeraldConfig
+import HeraldTestSupport
 import Testing
 
 /// Random corruptions of valid files: the parser never crashes, and every diagnostic points inside the file.
 @Suite struct ConfigFuzzTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let alphabet = Array(" \t\n:-[]{},'\"#&*!|>%@`0123456789abcxyz./\\?".utf8)
 
     func mutate(_ text: String, _ rng: inout SplitMix64) -> String {
@@ -35,7 +25,7 @@ import Testing
     }
 
     @Test func mutatedConfigsNeverCrashAndStayLocated() {
-        var rng = SplitMix64(state: 0x4845_5241_4C44)
+        var rng = SplitMix64(seed: 0x4845_5241_4C44)
         var accepted = 0
         var rejected = 0
         for _ in 0..<3000 {
@@ -58,7 +48,7 @@ import Testing
     }
 
     @Test func mutatedPluginFilesNeverCrash() {
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         let valid = "name: edge\nlibrary: herald-exec\nenabled: true\nconfig:\n  announce: [/bin/true]\n  withdraw: x\n"
         for _ in 0..<3000 {
             if case .failure(let errors) = PluginInstanceSpec.parse(mutate(valid, &rng), file: "p.yaml") {

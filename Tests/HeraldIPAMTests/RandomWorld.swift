@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldTestSupport
 
 @testable import HeraldIPAM
 
