@@ -175,7 +175,7 @@ import Testing
             entries: entries, directory: dir, loader: PluginLoader(searchPath: [libs]), node: HostNodeInfo(name: "n"),
             logger: Logger(label: "test"))
         #expect(set.instances.map(\.name) == ["good"])
-        #expect(set.disabled.map(\.name) == ["dormant"])
+        #expect(set.switchedOff.map(\.name) == ["dormant"])
         let problems = set.problems.map(\.description)
         #expect(problems.count == 6)
         #expect(problems[0].hasPrefix("\(dir)/20-badyaml.yaml:2:1: error: invalid YAML:"))

@@ -19,14 +19,14 @@ public final class PluginSet: Sendable {
     public let instances: [PluginInstance]
     public let problems: [Problem]
     /// Instances present in plugins.d with `enabled: false`.
-    public let disabled: [PluginInstanceSpec]
+    public let switchedOff: [PluginInstanceSpec]
 
     public func instance(named name: String) -> PluginInstance? { instances.first { $0.name == name } }
 
-    init(instances: [PluginInstance], problems: [Problem], disabled: [PluginInstanceSpec]) {
+    init(instances: [PluginInstance], problems: [Problem], switchedOff: [PluginInstanceSpec]) {
         self.instances = instances
         self.problems = problems
-        self.disabled = disabled
+        self.switchedOff = switchedOff
     }
 
     /// Creates and configures an instance for every enabled entry. Nothing is started.
@@ -37,7 +37,7 @@ public final class PluginSet: Sendable {
     ) -> PluginSet {
         var instances: [PluginInstance] = []
         var problems: [Problem] = []
-        var disabled: [PluginInstanceSpec] = []
+        var switchedOff: [PluginInstanceSpec] = []
         var files: [String: String] = [:]
         for entry in entries {
             let spec: PluginInstanceSpec
@@ -48,7 +48,7 @@ public final class PluginSet: Sendable {
             case .success(let s): spec = s
             }
             guard spec.enabled else {
-                disabled.append(spec)
+                switchedOff.append(spec)
                 continue
             }
             if let first = files[spec.name] {
@@ -77,7 +77,7 @@ public final class PluginSet: Sendable {
                 problems.append(Problem(file: entry.file, instance: spec.name, message: "\(error)"))
             }
         }
-        return PluginSet(instances: instances, problems: problems, disabled: disabled)
+        return PluginSet(instances: instances, problems: problems, switchedOff: switchedOff)
     }
 
     /// Stops and destroys every instance, in reverse order of creation.
