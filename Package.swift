@@ -54,6 +54,7 @@ let package = Package(
         .target(
             name: "HeraldKube",
             dependencies: [
+                "HeraldCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -67,7 +68,9 @@ let package = Package(
         ),
         .target(
             name: "HeraldPluginHost",
-            dependencies: ["CHeraldPlugin", "HeraldConfig", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CHeraldPlugin", "HeraldConfig", "HeraldCore", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/Host/PluginHost",
             swiftSettings: strict
         ),
@@ -142,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "HeraldKubeTests",
             dependencies: [
-                "HeraldKube", .product(name: "Logging", package: "swift-log"),
+                "HeraldKube", "HeraldCore", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict

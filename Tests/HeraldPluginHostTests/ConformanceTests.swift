@@ -70,7 +70,7 @@ import Testing
         let counters = instance.context.counters
         // 8 threads x 200 lines: every line is either logged or counted by the rate limiter.
         #expect(counters.logLines + counters.suppressed == 1600)
-        #expect(counters.logLines >= Int(InstanceContext.logBurst))
+        #expect(counters.logLines >= InstanceContext.logBurst)
         #expect(counters.suppressed > 0)
         #expect(counters.events == 1600)
         #expect(events.get() == 1600)

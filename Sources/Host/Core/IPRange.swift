@@ -16,10 +16,10 @@ public struct IPRange: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a pool entry: a CIDR (`192.0.2.0/24`), a range (`192.0.2.10-192.0.2.20`) or a single address.
     public static func parse(_ text: some StringProtocol) -> Result<IPRange, AddressParseError> {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = trimmingBlanks(text)
         if trimmed.contains("/") { return IPPrefix.parse(trimmed).map(\.range) }
         let ends = trimmed.split(separator: "-", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces)
+            trimmingBlanks($0)
         }
         switch ends.count {
         case 1:
@@ -65,14 +65,10 @@ public struct IPRange: Hashable, Sendable, CustomStringConvertible {
     public var description: String { lower == upper ? "\(lower)" : "\(lower)-\(upper)" }
 }
 
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: CharacterSetLike) -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
+/// The text without leading and trailing spaces and tabs (the core does not use Foundation).
+func trimmingBlanks(_ text: some StringProtocol) -> String {
+    var s = Substring(text)
+    while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+    while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+    return String(s)
 }
-
-/// Only the whitespace set is needed; this keeps the core free of Foundation.
-enum CharacterSetLike { case whitespaces }

@@ -170,8 +170,7 @@ public enum ConformanceSuite {
                 }
             }
             if let collect = v.collect_metrics {
-                let samples = onNewThread(recorder) { MetricsCollector.collect { collect(handle, $0) } }
-                _ = samples
+                _ = onNewThread(recorder) { MetricsCollector.collect { collect(handle, $0) } }
             }
             onNewThread(recorder) { v.stop!(handle) }
             onNewThread(recorder) { v.stop!(handle) }

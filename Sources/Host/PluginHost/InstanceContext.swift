@@ -1,4 +1,5 @@
 import CHeraldPlugin
+import HeraldCore
 import Logging
 import Synchronization
 
@@ -37,8 +38,7 @@ final class InstanceContext: Sendable {
 
     struct State {
         var pushedHealth = PluginHealth(.ok)
-        var tokens: Double
-        var lastRefill: ContinuousClock.Instant
+        var bucket = TokenBucket(burst: InstanceContext.logBurst, refillPerSecond: InstanceContext.logRate)
         /// Lines dropped since the last line let through (reported with the next one).
         var pendingSuppressed = 0
         var suppressed = 0
@@ -47,8 +47,10 @@ final class InstanceContext: Sendable {
     }
 
     /// Log lines a plugin may send in a burst, and per second after that; the rest are counted and summarised.
-    static let logBurst = 200.0
+    static let logBurst = 200
     static let logRate = 50.0
+    /// Monotonic time for the rate limiter.
+    private static let epoch = ContinuousClock.now
 
     init(
         instance: String, logger: Logger, onEvent: @escaping @Sendable (PluginEvent) -> Void,
@@ -60,7 +62,7 @@ final class InstanceContext: Sendable {
         self.logger = logger
         self.onEvent = onEvent
         self.onHealth = onHealth
-        self.state = Mutex(State(tokens: Self.logBurst, lastRefill: .now))
+        self.state = Mutex(State())
     }
 
     var pushedHealth: PluginHealth { state.withLock { $0.pushedHealth } }
@@ -70,17 +72,11 @@ final class InstanceContext: Sendable {
 
     func log(level: Int32, message: String) {
         let (allowed, resumedAfter) = state.withLock { s -> (Bool, Int) in
-            let now = ContinuousClock.now
-            let elapsed = now - s.lastRefill
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            s.tokens = min(Self.logBurst, s.tokens + seconds * Self.logRate)
-            s.lastRefill = now
-            guard s.tokens >= 1 else {
+            guard s.bucket.tryTake(now: ContinuousClock.now - Self.epoch) else {
                 s.suppressed += 1
                 s.pendingSuppressed += 1
                 return (false, 0)
             }
-            s.tokens -= 1
             s.logLines += 1
             let resumed = s.pendingSuppressed
             s.pendingSuppressed = 0

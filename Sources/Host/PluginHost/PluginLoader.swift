@@ -83,11 +83,6 @@ public final class PluginLoader: Sendable {
         }
     }
 
-    /// Every loaded or refused file so far, by path.
-    public var results: [(path: String, result: Result<PluginLibrary, PluginLoadError>)] {
-        state.withLock { $0.byPath.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
-    }
-
     static func checkFile(_ path: String) throws(PluginLoadError) {
         var st = stat()
         guard stat(path, &st) == 0 else { throw .notFound(library: path, searched: [path]) }

@@ -11,7 +11,7 @@ public final class HeraldHost: Service, Sendable {
     private let plugins: PluginSet
     private let node: HostNodeInfo
     private let logger: Logger
-    private let reloads: (@Sendable () async -> HeraldConfiguration?)?
+    private let reload: (@Sendable () async -> HeraldConfiguration?)?
     private let state: Mutex<State>
 
     struct State {
@@ -19,7 +19,7 @@ public final class HeraldHost: Service, Sendable {
         var started: [String] = []
     }
 
-    /// - Parameter reloads: called on SIGHUP; returns a new valid configuration, or nil to keep the current one.
+    /// - Parameter reload: called on SIGHUP; returns a new valid configuration, or nil to keep the current one.
     public init(
         config: HeraldConfiguration, plugins: PluginSet, node: HostNodeInfo, logger: Logger,
         reload: (@Sendable () async -> HeraldConfiguration?)? = nil
@@ -27,7 +27,7 @@ public final class HeraldHost: Service, Sendable {
         self.plugins = plugins
         self.node = node
         self.logger = logger
-        self.reloads = reload
+        self.reload = reload
         self.state = Mutex(State(config: config))
     }
 
@@ -39,12 +39,12 @@ public final class HeraldHost: Service, Sendable {
             metadata: [
                 "node": .string(node.name), "instances": .string(plugins.instances.map(\.name).joined(separator: ",")),
             ])
-        if let reloads {
+        if let reload {
             let hangups = await UnixSignalsSequence(trapping: .sighup)
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in hangups.cancelOnGracefulShutdown() {
-                        if let config = await reloads() {
+                        if let config = await reload() {
                             self.state.withLock { $0.config = config }
                             self.logger.info("configuration reloaded")
                             self.reconcile()

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Logging
 
 /// Records core/v1 Events the way client-go's recorder does: a repeat of the same event (same object, type, reason
