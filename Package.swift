@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "HeraldKubeTests",
             dependencies: [
-                "HeraldKube", "HeraldCore", .product(name: "Logging", package: "swift-log"),
+                "HeraldKube", "HeraldCore", "HeraldTestSupport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
@@ -166,6 +166,6 @@ let package = Package(
             path: "Tests/PluginHarness",
             swiftSettings: strict
         ),
-        .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldL2"], swiftSettings: strict),
+        .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldL2", "HeraldTestSupport"], swiftSettings: strict),
     ]
 )

@@ -52,7 +52,7 @@ import Testing
                 let informer = Informer<EndpointSlice>(
                     client: herald, options: .init(namespace: ns), logger: .test("rbac"))
                 try await whileRunning({ await informer.run() }) {
-                    try await informer.waitUntilSynced()
+                    try await informer.waitUntilSynced(timeout: .seconds(60))
                     _ = try await admin.create(
                         EndpointSlice(
                             metadata: ObjectMeta(
@@ -154,6 +154,17 @@ import Testing
             #expect(stats.lists == 0)
             #expect(!informer.hasSynced)
             #expect(stats.lastError?.contains("127.0.0.1:\(port)") == true)
+            // Waiting for a cache that cannot sync ends with an error naming the cause.
+            try await whileRunning({ await informer.run() }) {
+                do {
+                    try await informer.waitUntilSynced(timeout: .milliseconds(500))
+                    Issue.record("an informer of an unreachable server synced")
+                } catch let error as KubeError {
+                    #expect(error.code == .timeout)
+                    #expect(error.message.contains("services cache did not sync"), "\(error)")
+                    #expect(error.message.contains("127.0.0.1:\(port)"), "\(error)")
+                }
+            }
         }
     }
 

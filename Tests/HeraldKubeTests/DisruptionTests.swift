@@ -17,7 +17,7 @@ import Testing
                     backoff: Backoff(initial: .milliseconds(100), maximum: .seconds(1))),
                 logger: .test("restart"))
             try await whileRunning({ await informer.run() }) {
-                try await informer.waitUntilSynced()
+                try await informer.waitUntilSynced(timeout: .seconds(60))
                 for i in 0..<60 { _ = try await client.create(testService("before-\(i)", namespace: ns)) }
                 #expect(await eventually { informer.store.count == 60 })
                 try await cluster.script("kill-apiserver")
@@ -75,7 +75,7 @@ import Testing
                 }
             }
             try await whileRunning({ await informer.run() }) {
-                try await informer.waitUntilSynced()
+                try await informer.waitUntilSynced(timeout: .seconds(60))
                 #expect(await eventually { counts.withLock { $0.ok } >= 100 })
                 try await cluster.script("kill-apiserver")
                 try await cluster.script("start-apiserver")
@@ -140,7 +140,7 @@ import Testing
                     backoff: Backoff(initial: .milliseconds(100), maximum: .seconds(1))),
                 logger: .test("gone"))
             try await whileRunning({ await informer.run() }) {
-                try await informer.waitUntilSynced()
+                try await informer.waitUntilSynced(timeout: .seconds(60))
                 _ = try await client.create(testService("first", namespace: watched))
                 #expect(await eventually { informer.store.count == 1 })
                 // Writes elsewhere move etcd's revision on; the compactor (1 s) removes the revision our watch

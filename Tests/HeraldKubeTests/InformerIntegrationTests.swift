@@ -12,7 +12,7 @@ import Testing
                 client: client, options: .init(namespace: ns, pageSize: 50, watchTimeoutSeconds: 5),
                 indexers: ["app": { [$0.metadata.labels?["app"] ?? ""] }], logger: .test("informer"))
             let seen = try await whileRunning({ await informer.run() }) {
-                try await informer.waitUntilSynced()
+                try await informer.waitUntilSynced(timeout: .seconds(60))
                 var live: [String] = []
                 var next = 0
                 var rng = SystemRandomNumberGenerator()
@@ -55,7 +55,7 @@ import Testing
             let ns = try await makeNamespace(client, "wq")
             let informer = Informer<Service>(client: client, options: .init(namespace: ns), logger: .test("wq"))
             try await whileRunning({ await informer.run() }) {
-                try await informer.waitUntilSynced()
+                try await informer.waitUntilSynced(timeout: .seconds(60))
                 _ = try await client.create(testService("one", namespace: ns))
                 _ = try await client.create(testService("two", namespace: ns))
                 var got: Set<String> = []
@@ -77,7 +77,7 @@ import Testing
             let informer = Informer<Service>(
                 client: client, options: .init(namespace: ns, watchTimeoutSeconds: 3), logger: .test("rewatch"))
             try await whileRunning({ await informer.run() }) {
-                try await informer.waitUntilSynced()
+                try await informer.waitUntilSynced(timeout: .seconds(60))
                 let listed = Int(informer.statistics.resourceVersion ?? "") ?? 0
                 // Services change elsewhere: the server sends bookmarks before each watch timeout.
                 var i = 0

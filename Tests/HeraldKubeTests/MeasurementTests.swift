@@ -21,7 +21,7 @@ import Testing
                 }
             }
             try await whileRunning({ await informer.run() }) {
-                try await informer.waitUntilSynced()
+                try await informer.waitUntilSynced(timeout: .seconds(60))
                 for i in 0..<1000 {
                     let name = "lat-\(i)"
                     sent.withLock { $0[name] = ContinuousClock.now }
@@ -62,7 +62,7 @@ import Testing
             let informer = Informer<Service>(client: client, options: .init(namespace: ns), logger: .test("tenk"))
             let start = ContinuousClock.now
             try await whileRunning({ await informer.run() }) {
-                try await informer.waitUntilSynced()
+                try await informer.waitUntilSynced(timeout: .seconds(60))
                 let synced = ContinuousClock.now - start
                 #expect(informer.store.count == 10_000)
                 _ = try await client.patch(

@@ -63,6 +63,34 @@ import Testing
         instance.destroy()
     }
 
+    @Test func commandsInheritNoDescriptorOfTheHost() throws {
+        // A descriptor the host holds without close-on-exec (a socket, a pipe) must not reach the operator's command:
+        // a daemon started by the command would otherwise keep it open for its whole life.
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer {
+            close(fds[0])
+            close(fds[1])
+        }
+        let out = "\(dir)/fds.log"
+        // The shell's own descriptors (besides 0-2, the shell may keep a saved copy of one of them).
+        let list =
+            "for fd in /proc/$$/fd/*; do echo ${fd##*/} $(readlink $fd); done > \(out).part && mv \(out).part \(out)"
+        let instance = try makeInstance(
+            String(
+                decoding: try JSONSerialization.data(withJSONObject: ["announce": list, "withdraw": "true"]),
+                as: UTF8.self))
+        try instance.announce(
+            HostAnnouncement(
+                id: "fd", address: IPAddress("192.0.2.9")!, prefixLength: 32, services: [], advertisement: "ad"))
+        let lines = waitForLines(out, count: 3)
+        let open = Set(lines.compactMap { $0.split(separator: " ").first.flatMap { Int32($0) } })
+        #expect(open.isSuperset(of: [0, 1, 2]), "\(lines)")
+        #expect(!open.contains(fds[0]) && !open.contains(fds[1]), "the host's pipe \(fds) leaked: \(lines)")
+        #expect(!lines.contains { $0.contains("socket:") }, "a socket leaked: \(lines)")
+        instance.destroy()
+    }
+
     @Test func stopWithdrawsEverythingThroughTheCommand() throws {
         let out = "\(dir)/stop.log"
         let instance = try makeInstance(

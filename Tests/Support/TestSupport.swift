@@ -48,45 +48,62 @@ public enum TestSupport {
     }
 
     /// Runs a program to completion (killing it after `timeout` seconds) and captures its output.
+    ///
+    /// Output goes to temporary files, not pipes, and only the program's own exit is awaited: a daemon it leaves
+    /// running (etcd, kube-apiserver, a background job of a shell) can never keep the caller waiting for an end of
+    /// file. The child gets only descriptors 0–2 (Foundation's `Process` closes the rest). With `combineOutput`, stderr
+    /// goes to the same file as stdout, in order, and `stderr` is empty.
     @discardableResult
     public static func run(
-        _ argv: [String], environment: [String: String]? = nil, directory: String? = nil, timeout: Double = 120
+        _ argv: [String], environment: [String: String]? = nil, directory: String? = nil, timeout: Double = 120,
+        combineOutput: Bool = false
     ) throws -> Output {
+        let scratch = try temporaryDirectory("herald-run")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let outPath = scratch + "/stdout"
+        let errPath = scratch + "/stderr"
+        for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
+            throw Missing(description: "cannot open output files in \(scratch)")
+        }
+        defer {
+            try? out.close()
+            try? err.close()
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
         if let environment { process.environment = environment }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe()
-        let err = Pipe()
         process.standardOutput = out
-        process.standardError = err
+        process.standardError = combineOutput ? out : err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let outData = Locked(Data())
-        let errData = Locked(Data())
-        let group = DispatchGroup()
-        for (pipe, sink) in [(out, outData), (err, errData)] {
-            group.enter()
-            DispatchQueue.global().async {
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                sink.set(data)
-                group.leave()
-            }
-        }
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
+        while process.isRunning && Date() < deadline { usleep(5_000) }
         if process.isRunning {
             process.terminate()
             usleep(200_000)
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         process.waitUntilExit()
-        group.wait()
-        return Output(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData.get(), as: UTF8.self),
-            stderr: String(decoding: errData.get(), as: UTF8.self))
+        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        return Output(status: process.terminationStatus, stdout: read(outPath), stderr: read(errPath))
+    }
+
+    /// ``run(_:environment:directory:timeout:combineOutput:)`` on a Dispatch thread, so that waiting for the program
+    /// never blocks a thread of Swift's cooperative pool.
+    public static func runDetached(
+        _ argv: [String], environment: [String: String]? = nil, timeout: Double = 300, combineOutput: Bool = true
+    ) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        try run(argv, environment: environment, timeout: timeout, combineOutput: combineOutput)
+                    })
+            }
+        }
     }
 
     /// The C compiler for fixtures: `cc`, failing loudly if there is none.

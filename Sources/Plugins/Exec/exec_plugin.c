@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdarg.h>
 #include <time.h>
@@ -100,6 +101,9 @@ static int run_command(instance *in, const exec_command *cmd, char **env, const 
         snprintf(why, why_cap, "pipe: %s", strerror(errno));
         return -1;
     }
+    /* The command gets descriptors 0-2 only: none of the host's sockets, files or pipes. */
+    long max_fd = sysconf(_SC_OPEN_MAX);
+    if (max_fd < 0 || max_fd > 65536) max_fd = 65536;
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(why, why_cap, "fork: %s", strerror(errno));
@@ -113,6 +117,12 @@ static int run_command(instance *in, const exec_command *cmd, char **env, const 
         dup2(out[1], 2);
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0) dup2(devnull, 0);
+        int closed = -1;
+#ifdef SYS_close_range
+        closed = (int)syscall(SYS_close_range, 3u, ~0u, 0u);
+#endif
+        if (closed != 0)
+            for (long fd = 3; fd < max_fd; fd++) close((int)fd);
         setpgid(0, 0);
         sigset_t none;
         sigemptyset(&none);

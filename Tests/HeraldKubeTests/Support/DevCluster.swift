@@ -1,5 +1,6 @@
 import Foundation
 import HeraldKube
+import HeraldTestSupport
 import Logging
 import Synchronization
 import Testing
@@ -80,35 +81,12 @@ struct DevCluster: Sendable {
         }
     }
 
-    /// Runs a command off the cooperative pool; returns its exit status and combined output.
-    /// Uses posix_spawn and waitpid directly, with output to a file, so that daemons the command leaves running
-    /// (etcd, kube-apiserver) can never hold a pipe open.
+    /// Runs a command off the cooperative pool; returns its exit status and combined output. The output goes
+    /// through a file and the child gets only descriptors 0–2, so that the daemons a command leaves running (etcd,
+    /// kube-apiserver) can never hold open a pipe that this or another test is reading.
     static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                let outPath = NSTemporaryDirectory() + "herald-run-\(UInt64.random(in: 0..<UInt64.max)).out"
-                defer { unlink(outPath) }
-                var actions = posix_spawn_file_actions_t()
-                posix_spawn_file_actions_init(&actions)
-                defer { posix_spawn_file_actions_destroy(&actions) }
-                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-                posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-                posix_spawn_file_actions_adddup2(&actions, 1, 2)
-                let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-                defer { for a in argv { free(a) } }
-                var pid: pid_t = 0
-                let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-                guard rc == 0 else {
-                    continuation.resume(throwing: ClusterError(message: "cannot run \(executable): errno \(rc)"))
-                    return
-                }
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-                let exited = (status & 0x7f) == 0
-                continuation.resume(returning: (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output))
-            }
-        }
+        let out = try await TestSupport.runDetached([executable] + arguments)
+        return (out.status, out.stdout)
     }
 
     /// Runs `kubectl --kubeconfig admin.kubeconfig ARGS`.

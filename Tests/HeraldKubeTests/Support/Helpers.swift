@@ -1,5 +1,6 @@
 import Foundation
 import HeraldKube
+import Synchronization
 import Testing
 
 /// Runs `body` with a client and always shuts the client down.
@@ -17,21 +18,42 @@ func withClient<R>(
     }
 }
 
-/// Runs `body` while `work` runs in a child task, then cancels `work` and waits for it.
+/// Runs `body` while `work` runs in a background task, then cancels `work` and waits for it to end. Work that does
+/// not end within `stopWithin` of its cancellation is a failure of the test, recorded as such, not a hung suite.
 func whileRunning<R: Sendable>(
-    _ work: @escaping @Sendable () async -> Void, _ body: () async throws -> R
+    _ work: @escaping @Sendable () async -> Void, stopWithin: Duration = .seconds(20),
+    _ body: () async throws -> R
 ) async throws -> R {
-    let task = Task { await work() }
+    let finished = Flag()
+    let task = Task {
+        await work()
+        finished.set()
+    }
+    func stop() async {
+        task.cancel()
+        let deadline = ContinuousClock.now + stopWithin
+        while !finished.isSet && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        if !finished.isSet {
+            Issue.record("the background work did not stop within \(stopWithin) of its cancellation")
+        }
+    }
     do {
         let result = try await body()
-        task.cancel()
-        await task.value
+        await stop()
         return result
     } catch {
-        task.cancel()
-        await task.value
+        await stop()
         throw error
     }
+}
+
+/// A flag set once, from any thread.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
 
 /// Creates a namespace for one test.

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 
 /// Runs shell commands for the namespace tests.
 enum Shell {
@@ -7,24 +8,16 @@ enum Shell {
         var output: String
     }
 
-    /// Runs `/bin/sh -c command`, returning its exit status and combined output.
+    /// Runs `/bin/sh -c command`, returning its exit status and combined output (through a file, so that a background
+    /// process the command leaves behind cannot keep the caller waiting).
     @discardableResult
-    static func run(_ command: String) -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
+    static func run(_ command: String, timeout: Double = 120) -> Result {
         do {
-            try process.run()
+            let out = try TestSupport.run(["/bin/sh", "-c", command], timeout: timeout, combineOutput: true)
+            return Result(status: out.status, output: out.stdout)
         } catch {
             return Result(status: -1, output: "cannot run /bin/sh: \(error)")
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 
     /// Runs a command that must succeed; the error names the command and its output.

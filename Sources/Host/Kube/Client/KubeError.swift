@@ -18,6 +18,8 @@ public struct KubeError: Error, CustomStringConvertible, Sendable {
         public static let decoding = Code(name: "decoding")
         /// A watch stream reported an `ERROR` event.
         public static let watch = Code(name: "watch")
+        /// A wait (for a cache to sync) did not end in time.
+        public static let timeout = Code(name: "timeout")
         public var description: String { name }
     }
 

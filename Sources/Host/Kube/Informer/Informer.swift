@@ -49,9 +49,20 @@ public final class Informer<Object: KubeResource>: Sendable {
     /// Whether the first list has completed.
     public var hasSynced: Bool { synced.value.withLock { $0 } }
 
-    /// Waits until the first list has completed; throws `CancellationError` if cancelled.
-    public func waitUntilSynced() async throws {
-        while !hasSynced { try await Task.sleep(for: .milliseconds(10)) }
+    /// Waits until the first list has completed; throws `CancellationError` if cancelled, and a `.timeout`
+    /// ``KubeError`` carrying the reflector's last failure when `timeout` passes first.
+    public func waitUntilSynced(timeout: Duration? = nil) async throws {
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        while !hasSynced {
+            if let deadline, ContinuousClock.now >= deadline {
+                let stats = statistics
+                throw KubeError(
+                    .timeout,
+                    "the \(Object.plural) cache did not sync within \(timeout!): \(stats.failures) failed attempts"
+                        + (stats.lastError.map { ", the last: \($0)" } ?? ""))
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// The reflector's counters.
