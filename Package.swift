@@ -167,5 +167,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldL2", "HeraldTestSupport"], swiftSettings: strict),
+        // One leader-election candidate per process, so that the tests can kill a leader for real.
+        .executableTarget(
+            name: "herald-elector-harness",
+            dependencies: ["HeraldKube", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/ElectorHarness",
+            swiftSettings: strict
+        ),
     ]
 )

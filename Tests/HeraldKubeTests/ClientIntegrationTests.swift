@@ -1,5 +1,6 @@
 import Foundation
 import HeraldKube
+import HeraldTestSupport
 import Testing
 
 /// The client against the shared real kube-apiserver, checked with real kubectl.
@@ -116,6 +117,26 @@ import Testing
                 #expect(!error.isRetryable)
                 #expect(error.description.contains("GET /api/v1/services"))
             }
+        }
+    }
+
+    @Test func aRotatedTokenFileIsUsedAtTheFirst401() async throws {
+        let cluster = try await DevCluster.shared()
+        var config = try KubeConfigLoader.load(paths: [cluster.adminKubeconfig])
+        let good = try #require(try config.token?.current())
+        let dir = try TestSupport.temporaryDirectory("herald-token")
+        let file = dir + "/token"
+        try "stale-token\n".write(toFile: file, atomically: true, encoding: .utf8)
+        // Refreshed only hourly by the clock: only the 401 can make the client read the file again.
+        config.token = TokenSource(file: file, refresh: .seconds(3600))
+        try await withClient(try KubeClient(configuration: config, logger: .test("rotate"))) { client in
+            let rejected = await #expect(throws: KubeError.self) { _ = try await client.listAll(Namespace.self) }
+            #expect(
+                rejected?.statusCode == 401, "the file still holds the rejected token: \(String(describing: rejected))")
+            try "\(good)\n".write(toFile: file, atomically: true, encoding: .utf8)
+            let names = try await client.listAll(Namespace.self).items.map(\.metadata.name)
+            #expect(names.contains("herald-system"))
+            #expect(try config.token?.current() == good)
         }
     }
 

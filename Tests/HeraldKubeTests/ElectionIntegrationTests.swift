@@ -1,5 +1,6 @@
 import Foundation
 import HeraldKube
+import HeraldTestSupport
 import Synchronization
 import Testing
 
@@ -52,6 +53,68 @@ import Testing
             await monitor.value
             #expect(both.withLock { $0 } == 0, "two leaders at once")
         }
+    }
+
+    /// The leadership changes a harness process printed: (leading, CLOCK_MONOTONIC ns).
+    static func transitions(_ p: LineProcess) -> [(leading: Bool, at: UInt64)] {
+        p.lines.compactMap { line in
+            let words = line.split(separator: " ")
+            guard words.count == 2, let at = UInt64(words[1]) else { return nil }
+            switch words[0] {
+            case "leading": return (true, at)
+            case "following": return (false, at)
+            default: return nil
+            }
+        }
+    }
+
+    static func leads(_ p: LineProcess) -> Bool { transitions(p).last?.leading == true }
+
+    @Test func aKilledLeaderProcessIsReplacedWithinLeaseDurationPlusOneSecond() async throws {
+        let cluster = try await DevCluster.shared()
+        let lease = uniqueName("killed")
+        let harness = try TestSupport.product("herald-elector-harness")
+        let candidates = try ["a", "b"].map { id in
+            try LineProcess(
+                executable: harness, arguments: [cluster.adminKubeconfig, "herald-system", lease, id, "3000"])
+        }
+        defer { for c in candidates { c.stop() } }
+        #expect(
+            await eventually { candidates.allSatisfy { $0.lines.contains("ready") } }, "\(candidates[0].transcript)")
+        #expect(await eventually(timeout: .seconds(10)) { candidates.filter(Self.leads).count == 1 })
+        try await Task.sleep(for: .seconds(4))  // more than a lease duration of stable leadership
+        let leaders = candidates.filter(Self.leads)
+        try #require(leaders.count == 1, "leaders: \(candidates.map(\.transcript))")
+        let leader = leaders[0]
+        let follower = candidates.first { $0 !== leader }!
+        #expect(!Self.transitions(follower).contains { $0.leading }, "the follower never led")
+        let onServer = try await withClient(try cluster.adminClient()) { client in
+            try await client.get(Lease.self, name: lease, namespace: "herald-system")
+        }
+        let leaderID = onServer.spec?.holderIdentity
+
+        // SIGKILL: no release, no clean-up; the follower must wait out the lease and take over.
+        let killedAt = LineProcess.monotonicNanoseconds()
+        leader.kill9()
+        #expect(!leader.isRunning)
+        #expect(await eventually(timeout: .seconds(8)) { Self.leads(follower) }, "\(follower.transcript)")
+        let took = try #require(Self.transitions(follower).first { $0.leading }).at
+        let seconds = Double(Int64(took) - Int64(killedAt)) / 1e9
+        print("leader election: takeover \(seconds) s after the leader process was killed (SIGKILL, lease 3 s)")
+        #expect(took > killedAt, "the follower led before the leader was killed: two leaders")
+        #expect(seconds <= 4, "takeover took \(seconds) s (lease 3 s + 1 s)")
+        let after = try await withClient(try cluster.adminClient()) { client in
+            try await client.get(Lease.self, name: lease, namespace: "herald-system")
+        }
+        #expect(after.spec?.holderIdentity != leaderID && after.spec?.holderIdentity != nil)
+        #expect(after.spec?.leaseTransitions == (onServer.spec?.leaseTransitions ?? 0) + 1)
+        // A graceful stop of the new leader releases the lease.
+        follower.stop()
+        #expect(follower.lines.last == "stopped", "\(follower.transcript)")
+        let released = try await withClient(try cluster.adminClient()) { client in
+            try await client.get(Lease.self, name: lease, namespace: "herald-system")
+        }
+        #expect(released.spec?.holderIdentity == "")
     }
 
     @Test func gracefulStopReleasesTheLeaseForAnImmediateTakeover() async throws {

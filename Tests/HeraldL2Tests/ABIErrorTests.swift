@@ -14,10 +14,10 @@ extension NamespaceTests {
             let arp = try HarnessProcess(namespace: t.nodes[0], plugin: try Products.arp())
             defer { arp.stop() }
             arp.send("announce six 2001:db8::5/128")
-            let family = try arp.expect("error", timeout: 3)
+            let family = arp.expect("error", timeout: 3)
             #expect(family?.hasPrefix("error -1") == true && family?.contains("IPv4") == true, "\(arp.transcript)")
             arp.send(#"announce attrs 198.51.100.5/32 {"interfaces":"eth0"}"#)
-            let attributes = try arp.expect("error", timeout: 3)
+            let attributes = arp.expect("error", timeout: 3)
             #expect(attributes?.hasPrefix("error -1") == true, "\(arp.transcript)")
             try arp.command("withdraw never-announced")
             #expect(t.arping("198.51.100.5") == nil, "a rejected announcement is answered")

@@ -39,7 +39,7 @@ extension NamespaceTests {
 
             // Watch the router's neighbour table; each change is stamped when it arrives.
             let monitor = try HarnessProcess(arguments: ["-n", t.router, "monitor", "neigh", "dev", "br0"])
-            defer { monitor.stop(quit: false) }
+            defer { monitor.stop(quit: nil) }
             usleep(300_000)
             try node1.command("withdraw vip")
             let mark = monitor.lineCount

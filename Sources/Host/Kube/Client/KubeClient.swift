@@ -241,18 +241,19 @@ public final class KubeClient: Sendable {
     }
 
     /// Sends a request and checks the status; non-2xx answers become ``KubeError``s with the server's Status.
+    /// A 401 with a token read from a file re-reads the file at once and, if the token changed (rotated), retries
+    /// once with the new one.
     private func send(
         _ method: HTTPMethod, _ path: String, query: [(String, String)], body: ByteBuffer? = nil,
-        contentType: String = "application/json", timeout: Duration, collectBody: Bool
+        contentType: String = "application/json", timeout: Duration, collectBody: Bool, token: String? = nil
     ) async throws -> HTTPClientResponse {
         let what = "\(method) \(path)"
         var request = HTTPClientRequest(url: configuration.server + path + Self.queryString(query))
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "herald")
-        if let token = configuration.token {
-            request.headers.add(name: "Authorization", value: "Bearer \(try token.current())")
-        }
+        let bearer = try token ?? configuration.token?.current()
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(body)
@@ -265,6 +266,14 @@ public final class KubeClient: Sendable {
             throw transportError(error, what)
         }
         let code = Int(response.status.code)
+        if code == 401, token == nil, let bearer, let fresh = configuration.token?.replacement(forRejected: bearer) {
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            logger.info(
+                "token rejected; retrying with the token re-read from its file", metadata: ["request": "\(what)"])
+            return try await send(
+                method, path, query: query, body: body, contentType: contentType, timeout: timeout,
+                collectBody: collectBody, token: fresh)
+        }
         guard (200..<300).contains(code) else {
             let bytes = try? await response.body.collect(upTo: 1 << 20)
             let status = bytes.flatMap { try? JSONDecoder().decode(KubeStatus.self, from: $0) }

@@ -45,4 +45,14 @@ public final class TokenSource: Sendable {
             return token
         }
     }
+
+    /// After the server rejected `token` (401): forgets the cached copy, so that the next ``current()`` re-reads the
+    /// file at once, and returns that fresh token if it differs from the rejected one (nil for a fixed token, or when
+    /// the file still holds the rejected token). A rotated token is then used without waiting for the refresh.
+    public func replacement(forRejected token: String) -> String? {
+        guard case .file = kind else { return nil }
+        cache.withLock { cached in if cached?.token == token { cached = nil } }
+        guard let fresh = try? current(), fresh != token else { return nil }
+        return fresh
+    }
 }
