@@ -39,20 +39,25 @@ enum L2Tool {
             s.bind((iface, 0))
             return s
 
-        def cmd_ns(iface, dst_mac, src_ip, target_ip, slla):
+        def tagged(frame, vid):
+            # An 802.1Q tag (TPID 0x8100, priority 0) after the MAC addresses; "none" leaves the frame untagged.
+            return frame if vid == "none" else frame[:12] + struct.pack("!HH", 0x8100, int(vid)) + frame[12:]
+
+        def cmd_ns(iface, dst_mac, src_ip, target_ip, slla, vid="none"):
             s = open_socket(iface, 0x86dd)
             mac = iface_mac(iface)
             src = socket.inet_pton(socket.AF_INET6, src_ip); target = socket.inet_pton(socket.AF_INET6, target_ip)
             eth_dst = mac_bytes(dst_mac)
             # Multicast solicitations go to the target's solicited-node group (RFC 4861 section 7.2.2), NUD probes unicast.
             dst = bytes.fromhex("ff0200000000000000000001ff") + target[13:] if eth_dst[0] & 1 else target
-            s.send(solicitation(eth_dst, mac, src, dst, target, slla == "slla"))
+            s.send(tagged(solicitation(eth_dst, mac, src, dst, target, slla == "slla"), vid))
             deadline = time.time() + 2
             while time.time() < deadline:
                 r, _, _ = select.select([s], [], [], max(0, deadline - time.time()))
                 if not r: break
                 frame, addr = s.recvfrom(2048)
-                if addr[2] == socket.PACKET_OUTGOING or len(frame) < 78 or frame[20] != 58 or frame[54] != 136: continue
+                if addr[2] == socket.PACKET_OUTGOING: continue
+                if len(frame) < 78 or frame[20] != 58 or frame[54] != 136: continue
                 if frame[62:78] != target: continue
                 tlla = frame[80:86].hex(":") if len(frame) >= 86 and frame[78] == 2 else "-"
                 print(f"na ethdst={frame[0:6].hex(':')} src={socket.inet_ntop(socket.AF_INET6, frame[22:38])} "
@@ -98,7 +103,29 @@ enum L2Tool {
                 if sent % 200 == 0: time.sleep(0.002)
             print(f"sent {sent} in {time.time() - start:.3f}s")
 
+        def cmd_arp(iface, target_ip, vid):
+            # One broadcast ARP request for target_ip (tagged with vid unless "none"); prints every ARP reply for it
+            # within 1 s with the VLAN it came on (from PACKET_AUXDATA: the kernel strips received tags), "none" when
+            # untagged; or "none" if nothing answered.
+            s = open_socket(iface); mac = iface_mac(iface); tip = socket.inet_aton(target_ip)
+            s.setsockopt(263, 8, 1)  # SOL_PACKET, PACKET_AUXDATA
+            s.send(tagged(arp_request(mac, socket.inet_aton("198.51.100.1"), tip), vid))
+            deadline = time.time() + 1; replies = 0
+            while time.time() < deadline:
+                r, _, _ = select.select([s], [], [], max(0, deadline - time.time()))
+                if not r: break
+                frame, ancillary, _, addr = s.recvmsg(2048, socket.CMSG_SPACE(20))
+                if addr[2] == socket.PACKET_OUTGOING: continue
+                tag = "none"
+                for level, kind, data in ancillary:
+                    if level == 263 and kind == 8 and len(data) >= 18:
+                        status, _, _, _, _, tci = struct.unpack("=IIIHHH", data[:18])
+                        if status & 0x10: tag = str(tci & 0xfff)
+                if frame[0:6] != mac or frame[12:14] != b"\x08\x06" or len(frame) < 42 or frame[20:22] != b"\x00\x02" or frame[28:32] != tip: continue
+                print(f"reply {frame[22:28].hex(':')} tag={tag}"); replies += 1
+            if replies == 0: print("none")
+
         if __name__ == "__main__":
-            {"ns": cmd_ns, "flood": cmd_flood, "arpflood": cmd_arpflood}[sys.argv[1]](*sys.argv[2:])
+            {"ns": cmd_ns, "flood": cmd_flood, "arpflood": cmd_arpflood, "arp": cmd_arp}[sys.argv[1]](*sys.argv[2:])
         """#
 }

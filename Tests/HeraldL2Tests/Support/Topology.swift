@@ -88,9 +88,9 @@ final class Topology {
         return String(result.output[result.output.index(after: open)..<close]).lowercased()
     }
 
-    /// One Neighbor Solicitation from the router through ndisc6; the target link-layer address, or nil.
-    func ndisc6(_ address: String) -> String? {
-        let result = inRouter("ndisc6 -1 -r 1 -w 800 \(address) br0")
+    /// One Neighbor Solicitation from the router through ndisc6 on `interface`; the target link-layer address, or nil.
+    func ndisc6(_ address: String, interface: String = "br0") -> String? {
+        let result = inRouter("ndisc6 -1 -r 1 -w 800 \(address) \(interface)")
         guard result.status == 0,
             let line = result.output.split(separator: "\n").first(where: { $0.contains("Target link-layer address") }),
             let value = line.split(separator: " ").last
