@@ -1,5 +1,6 @@
 import Foundation
 import HeraldKube
+import HeraldTestSupport
 import Synchronization
 import Testing
 
@@ -77,6 +78,29 @@ import Testing
                     "MEASURE 10k Services: created in \(createTime) (16 writers); paged list (500/page) into the store: \(synced); "
                         + "first watch event applied after \(watching); test-process RSS \(rssBefore / 1024) MiB -> \(rssAfter / 1024) MiB "
                         + "(+\((rssAfter - rssBefore) / 1024) MiB)")
+
+                // The peer, in the same run: kubectl (client-go) lists the same 10k Services in pages of 500. Its
+                // figures are for the whole process (start-up, discovery, printing the names).
+                let peer = try await TestSupport.runDetached(
+                    [
+                        "/usr/bin/time", "-f", "peer %e s %M KiB", "/usr/bin/kubectl", "--kubeconfig",
+                        cluster.adminKubeconfig, "get", "services", "-n", ns, "-o", "name", "--chunk-size=500",
+                    ], combineOutput: true)
+                let lines = peer.stdout.split(separator: "\n")
+                #expect(peer.status == 0, "\(lines.suffix(5))")
+                #expect(lines.filter { $0.hasPrefix("service/s-") }.count == 10_000)
+                let figures = lines.last(where: { $0.hasPrefix("peer ") })?.split(separator: " ") ?? []
+                if figures.count == 5, let seconds = Double(figures[1]), let kib = Double(figures[3]) {
+                    let herald = Double(synced.components.seconds) + Double(synced.components.attoseconds) / 1e18
+                    print(
+                        String(
+                            format:
+                                "MEASURE 10k Services, peer kubectl get -o name --chunk-size=500: %.2f s, max RSS %.0f MiB; "
+                                + "Herald's list into the store %.2f s, RSS +%d MiB; time ratio Herald/kubectl %.2f",
+                            seconds, kib / 1024, herald, (rssAfter - rssBefore) / 1024, herald / seconds))
+                } else {
+                    Issue.record("no figures from /usr/bin/time: \(lines.suffix(3))")
+                }
             }
         }
     }
