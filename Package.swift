@@ -75,9 +75,22 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "HeraldStatus",
+            dependencies: [
+                "HeraldConfig", "HeraldPluginHost",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Host/Status",
+            swiftSettings: strict
+        ),
+        .target(
             name: "HeraldRuntime",
             dependencies: [
-                "HeraldConfig", "HeraldPluginHost", "HeraldCore",
+                "HeraldConfig", "HeraldPluginHost", "HeraldCore", "HeraldStatus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -88,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "HeraldCLI",
             dependencies: [
-                "HeraldConfig", "HeraldPluginHost", "HeraldRuntime",
+                "HeraldConfig", "HeraldPluginHost", "HeraldRuntime", "HeraldStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -159,6 +172,8 @@ let package = Package(
             name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime", "HeraldConfig", "HeraldPluginHost"],
             swiftSettings: strict),
         .testTarget(name: "HeraldCLITests", dependencies: ["HeraldTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldStatusTests", dependencies: ["HeraldStatus", "HeraldPluginHost"], swiftSettings: strict),
         // A generic ABI test harness: loads one plugin .so, drives it from stdin, prints host callbacks on stdout.
         .executableTarget(
             name: "herald-plugin-harness",

@@ -69,6 +69,21 @@ struct HostEndToEndTests {
         #expect(Shell.run("ip -n \(t.router) -6 neigh show 2001:db8::50").output.lowercased().contains(mac))
         // An address in the pool that is not a static VIP is never answered.
         #expect(t.arping("198.51.100.51") == nil)
+        // The plugins' metrics and health, through the ABI, on the host's status endpoints (default address, inside
+        // the node's namespace).
+        let curl = "ip netns exec \(t.nodes[0]) curl -s --max-time 5"
+        let metrics = Shell.run("\(curl) http://127.0.0.1:9464/metrics").output.split(separator: "\n")
+        let replies = metrics.first {
+            $0.hasPrefix(#"herald_arp_replies_total{instance="l2v4",address="198.51.100.50"}"#)
+        }
+        #expect((replies?.split(separator: " ").last.flatMap { Double($0) } ?? 0) >= 1, "\(metrics)")
+        #expect(
+            metrics.contains { $0.hasPrefix(#"herald_plugin_instance_health{instance="l2v6""#) && $0.hasSuffix(" 0") })
+        #expect(
+            metrics.contains { $0.hasPrefix(#"herald_ndp_announced_addresses{instance="l2v6"}"#) && $0.hasSuffix(" 1") }
+        )
+        let ready = Shell.run("\(curl) -o /dev/null -w %{http_code} http://127.0.0.1:9464/readyz").output
+        #expect(ready == "200")
 
         let signalled = Date()
         kill(process.processIdentifier, SIGTERM)

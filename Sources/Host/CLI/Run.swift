@@ -1,7 +1,9 @@
 import ArgumentParser
+import CHeraldPlugin
 import HeraldConfig
 import HeraldPluginHost
 import HeraldRuntime
+import HeraldStatus
 import Logging
 import ServiceLifecycle
 
@@ -18,6 +20,38 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Where to serve /metrics, /healthz and /readyz: HOST:PORT ([ADDRESS]:PORT for IPv6), or \"none\".",
+            valueName: "address"))
+    var statusAddress: String = "127.0.0.1:9464"
+
+    /// `--status-address` as host and port; nil for "none".
+    static func parseStatusAddress(_ text: String) throws -> (host: String, port: Int)? {
+        if text == "none" { return nil }
+        let host: Substring
+        let port: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else {
+                throw ValidationError("--status-address \(text): expected [ADDRESS]:PORT")
+            }
+            port = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else {
+                throw ValidationError("--status-address \(text): expected HOST:PORT, [ADDRESS]:PORT or none")
+            }
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let number = Int(port), (0...65535).contains(number) else {
+            throw ValidationError("--status-address \(text): expected HOST:PORT with a port from 0 to 65535, or none")
+        }
+        return (String(host), number)
+    }
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
@@ -27,6 +61,7 @@ struct Run: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        let status = try Self.parseStatusAddress(statusAddress)
         let logger = Logger(label: "herald")
         let env = try Environment.resolve(options: options)
         let config: HeraldConfiguration
@@ -66,9 +101,19 @@ struct Run: AsyncParsableCommand {
         }
 
         let host = HeraldHost(config: config, plugins: plugins, node: node, logger: logger, reload: reload)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: host)]
+        if let status {
+            let abi = "\(HERALD_ABI_MAJOR).\(HERALD_ABI_MINOR)"
+            let server = StatusServer(host: status.host, port: status.port, logger: logger) {
+                host.snapshot(version: Herald.version, abi: abi)
+            }
+            // The endpoints ending (a port already taken) must not stop the host.
+            services.append(
+                .init(service: server, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: host)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

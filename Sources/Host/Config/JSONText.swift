@@ -2,7 +2,7 @@ import Yams
 
 /// Converts a YAML node to JSON text, the form the plugin ABI hands configuration and attributes over in. Scalars keep
 /// the type YAML resolved for them (`true` stays a boolean, `"true"` a string).
-enum JSONText {
+public enum JSONText {
     static func from(_ node: Node) -> String {
         var out = ""
         write(node, into: &out)
@@ -41,7 +41,8 @@ enum JSONText {
         }
     }
 
-    private static func quoted(_ s: String) -> String {
+    /// `s` as a JSON string literal, quotes included.
+    public static func quoted(_ s: String) -> String {
         var out = ""
         quote(s, into: &out)
         return out

@@ -78,6 +78,11 @@ public final class PluginInstance: Sendable {
     public var phase: Phase { state.withLock { $0.phase } }
     public var info: PluginInfo { library.info }
     public var announced: [String: HostAnnouncement] { state.withLock { $0.announced } }
+    /// Log lines the instance wrote through the host, lines the rate limit dropped, and events it raised.
+    public var activity: (logLines: Int, suppressedLogLines: Int, events: Int) {
+        let c = context.counters
+        return (c.logLines, c.suppressed, c.events)
+    }
 
     public func configure(json: String, node: HostNodeInfo) throws(PluginCallError) {
         try call("configure", allowed: [.created, .configured, .started]) { v, handle, err, cap in

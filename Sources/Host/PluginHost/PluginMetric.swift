@@ -8,6 +8,14 @@ public struct PluginMetric: Sendable, Equatable {
     public var help: String?
     public var labels: [String: String]
     public var value: Double
+
+    public init(kind: Kind, name: String, help: String? = nil, labels: [String: String] = [:], value: Double) {
+        self.kind = kind
+        self.name = name
+        self.help = help
+        self.labels = labels
+        self.value = value
+    }
 }
 
 /// Gathers the samples of one `collect_metrics` call through a stack-allocated sink.

@@ -1,5 +1,6 @@
 import HeraldConfig
 import HeraldPluginHost
+import HeraldStatus
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -17,6 +18,8 @@ public final class HeraldHost: Service, Sendable {
     struct State {
         var config: HeraldConfiguration
         var started: [String] = []
+        var reloads = 0
+        var failedReloads = 0
     }
 
     /// - Parameter reload: called on SIGHUP; returns a new valid configuration, or nil to keep the current one.
@@ -45,10 +48,14 @@ public final class HeraldHost: Service, Sendable {
                 group.addTask {
                     for await _ in hangups.cancelOnGracefulShutdown() {
                         if let config = await reload() {
-                            self.state.withLock { $0.config = config }
+                            self.state.withLock {
+                                $0.config = config
+                                $0.reloads += 1
+                            }
                             self.logger.info("configuration reloaded")
                             self.reconcile()
                         } else {
+                            self.state.withLock { $0.failedReloads += 1 }
                             self.logger.error("reload failed: keeping the last good configuration")
                         }
                     }
@@ -94,6 +101,25 @@ public final class HeraldHost: Service, Sendable {
                 do { try instance.announce(announcement) } catch { logger.error("\(error)") }
             }
         }
+    }
+
+    /// What the status endpoints report now: every instance's state, health, announcements, counters and metrics.
+    public func snapshot(version: String, abi: String) -> StatusSnapshot {
+        let (started, reloads, failed) = state.withLock { (Set($0.started), $0.reloads, $0.failedReloads) }
+        let instances = plugins.instances.map { instance -> StatusSnapshot.Instance in
+            let running = started.contains(instance.name) && instance.phase == .started
+            let activity = instance.activity
+            return StatusSnapshot.Instance(
+                name: instance.name, plugin: instance.info.id, version: instance.info.version,
+                kind: instance.info.kind.rawValue, started: running,
+                health: running ? instance.health() : PluginHealth(.unhealthy, "not running"),
+                announcements: instance.announced.count, logLines: activity.logLines,
+                suppressedLogLines: activity.suppressedLogLines, events: activity.events,
+                metrics: running ? instance.collectMetrics() : [])
+        }
+        return StatusSnapshot(
+            version: version, abi: abi, node: node.name, instances: instances, pluginProblems: plugins.problems.count,
+            reloads: reloads, failedReloads: failed)
     }
 
     /// Withdraws every announcement and stops every instance, last started first.

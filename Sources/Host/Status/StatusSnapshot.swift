@@ -1,0 +1,60 @@
+import HeraldPluginHost
+
+/// What the status endpoints report, taken at one moment: the host, and every plugin instance with its health,
+/// announcements, log and event counters and the metrics it reported through the ABI. A plain value: rendering it is
+/// pure.
+public struct StatusSnapshot: Sendable {
+    public struct Instance: Sendable {
+        public var name: String
+        public var plugin: String
+        public var version: String
+        public var kind: String
+        public var started: Bool
+        public var health: PluginHealth
+        public var announcements: Int
+        public var logLines: Int
+        public var suppressedLogLines: Int
+        public var events: Int
+        public var metrics: [PluginMetric]
+
+        public init(
+            name: String, plugin: String, version: String, kind: String, started: Bool, health: PluginHealth,
+            announcements: Int, logLines: Int = 0, suppressedLogLines: Int = 0, events: Int = 0,
+            metrics: [PluginMetric] = []
+        ) {
+            self.name = name
+            self.plugin = plugin
+            self.version = version
+            self.kind = kind
+            self.started = started
+            self.health = health
+            self.announcements = announcements
+            self.logLines = logLines
+            self.suppressedLogLines = suppressedLogLines
+            self.events = events
+            self.metrics = metrics
+        }
+    }
+
+    public var version: String
+    public var abi: String
+    public var node: String
+    public var instances: [Instance]
+    /// Plugin files or instances that could not be loaded or configured.
+    public var pluginProblems: Int
+    public var reloads: Int
+    public var failedReloads: Int
+
+    public init(
+        version: String, abi: String, node: String, instances: [Instance], pluginProblems: Int = 0, reloads: Int = 0,
+        failedReloads: Int = 0
+    ) {
+        self.version = version
+        self.abi = abi
+        self.node = node
+        self.instances = instances
+        self.pluginProblems = pluginProblems
+        self.reloads = reloads
+        self.failedReloads = failedReloads
+    }
+}
