@@ -60,6 +60,11 @@ import Testing
         #expect(!lines.contains("herald_mixed{instance=\"x\"} 2"))
         #expect(!lines.contains { $0.hasPrefix("herald_build_info{instance") })
         #expect(lines.contains(#"herald_plugin_metric_conflicts_total{instance="x"} 2"#))
+        // HELP texts escape backslashes and newlines, not quotes.
+        let helped = Self.instance(
+            "h", metrics: [PluginMetric(kind: .gauge, name: "g", help: "a \"b\"\nc\\d", value: 1)])
+        let text = PrometheusText.render(StatusSnapshot(version: "v", abi: "1.0", node: "n", instances: [helped]))
+        #expect(text.contains(#"# HELP herald_g a "b"\nc\\d"# + "\n"))
     }
 
     @Test func valuesAreFormattedForPrometheus() {

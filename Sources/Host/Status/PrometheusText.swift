@@ -88,11 +88,11 @@ public enum PrometheusText {
 
         var out = ""
         for f in families {
-            out += "# HELP \(f.name) \(escapeHelp(f.help))\n# TYPE \(f.name) \(f.type)\n"
+            out += "# HELP \(f.name) \(escape(f.help, quotes: false))\n# TYPE \(f.name) \(f.type)\n"
             for sample in f.samples {
                 out += f.name
                 if !sample.labels.isEmpty {
-                    out += "{" + sample.labels.map { "\($0.0)=\"\(escapeValue($0.1))\"" }.joined(separator: ",") + "}"
+                    out += "{" + sample.labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
                 }
                 out += " \(format(sample.value))\n"
             }
@@ -106,24 +106,14 @@ public enum PrometheusText {
         return letter(first) && name.utf8.allSatisfy { letter($0) || ($0 >= 48 && $0 <= 57) }
     }
 
-    static func escapeValue(_ text: String) -> String {
+    /// Escapes a label value (backslash, double quote, newline) or, with `quotes: false`, a HELP text (backslash,
+    /// newline), as the exposition format requires.
+    static func escape(_ text: String, quotes: Bool = true) -> String {
         var out = ""
         for c in text.unicodeScalars {
             switch c {
             case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
-
-    static func escapeHelp(_ text: String) -> String {
-        var out = ""
-        for c in text.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
+            case "\"" where quotes: out += "\\\""
             case "\n": out += "\\n"
             default: out.unicodeScalars.append(c)
             }
