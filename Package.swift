@@ -52,6 +52,8 @@ let package = Package(
         ),
         .target(name: "HeraldIPAM", dependencies: ["HeraldCore"], path: "Sources/Host/IPAM", swiftSettings: strict),
         .target(
+            name: "HeraldElection", dependencies: ["HeraldCore"], path: "Sources/Host/Election", swiftSettings: strict),
+        .target(
             name: "HeraldKube",
             dependencies: [
                 "HeraldCore",
@@ -172,6 +174,9 @@ let package = Package(
             name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime", "HeraldConfig", "HeraldPluginHost"],
             swiftSettings: strict),
         .testTarget(name: "HeraldCLITests", dependencies: ["HeraldTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldElectionTests", dependencies: ["HeraldElection", "HeraldCore", "HeraldTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "HeraldStatusTests", dependencies: ["HeraldStatus", "HeraldPluginHost"], swiftSettings: strict),
         // A generic ABI test harness: loads one plugin .so, drives it from stdin, prints host callbacks on stdout.

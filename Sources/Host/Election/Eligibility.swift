@@ -1,0 +1,70 @@
+import HeraldCore
+
+/// What the election knows of a node.
+public struct NodeState: Sendable, Hashable {
+    public var name: String
+    public var labels: [String: String]
+    /// Holds a fresh membership lease.
+    public var live: Bool
+    /// Plugin instances that report their data plane unhealthy on this node (link down…).
+    public var unhealthyInstances: Set<String>
+
+    public init(name: String, labels: [String: String] = [:], live: Bool = true, unhealthyInstances: Set<String> = []) {
+        self.name = name
+        self.labels = labels
+        self.live = live
+        self.unhealthyInstances = unhealthyInstances
+    }
+}
+
+/// Where a service's traffic can go once it reaches a node.
+public enum TrafficPolicy: Sendable, Hashable {
+    /// `externalTrafficPolicy: Cluster`: any node forwards.
+    case cluster
+    /// `externalTrafficPolicy: Local`: only nodes with a ready endpoint of the service (names of those nodes).
+    case local(readyNodes: Set<String>)
+}
+
+/// Which nodes may announce a service through one plugin instance.
+public enum Eligibility {
+    /// Nodes with this label never announce (the Kubernetes convention).
+    public static let excludeLabel = "node.kubernetes.io/exclude-from-external-load-balancers"
+
+    /// Why a node is not eligible, for logs and status.
+    public enum Reason: String, Sendable, Hashable {
+        case notLive = "no fresh membership lease"
+        case excluded = "labelled node.kubernetes.io/exclude-from-external-load-balancers"
+        case notSelected = "not selected by the advertisement's node selectors"
+        case noLocalEndpoint = "no ready endpoint on the node (externalTrafficPolicy: Local)"
+        case unhealthyDataPlane = "the plugin instance reports its data plane unhealthy"
+    }
+
+    /// Whether `node` may announce through `instance` for a service with `policy`, under an advertisement with
+    /// `nodeSelectors` (empty: every node); the first reason it may not, otherwise.
+    public static func check(
+        _ node: NodeState, instance: String, nodeSelectors: [LabelSelector], policy: TrafficPolicy
+    ) -> Reason? {
+        if !node.live { return .notLive }
+        if node.labels[excludeLabel] != nil { return .excluded }
+        if !nodeSelectors.isEmpty && !nodeSelectors.contains(where: { $0.matches(node.labels) }) { return .notSelected }
+        if case .local(let ready) = policy, !ready.contains(node.name) { return .noLocalEndpoint }
+        if node.unhealthyInstances.contains(instance) { return .unhealthyDataPlane }
+        return nil
+    }
+
+    /// The eligible nodes' names.
+    public static func eligible(
+        _ nodes: [NodeState], instance: String, nodeSelectors: [LabelSelector], policy: TrafficPolicy
+    ) -> [String] {
+        nodes.filter { check($0, instance: instance, nodeSelectors: nodeSelectors, policy: policy) == nil }.map(\.name)
+    }
+
+    /// Whether `node` announces `addresses` through an instance of `kind`: for exclusive (layer-2) instances only the
+    /// elected owner does; for routed ones (BGP and the like) every eligible node does.
+    public static func announces(
+        _ node: String, addresses: [IPAddress], exclusive: Bool, eligible: [String]
+    ) -> Bool {
+        guard eligible.contains(node) else { return false }
+        return exclusive ? L2Election.owner(of: addresses, among: eligible) == node : true
+    }
+}
