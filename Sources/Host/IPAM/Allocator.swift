@@ -14,9 +14,16 @@ import HeraldCore
 /// when it goes away or stops being a LoadBalancer, and `setPools(_:)` on a configuration change. Failed requests are
 /// kept as pending; `release` and `setPools` say when to call `retryPending()`.
 public struct Allocator: Sendable {
-    struct Held: Sendable {
-        var request: ServiceRequest
-        var assignment: Assignment
+    /// What a service holds, and the request it holds it under. A class, immutable: the tables move 8-byte
+    /// references when they grow, not whole requests, and copies of the allocator still never share a change.
+    final class Held: Sendable {
+        let request: ServiceRequest
+        let assignment: Assignment
+
+        init(request: ServiceRequest, assignment: Assignment) {
+            self.request = request
+            self.assignment = assignment
+        }
     }
 
     struct Waiting: Sendable {
