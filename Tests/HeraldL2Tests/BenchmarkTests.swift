@@ -56,12 +56,18 @@ extension NamespaceTests {
                 usleep(50_000)
             }
             let cpu = node1.cpuSeconds() - cpuBefore
+            // What the kernel dropped before the plugin could read it (a full receive buffer) is counted, not lost.
+            let socketDrops = try node1.metrics().filter { $0.key.hasPrefix("arp_socket_drops_total{") }.values
+                .reduce(0, +)
+            #expect(seen + socketDrops <= 10_000, "seen \(seen) + dropped \(socketDrops) > sent")
             // A flood at full speed can overflow the socket's receive buffer on a loaded machine (the kernel drops those
             // frames before Herald sees them); the CPU figure is normalised to the requests actually handled.
             #expect(seen >= 5_000, "only \(seen) of 10,000 requests reached the responder")
             let per10k = cpu / max(seen, 1) * 10_000 * 1000
             Measurements.record(
-                String(format: "cpu_ms_per_10k_requests %.1f (requests seen %.0f, cpu %.3f s)", per10k, seen, cpu))
+                String(
+                    format: "cpu_ms_per_10k_requests %.1f (requests seen %.0f, dropped by the kernel %.0f, cpu %.3f s)",
+                    per10k, seen, socketDrops, cpu))
             #expect(per10k < 2_000, "CPU per 10,000 requests: \(per10k) ms")
         }
     }

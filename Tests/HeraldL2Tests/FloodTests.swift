@@ -34,4 +34,31 @@ extension NamespaceTests {
             #expect(arp.expect("health ok", timeout: 3) != nil)
         }
     }
+
+    @Test("a burst while the plugin cannot read is answered or counted as dropped by the kernel, never lost silently")
+    func burstWhileStalledIsAccountedFor() throws {
+        try withTopology { t in
+            let arp = try HarnessProcess(namespace: t.nodes[0], plugin: try Products.arp())
+            defer { arp.stop() }
+            try arp.command("announce v4 198.51.100.70/32")
+            // Stop the plugin's process, so that its socket's receive buffer fills, then let it go on.
+            kill(arp.pid, SIGSTOP)
+            let burst = t.inRouter("\(L2Tool.command) arpflood br0 10000 198.51.100.70")
+            kill(arp.pid, SIGCONT)
+            #expect(burst.output.contains("sent 10000"), "\(burst.output)")
+            var seen = 0.0
+            var dropped = 0.0
+            let deadline = Date().addingTimeInterval(10)
+            repeat {
+                usleep(100_000)
+                let m = try arp.metrics()
+                seen = m["arp_requests_total{address=\"198.51.100.70\"}"] ?? 0
+                dropped = m.filter { $0.key.hasPrefix("arp_socket_drops_total{interface=\"eth0\"") }.values.reduce(0, +)
+            } while seen + dropped < 10_000 && Date() < deadline
+            #expect(dropped > 0, "the stalled socket dropped nothing (seen \(seen))")
+            #expect(seen + dropped == 10_000, "seen \(seen) + dropped by the kernel \(dropped)")
+            Measurements.record("stalled_burst seen=\(Int(seen)) kernel_drops=\(Int(dropped))")
+            #expect(t.arping("198.51.100.70") == (try t.mac(t.nodes[0])), "answers again after the burst")
+        }
+    }
 }

@@ -33,6 +33,8 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
         var attached: [String: NetworkInterface] = [:]
         var health: Health = .ok
         var sendErrors: UInt64 = 0
+        /// Frames the kernel dropped before the plugin read them (receive buffer full), per interface.
+        var kernelDrops: [String: UInt64] = [:]
         var stopping = false
     }
 
@@ -153,8 +155,11 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
 
     /// Metrics, prefixed with the protocol name: frames, requests/replies/gratuitous per address, drops per reason.
     public func collectMetrics(into writer: MetricsWriter) {
-        let (counters, announced, attached, sendErrors) = shared.withLock {
-            ($0.responder.counters, $0.responder.announced.addresses.count, $0.attached.count, $0.sendErrors)
+        let (counters, announced, attached, sendErrors, kernelDrops) = shared.withLock {
+            (
+                $0.responder.counters, $0.responder.announced.addresses.count, $0.attached.count, $0.sendErrors,
+                $0.kernelDrops
+            )
         }
         let p = R.protocolName
         writer.counter("\(p)_frames_received_total", Double(counters.frames), help: "Frames read from packet sockets")
@@ -178,6 +183,11 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
         }
         writer.counter("\(p)_ignored_total", Double(counters.ignored), help: "Frames needing no answer")
         writer.counter("\(p)_send_errors_total", Double(sendErrors), help: "Frames the kernel refused to send")
+        for (interface, n) in kernelDrops.sorted(by: { $0.key < $1.key }) {
+            writer.counter(
+                "\(p)_socket_drops_total", Double(n), labels: ["interface": interface],
+                help: "Frames the kernel dropped before they were read (receive buffer full)")
+        }
         writer.gauge("\(p)_announced_addresses", Double(announced), help: "Addresses currently answered for")
         writer.gauge("\(p)_interfaces", Double(attached), help: "Interfaces with an open packet socket")
     }
@@ -248,7 +258,13 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
             }
             if case .reply(let bytes) = action, !socket.send(bytes) { failures += 1 }
         }
-        if failures > 0 { shared.withLock { $0.sendErrors += failures } }
+        let dropped = socket.takeKernelDrops()
+        if failures > 0 || dropped > 0 {
+            shared.withLock {
+                $0.sendErrors += failures
+                if dropped > 0 { $0.kernelDrops[name, default: 0] += dropped }
+            }
+        }
     }
 
     /// Sends the gratuitous rounds that are due; returns the time of the next one.

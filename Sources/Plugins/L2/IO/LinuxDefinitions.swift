@@ -71,5 +71,12 @@ let SOL_PACKET: Int32 = 263
 let PACKET_ADD_MEMBERSHIP: Int32 = 1
 let PACKET_DROP_MEMBERSHIP: Int32 = 2
 let PACKET_AUXDATA: Int32 = 8
+let PACKET_STATISTICS_: Int32 = 6
+
+/// PACKET_STATISTICS (struct tpacket_stats): frames queued and frames the kernel dropped since the last read.
+struct PacketStatistics {
+    var tp_packets: UInt32 = 0
+    var tp_drops: UInt32 = 0
+}
 let PACKET_MR_MULTICAST: UInt16 = 0
 let TP_STATUS_VLAN_VALID: UInt32 = 0x10

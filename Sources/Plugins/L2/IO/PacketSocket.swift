@@ -73,6 +73,14 @@ final class PacketSocket {
 
     deinit { close(fd) }
 
+    /// Frames the kernel dropped (a full receive buffer) since the last call; reading resets the kernel's counter.
+    func takeKernelDrops() -> UInt64 {
+        var stats = PacketStatistics()
+        var length = socklen_t(MemoryLayout<PacketStatistics>.size)
+        guard getsockopt(fd, SOL_PACKET, PACKET_STATISTICS_, &stats, &length) == 0 else { return 0 }
+        return UInt64(stats.tp_drops)
+    }
+
     /// Sends one frame on the bound interface; returns false on failure (a full queue or a vanished link).
     func send(_ frame: [UInt8]) -> Bool {
         frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) == $0.count }
