@@ -1,9 +1,9 @@
+import Dispatch
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 
 /// The status endpoints over HTTP/1.1: `GET /metrics` (Prometheus text), `GET /healthz` (the process serves) and
 /// `GET /readyz` (every plugin instance runs and none is unhealthy; JSON detail). A port that cannot be bound is
@@ -13,7 +13,6 @@ public final class StatusServer: Service, Sendable {
     public let port: Int
     let snapshot: @Sendable () -> StatusSnapshot
     let logger: Logger
-    let bound = Mutex<SocketAddress?>(nil)
 
     public init(host: String, port: Int, logger: Logger, snapshot: @escaping @Sendable () -> StatusSnapshot) {
         self.host = host
@@ -22,8 +21,8 @@ public final class StatusServer: Service, Sendable {
         self.snapshot = snapshot
     }
 
-    /// The address the server listens on, once bound.
-    public var boundAddress: SocketAddress? { bound.withLock { $0 } }
+    /// `host:port`, with an IPv6 host in brackets.
+    func authority(port: Int) -> String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     public func run() async throws {
         let snapshot = self.snapshot
@@ -40,17 +39,14 @@ public final class StatusServer: Service, Sendable {
                 }
                 .bind(host: host, port: port).get()
         } catch {
+            let wanted = authority(port: port)
             logger.error(
-                "status endpoints are off: cannot listen on \(host):\(port): \(error)",
-                metadata: ["address": "\(host):\(port)"])
+                "status endpoints are off: cannot listen on \(wanted): \(error)", metadata: ["address": "\(wanted)"])
             return
         }
-        let address = channel.localAddress
-        bound.withLock { $0 = address }
-        let shown = address.map { a in a.port.map { "\(host.contains(":") ? "[\(host)]" : host):\($0)" } ?? "\(a)" }
+        let listening = authority(port: channel.localAddress?.port ?? port)
         logger.info(
-            "status endpoints: http://\(shown ?? "\(host):\(port)")/metrics, /healthz, /readyz",
-            metadata: ["address": "\(shown ?? "")"])
+            "status endpoints: http://\(listening)/metrics, /healthz, /readyz", metadata: ["address": "\(listening)"])
         try? await gracefulShutdown()
         try? await channel.close()
     }
@@ -77,8 +73,19 @@ final class StatusHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// Takes the snapshot on a Dispatch thread (it calls into every plugin instance, which may wait for a call in
+    /// progress), never on the event loop, then writes the answer on the loop.
     private func respond(_ context: ChannelHandlerContext, _ request: HTTPRequestHead) {
-        let answer = StatusRoutes.answer(method: request.method, uri: request.uri, snapshot: snapshot)
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        let snapshot = self.snapshot
+        DispatchQueue.global().async {
+            let answer = StatusRoutes.answer(method: request.method, uri: request.uri, snapshot: snapshot)
+            loop.execute { bound.value.handler.write(answer, to: request, bound.value.context) }
+        }
+    }
+
+    private func write(_ answer: StatusRoutes.Answer, to request: HTTPRequestHead, _ context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: answer.contentType)
         headers.add(name: "Content-Length", value: "\(answer.body.utf8.count)")
