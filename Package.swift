@@ -182,7 +182,7 @@ let package = Package(
         // A generic ABI test harness: loads one plugin .so, drives it from stdin, prints host callbacks on stdout.
         .executableTarget(
             name: "herald-plugin-harness",
-            dependencies: ["CHeraldPlugin"],
+            dependencies: ["CHeraldPlugin", "HeraldTestSupport"],
             path: "Tests/PluginHarness",
             swiftSettings: strict
         ),
@@ -190,7 +190,7 @@ let package = Package(
         // One leader-election candidate per process, so that the tests can kill a leader for real.
         .executableTarget(
             name: "herald-elector-harness",
-            dependencies: ["HeraldKube", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HeraldKube", "HeraldTestSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/ElectorHarness",
             swiftSettings: strict
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldKube
+import HeraldTestSupport
 import Logging
 
 // herald-elector-harness KUBECONFIG NAMESPACE LEASE IDENTITY [LEASE_MS]
@@ -15,16 +16,7 @@ func monotonic() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
-/// Writes one line with one write(2), unbuffered.
-func say(_ line: String) {
-    let bytes = Array((line + "\n").utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-        if n <= 0 { return }
-        offset += n
-    }
-}
+func say(_ line: String) { TestSupport.writeAll(line + "\n") }
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 5 else {

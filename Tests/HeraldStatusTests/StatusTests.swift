@@ -8,7 +8,7 @@ import Testing
         _ name: String, started: Bool = true, health: PluginHealth = PluginHealth(.ok), metrics: [PluginMetric] = []
     ) -> StatusSnapshot.Instance {
         StatusSnapshot.Instance(
-            name: name, plugin: "dev.herald.arp", version: "1.0.0", kind: "exclusive", started: started,
+            name: name, plugin: "dev.herald.arp", started: started,
             health: health, announcements: 2, logLines: 7, suppressedLogLines: 1, events: 3, metrics: metrics)
     }
 

@@ -26,6 +26,7 @@
 // status is 0 after "quit" or the end of input. Each line is written with one write(2).
 
 import CHeraldPlugin
+import HeraldTestSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -38,15 +39,7 @@ import Synchronization
 let outputLock = Mutex(())
 
 func say(_ line: String) {
-    let bytes = Array((line + "\n").utf8)
-    outputLock.withLock { _ in
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            offset += n
-        }
-    }
+    outputLock.withLock { _ in TestSupport.writeAll(line + "\n") }
 }
 
 func fail(_ message: String) -> Never {

@@ -94,15 +94,23 @@ public enum TestSupport {
     /// ``run(_:environment:directory:timeout:combineOutput:)`` on a Dispatch thread, so that waiting for the program
     /// never blocks a thread of Swift's cooperative pool.
     public static func runDetached(
-        _ argv: [String], environment: [String: String]? = nil, timeout: Double = 300, combineOutput: Bool = true
+        _ argv: [String], timeout: Double = 300, combineOutput: Bool = true
     ) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result {
-                        try run(argv, environment: environment, timeout: timeout, combineOutput: combineOutput)
-                    })
+                continuation.resume(with: Result { try run(argv, timeout: timeout, combineOutput: combineOutput) })
             }
+        }
+    }
+
+    /// Writes all of `text` to descriptor `fd` with write(2), unbuffered (harness output read line by line).
+    public static func writeAll(_ text: String, to fd: Int32 = 1) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return }
+            offset += n
         }
     }
 

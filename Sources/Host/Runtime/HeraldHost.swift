@@ -110,8 +110,7 @@ public final class HeraldHost: Service, Sendable {
             let running = started.contains(instance.name) && instance.phase == .started
             let activity = instance.activity
             return StatusSnapshot.Instance(
-                name: instance.name, plugin: instance.info.id, version: instance.info.version,
-                kind: instance.info.kind.rawValue, started: running,
+                name: instance.name, plugin: instance.info.id, started: running,
                 health: running ? instance.health() : PluginHealth(.unhealthy, "not running"),
                 announcements: instance.announced.count, logLines: activity.logLines,
                 suppressedLogLines: activity.suppressedLogLines, events: activity.events,

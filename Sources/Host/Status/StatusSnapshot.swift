@@ -7,8 +7,6 @@ public struct StatusSnapshot: Sendable {
     public struct Instance: Sendable {
         public var name: String
         public var plugin: String
-        public var version: String
-        public var kind: String
         public var started: Bool
         public var health: PluginHealth
         public var announcements: Int
@@ -18,14 +16,12 @@ public struct StatusSnapshot: Sendable {
         public var metrics: [PluginMetric]
 
         public init(
-            name: String, plugin: String, version: String, kind: String, started: Bool, health: PluginHealth,
+            name: String, plugin: String, started: Bool, health: PluginHealth,
             announcements: Int, logLines: Int = 0, suppressedLogLines: Int = 0, events: Int = 0,
             metrics: [PluginMetric] = []
         ) {
             self.name = name
             self.plugin = plugin
-            self.version = version
-            self.kind = kind
             self.started = started
             self.health = health
             self.announcements = announcements
