@@ -52,7 +52,8 @@ let package = Package(
         ),
         .target(name: "HeraldIPAM", dependencies: ["HeraldCore"], path: "Sources/Host/IPAM", swiftSettings: strict),
         .target(
-            name: "HeraldElection", dependencies: ["HeraldCore"], path: "Sources/Host/Election", swiftSettings: strict),
+            name: "HeraldPlanner", dependencies: ["HeraldCore", "HeraldConfig"], path: "Sources/Host/Planner",
+            swiftSettings: strict),
         .target(
             name: "HeraldKube",
             dependencies: [
@@ -92,8 +93,8 @@ let package = Package(
         .target(
             name: "HeraldRuntime",
             dependencies: [
-                "HeraldConfig", "HeraldPluginHost", "HeraldCore", "HeraldStatus",
-                .product(name: "Logging", package: "swift-log"),
+                "HeraldConfig", "HeraldPluginHost", "HeraldCore", "HeraldStatus", "HeraldPlanner", "HeraldIPAM",
+                "HeraldKube", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -103,8 +104,8 @@ let package = Package(
         .executableTarget(
             name: "HeraldCLI",
             dependencies: [
-                "HeraldConfig", "HeraldPluginHost", "HeraldRuntime", "HeraldStatus",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "HeraldConfig", "HeraldCore", "HeraldKube", "HeraldPlanner", "HeraldPluginHost", "HeraldRuntime",
+                "HeraldStatus", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -171,11 +172,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "HeraldRuntimeTests", dependencies: ["HeraldRuntime", "HeraldConfig", "HeraldPluginHost"],
+            name: "HeraldRuntimeTests",
+            dependencies: [
+                "HeraldRuntime", "HeraldConfig", "HeraldCore", "HeraldIPAM", "HeraldKube", "HeraldPlanner",
+                "HeraldPluginHost", "HeraldTestSupport",
+            ],
             swiftSettings: strict),
         .testTarget(name: "HeraldCLITests", dependencies: ["HeraldTestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "HeraldElectionTests", dependencies: ["HeraldElection", "HeraldCore", "HeraldTestSupport"],
+            name: "HeraldPlannerTests",
+            dependencies: ["HeraldPlanner", "HeraldConfig", "HeraldCore", "HeraldTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "HeraldStatusTests", dependencies: ["HeraldStatus", "HeraldPluginHost"], swiftSettings: strict),

@@ -102,10 +102,10 @@ import Testing
         #expect(!library.hasSlot(\.get_extension))
         let record = "\(dir)/old.record"
         let instance = try PluginInstance(name: "old", library: library, logger: Logger(label: "test"))
-        try instance.configure(json: "{\"record\":\"\(record)\"}", node: HostNodeInfo(name: "n1"))
+        try instance.configure(json: "{\"record\":\"\(record)\"}", node: NodeInfo(name: "n1"))
         try instance.start()
         try instance.announce(
-            HostAnnouncement(
+            Announcement(
                 id: "a", address: .v4(.init(192, 0, 2, 1)), prefixLength: 32, services: ["x/y"], advertisement: "ad"))
         #expect(instance.extensionPointer("herald.anything/1") == nil)
         instance.destroy()
@@ -172,7 +172,7 @@ import Testing
             entries.map { URL(fileURLWithPath: $0.file).lastPathComponent }
                 == files.keys.filter { $0.hasSuffix(".yaml") }.sorted())
         let set = PluginSet.make(
-            entries: entries, directory: dir, loader: PluginLoader(searchPath: [libs]), node: HostNodeInfo(name: "n"),
+            entries: entries, directory: dir, loader: PluginLoader(searchPath: [libs]), node: NodeInfo(name: "n"),
             logger: Logger(label: "test"))
         #expect(set.instances.map(\.name) == ["good"])
         #expect(set.switchedOff.map(\.name) == ["dormant"])

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Foundation
 import HeraldConfig
 import HeraldPluginHost
+import HeraldRuntime
 import Logging
 
 struct Check: ParsableCommand {
@@ -21,7 +23,8 @@ struct Check: ParsableCommand {
         // Plugins are created and configured (not started) so that their own config errors show up too.
         var quiet = Logger(label: "herald.check")
         quiet.logLevel = .error
-        let node = config.map { Environment.node($0, nameOverride: nil) } ?? HostNodeInfo(name: Environment.hostname())
+        let node = NodeIdentity.resolve(
+            config ?? HeraldConfiguration(), nameOverride: nil, environment: ProcessInfo.processInfo.environment)
         let plugins = PluginSet.make(
             entries: env.pluginEntries, directory: env.pluginsDirectory, loader: env.loader, node: node, logger: quiet)
         problems += plugins.problems.map(\.description)

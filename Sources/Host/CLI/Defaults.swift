@@ -1,5 +1,8 @@
-/// The configuration Herald runs on when no file is given and none is installed: a static-VIP demo that needs no
-/// cluster and touches no network (documentation addresses, announced through the `log` plugin).
+import Foundation
+
+/// What Herald runs on when no file is given and none is installed: a demo that needs no cluster and touches no
+/// network. A manifest directory of a few Services (IPv4, IPv6, dual-stack, two sharing an address, one that cannot
+/// be served) gets addresses from documentation prefixes, announced through the `log` plugin, beside one static VIP.
 enum Defaults {
     static let configName = "<embedded default herald.yaml>"
     static let config = """
@@ -13,19 +16,113 @@ enum Defaults {
             addresses: [192.0.2.0/28]           # TEST-NET-1: documentation only, never routed
           - name: demo-v6
             addresses: ["2001:db8:4e::/120"]    # documentation prefix
+          - name: demo-dual
+            addresses: [198.51.100.0/28, "2001:db8:4f::/120"]
+            autoAssign: false                   # only for Services that name it
         advertisements:
           - name: demo-log
             plugin: log
             attributes:
               note: the log plugin prints what a real announcer would send
         staticVIPs:
-          - name: demo-web
-            address: 192.0.2.10
-            services: [demo/web]
-          - name: demo-web-v6
-            address: "2001:db8:4e::10"
-            services: [demo/web]
+          - name: demo-dns
+            address: 192.0.2.14
+            services: [demo/dns]
         """
+
+    /// The manifests of the demo, written to ``manifestsDirectory()``.
+    static let manifests: [(name: String, text: String)] = [
+        (
+            "10-namespace.yaml",
+            """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: demo, labels: {team: web}}
+            """
+        ),
+        (
+            "20-services.yaml",
+            """
+            # An IPv4 Service: the lowest free address of the first pool that serves IPv4.
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: demo}
+            spec:
+              type: LoadBalancer
+              ipFamilies: [IPv4]
+              ports: [{port: 443, protocol: TCP}]
+            ---
+            # An IPv6 Service.
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web-v6, namespace: demo}
+            spec:
+              type: LoadBalancer
+              ipFamilies: [IPv6]
+              ports: [{port: 443, protocol: TCP}]
+            ---
+            # Dual-stack: one address of each family, both from the pool it names.
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: api
+              namespace: demo
+              annotations: {metallb.io/address-pool: demo-dual}
+            spec:
+              type: LoadBalancer
+              ipFamilyPolicy: RequireDualStack
+              ipFamilies: [IPv4, IPv6]
+              ports: [{port: 8443, protocol: TCP}]
+            ---
+            # Two Services sharing one address: same key, different ports.
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: dns-tcp
+              namespace: demo
+              annotations: {metallb.io/allow-shared-ip: dns, metallb.io/loadBalancerIPs: 192.0.2.5}
+            spec:
+              type: LoadBalancer
+              ports: [{port: 53, protocol: TCP}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: dns-udp
+              namespace: demo
+              annotations: {metallb.io/allow-shared-ip: dns, metallb.io/loadBalancerIPs: 192.0.2.5}
+            spec:
+              type: LoadBalancer
+              ports: [{port: 53, protocol: UDP}]
+            ---
+            # This one cannot be served: it asks for an address that is in no pool. Herald says why.
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: legacy
+              namespace: demo
+              annotations: {metallb.io/loadBalancerIPs: 203.0.113.7}
+            spec:
+              type: LoadBalancer
+              ports: [{port: 80, protocol: TCP}]
+            """
+        ),
+    ]
+
+    /// Writes the demo manifests to a directory of their own (kept between runs, so the demo's status file and its
+    /// assignments survive a restart) and returns its path.
+    static func manifestsDirectory() -> String {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let directory = "\(base)/herald-demo-\(getuid())"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (name, text) in manifests {
+            let path = "\(directory)/\(name)"
+            if FileManager.default.contents(atPath: path) != Data(text.utf8) {
+                try? text.write(toFile: path, atomically: true, encoding: .utf8)
+            }
+        }
+        return directory
+    }
 
     static let pluginsName = "<embedded default plugins.d/log.yaml>"
     static let logPlugin = """

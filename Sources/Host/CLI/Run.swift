@@ -1,21 +1,39 @@
 import ArgumentParser
-import CHeraldPlugin
+import Foundation
 import HeraldConfig
-import HeraldPluginHost
+import HeraldKube
 import HeraldRuntime
-import HeraldStatus
 import Logging
-import ServiceLifecycle
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load the configuration and plugins, announce, and run until SIGTERM or SIGINT.",
-        discussion: "SIGHUP reloads herald.yaml; an invalid file is reported and the running configuration kept.")
+        abstract: "Load the configuration and plugins, assign and announce addresses, run until SIGTERM or SIGINT.",
+        discussion: """
+            Kubernetes mode when --kubeconfig is given, KUBECONFIG is set, or the in-cluster service account is \
+            present; a manifest directory with --manifests; otherwise the static VIPs of herald.yaml alone (or, with \
+            no configuration at all, the embedded demo). SIGHUP reloads herald.yaml; an invalid file is reported and \
+            the running configuration kept.
+            """)
 
     @OptionGroup var options: CommonOptions
+    @OptionGroup var source: SourceOptions
 
-    @Option(name: .long, help: "This node's name (default: node.name from the configuration, else the hostname).")
+    @Option(
+        name: .long,
+        help: "This node's name (default: NODE_NAME, else node.name of the configuration, else the hostname).")
     var nodeName: String?
+
+    @Option(name: .long, help: "Herald's namespace, for its leases (default: the pod's namespace, else herald-system).")
+    var namespace: String?
+
+    @Option(name: .long, help: "Seconds an allocator lease lasts without renewal before another host takes over.")
+    var leaderElectLeaseDuration: Double = 15
+
+    @Option(name: .long, help: "Seconds the allocator keeps trying to renew before it stops writing.")
+    var leaderElectRenewDeadline: Double = 10
+
+    @Option(name: .long, help: "Seconds between attempts to take or renew the allocator lease.")
+    var leaderElectRetryPeriod: Double = 2
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
@@ -71,52 +89,56 @@ struct Run: AsyncParsableCommand {
             printError(errors.description)
             throw ExitCode(2)
         }
+        let mode = try source.mode(env)
         logger.info("configuration: \(env.configName); plugins: \(env.pluginsDirectory ?? Defaults.pluginsName)")
 
-        let node = Environment.node(config, nameOverride: nodeName)
-        let plugins = PluginSet.make(
-            entries: env.pluginEntries, directory: env.pluginsDirectory, loader: env.loader, node: node,
-            logger: logger)
-        for problem in plugins.problems { logger.error("\(problem)") }
+        var runtime = RuntimeOptions(
+            mode: mode, config: config, configPath: env.configPath, pluginEntries: env.pluginEntries,
+            pluginsDirectory: env.pluginsDirectory, loader: env.loader, nodeName: nodeName,
+            namespace: namespace ?? SourceOptions.podNamespace() ?? "herald-system", statusAddress: status,
+            version: Herald.version)
+        runtime.leaderElection.leaseDuration = .seconds(leaderElectLeaseDuration)
+        runtime.leaderElection.renewDeadline = .seconds(leaderElectRenewDeadline)
+        runtime.leaderElection.retryPeriod = .seconds(leaderElectRetryPeriod)
+        try await HeraldRuntime.run(runtime, logger: logger)
+    }
+}
 
-        let reload: (@Sendable () async -> HeraldConfiguration?)?
-        if let path = env.configPath {
-            let instances = env.enabledInstances
-            reload = {
-                switch PluginDirectory.readText(path) {
-                case .failure(let diagnostic):
-                    logger.error("\(diagnostic)")
-                    return nil
-                case .success(let text):
-                    switch ConfigParser.parse(text, file: path, pluginInstances: instances) {
-                    case .success(let config): return config
-                    case .failure(let errors):
-                        for diagnostic in errors.diagnostics { logger.error("\(diagnostic)") }
-                        return nil
-                    }
-                }
-            }
-        } else {
-            reload = nil
-        }
+/// Where Services come from: a cluster, a manifest directory, or nowhere (static VIPs only).
+struct SourceOptions: ParsableArguments {
+    @Option(name: .long, help: "A kubeconfig file: run against that cluster (default: KUBECONFIG, else in-cluster).")
+    var kubeconfig: String?
 
-        let host = HeraldHost(config: config, plugins: plugins, node: node, logger: logger, reload: reload)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: host)]
-        if let status {
-            let abi = "\(HERALD_ABI_MAJOR).\(HERALD_ABI_MINOR)"
-            let server = StatusServer(host: status.host, port: status.port, logger: logger) {
-                host.snapshot(version: Herald.version, abi: abi)
-            }
-            // The endpoints ending (a port already taken) must not stop the host.
-            services.append(
-                .init(service: server, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+    @Option(
+        name: .long, help: "A directory of Kubernetes YAML manifests (Services, Namespaces, Nodes, EndpointSlices).")
+    var manifests: String?
+
+    /// The mode these options and the environment choose.
+    func mode(_ env: Environment) throws -> RuntimeOptions.Mode {
+        let environment = ProcessInfo.processInfo.environment
+        if let manifests {
+            if kubeconfig != nil { throw ValidationError("--manifests and --kubeconfig exclude each other") }
+            return .manifests(directory: manifests)
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
+        if let kubeconfig { return .kubernetes(try KubeConfigLoader.load(paths: [kubeconfig])) }
+        if let list = environment["KUBECONFIG"], !list.isEmpty {
+            return .kubernetes(try KubeConfigLoader.load(paths: list.split(separator: ":").map(String.init)))
+        }
+        if environment["KUBERNETES_SERVICE_HOST"] != nil,
+            FileManager.default.fileExists(atPath: InClusterConfig.serviceAccountDirectory + "/token")
+        {
+            return .kubernetes(try InClusterConfig.load(environment: environment))
+        }
+        if env.configPath == nil { return .manifests(directory: Defaults.manifestsDirectory()) }
+        return .standalone
+    }
+
+    /// The namespace of the pod Herald runs in, if it runs in one.
+    static func podNamespace() -> String? {
+        guard let data = FileManager.default.contents(atPath: InClusterConfig.serviceAccountDirectory + "/namespace")
+        else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
     }
 }
 

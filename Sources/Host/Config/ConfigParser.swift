@@ -13,7 +13,7 @@ public enum ConfigParser {
         var reader = YAMLReader(file: file)
         guard let root = reader.parse(text) else { return .failure(ConfigErrors(reader.diagnostics)) }
         var config = HeraldConfiguration()
-        let known = ["apiVersion", "kind", "node", "pools", "advertisements", "staticVIPs"]
+        let known = ["apiVersion", "kind", "node", "loadBalancerClass", "pools", "advertisements", "staticVIPs"]
         guard let top = reader.mapping(root, path: "the configuration", known: known, required: ["apiVersion"]) else {
             return .failure(ConfigErrors(reader.diagnostics))
         }
@@ -27,6 +27,13 @@ public enum ConfigParser {
             reader.error(top["kind"], "kind \"\(kind)\" is not \(HeraldConfiguration.kind)")
         }
         if let node = top["node"] { config.node = parseNode(node, &reader) }
+        if let node = top["loadBalancerClass"] {
+            config.loadBalancerClass = reader.string(node, path: "loadBalancerClass")
+            if config.loadBalancerClass?.isEmpty == true {
+                reader.error(
+                    node, "loadBalancerClass must not be empty", hint: "remove it to serve Services with no class")
+            }
+        }
 
         var poolNodes: [String: Node] = [:]
         let poolItems = reader.sequence(top["pools"], path: "pools") ?? []

@@ -8,6 +8,8 @@ public struct HeraldConfiguration: Sendable, Equatable {
 
     /// The node identity used without a cluster (static VIPs). Unset fields come from the machine at run time.
     public var node: NodeSpec
+    /// Serve only Services with this `spec.loadBalancerClass`; nil: only Services with no class (MetalLB's rule).
+    public var loadBalancerClass: String?
     public var pools: [Pool]
     public var advertisements: [Advertisement]
     public var staticVIPs: [StaticVIP]

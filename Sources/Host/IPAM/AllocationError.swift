@@ -63,7 +63,8 @@ public struct AllocationError: Error, Hashable, Sendable, CustomStringConvertibl
 
     public var description: String { "\(service): \(detail)" }
 
-    private var detail: String {
+    /// The message without the service's name, for an Event on the Service itself.
+    public var detail: String {
         switch reason {
         case .noClusterIPFamily:
             return "the service has no ClusterIP family to take an address family from"

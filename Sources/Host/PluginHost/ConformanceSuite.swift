@@ -43,7 +43,7 @@ public enum ConformanceSuite {
     ///   - configJSON: a configuration the plugin accepts.
     ///   - settle: how long to let the plugin's own threads work after start and after the announcements.
     public static func run(
-        library: PluginLibrary, configJSON: String = "{}", node: HostNodeInfo = HostNodeInfo(name: "conformance-node"),
+        library: PluginLibrary, configJSON: String = "{}", node: NodeInfo = NodeInfo(name: "conformance-node"),
         settle: Duration = .milliseconds(200)
     ) -> Report {
         var checks: [Check] = []
@@ -122,7 +122,7 @@ public enum ConformanceSuite {
             defer { release(table) }
             var failures: [String] = []
             var notes: [String] = []
-            let announce: (HostAnnouncement) -> Status = { a in
+            let announce: (Announcement) -> Status = { a in
                 a.withCStruct { c in callWithError { v.announce!(handle, c, $0, $1) } }
             }
             let withdraw: (String) -> Status = { id in
@@ -206,8 +206,8 @@ public enum ConformanceSuite {
         var text: String
     }
 
-    static func sample(_ id: String, _ address: String) -> HostAnnouncement {
-        HostAnnouncement(
+    static func sample(_ id: String, _ address: String) -> Announcement {
+        Announcement(
             id: id, address: IPAddress(address)!, prefixLength: address.contains(":") ? 128 : 32,
             services: ["conformance/svc"], attributesJSON: "{}", advertisement: "conformance")
     }
@@ -219,7 +219,7 @@ public enum ConformanceSuite {
     }
 
     static func configure(
-        _ v: herald_plugin_vtable, _ handle: UnsafeMutableRawPointer, _ json: String, _ node: HostNodeInfo
+        _ v: herald_plugin_vtable, _ handle: UnsafeMutableRawPointer, _ json: String, _ node: NodeInfo
     ) -> Status {
         json.withCString { j in node.withCStruct { n in callWithError { v.configure!(handle, j, n, $0, $1) } } }
     }

@@ -1,4 +1,5 @@
 import CHeraldPlugin
+import HeraldCore
 import Logging
 import Synchronization
 
@@ -46,7 +47,7 @@ public final class PluginInstance: Sendable {
         var table: UnsafeMutablePointer<herald_host_api>?
         var phase = Phase.created
         /// What this instance currently announces, so that stop can withdraw it and `announced` can be asked.
-        var announced: [String: HostAnnouncement] = [:]
+        var announced: [String: Announcement] = [:]
     }
 
     /// Creates the instance (`vtable->create`). No configuration yet.
@@ -77,14 +78,14 @@ public final class PluginInstance: Sendable {
 
     public var phase: Phase { state.withLock { $0.phase } }
     public var info: PluginInfo { library.info }
-    public var announced: [String: HostAnnouncement] { state.withLock { $0.announced } }
+    public var announced: [String: Announcement] { state.withLock { $0.announced } }
     /// Log lines the instance wrote through the host, lines the rate limit dropped, and events it raised.
     public var activity: (logLines: Int, suppressedLogLines: Int, events: Int) {
         let c = context.counters
         return (c.logLines, c.suppressed, c.events)
     }
 
-    public func configure(json: String, node: HostNodeInfo) throws(PluginCallError) {
+    public func configure(json: String, node: NodeInfo) throws(PluginCallError) {
         try call("configure", allowed: [.created, .configured, .started]) { v, handle, err, cap in
             json.withCString { j in node.withCStruct { n in v.configure!(handle, j, n, err, cap) } }
         } after: { state in
@@ -100,7 +101,7 @@ public final class PluginInstance: Sendable {
         }
     }
 
-    public func announce(_ announcement: HostAnnouncement) throws(PluginCallError) {
+    public func announce(_ announcement: Announcement) throws(PluginCallError) {
         try call("announce \(announcement.address)/\(announcement.prefixLength)", allowed: [.started]) {
             v, handle, err, cap in
             announcement.withCStruct { v.announce!(handle, $0, err, cap) }

@@ -1,4 +1,5 @@
 import HeraldConfig
+import HeraldCore
 import Logging
 
 /// The plugin instances of a plugins.d folder, created and configured; and every problem met on the way. One bad file
@@ -31,7 +32,7 @@ public final class PluginSet: Sendable {
 
     /// Creates and configures an instance for every enabled entry. Nothing is started.
     public static func make(
-        entries: [PluginDirectory.Entry], directory: String?, loader: PluginLoader, node: HostNodeInfo, logger: Logger,
+        entries: [PluginDirectory.Entry], directory: String?, loader: PluginLoader, node: NodeInfo, logger: Logger,
         onEvent: @escaping @Sendable (PluginEvent) -> Void = { _ in },
         onHealth: @escaping @Sendable (String, PluginHealth) -> Void = { _, _ in }
     ) -> PluginSet {

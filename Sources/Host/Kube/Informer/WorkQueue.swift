@@ -103,6 +103,17 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable, AsyncSequence 
         }
     }
 
+    /// The next key, waiting for one, followed by up to `limit - 1` more that are already queued, so that a worker
+    /// can handle a burst at once; empty after ``shutdown()`` or on cancellation. Each key needs ``done(_:)``.
+    public func nextBatch(limit: Int) async -> [Key] {
+        guard let first = await next() else { return [] }
+        var batch = [first]
+        state.withLock { s in
+            while batch.count < limit, !s.shutDown, let key = s.pop() { batch.append(key) }
+        }
+        return batch
+    }
+
     /// Stops the queue: waiting and future ``next()`` calls return nil.
     public func shutdown() {
         let waiters = state.withLock { s in

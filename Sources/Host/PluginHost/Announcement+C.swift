@@ -5,28 +5,7 @@ import HeraldCore
     import Glibc
 #endif
 
-/// An announcement as the host hands it to a plugin instance.
-public struct HostAnnouncement: Sendable, Hashable {
-    /// Stable id (`<advertisement>/<address>/<length>`); withdraw names the same id.
-    public var id: String
-    public var address: IPAddress
-    public var prefixLength: Int
-    public var services: [String]
-    public var attributesJSON: String
-    public var advertisement: String
-
-    public init(
-        id: String, address: IPAddress, prefixLength: Int, services: [String], attributesJSON: String = "{}",
-        advertisement: String
-    ) {
-        self.id = id
-        self.address = address
-        self.prefixLength = prefixLength
-        self.services = services
-        self.attributesJSON = attributesJSON
-        self.advertisement = advertisement
-    }
-
+extension Announcement {
     /// Calls `body` with a borrowed C view of the announcement; nothing in it outlives the call.
     func withCStruct<R>(_ body: (UnsafePointer<herald_announcement>) -> R) -> R {
         let arena = CStringArena()
@@ -52,18 +31,7 @@ public struct HostAnnouncement: Sendable, Hashable {
     }
 }
 
-/// The node identity handed to plugins at configure time.
-public struct HostNodeInfo: Sendable, Equatable {
-    public var name: String
-    public var labels: [String: String]
-    public var addresses: [String]
-
-    public init(name: String, labels: [String: String] = [:], addresses: [String] = []) {
-        self.name = name
-        self.labels = labels
-        self.addresses = addresses
-    }
-
+extension NodeInfo {
     func withCStruct<R>(_ body: (UnsafePointer<herald_node_info>) -> R) -> R {
         let arena = CStringArena()
         defer { arena.free() }

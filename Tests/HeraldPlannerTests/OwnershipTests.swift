@@ -2,7 +2,7 @@ import HeraldCore
 import HeraldTestSupport
 import Testing
 
-@testable import HeraldElection
+@testable import HeraldPlanner
 
 @Suite struct SHA256Tests {
     static func hex(_ bytes: [UInt8]) -> String {
@@ -29,7 +29,7 @@ import Testing
     }
 }
 
-@Suite struct L2ElectionTests {
+@Suite struct L2OwnershipTests {
     static let nodes = ["node-a", "node-b", "node-c", "worker-1", "worker-2"]
 
     /// The same order MetalLB computes (sha256 of "node#ip", compared as bytes), checked with Python's hashlib.
@@ -39,17 +39,17 @@ import Testing
         ("198.51.100.7", ["node-a", "worker-1", "node-b", "worker-2", "node-c"]),
     ])
     func ranksLikeMetalLB(address: String, expected: [String]) {
-        #expect(L2Election.rank(Self.nodes.shuffled(), for: IPAddress(address)!) == expected)
-        #expect(L2Election.owner(of: [IPAddress(address)!], among: Self.nodes.reversed()) == expected[0])
+        #expect(L2Ownership.rank(Self.nodes.shuffled(), for: IPAddress(address)!) == expected)
+        #expect(L2Ownership.owner(of: [IPAddress(address)!], among: Self.nodes.reversed()) == expected[0])
     }
 
     @Test func theFirstAddressDecidesForADualStackService() {
         let v4 = IPAddress("192.0.2.10")!
         let v6 = IPAddress("2001:db8::10")!
-        #expect(L2Election.owner(of: [v4, v6], among: Self.nodes) == "worker-2")
-        #expect(L2Election.owner(of: [v6, v4], among: Self.nodes) == "node-b")
-        #expect(L2Election.owner(of: [], among: Self.nodes) == nil)
-        #expect(L2Election.owner(of: [v4], among: []) == nil)
+        #expect(L2Ownership.owner(of: [v4, v6], among: Self.nodes) == "worker-2")
+        #expect(L2Ownership.owner(of: [v6, v4], among: Self.nodes) == "node-b")
+        #expect(L2Ownership.owner(of: [], among: Self.nodes) == nil)
+        #expect(L2Ownership.owner(of: [v4], among: []) == nil)
     }
 
     /// Over many addresses: exactly one owner, ownership moves only when the owner leaves (then to the runner-up),
@@ -60,14 +60,14 @@ import Testing
         var owned: [String: Int] = [:]
         for _ in 0..<2_000 {
             let address = IPAddress.v4(IPv4Address(UInt32(truncatingIfNeeded: rng.next())))
-            let ranked = L2Election.rank(nodes, for: address)
+            let ranked = L2Ownership.rank(nodes, for: address)
             let owner = ranked[0]
             owned[owner, default: 0] += 1
             let leaver = nodes[Int(rng.next() % 10)]
-            let after = L2Election.owner(of: [address], among: nodes.filter { $0 != leaver })
+            let after = L2Ownership.owner(of: [address], among: nodes.filter { $0 != leaver })
             #expect(after == (leaver == owner ? ranked[1] : owner))
             // A node joining takes the address only if it ranks first.
-            let joined = L2Election.rank(nodes + ["node-new"], for: address)
+            let joined = L2Ownership.rank(nodes + ["node-new"], for: address)
             #expect(joined[0] == owner || joined[0] == "node-new")
         }
         #expect(owned.count == 10)

@@ -7,7 +7,7 @@ import HeraldCore
 /// `sha256(node + "#" + address)`, compared as bytes, and the lowest wins. For a dual-stack service the first
 /// address decides for all of them, so both families stay on one node. Removing or adding a node that does not win
 /// never moves an address; removing the winner moves it to the runner-up.
-public enum L2Election {
+public enum L2Ownership {
     /// The nodes in order of preference for `address` (ties, impossible in practice, broken by name).
     public static func rank(_ nodes: some Sequence<String>, for address: IPAddress) -> [String] {
         let text = address.description

@@ -1,7 +1,6 @@
 import HeraldConfig
 import HeraldCore
-import HeraldPluginHost
-import HeraldRuntime
+import HeraldPlanner
 import Testing
 
 @Suite struct AnnouncementPlannerTests {
@@ -30,9 +29,16 @@ import Testing
         config = try ConfigParser.parse(Self.text, file: "t.yaml").get()
     }
 
+    /// The plan of a lone node with `labels` for the static VIPs, through the instances of `kinds` (true: exclusive).
+    func plan(labels: [String: String], kinds: [String: Bool]) -> [String: [String: Announcement]] {
+        AnnouncementPlanner.plan(
+            config.staticAddresses, advertisements: config.advertisements, node: "n",
+            nodes: [NodeState(name: "n", labels: labels)],
+            instances: kinds.map { AnnouncementPlanner.Instance(name: $0.key, exclusive: $0.value) })
+    }
+
     @Test func exclusiveGetsHostRoutesAndRoutedGetsAggregates() {
-        let plan = AnnouncementPlanner.plan(
-            config, nodeLabels: ["rack": "r1"], kinds: ["arp": .exclusive, "bgp": .routed])
+        let plan = plan(labels: ["rack": "r1"], kinds: ["arp": true, "bgp": false])
         #expect(
             plan["arp"]?.keys.sorted() == ["l2/192.0.2.1/32", "l2/192.0.2.2/32", "l2/2001:db8::6/128"])
         #expect(plan["arp"]?["l2/192.0.2.2/32"]?.services == ["ns/two"])
@@ -47,7 +53,7 @@ import Testing
     }
 
     @Test func nodeSelectorsDecideWhichNodesAnnounce() {
-        let plan = AnnouncementPlanner.plan(config, nodeLabels: ["rack": "r2"], kinds: ["bgp": .routed])
+        let plan = plan(labels: ["rack": "r2"], kinds: ["bgp": false])
         let bgp = plan["bgp"] ?? [:]
         #expect(bgp["rack2/198.51.100.10/32"]?.services == ["static/pinned"])
         #expect(bgp["rack2/198.51.100.9/32"]?.services == ["static/edge"])
@@ -55,13 +61,13 @@ import Testing
     }
 
     @Test func diffWithdrawsFirstAndReannouncesOnlyWhatChanged() {
-        let a = HostAnnouncement(
+        let a = Announcement(
             id: "x", address: IPAddress("192.0.2.1")!, prefixLength: 32, services: ["s/a"], advertisement: "l2")
         var b = a
         b.services = ["s/a", "s/b"]
-        let c = HostAnnouncement(
+        let c = Announcement(
             id: "y", address: IPAddress("192.0.2.2")!, prefixLength: 32, services: ["s/c"], advertisement: "l2")
-        let d = HostAnnouncement(
+        let d = Announcement(
             id: "z", address: IPAddress("192.0.2.3")!, prefixLength: 32, services: ["s/d"], advertisement: "l2")
         let (withdraw, announce) = AnnouncementPlanner.diff(current: ["x": a, "y": c], desired: ["x": b, "z": d])
         #expect(withdraw == ["y"])

@@ -65,6 +65,6 @@ public enum Eligibility {
         _ node: String, addresses: [IPAddress], exclusive: Bool, eligible: [String]
     ) -> Bool {
         guard eligible.contains(node) else { return false }
-        return exclusive ? L2Election.owner(of: addresses, among: eligible) == node : true
+        return exclusive ? L2Ownership.owner(of: addresses, among: eligible) == node : true
     }
 }

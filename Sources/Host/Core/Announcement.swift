@@ -1,0 +1,24 @@
+/// One announcement as the host hands it to a plugin instance: an address or covering prefix, the services it
+/// serves, and the advertisement it goes out under.
+public struct Announcement: Sendable, Hashable {
+    /// Stable id (`<advertisement>/<address>/<length>`); withdraw names the same id.
+    public var id: String
+    public var address: IPAddress
+    public var prefixLength: Int
+    /// The `namespace/name` of every service the address serves, sorted.
+    public var services: [String]
+    public var attributesJSON: String
+    public var advertisement: String
+
+    public init(
+        id: String, address: IPAddress, prefixLength: Int, services: [String], attributesJSON: String = "{}",
+        advertisement: String
+    ) {
+        self.id = id
+        self.address = address
+        self.prefixLength = prefixLength
+        self.services = services
+        self.attributesJSON = attributesJSON
+        self.advertisement = advertisement
+    }
+}

@@ -1,0 +1,233 @@
+import HeraldCore
+import HeraldIPAM
+import HeraldKube
+
+/// The allocator role's decisions, with no I/O: which Services Herald serves, which addresses each holds, what each
+/// one's status should show, and which Events tell its owner what happened. The Kubernetes controller and the
+/// manifest directory both drive it; they only read objects in and write statuses and Events out.
+///
+/// Restore before serve: ``restoring(_:namespaceLabels:pools:loadBalancerClass:)`` takes every address already in a
+/// Service's status back before any Service is given a new one.
+public struct AllocationState: Sendable {
+    /// An Event about a Service.
+    public struct Event: Sendable, Hashable, CustomStringConvertible {
+        public var service: ServiceID
+        public var warning: Bool
+        /// `IPAllocated`, `AllocationFailed` or `IPReleased`.
+        public var reason: String
+        public var message: String
+
+        public var description: String { "\(service): \(reason): \(message)" }
+    }
+
+    /// What a change did: the Services whose status may need writing, and the Events to record.
+    public struct Effects: Sendable {
+        public var touched: Set<ServiceID> = []
+        public var events: [Event] = []
+        /// Services that stopped being Herald's while holding addresses: their status is cleared once.
+        public var cleared: Set<ServiceID> = []
+
+        mutating func merge(_ other: Effects) {
+            touched.formUnion(other.touched)
+            events += other.events
+            cleared.formUnion(other.cleared)
+        }
+    }
+
+    /// What a Service's status and annotation should show.
+    public struct Desired: Sendable, Hashable {
+        public var addresses: [IPAddress]
+        public var pool: String?
+    }
+
+    public private(set) var allocator: Allocator
+    public let loadBalancerClass: String?
+    /// The request of every Service Herald serves, by id.
+    public private(set) var requests: [ServiceID: ServiceRequest] = [:]
+    /// Served Services that cannot be read, with why.
+    public private(set) var invalid: [ServiceID: String] = [:]
+    /// The failure last reported per Service, so that a retry failing the same way raises no new Event.
+    private var reported: [ServiceID: String] = [:]
+
+    /// An empty state (no Service known yet).
+    public init(pools: [Pool], loadBalancerClass: String?) throws(PoolConfigError) {
+        allocator = try Allocator(pools: pools)
+        self.loadBalancerClass = loadBalancerClass
+    }
+
+    /// The state for `services` as they are: every address their statuses show is taken back first (an address that
+    /// no longer fits is given up, with an Event), then every Service without one is served.
+    public static func restoring(
+        _ services: [Service], namespaceLabels: (String) -> [String: String], pools: [Pool],
+        loadBalancerClass: String?
+    ) throws(PoolConfigError) -> (state: AllocationState, effects: Effects) {
+        var state = try AllocationState(pools: pools, loadBalancerClass: loadBalancerClass)
+        var effects = Effects()
+        var existing: [ExistingAssignment] = []
+        var shown: [ServiceID: [IPAddress]] = [:]
+        // Oldest first: where two statuses claim one address, the older Service keeps it.
+        let ordered = services.sorted {
+            ($0.metadata.creationTimestamp ?? "", ServiceID($0)) < ($1.metadata.creationTimestamp ?? "", ServiceID($1))
+        }
+        for service in ordered {
+            let id = ServiceID(service)
+            switch ServiceTranslation.verdict(
+                for: service, namespaceLabels: namespaceLabels(id.namespace), loadBalancerClass: loadBalancerClass)
+            {
+            case .notServed: continue
+            case .invalid(let message):
+                state.invalid[id] = message
+                effects.touched.insert(id)
+                effects.events.append(state.failure(id, message))
+            case .request(let request):
+                state.requests[id] = request
+                let addresses = ServiceTranslation.statusAddresses(of: service) ?? []
+                shown[id] = addresses
+                if !addresses.isEmpty { existing.append(ExistingAssignment(request: request, addresses: addresses)) }
+            }
+        }
+        state.allocator.reserveCapacity(state.requests.count)
+        let report = state.allocator.restore(existing)
+        for (id, error) in report.rejected.sorted(by: { $0.key < $1.key }) {
+            let held = shown[id]?.map(\.description).joined(separator: ",") ?? ""
+            effects.events.append(
+                Event(
+                    service: id, warning: true, reason: "AllocationFailed",
+                    message: "\(held) no longer fits the configuration (\(error.detail)); assigning another address"))
+            state.reported[id] = nil
+        }
+        for id in state.requests.keys.sorted() where report.restored[id] == nil {
+            effects.merge(state.allocate(id, before: shown[id] ?? []))
+        }
+        return (state, effects)
+    }
+
+    /// What the Service's status should show; nil for a Service that is not Herald's (leave it alone).
+    public func desired(_ id: ServiceID) -> Desired? {
+        guard requests[id] != nil || invalid[id] != nil else { return nil }
+        let assignment = allocator.assignment(for: id)
+        return Desired(addresses: assignment?.addresses ?? [], pool: assignment?.pool)
+    }
+
+    /// Takes in a created or changed Service.
+    public mutating func update(_ service: Service, namespaceLabels: [String: String]) -> Effects {
+        let id = ServiceID(service)
+        switch ServiceTranslation.verdict(
+            for: service, namespaceLabels: namespaceLabels, loadBalancerClass: loadBalancerClass)
+        {
+        case .notServed:
+            guard requests[id] != nil || invalid[id] != nil else { return Effects() }
+            let held = allocator.assignment(for: id)
+            var effects = forget(id)
+            if let held {
+                effects.cleared.insert(id)
+                effects.events.append(
+                    Event(
+                        service: id, warning: false, reason: "IPReleased",
+                        message: "released \(held.addresses.map(\.description).joined(separator: ",")): "
+                            + "the service is no longer a LoadBalancer served by Herald"))
+            }
+            return effects
+        case .invalid(let message):
+            let before = allocator.assignment(for: id)?.addresses ?? []
+            requests[id] = nil
+            invalid[id] = message
+            var effects = releasing(id)
+            effects.touched.insert(id)
+            if reported[id] != message { effects.events.append(failure(id, message)) }
+            if !before.isEmpty {
+                effects.events.append(
+                    Event(
+                        service: id, warning: false, reason: "IPReleased",
+                        message: "released \(before.map(\.description).joined(separator: ","))"))
+            }
+            return effects
+        case .request(let request):
+            invalid[id] = nil
+            if requests[id] == request, allocator.assignment(for: id) != nil { return Effects() }
+            requests[id] = request
+            return allocate(id, before: allocator.assignment(for: id)?.addresses ?? [])
+        }
+    }
+
+    /// Takes in a deleted Service: its addresses are free for the Services waiting for one.
+    public mutating func delete(_ id: ServiceID) -> Effects {
+        forget(id)
+    }
+
+    /// Takes in new pools (a reload of herald.yaml): Services whose addresses no longer fit are given new ones, with
+    /// Events; pending ones are tried again. Throws, changing nothing, on invalid pools.
+    public mutating func setPools(_ pools: [Pool]) throws(PoolConfigError) -> Effects {
+        let before = allocator.assignments
+        let change = try allocator.setPools(pools)
+        var effects = Effects()
+        for (id, error) in change.displaced.sorted(by: { $0.key < $1.key }) {
+            let held = before[id]?.addresses.map(\.description).joined(separator: ",") ?? ""
+            effects.events.append(
+                Event(
+                    service: id, warning: false, reason: "IPReleased",
+                    message: "released \(held): \(error.detail)"))
+            reported[id] = nil
+        }
+        effects.touched.formUnion(change.moved.keys)
+        for id in change.retry {
+            effects.merge(allocate(id, before: before[id]?.addresses ?? []))
+        }
+        return effects
+    }
+
+    // MARK: Steps
+
+    /// Allocates for the known request of `id` and reports what changed against `before` (the addresses the
+    /// Service showed).
+    private mutating func allocate(_ id: ServiceID, before: [IPAddress]) -> Effects {
+        guard let request = requests[id] else { return Effects() }
+        let held = allocator.assignment(for: id)
+        var effects = Effects()
+        effects.touched.insert(id)
+        switch allocator.allocate(request) {
+        case .success(let assignment):
+            reported[id] = nil
+            if assignment.addresses != before {
+                effects.events.append(
+                    Event(
+                        service: id, warning: false, reason: "IPAllocated",
+                        message: "assigned \(assignment.addresses.map(\.description).joined(separator: ",")) "
+                            + "from pool \"\(assignment.pool)\""))
+            }
+            if let held, held.addresses != assignment.addresses { effects.merge(retryWaiting()) }
+        case .failure(let error):
+            if reported[id] != error.detail { effects.events.append(failure(id, error.detail)) }
+            if held != nil { effects.merge(retryWaiting()) }
+        }
+        return effects
+    }
+
+    /// Forgets a Service (deleted, or no longer Herald's) and retries the Services its addresses can help.
+    private mutating func forget(_ id: ServiceID) -> Effects {
+        requests[id] = nil
+        invalid[id] = nil
+        reported[id] = nil
+        return releasing(id)
+    }
+
+    /// Releases the addresses of `id` and gives them to the Services that wait for one.
+    private mutating func releasing(_ id: ServiceID) -> Effects {
+        let outcome = allocator.release(id)
+        var effects = Effects()
+        for other in outcome.retry { effects.merge(allocate(other, before: [])) }
+        return effects
+    }
+
+    /// Tries every pending Service again (addresses were freed).
+    private mutating func retryWaiting() -> Effects {
+        var effects = Effects()
+        for id in allocator.pending.keys.sorted() { effects.merge(allocate(id, before: [])) }
+        return effects
+    }
+
+    private mutating func failure(_ id: ServiceID, _ message: String) -> Event {
+        reported[id] = message
+        return Event(service: id, warning: true, reason: "AllocationFailed", message: message)
+    }
+}

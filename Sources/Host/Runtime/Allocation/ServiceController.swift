@@ -1,0 +1,259 @@
+import Foundation
+import HeraldConfig
+import HeraldCore
+import HeraldIPAM
+import HeraldKube
+import Logging
+import Synchronization
+
+/// The allocator role on Kubernetes: one host per cluster, elected with the `herald-allocator` Lease, assigns
+/// addresses to `LoadBalancer` Services and writes them to `status.loadBalancer.ingress` and the
+/// `herald.dev/ip-allocated-from-pool` annotation, with Events on the Service.
+///
+/// Each leadership term starts from what the API server shows: every address already in a status is taken back
+/// before any Service gets a new one (``AllocationState/restoring(_:namespaceLabels:pools:loadBalancerClass:)``).
+/// Then one serial loop takes Service, Namespace and configuration changes in batches, decides, and writes the
+/// statuses of the batch concurrently. A host checks that it still leads before each write, and a term ends the
+/// moment the lease is lost.
+public final class ServiceController: Sendable {
+    enum Input: Hashable, Sendable {
+        case service(ServiceID)
+        case namespace(String)
+        case configuration
+    }
+
+    let client: KubeClient
+    let services: Informer<Service>
+    let namespaces: Informer<Namespace>
+    let elector: LeaderElector
+    let recorder: EventRecorder
+    let config: ConfigStore
+    let logger: Logger
+    /// Concurrent status writes at most.
+    let writeConcurrency = 32
+
+    public init(
+        client: KubeClient, services: Informer<Service>, namespaces: Informer<Namespace>, elector: LeaderElector,
+        recorder: EventRecorder, config: ConfigStore, logger: Logger
+    ) {
+        self.client = client
+        self.services = services
+        self.namespaces = namespaces
+        self.elector = elector
+        self.recorder = recorder
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Serves each leadership term until cancelled.
+    public func run() async {
+        for await leading in elector.leadership() where leading {
+            logger.info("allocator: leading; restoring every Service's addresses before serving")
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.serveTerm() }
+                group.addTask {
+                    for await still in self.elector.leadership() where !still { return }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+            if !Task.isCancelled { logger.warning("allocator: lost the lease; writing nothing more") }
+        }
+    }
+
+    /// One leadership term: restore, serve every Service, then follow changes until cancelled.
+    func serveTerm() async {
+        do {
+            try await services.waitUntilSynced()
+            try await namespaces.waitUntilSynced()
+        } catch { return }
+        let inbox = WorkQueue<Input>()
+        let (events, eventSink) = AsyncStream.makeStream(of: AllocationState.Event.self)
+        await withTaskGroup(of: Void.self) { group in
+            // Feeds: Service keys from the informer's queue, namespaces whose labels change, configuration reloads.
+            group.addTask {
+                for await key in self.services.queue {
+                    inbox.add(.service(ServiceID(namespace: key.namespace ?? "default", name: key.name)))
+                    self.services.queue.done(key)
+                }
+            }
+            group.addTask {
+                for await event in self.namespaces.events() { inbox.add(.namespace(event.key.name)) }
+            }
+            group.addTask {
+                for await _ in self.config.changes() { inbox.add(.configuration) }
+            }
+            group.addTask {
+                for await event in events { await self.record(event) }
+            }
+            group.addTask {
+                await self.loop(inbox: inbox, events: eventSink)
+                eventSink.finish()
+            }
+            await group.next()
+            group.cancelAll()
+            inbox.shutdown()
+            eventSink.finish()
+        }
+    }
+
+    /// The serial loop of one term.
+    func loop(inbox: WorkQueue<Input>, events: AsyncStream<AllocationState.Event>.Continuation) async {
+        let configuration = config.current
+        var pools = configuration.pools
+        let labels = namespaceLabels()
+        let start = ContinuousClock.now
+        var (state, effects): (AllocationState, AllocationState.Effects)
+        do {
+            (state, effects) = try AllocationState.restoring(
+                services.store.list(), namespaceLabels: { labels[$0] ?? [:] }, pools: pools,
+                loadBalancerClass: configuration.loadBalancerClass)
+        } catch {
+            logger.error("allocator: the pools are invalid (\(error)); serving nothing")
+            return
+        }
+        let served = state.requests.count
+        let written = WriteLog()
+        var all = effects.touched
+        all.formUnion(state.requests.keys)
+        await write(all, cleared: effects.cleared, state: state, written: written, inbox: inbox)
+        for event in effects.events { events.yield(event) }
+        logger.info(
+            "allocator: restored and served \(served) services in \(ContinuousClock.now - start)",
+            metadata: ["pending": "\(state.allocator.pending.count)"])
+
+        while !Task.isCancelled {
+            let batch = await inbox.nextBatch(limit: 512)
+            if batch.isEmpty { break }
+            var effects = AllocationState.Effects()
+            var labels: [String: [String: String]]?
+            for input in batch {
+                switch input {
+                case .service(let id):
+                    if let service = services.store.get(ObjectKey(namespace: id.namespace, name: id.name)) {
+                        labels = labels ?? namespaceLabels()
+                        effects.merge(state.update(service, namespaceLabels: labels?[id.namespace] ?? [:]))
+                        effects.touched.insert(id)
+                    } else {
+                        effects.merge(state.delete(id))
+                    }
+                case .namespace(let name):
+                    labels = labels ?? namespaceLabels()
+                    for service in services.store.list() where service.metadata.namespace == name {
+                        effects.merge(state.update(service, namespaceLabels: labels?[name] ?? [:]))
+                    }
+                case .configuration:
+                    let next = config.current
+                    guard next.pools != pools else { continue }
+                    do {
+                        effects.merge(try state.setPools(next.pools))
+                        pools = next.pools
+                        logger.info("allocator: pools changed; displaced services re-assigned")
+                    } catch {
+                        logger.error("allocator: new pools refused (\(error)); keeping the old ones")
+                    }
+                }
+            }
+            await write(effects.touched, cleared: effects.cleared, state: state, written: written, inbox: inbox)
+            for event in effects.events { events.yield(event) }
+            for input in batch { inbox.done(input) }
+        }
+    }
+
+    func namespaceLabels() -> [String: [String: String]] {
+        Dictionary(
+            namespaces.store.list().map { ($0.metadata.name ?? "", $0.metadata.labels ?? [:]) },
+            uniquingKeysWith: { a, _ in a })
+    }
+
+    // MARK: Writing
+
+    /// The status last written for a Service, and the resourceVersion it produced: until the informer shows that
+    /// version, the cached object is older than our own write and must not cause another.
+    struct WrittenStatus: Sendable {
+        var desired: AllocationState.Desired
+        var resourceVersion: UInt64
+    }
+
+    /// The statuses written in one term.
+    final class WriteLog: Sendable {
+        let entries = Mutex<[ServiceID: WrittenStatus]>([:])
+    }
+
+    /// Writes the statuses of `ids` that differ from what the API server shows, concurrently. A failed write is
+    /// retried after a second through the inbox.
+    func write(
+        _ ids: Set<ServiceID>, cleared: Set<ServiceID>, state: AllocationState,
+        written: WriteLog, inbox: WorkQueue<Input>
+    ) async {
+        let jobs: [(ServiceID, AllocationState.Desired)] = ids.sorted().compactMap { id in
+            if let desired = state.desired(id) { return (id, desired) }
+            if cleared.contains(id) { return (id, AllocationState.Desired(addresses: [], pool: nil)) }
+            return nil
+        }
+        guard !jobs.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for (id, desired) in jobs {
+                if running >= writeConcurrency {
+                    await group.next()
+                    running -= 1
+                }
+                running += 1
+                group.addTask {
+                    do {
+                        try await self.write(id, desired, written: written)
+                    } catch {
+                        self.logger.warning("allocator: cannot write the status of \(id): \(error); retrying")
+                        Task {
+                            try? await Task.sleep(for: .seconds(1))
+                            inbox.add(.service(id))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Brings one Service's status and pool annotation to `desired`, if the API server shows something else.
+    func write(
+        _ id: ServiceID, _ desired: AllocationState.Desired, written: WriteLog
+    )
+        async throws
+    {
+        guard let service = services.store.get(ObjectKey(namespace: id.namespace, name: id.name)) else { return }
+        let version = service.metadata.resourceVersion.flatMap { UInt64($0) } ?? 0
+        if let last = written.entries.withLock({ $0[id] }), last.desired == desired, version < last.resourceVersion {
+            return
+        }
+        let shown = ServiceTranslation.statusAddresses(of: service) ?? []
+        var result: Service?
+        if shown != desired.addresses {
+            guard elector.isLeader else { throw CancellationError() }
+            result = try await client.patchServiceStatus(
+                namespace: id.namespace, name: id.name,
+                loadBalancer: .init(ingress: desired.addresses.map { .init(ip: $0.description) }))
+        }
+        if ServiceTranslation.allocatedPool(of: service) != desired.pool {
+            guard elector.isLeader else { throw CancellationError() }
+            let key = RequestedAllocation.allocatedFromPoolAnnotations[0]
+            let value = try desired.pool.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? "null"
+            let body = #"{"metadata":{"annotations":{"\#(key)":\#(value)}}}"#
+            result = try await client.patch(
+                Service.self, name: id.name, namespace: id.namespace, body: Array(body.utf8))
+        }
+        if let result, let version = result.metadata.resourceVersion.flatMap({ UInt64($0) }) {
+            written.entries.withLock { $0[id] = WrittenStatus(desired: desired, resourceVersion: version) }
+        }
+    }
+
+    func record(_ event: AllocationState.Event) async {
+        let reference = ObjectReference(
+            apiVersion: "v1", kind: "Service", namespace: event.service.namespace, name: event.service.name,
+            uid: services.store.get(ObjectKey(namespace: event.service.namespace, name: event.service.name))?
+                .metadata.uid)
+        if event.warning { logger.warning("\(event)") } else { logger.info("\(event)") }
+        await recorder.record(
+            reference, type: event.warning ? .warning : .normal, reason: event.reason, message: event.message)
+    }
+}

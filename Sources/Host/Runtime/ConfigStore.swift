@@ -1,0 +1,42 @@
+import HeraldConfig
+import Synchronization
+
+/// The configuration in force, and a stream of every configuration applied after it (reloads). Only valid
+/// configurations ever enter it: a bad reload never replaces a good one.
+public final class ConfigStore: Sendable {
+    struct State {
+        var current: HeraldConfiguration
+        var subscribers: [Int: AsyncStream<HeraldConfiguration>.Continuation] = [:]
+        var next = 0
+    }
+
+    private let state: Mutex<State>
+
+    public init(_ config: HeraldConfiguration) { state = Mutex(State(current: config)) }
+
+    /// The configuration in force.
+    public var current: HeraldConfiguration { state.withLock { $0.current } }
+
+    /// Puts `config` in force and tells every subscriber.
+    public func apply(_ config: HeraldConfiguration) {
+        let subscribers = state.withLock { s in
+            s.current = config
+            return Array(s.subscribers.values)
+        }
+        for subscriber in subscribers { subscriber.yield(config) }
+    }
+
+    /// Every configuration applied from now on.
+    public func changes() -> AsyncStream<HeraldConfiguration> {
+        let (stream, continuation) = AsyncStream.makeStream(of: HeraldConfiguration.self)
+        let id = state.withLock { s in
+            s.next += 1
+            s.subscribers[s.next] = continuation
+            return s.next
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+}

@@ -1,0 +1,79 @@
+import CHeraldPlugin
+import Foundation
+import HeraldConfig
+import HeraldCore
+import HeraldKube
+import HeraldPluginHost
+import HeraldStatus
+import Logging
+import ServiceLifecycle
+
+/// Puts Herald together and runs it until SIGTERM or SIGINT:
+///
+/// sources (static VIPs; Kubernetes Services or a manifest directory) → service addresses → ``Reconciler``
+/// (planner → plugin instances), beside the allocator role that gives Services their addresses, the reloader
+/// (SIGHUP) and the status endpoints. Every long-running part is a `Service` of one `ServiceGroup`, stopped in
+/// reverse order.
+public enum HeraldRuntime {
+    public static func run(_ options: RuntimeOptions, logger: Logger) async throws {
+        let store = ConfigStore(options.config)
+        let node = NodeIdentity.resolve(
+            options.config, nameOverride: options.nodeName, environment: ProcessInfo.processInfo.environment)
+        let plugins = PluginSet.make(
+            entries: options.pluginEntries, directory: options.pluginsDirectory, loader: options.loader, node: node,
+            logger: logger)
+        for problem in plugins.problems { logger.error("\(problem)") }
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var sources: [any AddressSource] = [StaticVIPSource(config: store)]
+        var client: KubeClient?
+        switch options.mode {
+        case .standalone:
+            break
+        case .manifests(let directory):
+            let manifests = ManifestSource(directory: directory, config: store, logger: logger)
+            sources.append(manifests)
+            services.append(.init(service: manifests))
+        case .kubernetes(let configuration):
+            let kube = try KubeClient(configuration: configuration, logger: logger)
+            client = kube
+            let cluster = KubernetesMode(
+                client: kube, config: store, node: node, namespace: options.namespace,
+                leaderElection: options.leaderElection, logger: logger)
+            sources.append(cluster.source)
+            services.append(.init(service: cluster))
+        }
+        let reconciler = Reconciler(config: store, plugins: plugins, node: node, sources: sources, logger: logger)
+        // The reconciler comes first, so that it stops last: announcements are withdrawn after the sources stop.
+        services.insert(.init(service: reconciler), at: 0)
+
+        let reloader = options.configPath.map {
+            ConfigReloader(path: $0, pluginInstances: options.enabledInstances, store: store, logger: logger)
+        }
+        if let reloader { services.append(.init(service: reloader)) }
+
+        if let status = options.statusAddress {
+            let abi = "\(HERALD_ABI_MAJOR).\(HERALD_ABI_MINOR)"
+            let version = options.version
+            let problems = plugins.problems.count
+            let server = StatusServer(host: status.host, port: status.port, logger: logger) {
+                let reloads = reloader?.statistics ?? (applied: 0, rejected: 0)
+                return StatusSnapshot(
+                    version: version, abi: abi, node: node.name, instances: reconciler.instanceSnapshots(),
+                    pluginProblems: problems, reloads: reloads.applied, failedReloads: reloads.rejected)
+            }
+            // The endpoints ending (a port already taken) must not stop the host.
+            services.append(
+                .init(service: server, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await client?.shutdown()
+            throw error
+        }
+        try? await client?.shutdown()
+    }
+}

@@ -1,0 +1,141 @@
+import HeraldConfig
+import HeraldCore
+import HeraldPlanner
+import HeraldPluginHost
+import HeraldStatus
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The one serial reconcile loop: sources → service addresses → planner → plugin instances.
+///
+/// It starts the plugin instances, then on every change of a source or of the configuration asks each source for
+/// its addresses, plans this node's announcements, and brings each running instance to the plan (withdrawals
+/// first). Plugin calls happen on this loop only, never under a lock that anything else takes. On shutdown it
+/// withdraws everything and stops the plugins, last started first.
+public final class Reconciler: ServiceLifecycle.Service, Sendable {
+    private let config: ConfigStore
+    private let plugins: PluginSet
+    private let node: NodeInfo
+    private let sources: [any AddressSource]
+    private let logger: Logger
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakes: AsyncStream<Void>
+    private let state = Mutex(State())
+
+    struct State {
+        var started: [String] = []
+        var passes = 0
+        var planned: [String: Int] = [:]
+    }
+
+    public init(
+        config: ConfigStore, plugins: PluginSet, node: NodeInfo, sources: [any AddressSource], logger: Logger
+    ) {
+        self.config = config
+        self.plugins = plugins
+        self.node = node
+        self.sources = sources
+        self.logger = logger
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks for a reconcile pass soon (passes coalesce).
+    public func trigger() { wake.yield() }
+
+    public func run() async throws {
+        startInstances()
+        logger.info(
+            "herald is running",
+            metadata: [
+                "node": .string(node.name), "instances": .string(plugins.instances.map(\.name).joined(separator: ",")),
+                "sources": .string(sources.map(\.name).joined(separator: ",")),
+            ])
+        trigger()
+        await withTaskGroup(of: Void.self) { group in
+            for source in sources {
+                let changes = source.changes()
+                group.addTask {
+                    for await _ in changes { self.trigger() }
+                }
+            }
+            let configs = config.changes()
+            group.addTask {
+                for await _ in configs { self.trigger() }
+            }
+            group.addTask {
+                for await _ in self.wakes.cancelOnGracefulShutdown() { self.reconcile() }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        shutdown()
+    }
+
+    private func startInstances() {
+        for instance in plugins.instances {
+            do {
+                try instance.start()
+                state.withLock { $0.started.append(instance.name) }
+            } catch {
+                logger.error("\(error); the other instances keep running")
+            }
+        }
+    }
+
+    /// The addresses of every source now.
+    public func addresses() -> [ServiceAddress] { sources.flatMap { $0.addresses() } }
+
+    /// What this node announces through each running instance for `addresses` under the current configuration.
+    public func plan(_ addresses: [ServiceAddress]) -> [String: [String: Announcement]] {
+        let started = Set(state.withLock { $0.started })
+        let running = plugins.instances.filter { started.contains($0.name) }
+        return AnnouncementPlanner.plan(
+            addresses, advertisements: config.current.advertisements, node: node.name,
+            nodes: [NodeState(name: node.name, labels: node.labels)],
+            instances: running.map { .init(name: $0.name, exclusive: $0.info.kind == .exclusive) })
+    }
+
+    /// One pass: brings every started instance to the plan.
+    func reconcile() {
+        let configuration = config.current
+        let plan = plan(addresses())
+        let started = Set(state.withLock { $0.started })
+        for ad in configuration.advertisements where !started.contains(ad.plugin) {
+            logger.warning(
+                "advertisement \"\(ad.name)\": plugin instance \"\(ad.plugin)\" is not running; nothing announced")
+        }
+        for instance in plugins.instances where started.contains(instance.name) {
+            let (withdraw, announce) = AnnouncementPlanner.diff(
+                current: instance.announced, desired: plan[instance.name] ?? [:])
+            for id in withdraw {
+                do { try instance.withdraw(id: id) } catch { logger.error("\(error)") }
+            }
+            for announcement in announce {
+                do { try instance.announce(announcement) } catch { logger.error("\(error)") }
+            }
+        }
+        state.withLock { $0.passes += 1 }
+    }
+
+    /// Every instance's state, health, announcements, counters and metrics, for the status endpoints.
+    public func instanceSnapshots() -> [StatusSnapshot.Instance] {
+        let started = Set(state.withLock { $0.started })
+        return plugins.instances.map { instance -> StatusSnapshot.Instance in
+            let running = started.contains(instance.name) && instance.phase == .started
+            let activity = instance.activity
+            return StatusSnapshot.Instance(
+                name: instance.name, plugin: instance.info.id, started: running,
+                health: running ? instance.health() : PluginHealth(.unhealthy, "not running"),
+                announcements: instance.announced.count, logLines: activity.logLines,
+                suppressedLogLines: activity.suppressedLogLines, events: activity.events,
+                metrics: running ? instance.collectMetrics() : [])
+        }
+    }
+
+    private func shutdown() {
+        logger.info("shutting down: withdrawing announcements and stopping plugins")
+        plugins.shutdown()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,66 @@
+import HeraldConfig
+import HeraldKube
+import HeraldPluginHost
+
+/// Everything `herald run` is told: where the configuration and plugins come from, which mode, who this node is.
+public struct RuntimeOptions: Sendable {
+    /// Where service addresses come from besides the static VIPs.
+    public enum Mode: Sendable {
+        /// A Kubernetes cluster: Services get addresses from the elected allocator and are announced.
+        case kubernetes(KubeClientConfiguration)
+        /// A directory of Kubernetes YAML manifests, watched for changes (Herald without a cluster).
+        case manifests(directory: String)
+        /// Static VIPs only.
+        case standalone
+    }
+
+    /// Leader election timing for the allocator role (client-go's defaults).
+    public struct LeaderElection: Sendable {
+        public var leaseDuration: Duration = .seconds(15)
+        public var renewDeadline: Duration = .seconds(10)
+        public var retryPeriod: Duration = .seconds(2)
+
+        public init() {}
+    }
+
+    public var mode: Mode
+    public var config: HeraldConfiguration
+    /// The file the configuration came from (reloaded on SIGHUP); nil for the embedded default.
+    public var configPath: String?
+    public var pluginEntries: [PluginDirectory.Entry]
+    public var pluginsDirectory: String?
+    public var loader: PluginLoader
+    public var nodeName: String?
+    /// Herald's namespace (its leases); from `--namespace`, else the pod's, else `herald-system`.
+    public var namespace: String
+    public var leaderElection = LeaderElection()
+    /// Where to serve the status endpoints; nil for none.
+    public var statusAddress: (host: String, port: Int)?
+    public var version: String
+
+    public init(
+        mode: Mode, config: HeraldConfiguration, configPath: String?, pluginEntries: [PluginDirectory.Entry],
+        pluginsDirectory: String?, loader: PluginLoader, nodeName: String?, namespace: String,
+        statusAddress: (host: String, port: Int)?, version: String
+    ) {
+        self.mode = mode
+        self.config = config
+        self.configPath = configPath
+        self.pluginEntries = pluginEntries
+        self.pluginsDirectory = pluginsDirectory
+        self.loader = loader
+        self.nodeName = nodeName
+        self.namespace = namespace
+        self.statusAddress = statusAddress
+        self.version = version
+    }
+
+    /// Instance names enabled in plugins.d (valid files only), for checking advertisements.
+    public var enabledInstances: Set<String> {
+        Set(
+            pluginEntries.compactMap { entry -> String? in
+                guard case .success(let spec) = entry.spec, spec.enabled else { return nil }
+                return spec.name
+            })
+    }
+}

@@ -1,0 +1,70 @@
+import HeraldConfig
+import HeraldCore
+import HeraldIPAM
+import HeraldKube
+import HeraldPlanner
+
+/// The allocator over a manifest directory, with no I/O: the same decisions as on a cluster, from the objects of the
+/// files and the addresses recorded in the status file. `herald run` and `herald plan` both go through it, so a plan
+/// is exactly what a run does.
+public enum ManifestModel {
+    /// The allocation for `manifests`: every address the status file (or a manifest's own status) records is taken
+    /// back before any Service gets a new one.
+    public static func restoring(
+        _ manifests: Manifests, recorded: StatusFile, config: HeraldConfiguration
+    ) throws(PoolConfigError) -> (state: AllocationState, effects: AllocationState.Effects) {
+        let recordedAddresses = recorded.addresses
+        let services = manifests.services.map { service -> Service in
+            var service = service
+            let shown = ServiceTranslation.statusAddresses(of: service) ?? []
+            if shown.isEmpty, let addresses = recordedAddresses[ServiceID(service).description], !addresses.isEmpty {
+                service.status = .init(loadBalancer: .init(ingress: addresses.map { .init(ip: $0.description) }))
+            }
+            return service
+        }
+        let labels = manifests.namespaceLabels
+        return try AllocationState.restoring(
+            services, namespaceLabels: { labels[$0] ?? [:] }, pools: config.pools,
+            loadBalancerClass: config.loadBalancerClass)
+    }
+
+    /// Brings `state` from the objects of `old` to those of `new`: changed and new Services are updated, removed
+    /// ones released (their addresses go to the Services waiting for one).
+    public static func update(
+        _ state: inout AllocationState, from old: Manifests, to new: Manifests
+    ) -> AllocationState.Effects {
+        var effects = AllocationState.Effects()
+        let before = Dictionary(old.services.map { (ServiceID($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(new.services.map { (ServiceID($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let oldLabels = old.namespaceLabels
+        let labels = new.namespaceLabels
+        for id in before.keys.sorted() where after[id] == nil { effects.merge(state.delete(id)) }
+        for id in after.keys.sorted() {
+            guard let service = after[id] else { continue }
+            if before[id] == service && oldLabels[id.namespace] == labels[id.namespace] { continue }
+            effects.merge(state.update(service, namespaceLabels: labels[id.namespace] ?? [:]))
+        }
+        return effects
+    }
+
+    /// The service addresses of `state`, with the traffic policy the manifests give each Service.
+    public static func addresses(_ state: AllocationState, manifests: Manifests) -> [ServiceAddress] {
+        let services = Dictionary(manifests.services.map { (ServiceID($0), $0) }, uniquingKeysWith: { a, _ in a })
+        return state.allocator.assignments.sorted { $0.key < $1.key }.map { id, assignment in
+            ServiceAddress(
+                service: id.description, addresses: assignment.addresses, pool: assignment.pool,
+                trafficPolicy: trafficPolicy(services[id], slices: manifests.endpointSlices))
+        }
+    }
+
+    /// `externalTrafficPolicy: Local` → only nodes with a ready endpoint of the Service; otherwise every node.
+    static func trafficPolicy(_ service: Service?, slices: [EndpointSlice]) -> TrafficPolicy {
+        guard let service, service.spec?.externalTrafficPolicy == "Local" else { return .cluster }
+        let name = service.metadata.name
+        let ready = slices.filter {
+            $0.metadata.namespace == service.metadata.namespace
+                && $0.metadata.labels?[EndpointSlice.serviceNameLabel] == name
+        }.flatMap { $0.endpoints ?? [] }.filter { $0.conditions?.ready ?? true }.compactMap(\.nodeName)
+        return .local(readyNodes: Set(ready))
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import HeraldConfig
+import HeraldIPAM
+import HeraldPlanner
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Herald without a cluster: Services, Namespaces, Nodes and EndpointSlices from the YAML files of a directory,
+/// watched for changes, given addresses by the same allocator as on a cluster. Assignments go where a user reads
+/// them: the log, and `herald-status.json` in the directory (`herald status` prints it as a table).
+///
+/// A file that stops parsing is reported with its place and the objects it held before are kept, so a bad edit
+/// loses nothing.
+public final class ManifestSource: ServiceLifecycle.Service, AddressSource, Sendable {
+    let directory: String
+    let config: ConfigStore
+    let logger: Logger
+    let pollInterval: Duration
+    let published = Mutex<[ServiceAddress]>([])
+    let subscribers = Mutex<[AsyncStream<Void>.Continuation]>([])
+
+    public init(directory: String, config: ConfigStore, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
+        self.directory = directory
+        self.config = config
+        self.logger = logger
+        self.pollInterval = pollInterval
+    }
+
+    public var name: String { "manifests" }
+
+    public func addresses() -> [ServiceAddress] { published.withLock { $0 } }
+
+    public func changes() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        subscribers.withLock { $0.append(continuation) }
+        return stream
+    }
+
+    public func run() async throws {
+        var reader = ManifestDirectory(path: directory)
+        var manifests = reader.read(logger: logger)
+        var pools = config.current.pools
+        var state: AllocationState
+        var effects: AllocationState.Effects
+        do {
+            (state, effects) = try ManifestModel.restoring(
+                manifests, recorded: StatusFile.read(directory: directory), config: config.current)
+        } catch {
+            logger.error("manifests: the pools are invalid (\(error))")
+            return
+        }
+        publish(state, manifests, effects)
+        logger.info(
+            "manifests: \(manifests.services.count) services from \(directory)",
+            metadata: [
+                "assigned": "\(state.allocator.assignments.count)", "pending": "\(state.allocator.pending.count)",
+            ])
+
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: pollInterval)
+            var effects = AllocationState.Effects()
+            if reader.changed() {
+                let next = reader.read(logger: logger)
+                effects.merge(ManifestModel.update(&state, from: manifests, to: next))
+                manifests = next
+            }
+            let current = config.current.pools
+            if current != pools {
+                do {
+                    effects.merge(try state.setPools(current))
+                    pools = current
+                } catch {
+                    logger.error("manifests: new pools refused (\(error))")
+                    pools = current
+                }
+            }
+            if !effects.touched.isEmpty || !effects.events.isEmpty || !effects.cleared.isEmpty {
+                publish(state, manifests, effects)
+            }
+        }
+        for continuation in subscribers.withLock({ $0 }) { continuation.finish() }
+    }
+
+    /// Logs the events, records the state in the status file, and hands the new addresses to the reconciler.
+    private func publish(_ state: AllocationState, _ manifests: Manifests, _ effects: AllocationState.Effects) {
+        for event in effects.events {
+            if event.warning { logger.warning("\(event)") } else { logger.info("\(event)") }
+        }
+        do {
+            try StatusFile(state).write(directory: directory)
+        } catch {
+            logger.error("manifests: cannot write \(directory)/\(StatusFile.name): \(error)")
+        }
+        published.withLock { $0 = ManifestModel.addresses(state, manifests: manifests) }
+        for continuation in subscribers.withLock({ $0 }) { continuation.yield() }
+    }
+}

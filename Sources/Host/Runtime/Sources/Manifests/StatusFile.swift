@@ -1,0 +1,81 @@
+import Foundation
+import HeraldCore
+import HeraldIPAM
+
+/// What the allocator gave each Service of a manifest directory, kept in the directory (`herald-status.json`) where
+/// a user reads it, and read back at start so that every Service keeps its addresses across restarts.
+public struct StatusFile: Codable, Sendable, Equatable {
+    public static let name = "herald-status.json"
+
+    /// One Service.
+    public struct Entry: Codable, Sendable, Equatable {
+        public var service: String
+        public var addresses: [String]
+        public var pool: String?
+        /// Why the Service has no address, when it has none.
+        public var error: String?
+
+        public init(service: String, addresses: [String], pool: String?, error: String?) {
+            self.service = service
+            self.addresses = addresses
+            self.pool = pool
+            self.error = error
+        }
+    }
+
+    public var services: [Entry] = []
+
+    public init(services: [Entry] = []) { self.services = services }
+
+    /// The record of `state`: every Service Herald serves, sorted.
+    public init(_ state: AllocationState) {
+        let ids = Set(state.requests.keys).union(state.invalid.keys).sorted()
+        services = ids.map { id in
+            let assignment = state.allocator.assignment(for: id)
+            let error = state.invalid[id] ?? state.allocator.pending[id]?.detail
+            return Entry(
+                service: id.description, addresses: assignment?.addresses.map(\.description) ?? [],
+                pool: assignment?.pool, error: assignment == nil ? error : nil)
+        }
+    }
+
+    /// The addresses recorded for each Service.
+    public var addresses: [String: [IPAddress]] {
+        Dictionary(
+            services.map { ($0.service, $0.addresses.compactMap { IPAddress($0) }) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Reads the file of `directory`; an empty record when there is none or it cannot be read.
+    public static func read(directory: String) -> StatusFile {
+        guard let data = FileManager.default.contents(atPath: directory + "/" + name),
+            let file = try? JSONDecoder().decode(StatusFile.self, from: data)
+        else { return StatusFile() }
+        return file
+    }
+
+    /// Writes the file of `directory` atomically (a temporary file renamed over it).
+    public func write(directory: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(self)
+        try data.write(to: URL(fileURLWithPath: directory + "/" + Self.name), options: .atomic)
+    }
+
+    /// A table for `herald status`: service, addresses, pool, and the reason of a failure.
+    public var table: String {
+        let rows =
+            [["SERVICE", "ADDRESSES", "POOL", "STATUS"]]
+            + services.map { entry in
+                [
+                    entry.service, entry.addresses.isEmpty ? "<pending>" : entry.addresses.joined(separator: ","),
+                    entry.pool ?? "-", entry.error.map { "failed: \($0)" } ?? "assigned",
+                ]
+            }
+        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, text in
+                column == 3 ? text : text.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}

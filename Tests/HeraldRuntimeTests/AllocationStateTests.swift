@@ -1,0 +1,135 @@
+import HeraldCore
+import HeraldIPAM
+import HeraldKube
+import HeraldRuntime
+import Testing
+
+/// The allocator role's decisions without I/O: what each Service gets, what its status should show, which Events.
+@Suite struct AllocationStateTests {
+    static func pool(_ name: String, _ ranges: String..., autoAssign: Bool = true) -> Pool {
+        Pool(name: name, ranges: ranges.map { try! IPRange.parse($0).get() }, autoAssign: autoAssign)
+    }
+
+    static let pools = [pool("small", "192.0.2.0/30"), pool("v6", "2001:db8::/126")]
+
+    static func service(
+        _ name: String, namespace: String = "ns", type: String = "LoadBalancer", annotations: [String: String] = [:],
+        families: [String] = ["IPv4"], policy: String? = nil, status: [String] = [],
+        created: String = "2026-01-01T00:00:00Z",
+        lbClass: String? = nil
+    ) -> Service {
+        var spec = Service.Spec(type: type, ports: [.init(port: 80)])
+        spec.ipFamilies = families
+        spec.ipFamilyPolicy = policy
+        spec.loadBalancerClass = lbClass
+        var meta = ObjectMeta(name: name, namespace: namespace)
+        meta.annotations = annotations
+        meta.creationTimestamp = created
+        return Service(
+            metadata: meta, spec: spec,
+            status: status.isEmpty ? nil : .init(loadBalancer: .init(ingress: status.map { .init(ip: $0) })))
+    }
+
+    static func id(_ name: String) -> ServiceID { ServiceID(namespace: "ns", name: name) }
+
+    @Test func restoresEveryStatusBeforeServingNewServices() throws {
+        // "new" sorts first and is older, but the address "old" shows is restored before anything is assigned.
+        let services = [
+            Self.service("a-new", created: "2026-01-01T00:00:00Z"),
+            Self.service("old", status: ["192.0.2.0"], created: "2026-02-01T00:00:00Z"),
+        ]
+        let (state, effects) = try AllocationState.restoring(
+            services, namespaceLabels: { _ in [:] }, pools: Self.pools, loadBalancerClass: nil)
+        #expect(state.desired(Self.id("old"))?.addresses.map(\.description) == ["192.0.2.0"])
+        #expect(state.desired(Self.id("a-new"))?.addresses.map(\.description) == ["192.0.2.1"])
+        #expect(effects.events.map(\.reason) == ["IPAllocated"])
+        #expect(effects.events.first?.service == Self.id("a-new"))
+    }
+
+    @Test func anAddressThatNoLongerFitsIsReplacedWithAnEvent() throws {
+        let services = [Self.service("moved", status: ["203.0.113.9"])]
+        let (state, effects) = try AllocationState.restoring(
+            services, namespaceLabels: { _ in [:] }, pools: Self.pools, loadBalancerClass: nil)
+        #expect(state.desired(Self.id("moved"))?.addresses.map(\.description) == ["192.0.2.0"])
+        #expect(effects.events.map(\.reason) == ["AllocationFailed", "IPAllocated"])
+        #expect(effects.events[0].message.contains("203.0.113.9 no longer fits"))
+    }
+
+    @Test func servesOnlyLoadBalancersOfItsClass() throws {
+        var state = try AllocationState(pools: Self.pools, loadBalancerClass: nil)
+        #expect(state.update(Self.service("cip", type: "ClusterIP"), namespaceLabels: [:]).touched.isEmpty)
+        #expect(state.update(Self.service("other", lbClass: "other.io/lb"), namespaceLabels: [:]).touched.isEmpty)
+        #expect(state.desired(Self.id("cip")) == nil)
+        #expect(state.desired(Self.id("other")) == nil)
+        var classed = try AllocationState(pools: Self.pools, loadBalancerClass: "herald.dev/lb")
+        _ = classed.update(Self.service("mine", lbClass: "herald.dev/lb"), namespaceLabels: [:])
+        _ = classed.update(Self.service("plain"), namespaceLabels: [:])
+        #expect(classed.desired(Self.id("mine"))?.addresses.count == 1)
+        #expect(classed.desired(Self.id("plain")) == nil)
+    }
+
+    @Test func aBadServiceFailsAloneWithItsReason() throws {
+        var state = try AllocationState(pools: Self.pools, loadBalancerClass: nil)
+        let bad = state.update(
+            Self.service("bad", annotations: ["metallb.io/loadBalancerIPs": "192.0.2.x"]), namespaceLabels: [:])
+        #expect(bad.events.map(\.reason) == ["AllocationFailed"])
+        #expect(bad.events.first?.message.contains("\"192.0.2.x\" is not an IPv4 or IPv6 address") == true)
+        #expect(state.desired(Self.id("bad")) == AllocationState.Desired(addresses: [], pool: nil))
+        let good = state.update(Self.service("good"), namespaceLabels: [:])
+        #expect(good.events.map(\.reason) == ["IPAllocated"])
+        #expect(state.desired(Self.id("good"))?.addresses.map(\.description) == ["192.0.2.0"])
+        // The same failure again raises no second Event.
+        let again = state.update(
+            Self.service("bad", annotations: ["metallb.io/loadBalancerIPs": "192.0.2.x"]), namespaceLabels: [:])
+        #expect(again.events.isEmpty)
+    }
+
+    @Test func aReleaseServesTheServiceWaitingForAnAddress() throws {
+        var state = try AllocationState(pools: [Self.pool("two", "192.0.2.0/31")], loadBalancerClass: nil)
+        for name in ["a", "b", "c"] { _ = state.update(Self.service(name), namespaceLabels: [:]) }
+        #expect(state.desired(Self.id("c"))?.addresses == [])
+        #expect(state.allocator.pending[Self.id("c")]?.code == .poolExhausted)
+        let effects = state.delete(Self.id("a"))
+        #expect(effects.touched.contains(Self.id("c")))
+        #expect(state.desired(Self.id("c"))?.addresses.map(\.description) == ["192.0.2.0"])
+        #expect(effects.events.map(\.reason) == ["IPAllocated"])
+    }
+
+    @Test func turningIntoClusterIPReleasesAndClearsOnce() throws {
+        var state = try AllocationState(pools: Self.pools, loadBalancerClass: nil)
+        _ = state.update(Self.service("x"), namespaceLabels: [:])
+        let effects = state.update(Self.service("x", type: "ClusterIP"), namespaceLabels: [:])
+        #expect(effects.cleared == [Self.id("x")])
+        #expect(effects.events.map(\.reason) == ["IPReleased"])
+        #expect(state.desired(Self.id("x")) == nil)
+        #expect(state.allocator.assignments.isEmpty)
+    }
+
+    @Test func aPoolEditMovesExactlyTheDisplacedServices() throws {
+        var state = try AllocationState(
+            pools: [Self.pool("a", "192.0.2.0/30"), Self.pool("b", "198.51.100.0/30")], loadBalancerClass: nil)
+        _ = state.update(Self.service("in-a"), namespaceLabels: [:])
+        _ = state.update(
+            Self.service("in-b", annotations: ["metallb.io/address-pool": "b"]), namespaceLabels: [:])
+        let effects = try state.setPools([Self.pool("a", "192.0.2.0/30"), Self.pool("b", "198.51.100.4/30")])
+        #expect(state.desired(Self.id("in-a"))?.addresses.map(\.description) == ["192.0.2.0"])
+        #expect(state.desired(Self.id("in-b"))?.addresses.map(\.description) == ["198.51.100.4"])
+        #expect(effects.events.map(\.reason) == ["IPReleased", "IPAllocated"])
+        #expect(Set(effects.events.map(\.service)) == [Self.id("in-b")])
+        // Invalid pools change nothing.
+        #expect(throws: PoolConfigError.self) {
+            _ = try state.setPools([Self.pool("a", "192.0.2.0/30"), Self.pool("c", "192.0.2.0/30")])
+        }
+        #expect(state.desired(Self.id("in-b"))?.addresses.map(\.description) == ["198.51.100.4"])
+    }
+
+    @Test func dualStackGetsBothFamiliesFromOnePool() throws {
+        var state = try AllocationState(
+            pools: [Self.pool("dual", "192.0.2.0/30", "2001:db8::/126")], loadBalancerClass: nil)
+        _ = state.update(
+            Self.service("d", families: ["IPv6", "IPv4"], policy: "RequireDualStack"), namespaceLabels: [:])
+        #expect(state.desired(Self.id("d"))?.addresses.map(\.description) == ["2001:db8::", "192.0.2.0"])
+        let bad = state.update(Self.service("p", policy: "SomeStack"), namespaceLabels: [:])
+        #expect(bad.events.first?.message.contains("spec.ipFamilyPolicy \"SomeStack\"") == true)
+    }
+}
