@@ -168,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldPluginHostTests",
-            dependencies: ["HeraldPluginHost", "HeraldConfig", "CHeraldPlugin", "HeraldTestSupport"],
+            dependencies: ["HeraldPluginHost", "HeraldConfig", "HeraldCore", "CHeraldPlugin", "HeraldTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -163,6 +163,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: herald)
         process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": dir]) { _, new in new }
         let errors = Pipe()
         process.standardError = errors
         try process.run()
@@ -179,7 +180,9 @@ import Testing
         }
         let started = Date()
         while Date().timeIntervalSince(started) < 20 {
-            if String(decoding: collected.get(), as: UTF8.self).contains("herald is running") { break }
+            if String(decoding: collected.get(), as: UTF8.self).contains("announce 2001:db8:4f::/128 for demo/api") {
+                break
+            }
             usleep(20_000)
         }
         kill(process.processIdentifier, SIGTERM)
@@ -190,9 +193,16 @@ import Testing
         #expect(
             log.contains(
                 "configuration: <embedded default herald.yaml>; plugins: <embedded default plugins.d/log.yaml>"))
-        #expect(log.contains("announce 192.0.2.10/32 for demo/web via demo-log"))
-        #expect(log.contains("announce 2001:db8:4e::10/128 for demo/web via demo-log"))
-        #expect(log.contains("withdraw 192.0.2.10/32 for demo/web"))
+        // The demo's manifests: every kind of Service, one that cannot be served, and a static VIP beside them.
+        #expect(log.contains("announce 192.0.2.14/32 for demo/dns via demo-log"))
+        #expect(log.contains("announce 192.0.2.0/32 for demo/web via demo-log"))
+        #expect(log.contains("announce 2001:db8:4e::/128 for demo/web-v6 via demo-log"))
+        #expect(log.contains("announce 192.0.2.5/32 for demo/dns-tcp,demo/dns-udp via demo-log"))
+        #expect(log.contains("announce 198.51.100.0/32 for demo/api via demo-log"))
+        #expect(log.contains("demo/legacy: AllocationFailed: requested 203.0.113.7 is in no address pool"))
+        #expect(log.contains("withdraw 192.0.2.0/32 for demo/web"))
+        let status = try TestSupport.run([herald, "status"], environment: ["TMPDIR": dir])
+        #expect(status.stdout.contains("demo/dns-udp  192.0.2.5"), "\(status.stdout)")
     }
 
     @Test func runRefusesAnInvalidConfigAndSaysWhere() throws {
@@ -277,7 +287,7 @@ import Testing
         process.waitUntilExit()
         let log = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(log.contains("\(path):3:33: error: staticVIPs[0].address 10.9.9.9 is in no pool"), "\(log)")
-        #expect(log.contains("reload failed: keeping the last good configuration"))
+        #expect(log.contains("reload rejected: keeping the last good configuration"))
         #expect(active(CLITests.records(record)).isEmpty)
     }
 }

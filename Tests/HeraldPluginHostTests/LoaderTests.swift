@@ -1,5 +1,6 @@
 import Foundation
 import HeraldConfig
+import HeraldCore
 import HeraldTestSupport
 import Logging
 import Testing

@@ -38,6 +38,11 @@ public struct AllocationState: Sendable {
     public struct Desired: Sendable, Hashable {
         public var addresses: [IPAddress]
         public var pool: String?
+
+        public init(addresses: [IPAddress], pool: String?) {
+            self.addresses = addresses
+            self.pool = pool
+        }
     }
 
     public private(set) var allocator: Allocator

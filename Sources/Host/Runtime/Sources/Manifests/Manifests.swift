@@ -32,9 +32,12 @@ public struct Manifests: Sendable, Equatable {
     public static func parse(_ text: String, file: String) -> Result<Manifests, ConfigErrors> {
         var result = Manifests()
         var problems: [Diagnostic] = []
-        let documents: [Yams.Node]
+        var documents: [Yams.Node] = []
         do {
-            documents = Array(try Yams.compose_all(yaml: text))
+            // The sequence keeps a parse error instead of throwing it: check it after the last document.
+            var sequence = try Yams.compose_all(yaml: text)
+            while let document = sequence.next() { documents.append(document) }
+            if let error = sequence.error { throw error }
         } catch let error as YamlError {
             return .failure(ConfigErrors([diagnostic(error, file: file)]))
         } catch {

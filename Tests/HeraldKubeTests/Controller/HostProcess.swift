@@ -1,0 +1,64 @@
+import Foundation
+import HeraldTestSupport
+
+/// One `herald run` process against a dev cluster, as a DaemonSet pod would run it: its own node name, the herald
+/// ServiceAccount's kubeconfig, a herald.yaml and a plugins.d of its own. Its output goes to a file (never a pipe the
+/// test reads), stdin is /dev/null, and it inherits no other descriptor of the test process.
+final class HostProcess: @unchecked Sendable {
+    // @unchecked: `process` is used from the test task only; the log file is read, never shared.
+    let process = Process()
+    let log: String
+    let node: String
+
+    /// Starts `herald run` in Kubernetes mode.
+    init(
+        cluster: DevCluster, node: String, directory: String, config: String, extra: [String] = [],
+        leaseSeconds: Double = 3
+    ) throws {
+        self.node = node
+        log = "\(directory)/\(node).log"
+        let configPath = "\(directory)/\(node).yaml"
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let plugins = "\(directory)/plugins.d"
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        try "name: log\nlibrary: herald-log\nconfig: {level: debug}\n".write(
+            toFile: "\(plugins)/10-log.yaml", atomically: true, encoding: .utf8)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.executableURL = URL(fileURLWithPath: try TestSupport.product("herald"))
+        process.arguments =
+            [
+                "run", "--kubeconfig", cluster.heraldKubeconfig, "--config", configPath, "--plugins-dir", plugins,
+                "--node-name", node, "--namespace", "herald-system", "--status-address", "none",
+                "--leader-elect-lease-duration", "\(leaseSeconds)",
+                "--leader-elect-renew-deadline", "\(leaseSeconds * 2 / 3)",
+                "--leader-elect-retry-period", "\(leaseSeconds / 6)",
+            ] + extra
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        try out.close()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Sends `number` and waits (off the cooperative pool) for the process to exit.
+    func stop(_ number: Int32 = SIGTERM, timeout: Double = 20) async {
+        signal(number)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

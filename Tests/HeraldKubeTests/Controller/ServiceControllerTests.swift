@@ -1,0 +1,303 @@
+import Foundation
+import HeraldKube
+import HeraldTestSupport
+import Testing
+
+/// The allocator role of `herald run` against a real kube-apiserver: separate `herald` processes with the herald
+/// ServiceAccount (least privilege, deploy/rbac.yaml), Services created with kubectl, results read back from the API.
+@Suite(.serialized) struct ServiceControllerTests {
+    let directory: String
+
+    init() throws { directory = try TestSupport.temporaryDirectory("herald-controller") }
+
+    /// Services of every kind get the addresses MetalLB's rules give; the ones that cannot be served fail alone,
+    /// each with an `AllocationFailed` Event that says why.
+    @Test func mixedServicesGetTheirAddressesAndFailuresTheirReasons() async throws {
+        let cluster = try await ControllerLab.cluster()
+        try await withClient(try cluster.adminClient("mixed")) { client in
+            let ns = try await makeNamespace(client, "mixed")
+            let reserved = try await makeNamespace(client, "reserved")
+            let bad = try await makeNamespace(client, "bad")
+            defer { Task { await ControllerLab.cleanUp(cluster, namespaces: [ns, reserved, bad]) } }
+            var docs: [String] = []
+            for i in 0..<100 { docs.append(ControllerLab.service("plain-\(i)", namespace: ns)) }
+            for i in 0..<10 {
+                docs.append(ControllerLab.service("v6-\(i)", namespace: ns, families: ["IPv6"]))
+                docs.append(
+                    ControllerLab.service(
+                        "dual-\(i)", namespace: ns, families: ["IPv4", "IPv6"],
+                        policy: i % 2 == 0 ? "RequireDualStack" : "PreferDualStack"))
+            }
+            for i in 0..<20 {
+                let key = ["metallb.io/allow-shared-ip": "key-\(i)"]
+                docs.append(
+                    ControllerLab.service("share-\(i)-a", namespace: ns, annotations: key, ports: [(80, "TCP")]))
+                docs.append(
+                    ControllerLab.service("share-\(i)-b", namespace: ns, annotations: key, ports: [(53, "UDP")]))
+            }
+            for i in 0..<10 {
+                docs.append(
+                    ControllerLab.service(
+                        "asked-\(i)", namespace: ns, annotations: ["metallb.io/loadBalancerIPs": "192.0.2.\(200 + i)"]))
+            }
+            for i in 0..<5 {
+                docs.append(ControllerLab.service("spec-\(i)", namespace: ns, loadBalancerIP: "192.0.2.\(230 + i)"))
+            }
+            for i in 0..<10 {
+                docs.append(
+                    ControllerLab.service(
+                        "pooled-\(i)", namespace: ns, annotations: ["metallb.io/address-pool": "named"]))
+            }
+            for i in 0..<10 { docs.append(ControllerLab.service("res-\(i)", namespace: reserved)) }
+            // Five that cannot be served, each for its own reason.
+            docs.append(
+                ControllerLab.service(
+                    "malformed", namespace: bad, annotations: ["metallb.io/loadBalancerIPs": "192.0.2.x"]))
+            docs.append(
+                ControllerLab.service(
+                    "outside", namespace: bad, annotations: ["metallb.io/loadBalancerIPs": "10.9.9.9"]))
+            docs.append(
+                ControllerLab.service(
+                    "conflict", namespace: bad,
+                    annotations: ["metallb.io/allow-shared-ip": "key-0", "metallb.io/loadBalancerIPs": "192.0.2.200"]))
+            docs.append(
+                ControllerLab.service("nopool", namespace: bad, annotations: ["metallb.io/address-pool": "missing"]))
+            docs.append(
+                ControllerLab.service(
+                    "notyours", namespace: bad, annotations: ["metallb.io/loadBalancerIPs": "198.51.100.3"]))
+            #expect(docs.count == 200)
+            try await ControllerLab.create(cluster, docs, directory: directory)
+
+            let host = try HostProcess(
+                cluster: cluster, node: "mixed-a", directory: directory,
+                config: ControllerLab.config(reservedNamespace: reserved))
+
+            let names = Set(
+                (0..<100).map { "plain-\($0)" } + (0..<10).flatMap { ["v6-\($0)", "dual-\($0)"] }
+                    + (0..<20).flatMap { ["share-\($0)-a", "share-\($0)-b"] } + (0..<10).map { "asked-\($0)" }
+                    + (0..<5).map { "spec-\($0)" } + (0..<10).map { "pooled-\($0)" })
+            let got = try await ControllerLab.waitAssigned(client, namespace: ns, names: names)
+            let reservedGot = try await ControllerLab.waitAssigned(
+                client, namespace: reserved, names: Set((0..<10).map { "res-\($0)" }))
+            // kubectl agrees (it is the client an operator uses).
+            let waited = try await cluster.kubectl([
+                "wait", "--for=jsonpath={.status.loadBalancer.ingress}", "svc", "--all", "-n", reserved,
+                "--timeout=30s",
+            ])
+            #expect(waited.status == 0, "\(waited.output)")
+
+            func inside(_ address: String, _ prefix: String) -> Bool { address.hasPrefix(prefix) }
+            var owners: [String: [String]] = [:]
+            for (name, entry) in got {
+                for address in entry.addresses { owners[address, default: []].append(name) }
+            }
+            for i in 0..<100 {
+                let a = got["plain-\(i)"]?.addresses ?? []
+                #expect(a.count == 1 && inside(a[0], "192.0.2.") && got["plain-\(i)"]?.pool == "general")
+            }
+            for i in 0..<10 {
+                let six = got["v6-\(i)"]?.addresses ?? []
+                #expect(six.count == 1 && inside(six[0], "2001:db8:a::"), "v6-\(i): \(six)")
+                let dual = got["dual-\(i)"]?.addresses ?? []
+                #expect(dual.count == 2 && inside(dual[0], "192.0.2.") && inside(dual[1], "2001:db8:a::"), "\(dual)")
+            }
+            for i in 0..<20 {
+                let a = got["share-\(i)-a"]?.addresses ?? []
+                #expect(a.count == 1 && a == got["share-\(i)-b"]?.addresses, "share-\(i): \(a)")
+            }
+            for i in 0..<10 { #expect(got["asked-\(i)"]?.addresses == ["192.0.2.\(200 + i)"]) }
+            for i in 0..<5 { #expect(got["spec-\(i)"]?.addresses == ["192.0.2.\(230 + i)"]) }
+            for i in 0..<10 {
+                let a = got["pooled-\(i)"]?.addresses ?? []
+                #expect(a.count == 1 && inside(a[0], "203.0.113.") && got["pooled-\(i)"]?.pool == "named")
+                let r = reservedGot["res-\(i)"]?.addresses ?? []
+                #expect(r.count == 1 && inside(r[0], "198.51.100.") && reservedGot["res-\(i)"]?.pool == "reserved")
+            }
+            // No address is held twice except by the sharing pairs.
+            for (address, holders) in owners where holders.count > 1 {
+                #expect(
+                    holders.count == 2 && holders.allSatisfy { $0.hasPrefix("share-") },
+                    "\(address) is held by \(holders)")
+            }
+
+            // The failures: no address, and an AllocationFailed Event with the reason in words.
+            let expected = [
+                "malformed": "\"192.0.2.x\" is not an IPv4 or IPv6 address",
+                "outside": "10.9.9.9 is in no address pool",
+                "conflict": "192.0.2.200",
+                "nopool": "missing",
+                "notyours": "reserved",
+            ]
+            var events: [(String, String, String)] = []
+            let reported = try await eventually(timeout: .seconds(30)) {
+                events = try await ControllerLab.events(client, namespace: bad)
+                return expected.keys.allSatisfy { name in events.contains { $0.0 == name && $0.1 == "AllocationFailed" }
+                }
+            }
+            #expect(reported, "events: \(events)")
+            for (name, fragment) in expected {
+                let messages = events.filter { $0.0 == name && $0.1 == "AllocationFailed" }.map(\.2)
+                #expect(messages.contains { $0.contains(fragment) }, "\(name): \(messages)")
+            }
+            let badState = try await ControllerLab.snapshot(client, namespace: bad)
+            #expect(badState.values.allSatisfy { $0.addresses.isEmpty })
+            let allocated = try await ControllerLab.events(client, namespace: ns).filter { $0.1 == "IPAllocated" }
+            #expect(!allocated.isEmpty)
+            await host.stop()
+        }
+    }
+
+    /// `kill -9` of the allocator: the other host takes over, not one address changes, and a Service created during
+    /// the takeover gets its address after it.
+    @Test func anotherHostTakesOverWithoutChangingAnAddress() async throws {
+        let cluster = try await ControllerLab.cluster()
+        try await withClient(try cluster.adminClient("takeover")) { client in
+            let ns = try await makeNamespace(client, "takeover")
+            defer { Task { await ControllerLab.cleanUp(cluster, namespaces: [ns]) } }
+            let config = ControllerLab.config(reservedNamespace: "none")
+            let a = try HostProcess(cluster: cluster, node: "take-a", directory: directory, config: config)
+            #expect(try await eventually { try await ControllerLab.allocator(client) == "take-a" })
+            let b = try HostProcess(cluster: cluster, node: "take-b", directory: directory, config: config)
+            let names = (0..<50).map { "svc-\($0)" }
+            try await ControllerLab.create(
+                cluster, names.map { ControllerLab.service($0, namespace: ns) }, directory: directory)
+            let before = try await ControllerLab.waitAssigned(client, namespace: ns, names: Set(names))
+
+            await a.stop(SIGKILL)
+            try await ControllerLab.create(
+                cluster, [ControllerLab.service("during", namespace: ns)], directory: directory)
+            #expect(try await eventually { try await ControllerLab.allocator(client) == "take-b" })
+            let after = try await ControllerLab.waitAssigned(client, namespace: ns, names: Set(names + ["during"]))
+            for name in names {
+                #expect(after[name]?.addresses == before[name]?.addresses, "\(name) changed")
+                #expect(after[name]?.resourceVersion == before[name]?.resourceVersion, "\(name) was written again")
+            }
+            let taken = Set(before.values.flatMap(\.addresses))
+            #expect(after["during"].map { Set($0.addresses).isDisjoint(with: taken) } == true)
+            await b.stop()
+        }
+    }
+
+    /// A restart with 1,000 Services that hold addresses changes none of them (not even their resourceVersion), and
+    /// nothing new is assigned before they are all restored: a Service created while no host ran gets a free address.
+    @Test func aRestartKeepsEveryAddressAndRestoresBeforeServing() async throws {
+        let cluster = try await ControllerLab.cluster()
+        try await withClient(try cluster.adminClient("restart")) { client in
+            let ns = try await makeNamespace(client, "restart")
+            defer { Task { await ControllerLab.cleanUp(cluster, namespaces: [ns]) } }
+            let config = ControllerLab.config(
+                reservedNamespace: "none",
+                extraPools:
+                    "  - {name: wide, addresses: [198.18.0.0/20], serviceAllocation: {priority: 0, namespaces: [\(ns)]}}"
+            )
+            let names = (0..<1000).map { "svc-\($0)" }
+            try await ControllerLab.create(
+                cluster, names.map { ControllerLab.service($0, namespace: ns) }, directory: directory)
+            let first = try HostProcess(cluster: cluster, node: "restart-a", directory: directory, config: config)
+            let before = try await ControllerLab.waitAssigned(
+                client, namespace: ns, names: Set(names), timeout: .seconds(120))
+            await first.stop(SIGTERM)
+
+            // While no host runs, a new Service. Served before the restore, it would take the lowest address of the
+            // pool, which another Service's status shows.
+            try await ControllerLab.create(
+                cluster, [ControllerLab.service("late", namespace: ns)], directory: directory)
+            let second = try HostProcess(cluster: cluster, node: "restart-b", directory: directory, config: config)
+            let after = try await ControllerLab.waitAssigned(client, namespace: ns, names: Set(names + ["late"]))
+            var changed = 0
+            for name in names where after[name] != before[name] { changed += 1 }
+            #expect(changed == 0, "\(changed) of 1000 services changed")
+            let taken = Set(before.values.flatMap(\.addresses))
+            #expect(after["late"].map { Set($0.addresses).isDisjoint(with: taken) } == true, "\(after["late"]!)")
+            #expect(second.output.contains("restored and served"), "\(second.output.suffix(2000))")
+            await second.stop()
+        }
+    }
+
+    /// A pool edit by SIGHUP moves exactly the displaced Services; an invalid reload changes nothing.
+    @Test func aReloadMovesExactlyTheDisplacedServices() async throws {
+        let cluster = try await ControllerLab.cluster()
+        try await withClient(try cluster.adminClient("reload")) { client in
+            let ns = try await makeNamespace(client, "reload")
+            defer { Task { await ControllerLab.cleanUp(cluster, namespaces: [ns]) } }
+            let config = ControllerLab.config(reservedNamespace: ns)
+            let host = try HostProcess(cluster: cluster, node: "reload-a", directory: directory, config: config)
+            let names = (0..<12).map { "svc-\($0)" }
+            try await ControllerLab.create(
+                cluster, names.map { ControllerLab.service($0, namespace: ns) }, directory: directory)
+            let before = try await ControllerLab.waitAssigned(client, namespace: ns, names: Set(names))
+            // The reserved pool shrinks to its upper half: the Services below 198.51.100.8 are displaced.
+            let displaced = Set(
+                names.filter { before[$0]!.addresses[0].split(separator: ".").last.map { Int($0)! < 8 }! })
+            #expect(displaced.count == 8)
+            let edited = config.replacingOccurrences(of: "198.51.100.0/28", with: "198.51.100.8/29")
+            try edited.write(toFile: "\(directory)/reload-a.yaml", atomically: true, encoding: .utf8)
+            host.signal(SIGHUP)
+            var after: [String: ControllerLab.Entry] = [:]
+            let moved = try await eventually(timeout: .seconds(30)) {
+                after = try await ControllerLab.snapshot(client, namespace: ns)
+                return displaced.allSatisfy {
+                    after[$0]?.addresses != before[$0]?.addresses && after[$0]?.addresses.isEmpty == false
+                }
+            }
+            #expect(moved, "\(after)")
+            for name in names where !displaced.contains(name) {
+                #expect(after[name] == before[name], "\(name) was not displaced but changed")
+            }
+            for name in displaced {
+                let address = after[name]?.addresses.first ?? ""
+                #expect(
+                    address.hasPrefix("198.51.100.")
+                        ? Int(address.split(separator: ".")[3])! >= 8 : address.hasPrefix("192.0.2."))
+            }
+            // An invalid file: nothing changes.
+            try "apiVersion: herald.dev/v1\npools: [{name: x, addresses: [not-an-address]}]\n".write(
+                toFile: "\(directory)/reload-a.yaml", atomically: true, encoding: .utf8)
+            host.signal(SIGHUP)
+            #expect(await eventually { host.output.contains("reload rejected") })
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await ControllerLab.snapshot(client, namespace: ns) == after)
+            await host.stop()
+        }
+    }
+
+    /// The API server stopped for 30 s during a stream of creates: the allocator catches up, and no address is given
+    /// twice.
+    @Test func catchesUpAfterTheAPIServerWasDown() async throws {
+        let cluster = try await ControllerLab.cluster()
+        try await withClient(try cluster.adminClient("outage")) { client in
+            let ns = try await makeNamespace(client, "outage")
+            defer { Task { await ControllerLab.cleanUp(cluster, namespaces: [ns]) } }
+            let host = try HostProcess(
+                cluster: cluster, node: "outage-a", directory: directory,
+                config: ControllerLab.config(reservedNamespace: "none"), leaseSeconds: 15)
+            #expect(try await eventually { try await ControllerLab.allocator(client) == "outage-a" })
+            var created: [String] = []
+            func create(_ name: String) async -> Bool {
+                var service = Service(
+                    metadata: ObjectMeta(name: name, namespace: ns),
+                    spec: .init(type: "LoadBalancer", ports: [.init(port: 80)]))
+                service.spec?.ipFamilies = ["IPv4"]
+                return (try? await client.create(service)) != nil
+            }
+            for i in 0..<20 where await create("before-\(i)") { created.append("before-\(i)") }
+            try await cluster.script("kill-apiserver")
+            let down = ContinuousClock.now
+            var attempts = 0
+            while ContinuousClock.now - down < .seconds(30) {
+                attempts += 1
+                if await create("down-\(attempts)") { created.append("down-\(attempts)") }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            try await cluster.script("start-apiserver")
+            for i in 0..<20 where await create("after-\(i)") { created.append("after-\(i)") }
+            let got = try await ControllerLab.waitAssigned(
+                client, namespace: ns, names: Set(created), timeout: .seconds(90))
+            let addresses = created.compactMap { got[$0]?.addresses.first }
+            #expect(addresses.count == created.count)
+            #expect(Set(addresses).count == addresses.count, "an address was given twice")
+            #expect(created.count >= 40)
+            await host.stop()
+        }
+    }
+}
