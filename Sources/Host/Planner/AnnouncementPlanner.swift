@@ -39,7 +39,8 @@ public enum AnnouncementPlanner {
                 if !entry.advertisements.isEmpty && !entry.advertisements.contains(ad.name) { continue }
                 guard let instance = running[ad.plugin] else { continue }
                 let eligible = Eligibility.eligible(
-                    nodes, instance: instance.name, nodeSelectors: ad.nodeSelectors, policy: entry.trafficPolicy)
+                    nodes, instance: instance.name, nodeSelectors: ad.nodeSelectors, policy: entry.trafficPolicy,
+                    requireLive: instance.exclusive)
                 guard
                     Eligibility.announces(
                         node, addresses: entry.addresses, exclusive: instance.exclusive, eligible: eligible)

@@ -40,11 +40,14 @@ public enum Eligibility {
     }
 
     /// Whether `node` may announce through `instance` for a service with `policy`, under an advertisement with
-    /// `nodeSelectors` (empty: every node); the first reason it may not, otherwise.
+    /// `nodeSelectors` (empty: every node); the first reason it may not, otherwise. Liveness counts only where
+    /// `requireLive` (exclusive instances: the owner must be a node that renews its membership lease; a routed
+    /// announcement needs none, since a dead node's sessions drop by themselves).
     public static func check(
-        _ node: NodeState, instance: String, nodeSelectors: [LabelSelector], policy: TrafficPolicy
+        _ node: NodeState, instance: String, nodeSelectors: [LabelSelector], policy: TrafficPolicy,
+        requireLive: Bool = true
     ) -> Reason? {
-        if !node.live { return .notLive }
+        if requireLive && !node.live { return .notLive }
         if node.labels[excludeLabel] != nil { return .excluded }
         if !nodeSelectors.isEmpty && !nodeSelectors.contains(where: { $0.matches(node.labels) }) { return .notSelected }
         if case .local(let ready) = policy, !ready.contains(node.name) { return .noLocalEndpoint }
@@ -54,9 +57,12 @@ public enum Eligibility {
 
     /// The eligible nodes' names.
     public static func eligible(
-        _ nodes: [NodeState], instance: String, nodeSelectors: [LabelSelector], policy: TrafficPolicy
+        _ nodes: [NodeState], instance: String, nodeSelectors: [LabelSelector], policy: TrafficPolicy,
+        requireLive: Bool = true
     ) -> [String] {
-        nodes.filter { check($0, instance: instance, nodeSelectors: nodeSelectors, policy: policy) == nil }.map(\.name)
+        nodes.filter {
+            check($0, instance: instance, nodeSelectors: nodeSelectors, policy: policy, requireLive: requireLive) == nil
+        }.map(\.name)
     }
 
     /// Whether `node` announces `addresses` through an instance of `kind`: for exclusive (layer-2) instances only the

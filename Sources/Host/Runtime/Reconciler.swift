@@ -52,23 +52,24 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 "sources": .string(sources.map(\.name).joined(separator: ",")),
             ])
         trigger()
-        await withTaskGroup(of: Void.self) { group in
-            for source in sources {
-                let changes = source.changes()
+        // Forwarders turn source and configuration changes into wakes; the loop itself runs here, until the graceful
+        // shutdown of this service (a source ending early, as its own service stops, must not end it).
+        let forwarders = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for source in sources {
+                    let changes = source.changes()
+                    group.addTask {
+                        for await _ in changes { self.trigger() }
+                    }
+                }
+                let configs = config.changes()
                 group.addTask {
-                    for await _ in changes { self.trigger() }
+                    for await _ in configs { self.trigger() }
                 }
             }
-            let configs = config.changes()
-            group.addTask {
-                for await _ in configs { self.trigger() }
-            }
-            group.addTask {
-                for await _ in self.wakes.cancelOnGracefulShutdown() { self.reconcile() }
-            }
-            await group.next()
-            group.cancelAll()
         }
+        for await _ in wakes.cancelOnGracefulShutdown() { reconcile() }
+        forwarders.cancel()
         shutdown()
     }
 

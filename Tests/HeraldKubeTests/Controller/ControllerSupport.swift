@@ -29,33 +29,38 @@ enum ControllerLab {
         """
     }
 
-    /// One LoadBalancer Service as YAML.
+    /// One LoadBalancer Service.
     static func service(
         _ name: String, namespace: String, annotations: [String: String] = [:], families: [String] = ["IPv4"],
         policy: String = "SingleStack", ports: [(Int, String)] = [(80, "TCP")], loadBalancerIP: String? = nil
-    ) -> String {
-        var lines = [
-            "apiVersion: v1", "kind: Service", "metadata:", "  name: \(name)", "  namespace: \(namespace)",
-        ]
-        if !annotations.isEmpty {
-            lines.append("  annotations:")
-            for (key, value) in annotations.sorted(by: { $0.key < $1.key }) { lines.append("    \(key): \"\(value)\"") }
-        }
-        lines += [
-            "spec:", "  type: LoadBalancer", "  selector: {app: \(name)}", "  ipFamilyPolicy: \(policy)",
-            "  ipFamilies: [\(families.joined(separator: ", "))]", "  ports:",
-        ]
-        for (port, proto) in ports { lines.append("  - {port: \(port), protocol: \(proto)}") }
-        if let loadBalancerIP { lines.append("  loadBalancerIP: \(loadBalancerIP)") }
-        return lines.joined(separator: "\n")
+    ) -> Service {
+        var spec = Service.Spec(
+            type: "LoadBalancer", ports: ports.map { Service.Port(protocol: $0.1, port: $0.0) }, selector: ["app": name]
+        )
+        spec.ipFamilyPolicy = policy
+        spec.ipFamilies = families
+        spec.loadBalancerIP = loadBalancerIP
+        return Service(
+            metadata: ObjectMeta(
+                name: name, namespace: namespace, labels: [label: "true"],
+                annotations: annotations.isEmpty ? nil : annotations),
+            spec: spec)
     }
 
-    /// `kubectl create -f` of many documents at once.
-    static func create(_ cluster: DevCluster, _ documents: [String], directory: String) async throws {
-        let file = "\(directory)/objects-\(UInt32.random(in: 0..<UInt32.max)).yaml"
-        try documents.joined(separator: "\n---\n").write(toFile: file, atomically: true, encoding: .utf8)
-        let out = try await cluster.kubectl(["create", "-f", file])
-        guard out.status == 0 else { throw DevCluster.ClusterError(message: "kubectl create: \(out.output)") }
+    /// Creates the Services, 16 requests at a time.
+    static func create(_ client: KubeClient, _ services: [Service]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var running = 0
+            for service in services {
+                if running >= 16 {
+                    try await group.next()
+                    running -= 1
+                }
+                running += 1
+                group.addTask { _ = try await client.create(service) }
+            }
+            try await group.waitForAll()
+        }
     }
 
     /// Every Service of `namespace`: name → (ingress addresses, resourceVersion, pool annotation).
@@ -79,16 +84,16 @@ enum ControllerLab {
         var pool: String?
     }
 
-    /// Waits until every Service of `namespace` named in `names` shows an address.
+    /// Waits until every Service of `namespace` named in `names` shows an address and the pool annotation.
     static func waitAssigned(
         _ client: KubeClient, namespace: String, names: Set<String>, timeout: Duration = .seconds(60)
     ) async throws -> [String: Entry] {
         var last: [String: Entry] = [:]
         let ok = try await eventually(timeout: timeout) {
             last = try await snapshot(client, namespace: namespace)
-            return names.allSatisfy { !(last[$0]?.addresses.isEmpty ?? true) }
+            return names.allSatisfy { !(last[$0]?.addresses.isEmpty ?? true) && last[$0]?.pool != nil }
         }
-        let missing = names.filter { last[$0]?.addresses.isEmpty ?? true }.sorted()
+        let missing = names.filter { (last[$0]?.addresses.isEmpty ?? true) || last[$0]?.pool == nil }.sorted()
         #expect(ok, "no address within \(timeout): \(missing.prefix(10)) (\(missing.count) in all)")
         return last
     }
@@ -104,10 +109,30 @@ enum ControllerLab {
         try? await client.get(Lease.self, name: "herald-allocator", namespace: "herald-system").spec?.holderIdentity
     }
 
-    /// Deletes every Service of the namespaces (namespaces themselves stay: 1.20 has no namespace controller here).
-    static func cleanUp(_ cluster: DevCluster, namespaces: [String]) async {
-        for namespace in namespaces {
-            _ = try? await cluster.kubectl(["delete", "svc", "--all", "-n", namespace, "--wait=false"])
+    /// The label of every Service these tests create.
+    static let label = "herald.dev/controller-test"
+
+    /// Deletes every Service these tests created, in every namespace, and waits until they are gone: each test starts
+    /// on a cluster with no LoadBalancer Service of another test (namespaces stay: 1.20 runs no namespace controller
+    /// here).
+    static func cleanUp(_ client: KubeClient) async throws {
+        let (items, _) = try await client.listAll(Service.self, namespace: nil, labelSelector: label)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var running = 0
+            for service in items {
+                if running >= 16 {
+                    try await group.next()
+                    running -= 1
+                }
+                running += 1
+                group.addTask {
+                    do {
+                        try await client.delete(
+                            Service.self, name: service.metadata.name ?? "", namespace: service.metadata.namespace)
+                    } catch let error as KubeError where error.isNotFound {}
+                }
+            }
+            try await group.waitForAll()
         }
     }
 }

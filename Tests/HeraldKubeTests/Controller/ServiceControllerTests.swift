@@ -15,11 +15,11 @@ import Testing
     @Test func mixedServicesGetTheirAddressesAndFailuresTheirReasons() async throws {
         let cluster = try await ControllerLab.cluster()
         try await withClient(try cluster.adminClient("mixed")) { client in
+            try await ControllerLab.cleanUp(client)
             let ns = try await makeNamespace(client, "mixed")
             let reserved = try await makeNamespace(client, "reserved")
             let bad = try await makeNamespace(client, "bad")
-            defer { Task { await ControllerLab.cleanUp(cluster, namespaces: [ns, reserved, bad]) } }
-            var docs: [String] = []
+            var docs: [Service] = []
             for i in 0..<100 { docs.append(ControllerLab.service("plain-\(i)", namespace: ns)) }
             for i in 0..<10 {
                 docs.append(ControllerLab.service("v6-\(i)", namespace: ns, families: ["IPv6"]))
@@ -57,16 +57,13 @@ import Testing
                 ControllerLab.service(
                     "outside", namespace: bad, annotations: ["metallb.io/loadBalancerIPs": "10.9.9.9"]))
             docs.append(
-                ControllerLab.service(
-                    "conflict", namespace: bad,
-                    annotations: ["metallb.io/allow-shared-ip": "key-0", "metallb.io/loadBalancerIPs": "192.0.2.200"]))
-            docs.append(
                 ControllerLab.service("nopool", namespace: bad, annotations: ["metallb.io/address-pool": "missing"]))
             docs.append(
                 ControllerLab.service(
                     "notyours", namespace: bad, annotations: ["metallb.io/loadBalancerIPs": "198.51.100.3"]))
+            docs.append(ControllerLab.service("filler", namespace: ns))
             #expect(docs.count == 200)
-            try await ControllerLab.create(cluster, docs, directory: directory)
+            try await ControllerLab.create(client, docs)
 
             let host = try HostProcess(
                 cluster: cluster, node: "mixed-a", directory: directory,
@@ -75,7 +72,7 @@ import Testing
             let names = Set(
                 (0..<100).map { "plain-\($0)" } + (0..<10).flatMap { ["v6-\($0)", "dual-\($0)"] }
                     + (0..<20).flatMap { ["share-\($0)-a", "share-\($0)-b"] } + (0..<10).map { "asked-\($0)" }
-                    + (0..<5).map { "spec-\($0)" } + (0..<10).map { "pooled-\($0)" })
+                    + (0..<5).map { "spec-\($0)" } + (0..<10).map { "pooled-\($0)" } + ["filler"])
             let got = try await ControllerLab.waitAssigned(client, namespace: ns, names: names)
             let reservedGot = try await ControllerLab.waitAssigned(
                 client, namespace: reserved, names: Set((0..<10).map { "res-\($0)" }))
@@ -120,6 +117,16 @@ import Testing
                     "\(address) is held by \(holders)")
             }
 
+            // A Service asking for an address another one holds, with a sharing key that does not match.
+            try await ControllerLab.create(
+                client,
+                [
+                    ControllerLab.service(
+                        "conflict", namespace: bad,
+                        annotations: [
+                            "metallb.io/allow-shared-ip": "other", "metallb.io/loadBalancerIPs": "192.0.2.200",
+                        ])
+                ])
             // The failures: no address, and an AllocationFailed Event with the reason in words.
             let expected = [
                 "malformed": "\"192.0.2.x\" is not an IPv4 or IPv6 address",
@@ -144,6 +151,7 @@ import Testing
             let allocated = try await ControllerLab.events(client, namespace: ns).filter { $0.1 == "IPAllocated" }
             #expect(!allocated.isEmpty)
             await host.stop()
+            try await ControllerLab.cleanUp(client)
         }
     }
 
@@ -152,20 +160,20 @@ import Testing
     @Test func anotherHostTakesOverWithoutChangingAnAddress() async throws {
         let cluster = try await ControllerLab.cluster()
         try await withClient(try cluster.adminClient("takeover")) { client in
+            try await ControllerLab.cleanUp(client)
             let ns = try await makeNamespace(client, "takeover")
-            defer { Task { await ControllerLab.cleanUp(cluster, namespaces: [ns]) } }
             let config = ControllerLab.config(reservedNamespace: "none")
             let a = try HostProcess(cluster: cluster, node: "take-a", directory: directory, config: config)
             #expect(try await eventually { try await ControllerLab.allocator(client) == "take-a" })
             let b = try HostProcess(cluster: cluster, node: "take-b", directory: directory, config: config)
             let names = (0..<50).map { "svc-\($0)" }
             try await ControllerLab.create(
-                cluster, names.map { ControllerLab.service($0, namespace: ns) }, directory: directory)
+                client, names.map { ControllerLab.service($0, namespace: ns) })
             let before = try await ControllerLab.waitAssigned(client, namespace: ns, names: Set(names))
 
             await a.stop(SIGKILL)
             try await ControllerLab.create(
-                cluster, [ControllerLab.service("during", namespace: ns)], directory: directory)
+                client, [ControllerLab.service("during", namespace: ns)])
             #expect(try await eventually { try await ControllerLab.allocator(client) == "take-b" })
             let after = try await ControllerLab.waitAssigned(client, namespace: ns, names: Set(names + ["during"]))
             for name in names {
@@ -175,6 +183,7 @@ import Testing
             let taken = Set(before.values.flatMap(\.addresses))
             #expect(after["during"].map { Set($0.addresses).isDisjoint(with: taken) } == true)
             await b.stop()
+            try await ControllerLab.cleanUp(client)
         }
     }
 
@@ -183,8 +192,8 @@ import Testing
     @Test func aRestartKeepsEveryAddressAndRestoresBeforeServing() async throws {
         let cluster = try await ControllerLab.cluster()
         try await withClient(try cluster.adminClient("restart")) { client in
+            try await ControllerLab.cleanUp(client)
             let ns = try await makeNamespace(client, "restart")
-            defer { Task { await ControllerLab.cleanUp(cluster, namespaces: [ns]) } }
             let config = ControllerLab.config(
                 reservedNamespace: "none",
                 extraPools:
@@ -192,7 +201,7 @@ import Testing
             )
             let names = (0..<1000).map { "svc-\($0)" }
             try await ControllerLab.create(
-                cluster, names.map { ControllerLab.service($0, namespace: ns) }, directory: directory)
+                client, names.map { ControllerLab.service($0, namespace: ns) })
             let first = try HostProcess(cluster: cluster, node: "restart-a", directory: directory, config: config)
             let before = try await ControllerLab.waitAssigned(
                 client, namespace: ns, names: Set(names), timeout: .seconds(120))
@@ -201,7 +210,7 @@ import Testing
             // While no host runs, a new Service. Served before the restore, it would take the lowest address of the
             // pool, which another Service's status shows.
             try await ControllerLab.create(
-                cluster, [ControllerLab.service("late", namespace: ns)], directory: directory)
+                client, [ControllerLab.service("late", namespace: ns)])
             let second = try HostProcess(cluster: cluster, node: "restart-b", directory: directory, config: config)
             let after = try await ControllerLab.waitAssigned(client, namespace: ns, names: Set(names + ["late"]))
             var changed = 0
@@ -211,6 +220,7 @@ import Testing
             #expect(after["late"].map { Set($0.addresses).isDisjoint(with: taken) } == true, "\(after["late"]!)")
             #expect(second.output.contains("restored and served"), "\(second.output.suffix(2000))")
             await second.stop()
+            try await ControllerLab.cleanUp(client)
         }
     }
 
@@ -218,13 +228,13 @@ import Testing
     @Test func aReloadMovesExactlyTheDisplacedServices() async throws {
         let cluster = try await ControllerLab.cluster()
         try await withClient(try cluster.adminClient("reload")) { client in
+            try await ControllerLab.cleanUp(client)
             let ns = try await makeNamespace(client, "reload")
-            defer { Task { await ControllerLab.cleanUp(cluster, namespaces: [ns]) } }
             let config = ControllerLab.config(reservedNamespace: ns)
             let host = try HostProcess(cluster: cluster, node: "reload-a", directory: directory, config: config)
             let names = (0..<12).map { "svc-\($0)" }
             try await ControllerLab.create(
-                cluster, names.map { ControllerLab.service($0, namespace: ns) }, directory: directory)
+                client, names.map { ControllerLab.service($0, namespace: ns) })
             let before = try await ControllerLab.waitAssigned(client, namespace: ns, names: Set(names))
             // The reserved pool shrinks to its upper half: the Services below 198.51.100.8 are displaced.
             let displaced = Set(
@@ -258,6 +268,7 @@ import Testing
             try await Task.sleep(for: .seconds(2))
             #expect(try await ControllerLab.snapshot(client, namespace: ns) == after)
             await host.stop()
+            try await ControllerLab.cleanUp(client)
         }
     }
 
@@ -266,8 +277,8 @@ import Testing
     @Test func catchesUpAfterTheAPIServerWasDown() async throws {
         let cluster = try await ControllerLab.cluster()
         try await withClient(try cluster.adminClient("outage")) { client in
+            try await ControllerLab.cleanUp(client)
             let ns = try await makeNamespace(client, "outage")
-            defer { Task { await ControllerLab.cleanUp(cluster, namespaces: [ns]) } }
             let host = try HostProcess(
                 cluster: cluster, node: "outage-a", directory: directory,
                 config: ControllerLab.config(reservedNamespace: "none"), leaseSeconds: 15)
@@ -275,7 +286,7 @@ import Testing
             var created: [String] = []
             func create(_ name: String) async -> Bool {
                 var service = Service(
-                    metadata: ObjectMeta(name: name, namespace: ns),
+                    metadata: ObjectMeta(name: name, namespace: ns, labels: [ControllerLab.label: "true"]),
                     spec: .init(type: "LoadBalancer", ports: [.init(port: 80)]))
                 service.spec?.ipFamilies = ["IPv4"]
                 return (try? await client.create(service)) != nil
@@ -298,6 +309,7 @@ import Testing
             #expect(Set(addresses).count == addresses.count, "an address was given twice")
             #expect(created.count >= 40)
             await host.stop()
+            try await ControllerLab.cleanUp(client)
         }
     }
 }

@@ -222,27 +222,35 @@ public final class ServiceController: Sendable {
         async throws
     {
         guard let service = services.store.get(ObjectKey(namespace: id.namespace, name: id.name)) else { return }
+        // The cache may not show our own last write yet: then that write is what the API server holds.
         let version = service.metadata.resourceVersion.flatMap { UInt64($0) } ?? 0
-        if let last = written.entries.withLock({ $0[id] }), last.desired == desired, version < last.resourceVersion {
-            return
+        var shown = ServiceTranslation.statusAddresses(of: service) ?? []
+        var poolShown = ServiceTranslation.allocatedPool(of: service)
+        if let last = written.entries.withLock({ $0[id] }), version < last.resourceVersion {
+            shown = last.desired.addresses
+            poolShown = last.desired.pool
         }
-        let shown = ServiceTranslation.statusAddresses(of: service) ?? []
-        var result: Service?
-        if shown != desired.addresses {
+        guard shown != desired.addresses || poolShown != desired.pool else { return }
+        // One merge patch through the status subresource writes the status and the pool annotation together (the
+        // API server keeps the spec of a status write, not its metadata); an API server that drops the annotation
+        // there gets it in a second patch of the Service itself.
+        let key = RequestedAllocation.allocatedFromPoolAnnotations[0]
+        let pool = try desired.pool.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? "null"
+        let ingress = try String(
+            decoding: JSONEncoder().encode(desired.addresses.map { Service.Ingress(ip: $0.description) }),
+            as: UTF8.self)
+        let body =
+            #"{"metadata":{"annotations":{"\#(key)":\#(pool)}},"status":{"loadBalancer":{"ingress":\#(ingress)}}}"#
+        guard elector.isLeader else { throw CancellationError() }
+        var result = try await client.patch(
+            Service.self, name: id.name, namespace: id.namespace, subresource: "status", body: Array(body.utf8))
+        if ServiceTranslation.allocatedPool(of: result) != desired.pool {
             guard elector.isLeader else { throw CancellationError() }
-            result = try await client.patchServiceStatus(
-                namespace: id.namespace, name: id.name,
-                loadBalancer: .init(ingress: desired.addresses.map { .init(ip: $0.description) }))
-        }
-        if ServiceTranslation.allocatedPool(of: service) != desired.pool {
-            guard elector.isLeader else { throw CancellationError() }
-            let key = RequestedAllocation.allocatedFromPoolAnnotations[0]
-            let value = try desired.pool.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? "null"
-            let body = #"{"metadata":{"annotations":{"\#(key)":\#(value)}}}"#
+            let metadata = #"{"metadata":{"annotations":{"\#(key)":\#(pool)}}}"#
             result = try await client.patch(
-                Service.self, name: id.name, namespace: id.namespace, body: Array(body.utf8))
+                Service.self, name: id.name, namespace: id.namespace, body: Array(metadata.utf8))
         }
-        if let result, let version = result.metadata.resourceVersion.flatMap({ UInt64($0) }) {
+        if let version = result.metadata.resourceVersion.flatMap({ UInt64($0) }) {
             written.entries.withLock { $0[id] = WrittenStatus(desired: desired, resourceVersion: version) }
         }
     }

@@ -1,0 +1,274 @@
+// Measures the allocator role of `herald run` against a real kube-apiserver (scripts/dev-cluster, instance "bench"):
+//   1. latency: 500 Services created at 50/s, time from each create until its status shows an address (p50, p99);
+//   2. throughput: 5,000 Services created in a burst, time until every one has an address (Services/s);
+//   3. memory: peak RSS (VmHWM) of the herald process once it holds 10,000 Services.
+// The peer, measured in the same run on the same API server: a bare controller in this process that writes a fixed
+// status the moment it sees a Service (no IPAM, no checks), which is the floor the API server allows. Herald's figures
+// are reported beside it as ratios.
+//
+// Run: swift run -c release --package-path Benchmarks controller-bench [--herald PATH]
+import Foundation
+import HeraldKube
+import Logging
+import Synchronization
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().path
+let arguments = CommandLine.arguments
+let heraldPath =
+    arguments.firstIndex(of: "--herald").map { arguments[$0 + 1] } ?? "\(root)/.build/release/herald"
+
+func shell(_ argv: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: argv[0])
+    process.arguments = Array(argv.dropFirst())
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: out)
+    process.standardOutput = handle
+    process.standardError = handle
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    try handle.close()
+    let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+    try? FileManager.default.removeItem(at: out)
+    guard process.terminationStatus == 0 else { throw BenchError(text) }
+    return text
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ text: String) { description = text }
+}
+
+/// Observes Services of a namespace and records, per name, when its status first showed an address.
+final class Observer: Sendable {
+    let assigned = Mutex<[String: ContinuousClock.Instant]>([:])
+    let informer: Informer<Service>
+
+    init(client: KubeClient, namespace: String) {
+        informer = Informer(client: client, options: .init(namespace: namespace), logger: Logger(label: "bench"))
+    }
+
+    func run() async {
+        let events = informer.events()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.informer.run() }
+            group.addTask {
+                for await event in events {
+                    let service = event.object
+                    guard !(service.status?.loadBalancer?.ingress ?? []).isEmpty, let name = service.metadata.name
+                    else { continue }
+                    let now = ContinuousClock.now
+                    self.assigned.withLock { if $0[name] == nil { $0[name] = now } }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func count(_ prefix: String) -> Int { assigned.withLock { $0.keys.filter { $0.hasPrefix(prefix) }.count } }
+}
+
+func service(_ name: String, namespace: String) -> Service {
+    var service = Service(
+        metadata: ObjectMeta(name: name, namespace: namespace),
+        spec: .init(type: "LoadBalancer", ports: [.init(port: 80)]))
+    service.spec?.ipFamilies = ["IPv4"]
+    return service
+}
+
+/// Creates `count` Services named `prefix-i` at `rate` per second (nil: as fast as 32 concurrent requests allow);
+/// returns when each create was sent.
+func create(
+    _ client: KubeClient, namespace: String, prefix: String, count: Int, rate: Double?
+) async throws -> [String: ContinuousClock.Instant] {
+    let sent = Mutex<[String: ContinuousClock.Instant]>([:])
+    let start = ContinuousClock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var running = 0
+        for i in 0..<count {
+            if let rate {
+                let due = start + .seconds(Double(i) / rate)
+                if due > .now { try await Task.sleep(until: due, clock: .continuous) }
+            } else if running >= 32 {
+                try await group.next()
+                running -= 1
+            }
+            running += 1
+            let name = "\(prefix)-\(i)"
+            group.addTask {
+                let at = ContinuousClock.now
+                _ = try await client.create(service(name, namespace: namespace))
+                sent.withLock { $0[name] = at }
+            }
+        }
+        try await group.waitForAll()
+    }
+    return sent.withLock { $0 }
+}
+
+func waitFor(_ observer: Observer, prefix: String, count: Int, timeout: Duration) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while observer.count(prefix) < count {
+        if ContinuousClock.now > deadline { return false }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return true
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
+
+func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+
+/// The bare controller: patches a fixed status onto every Service it sees without one.
+func bareController(client: KubeClient, namespace: String) async {
+    let informer = Informer<Service>(client: client, options: .init(namespace: namespace), logger: Logger(label: "peer"))
+    let counter = Mutex(0)
+    await withTaskGroup(of: Void.self) { group in
+        group.addTask { await informer.run() }
+        group.addTask {
+            await withTaskGroup(of: Void.self) { writers in
+                for _ in 0..<32 {
+                    writers.addTask {
+                        for await key in informer.queue {
+                            defer { informer.queue.done(key) }
+                            guard let service = informer.store.get(key),
+                                (service.status?.loadBalancer?.ingress ?? []).isEmpty
+                            else { continue }
+                            let n = counter.withLock {
+                                $0 += 1
+                                return $0
+                            }
+                            _ = try? await client.patchServiceStatus(
+                                namespace: namespace, name: key.name,
+                                loadBalancer: .init(ingress: [.init(ip: "198.19.\(n / 256).\(n % 256)")]))
+                        }
+                    }
+                }
+            }
+        }
+        await group.next()
+        group.cancelAll()
+    }
+}
+
+struct Figures {
+    var p50: Double
+    var p99: Double
+    var burstRate: Double
+}
+
+/// One measurement round against whatever controller serves `namespace`.
+func measure(_ client: KubeClient, namespace: String) async throws -> Figures {
+    let observer = Observer(client: client, namespace: namespace)
+    let watching = Task { await observer.run() }
+    defer { watching.cancel() }
+    try await observer.informer.waitUntilSynced(timeout: .seconds(30))
+
+    let sent = try await create(client, namespace: namespace, prefix: "lat", count: 500, rate: 50)
+    guard await waitFor(observer, prefix: "lat-", count: 500, timeout: .seconds(120)) else {
+        throw BenchError("latency round: not every Service got an address")
+    }
+    let seen = observer.assigned.withLock { $0 }
+    let latencies = sent.compactMap { name, at in seen[name].map { ms($0 - at) } }
+
+    let burstStart = ContinuousClock.now
+    _ = try await create(client, namespace: namespace, prefix: "burst", count: 5000, rate: nil)
+    guard await waitFor(observer, prefix: "burst-", count: 5000, timeout: .seconds(300)) else {
+        throw BenchError("burst round: not every Service got an address")
+    }
+    let burst = ContinuousClock.now - burstStart
+    return Figures(
+        p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99),
+        burstRate: 5000 / (ms(burst) / 1000))
+}
+
+func peakRSS(pid: Int32) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+    else { return 0 }
+    return Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "0").map { $0 / 1024 } ?? 0
+}
+
+guard FileManager.default.isExecutableFile(atPath: heraldPath) else {
+    print("error: \(heraldPath) not found: build it with `swift build -c release --product herald`")
+    exit(1)
+}
+let script = "\(root)/scripts/dev-cluster"
+let started = try shell([script, "start", "--name", "bench"])
+guard let line = started.split(separator: "\n").first(where: { $0.hasPrefix("export DEV_CLUSTER_DIR=") }) else {
+    throw BenchError("dev-cluster printed no state directory:\n\(started)")
+}
+let state = String(line.dropFirst("export DEV_CLUSTER_DIR=".count))
+defer { _ = try? shell([script, "stop", "--name", "bench"]) }
+let client = try KubeClient(
+    configuration: KubeConfigLoader.load(paths: ["\(state)/admin.kubeconfig"]), logger: Logger(label: "bench"))
+
+// The peer first, in a namespace of its own.
+_ = try await client.create(Namespace(metadata: ObjectMeta(name: "peer")))
+let peerTask = Task { await bareController(client: client, namespace: "peer") }
+let peer = try await measure(client, namespace: "peer")
+peerTask.cancel()
+
+// Herald, as a DaemonSet pod would run it, with the herald ServiceAccount.
+_ = try await client.create(Namespace(metadata: ObjectMeta(name: "herald")))
+let work = FileManager.default.temporaryDirectory.appendingPathComponent("controller-bench-\(getpid())").path
+try FileManager.default.createDirectory(atPath: "\(work)/plugins.d", withIntermediateDirectories: true)
+try "name: log\nlibrary: herald-log\nconfig: {level: debug}\n".write(
+    toFile: "\(work)/plugins.d/log.yaml", atomically: true, encoding: .utf8)
+try """
+apiVersion: herald.dev/v1
+pools: [{name: bench, addresses: [198.18.0.0/16]}]
+advertisements: [{name: all, plugin: log}]
+""".write(toFile: "\(work)/herald.yaml", atomically: true, encoding: .utf8)
+let herald = Process()
+herald.executableURL = URL(fileURLWithPath: heraldPath)
+herald.arguments = [
+    "run", "--kubeconfig", "\(state)/herald.kubeconfig", "--config", "\(work)/herald.yaml", "--plugins-dir",
+    "\(work)/plugins.d", "--node-name", "bench", "--status-address", "none", "--log-level", "warning",
+]
+let log = FileHandle(forWritingAtPath: "/dev/null")!
+herald.standardOutput = log
+herald.standardError = log
+herald.standardInput = FileHandle.nullDevice
+try herald.run()
+defer {
+    herald.terminate()
+    herald.waitUntilExit()
+}
+// Wait until it leads (the first Service it serves proves it).
+let probeObserver = Observer(client: client, namespace: "herald")
+let probing = Task { await probeObserver.run() }
+_ = try await client.create(service("probe", namespace: "herald"))
+guard await waitFor(probeObserver, prefix: "probe", count: 1, timeout: .seconds(60)) else {
+    throw BenchError("herald never served the probe Service")
+}
+probing.cancel()
+let figures = try await measure(client, namespace: "herald")
+// Up to 10,000 Services held.
+let rest = Observer(client: client, namespace: "herald")
+let restTask = Task { await rest.run() }
+_ = try await create(client, namespace: "herald", prefix: "fill", count: 10_000 - 5_501, rate: nil)
+guard await waitFor(rest, prefix: "fill-", count: 10_000 - 5_501, timeout: .seconds(300)) else {
+    throw BenchError("fill round: not every Service got an address")
+}
+restTask.cancel()
+let rss = peakRSS(pid: herald.processIdentifier)
+
+func row(_ name: String, _ h: Double, _ p: Double, _ unit: String, goal: String) {
+    print(
+        "\(name.padding(toLength: 34, withPad: " ", startingAt: 0)) herald \(String(format: "%8.1f", h)) \(unit)"
+            + "   bare controller \(String(format: "%8.1f", p)) \(unit)   ratio \(String(format: "%.2f", h / p))   goal \(goal)")
+}
+print("controller-bench: one kube-apiserver (dev-cluster \"bench\"), herald vs a bare status-writing controller")
+row("create → address p50", figures.p50, peer.p50, "ms", goal: "≤ 50 ms")
+row("create → address p99", figures.p99, peer.p99, "ms", goal: "≤ 200 ms")
+row("burst of 5,000: Services/s", figures.burstRate, peer.burstRate, "/s", goal: "≥ 500/s")
+print("herald peak RSS holding 10,000 Services: \(String(format: "%.1f", rss)) MiB   goal ≤ 64 MiB")
+try await client.shutdown()
