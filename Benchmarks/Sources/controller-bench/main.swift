@@ -128,7 +128,8 @@ func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(
 
 /// The bare controller: patches a fixed status onto every Service it sees without one.
 func bareController(client: KubeClient, namespace: String) async {
-    let informer = Informer<Service>(client: client, options: .init(namespace: namespace), logger: Logger(label: "peer"))
+    let informer = Informer<Service>(
+        client: client, options: .init(namespace: namespace), logger: Logger(label: "peer"))
     let counter = Mutex(0)
     await withTaskGroup(of: Void.self) { group in
         group.addTask { await informer.run() }
@@ -264,7 +265,8 @@ let rss = peakRSS(pid: herald.processIdentifier)
 func row(_ name: String, _ h: Double, _ p: Double, _ unit: String, goal: String) {
     print(
         "\(name.padding(toLength: 34, withPad: " ", startingAt: 0)) herald \(String(format: "%8.1f", h)) \(unit)"
-            + "   bare controller \(String(format: "%8.1f", p)) \(unit)   ratio \(String(format: "%.2f", h / p))   goal \(goal)")
+            + "   bare controller \(String(format: "%8.1f", p)) \(unit)   ratio \(String(format: "%.2f", h / p))   goal \(goal)"
+    )
 }
 print("controller-bench: one kube-apiserver (dev-cluster \"bench\"), herald vs a bare status-writing controller")
 row("create → address p50", figures.p50, peer.p50, "ms", goal: "≤ 50 ms")
