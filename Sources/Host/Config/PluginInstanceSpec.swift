@@ -18,6 +18,27 @@ public struct PluginInstanceSpec: Sendable, Equatable {
     public var configJSON: String
     /// Where it was read from, for messages.
     public var file: String
+    /// Where each top-level key's value is written (`name`, `library`, `enabled`, `config`), so that a problem found
+    /// later (a library not found, a config the plugin rejects) points at the value at fault. Not part of equality.
+    public var locations: [String: SourceLocation] = [:]
+
+    /// The place to report a problem with `key`'s value: where it is written, else the start of the file.
+    public func location(of key: String) -> SourceLocation {
+        locations[key] ?? SourceLocation(file: file, line: 1, column: 1)
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        (a.name, a.library, a.enabled, a.configJSON, a.file) == (b.name, b.library, b.enabled, b.configJSON, b.file)
+    }
+
+    /// The instance name a file declares, even when the file is otherwise invalid (nil when it declares none).
+    public static func declaredName(_ text: String) -> String? {
+        var reader = YAMLReader(file: "")
+        guard let root = reader.parse(text), let name = root.mapping?["name"]?.scalar?.string, !name.isEmpty else {
+            return nil
+        }
+        return name
+    }
 
     public init(name: String, library: String, enabled: Bool = true, configJSON: String = "{}", file: String) {
         self.name = name
@@ -60,7 +81,9 @@ public struct PluginInstanceSpec: Sendable, Equatable {
         guard reader.diagnostics.isEmpty, let name, let library else {
             return .failure(ConfigErrors(reader.diagnostics))
         }
-        return .success(
-            PluginInstanceSpec(name: name, library: library, enabled: enabled, configJSON: configJSON, file: file))
+        var spec = PluginInstanceSpec(
+            name: name, library: library, enabled: enabled, configJSON: configJSON, file: file)
+        for (key, node) in fields { spec.locations[key] = reader.location(node) }
+        return .success(spec)
     }
 }
