@@ -68,10 +68,13 @@ let package = Package(
             path: "Sources/Host/Kube",
             swiftSettings: strict
         ),
+        // Names the plugin and ABI call a fatal signal hit (async-signal-safe, so in C).
+        .target(name: "CHeraldCrash", path: "Sources/Host/CrashReport"),
         .target(
             name: "HeraldPluginHost",
             dependencies: [
-                "CHeraldPlugin", "HeraldConfig", "HeraldCore", .product(name: "Logging", package: "swift-log"),
+                "CHeraldPlugin", "CHeraldCrash", "HeraldConfig", "HeraldCore",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Host/PluginHost",
             swiftSettings: strict

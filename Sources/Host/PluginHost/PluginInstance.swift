@@ -38,6 +38,8 @@ public final class PluginInstance: Sendable {
     public let library: PluginLibrary
     let context: InstanceContext
     private let state: Mutex<State>
+    /// How a crash report names this instance.
+    private let place: String
 
     public enum Phase: Sendable, Equatable { case created, configured, started, stopped, destroyed, failed }
 
@@ -62,7 +64,11 @@ public final class PluginInstance: Sendable {
         let table = InstanceContext.makeTable(for: context)
         var handle: UnsafeMutableRawPointer?
         var buffer = [CChar](repeating: 0, count: Self.errorCapacity)
-        let status = library.vtable.pointee.create!(library.factoryContext, table, &handle, &buffer, buffer.count)
+        let place = CrashRecord.place(library: library.path, instance: name)
+        self.place = place
+        let status = CrashRecord.during(place, "create") {
+            library.vtable.pointee.create!(library.factoryContext, table, &handle, &buffer, buffer.count)
+        }
         guard status == HERALD_OK, handle != nil else {
             Unmanaged<InstanceContext>.fromOpaque(table.pointee.context).release()
             table.deallocate()
@@ -124,7 +130,7 @@ public final class PluginInstance: Sendable {
                 return s.phase == .failed ? PluginHealth(.unhealthy, "the instance failed") : nil
             }
             var buffer = [CChar](repeating: 0, count: 256)
-            let raw = health(handle, &buffer, buffer.count)
+            let raw = CrashRecord.during(place, "health") { health(handle, &buffer, buffer.count) }
             return PluginHealth(
                 PluginHealth.State(rawValue: raw) ?? .unhealthy, buffer[0] == 0 ? nil : Self.text(buffer))
         }
@@ -138,7 +144,9 @@ public final class PluginInstance: Sendable {
         state.withLock { s -> [PluginMetric] in
             guard let handle = s.handle, s.phase == .started, let collect = library.vtable.pointee.collect_metrics
             else { return [] }
-            return MetricsCollector.collect { sink in collect(handle, sink) }
+            return CrashRecord.during(place, "collect_metrics") {
+                MetricsCollector.collect { sink in collect(handle, sink) }
+            }
         }
     }
 
@@ -152,7 +160,7 @@ public final class PluginInstance: Sendable {
         }
         state.withLock { s in
             guard let handle = s.handle, s.phase != .stopped, s.phase != .destroyed else { return }
-            library.vtable.pointee.stop!(handle)
+            CrashRecord.during(place, "stop") { library.vtable.pointee.stop!(handle) }
             s.phase = .stopped
             s.announced = [:]
         }
@@ -163,7 +171,7 @@ public final class PluginInstance: Sendable {
         stop()
         state.withLock { s in
             guard let handle = s.handle else { return }
-            library.vtable.pointee.destroy!(handle)
+            CrashRecord.during(place, "destroy") { library.vtable.pointee.destroy!(handle) }
             s.handle = nil
             if let table = s.table {
                 Unmanaged<InstanceContext>.fromOpaque(table.pointee.context).release()
@@ -180,7 +188,7 @@ public final class PluginInstance: Sendable {
             guard let handle = s.handle, library.hasSlot(\.get_extension),
                 let get = library.vtable.pointee.get_extension
             else { return nil }
-            return id.withCString { get(handle, $0) }
+            return CrashRecord.during(place, "get_extension") { id.withCString { get(handle, $0) } }
         }
     }
 
@@ -198,8 +206,10 @@ public final class PluginInstance: Sendable {
                         instance: name, call: what, status: HERALD_ERR_STATE, message: "the instance is \(s.phase)"))
             }
             var buffer = [CChar](repeating: 0, count: Self.errorCapacity)
-            let status = buffer.withUnsafeMutableBufferPointer {
-                body(library.vtable.pointee, handle, $0.baseAddress!, $0.count)
+            let status = CrashRecord.during(place, what) {
+                buffer.withUnsafeMutableBufferPointer {
+                    body(library.vtable.pointee, handle, $0.baseAddress!, $0.count)
+                }
             }
             guard status == HERALD_OK else {
                 if status == HERALD_ERR_INTERNAL { s.phase = .failed }
