@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "herald", targets: ["HeraldCLI"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "HeraldIPAM", targets: ["HeraldIPAM"]),
+        .library(name: "HeraldConfig", targets: ["HeraldConfig"]),
         // Bundled plugins: shared objects the host loads at run time (never linked into the host).
         .library(name: "herald-log", type: .dynamic, targets: ["HeraldLogPlugin"]),
         .library(name: "herald-exec", type: .dynamic, targets: ["HeraldExecPlugin"]),
