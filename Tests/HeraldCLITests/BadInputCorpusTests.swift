@@ -77,6 +77,7 @@ import Testing
                 problems == expected + ["\(count) problem\(count == 1 ? "" : "s") found"], "\(name)",
                 sourceLocation: sourceLocation)
         }
+        print("bad input case \(name): \(measured.seconds) s, \(measured.maxRSSKB) KB")
         #expect(
             measured.seconds < Self.timeLimit, "\(name): took \(measured.seconds) s", sourceLocation: sourceLocation)
         #expect(

@@ -88,7 +88,7 @@ import Testing
             lines == [
                 "\(dir)/herald.yaml:4:17: error: pools[0].addresses[0]: prefix length \"33\" must be 0...32",
                 "\(dir)/herald.yaml:8:5: error: unknown key \"pool\" in advertisements[0] (did you mean \"pools\"?)",
-                "\(dir)/plugins.d/10-bad.yaml:3:9: error: instance \"bad\": configure failed (configuration rejected): config.level: \"loud\" is not one of debug, info, notice, trace, warning",
+                "\(dir)/plugins.d/10-bad.yaml:3:17: error: instance \"bad\": configure failed (configuration rejected): config.level: \"loud\" is not one of debug, info, notice, trace, warning",
                 "\(dir)/plugins.d/20-typo.yaml:1:1: error: the plugin instance is missing the required key \"library\"",
                 "\(dir)/plugins.d/20-typo.yaml:2:1: error: unknown key \"libary\" in the plugin instance (did you mean \"library\"?)",
                 "5 problems found",

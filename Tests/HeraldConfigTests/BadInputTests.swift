@@ -162,6 +162,22 @@ import Testing
         #expect(elapsed < .seconds(5))
     }
 
+    @Test func aPluginsWordsAboutItsConfigPointAtTheKeyOrValue() throws {
+        let text = "name: x\nlibrary: y\nconfig:\n  gratuitous: {count: 3, intervalMs: fast}\n  interfaces: [eth0]\n"
+        let spec = try PluginInstanceSpec.parse(text, file: "p.yaml").get()
+        func at(_ message: String) -> String {
+            let l = spec.location(ofPluginMessage: message)
+            return "\(l.line):\(l.column)"
+        }
+        #expect(at("config.gratuitous.intervalMs: expected a number") == "4:38")
+        #expect(at("config.gratuitous: expected a mapping") == "4:15")
+        #expect(at(#"unknown key "count" (known keys: …)"#) == "4:16")
+        #expect(at(#"unknown key "config.interfaces""#) == "5:3")
+        #expect(at("config.interfaces[0]: no such interface") == "5:16")
+        #expect(at("config.missing: required key is missing") == "4:3")
+        #expect(at("something else entirely") == "4:3")
+    }
+
     @Test func textPositionsCountCharacters() {
         #expect(TextPosition.of(byte: 6, in: Array("ab\nçd\u{0}".utf8)) == (2, 3) as (Int, Int))
         #expect(TextPosition.firstInvalidUTF8(Array("ok".utf8)) == nil)

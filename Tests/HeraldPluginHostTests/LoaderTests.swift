@@ -196,7 +196,7 @@ import Testing
         )
         #expect(
             problems[5]
-                == "\(dir)/80-config.yaml:3:9: error: instance \"picky\": configure failed (configuration rejected): config.fail: asked to fail"
+                == "\(dir)/80-config.yaml:3:16: error: instance \"picky\": configure failed (configuration rejected): config.fail: asked to fail"
         )
         set.shutdown()
         #expect(set.instances.allSatisfy { $0.phase == .destroyed })

@@ -126,13 +126,15 @@ import Testing
         #expect(set.instances.allSatisfy { $0.phase == .started })
         #expect(set.instance(named: "b")!.announced.count == 1)
         let problems = report.problems.map(\.description)
+        // The plugin names config.fail: the problem points at that value.
+        let failColumn = "config: {record: \"\(record("b"))\", fail: ".count + 1
         #expect(problems.count == 4)
         #expect(
             problems.contains(
                 "\(dir)/10-a.yaml:3:1: error: unknown key \"confg\" in the plugin instance (did you mean \"config\"?)"))
         #expect(
             problems.contains(
-                "\(dir)/20-b.yaml:3:9: error: instance \"b\": configure failed (configuration rejected): config.fail: "
+                "\(dir)/20-b.yaml:3:\(failColumn): error: instance \"b\": configure failed (configuration rejected): config.fail: "
                     + "asked to fail; the instance keeps running with its previous config"))
         #expect(
             problems.contains(

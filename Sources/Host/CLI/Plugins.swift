@@ -13,17 +13,18 @@ struct Plugins: ParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        let env = try Environment.resolve(options: options)
+        // The same inputs as check: an unreadable herald.yaml (which this command does not need) stops nothing.
+        let env = CheckInputs(options: options)
+        var unresolved = env.pluginsProblems.map(\.description)
         // Libraries load in the order `herald run` loads them, so that of two libraries with one plugin id the same
         // one is refused: the enabled plugins.d instances in file order (a repeated instance name is skipped, as run
         // skips it), then the disabled ones, then the other plugin files on the search path.
         var instancesByPath: [String: [String]] = [:]
         var order: [String] = []
-        var unresolved: [String] = []
         var names = Set<String>()
         let enabledFirst =
-            env.pluginEntries.filter { (try? $0.spec.get())?.enabled ?? true }
-            + env.pluginEntries.filter { (try? $0.spec.get())?.enabled == false }
+            env.entries.filter { (try? $0.spec.get())?.enabled ?? true }
+            + env.entries.filter { (try? $0.spec.get())?.enabled == false }
         for entry in enabledFirst {
             switch entry.spec {
             case .failure(let errors):

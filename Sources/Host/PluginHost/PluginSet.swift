@@ -161,7 +161,7 @@ public final class PluginSet: Sendable {
                                 Problem(
                                     file: wanted.file, instance: wanted.spec.name,
                                     message: "\(error.detail); the instance keeps running with its previous config",
-                                    location: wanted.spec.location(of: "config")))
+                                    location: wanted.spec.location(ofPluginMessage: error.message)))
                             members.append(old)
                             report.refused.append(wanted.spec.name)
                             continue
@@ -231,7 +231,7 @@ public final class PluginSet: Sendable {
                 return .failure(
                     Problem(
                         file: wanted.file, instance: spec.name, message: error.detail,
-                        location: spec.location(of: "config")))
+                        location: spec.location(ofPluginMessage: error.message)))
             }
             return .success(Member(instance: instance, spec: spec, libraryPath: wanted.libraryPath))
         } catch let error as PluginCallError {
