@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "HeraldIPAM", targets: ["HeraldIPAM"]),
         .library(name: "HeraldKube", targets: ["HeraldKube"]),
+        .library(name: "HeraldConfig", targets: ["HeraldConfig"]),
         // Bundled plugins: shared objects the host loads at run time (never linked into the host).
         .library(name: "herald-log", type: .dynamic, targets: ["HeraldLogPlugin"]),
         .library(name: "herald-exec", type: .dynamic, targets: ["HeraldExecPlugin"]),
@@ -70,10 +71,13 @@ let package = Package(
             path: "Sources/Host/Kube",
             swiftSettings: strict
         ),
+        // Names the plugin and ABI call a fatal signal hit (async-signal-safe, so in C).
+        .target(name: "CHeraldCrash", path: "Sources/Host/CrashReport"),
         .target(
             name: "HeraldPluginHost",
             dependencies: [
-                "CHeraldPlugin", "HeraldConfig", "HeraldCore", .product(name: "Logging", package: "swift-log"),
+                "CHeraldPlugin", "CHeraldCrash", "HeraldConfig", "HeraldCore",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Host/PluginHost",
             swiftSettings: strict

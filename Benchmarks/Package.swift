@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Benchmarks live in their own package so that normal builds never build them.
-// Run: swift run -c release --package-path Benchmarks ipam-bench
+// Run: swift run -c release --package-path Benchmarks ipam-bench (or config-bench, controller-bench)
 let package = Package(
     name: "herald-benchmarks",
     dependencies: [
@@ -19,6 +19,13 @@ let package = Package(
             name: "controller-bench",
             dependencies: [
                 .product(name: "HeraldKube", package: "herald"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6), .treatAllWarnings(as: .error)]
+        ),
+        .executableTarget(
+            name: "config-bench",
+            dependencies: [
+                .product(name: "HeraldIPAM", package: "herald"), .product(name: "HeraldConfig", package: "herald"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6), .treatAllWarnings(as: .error)]
         ),

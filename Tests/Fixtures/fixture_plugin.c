@@ -6,8 +6,9 @@
  *   FIXTURE_OLD_MINOR      built "against ABI 1.0 without the optional trailing fields": smaller structs
  *   FIXTURE_NEWER_MINOR    built against a future 1.7 whose structs have more fields at the end
  *   FIXTURE_NO_ENTRY       exports no entry symbol
- * Its config (JSON) may hold "record": "/path" (append one line per call) and "threads": N (during start, N threads
- * each call every host callback 200 times; stop joins them).
+ * Its config (JSON) may hold "record": "/path" (append one line per call), "threads": N (during start, N threads
+ * each call every host callback 200 times; stop joins them), "abortInAnnounce": true (announce calls abort(), as a
+ * crashing plugin would) and "noLiveReconfigure": true (configure on a started instance returns HERALD_ERR_STATE).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -30,6 +31,8 @@ typedef struct fixture {
     int threads;
     pthread_t workers[16];
     int started;
+    int abort_in_announce;
+    int no_live_reconfigure;
 } fixture;
 
 static void note(fixture *f, const char *fmt, const char *arg) {
@@ -60,6 +63,10 @@ static const char *json_value(const char *json, const char *key) {
 
 static herald_status f_configure(void *p, const char *json, const herald_node_info *node, char *err, size_t cap) {
     fixture *f = p;
+    if (f->started && f->no_live_reconfigure) {
+        snprintf(err, cap, "cannot take a new config while started");
+        return HERALD_ERR_STATE;
+    }
     const char *bad = json_value(json, "fail");
     if (bad) {
         snprintf(err, cap, "config.fail: asked to fail");
@@ -73,10 +80,20 @@ static herald_status f_configure(void *p, const char *json, const herald_node_in
         if (f->record) fclose(f->record);
         f->record = fopen(path, "a");
     }
+    const char *abort_flag = json_value(json, "abortInAnnounce");
+    f->abort_in_announce = abort_flag && strncmp(abort_flag, "true", 4) == 0;
+    const char *no_live = json_value(json, "noLiveReconfigure");
+    f->no_live_reconfigure = no_live && strncmp(no_live, "true", 4) == 0;
     const char *threads = json_value(json, "threads");
     f->threads = threads ? atoi(threads) : 0;
     if (f->threads > 16) f->threads = 16;
     note(f, "configure node=%s", HERALD_HAS_FIELD(node, herald_node_info, name) ? node->name : "?");
+    const char *tag = json_value(json, "tag");
+    if (tag && *tag == '"') {
+        char text[64];
+        snprintf(text, sizeof text, "%.*s", (int)strcspn(tag + 1, "\""), tag + 1);
+        note(f, "tag %s", text);
+    }
     return HERALD_OK;
 }
 
@@ -109,6 +126,7 @@ static herald_status f_announce(void *p, const herald_announcement *a, char *err
     char line[512];
     snprintf(line, sizeof line, "%s %s/%u services=%zu", a->id, a->address_text, a->prefix_length, a->service_count);
     note(f, "announce %s", line);
+    if (f->abort_in_announce) abort();
     return HERALD_OK;
 }
 
@@ -206,8 +224,8 @@ __attribute__((unused)) static future_descriptor descriptor = {
 };
 
 #ifndef FIXTURE_NO_ENTRY
-__attribute__((visibility("default"))) const herald_plugin_descriptor *herald_plugin_entry_v1(uint32_t major,
-                                                                                             uint32_t minor) {
+/* No attribute here: the header's declaration exports the entry even under -fvisibility=hidden. */
+const herald_plugin_descriptor *herald_plugin_entry_v1(uint32_t major, uint32_t minor) {
     (void)minor;
 #ifdef FIXTURE_NULL_ENTRY
     (void)major;

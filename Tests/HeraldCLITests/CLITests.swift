@@ -88,7 +88,7 @@ import Testing
             lines == [
                 "\(dir)/herald.yaml:4:17: error: pools[0].addresses[0]: prefix length \"33\" must be 0...32",
                 "\(dir)/herald.yaml:8:5: error: unknown key \"pool\" in advertisements[0] (did you mean \"pools\"?)",
-                "\(dir)/plugins.d/10-bad.yaml: instance \"bad\": configure failed (configuration rejected): config.level: \"loud\" is not one of debug, info, notice, trace, warning",
+                "\(dir)/plugins.d/10-bad.yaml:3:17: error: instance \"bad\": configure failed (configuration rejected): config.level: \"loud\" is not one of debug, info, notice, trace, warning",
                 "\(dir)/plugins.d/20-typo.yaml:1:1: error: the plugin instance is missing the required key \"library\"",
                 "\(dir)/plugins.d/20-typo.yaml:2:1: error: unknown key \"libary\" in the plugin instance (did you mean \"library\"?)",
                 "5 problems found",
@@ -102,7 +102,9 @@ import Testing
         try write("extra/libherald-unsafe.so", "not even ELF")
         chmod("\(extra)/libherald-unsafe.so", 0o666)
         let out = try TestSupport.run([herald, "plugins", "--plugins-dir", "\(dir)/plugins.d", "--plugin-path", extra])
-        #expect(out.status == 0, "\(out.stderr)")
+        // A refused library is a problem: the listing says why, and the exit status says that something is wrong.
+        #expect(out.status == 1, "\(out.stderr)")
+        #expect(out.stderr == "1 library refused, 0 other problem(s)\n")
         #expect(out.stdout.contains("  id:        dev.herald.log\n"))
         #expect(out.stdout.contains("  instances: rec\n"))
         #expect(out.stdout.contains("  id:        dev.herald.exec\n"))
@@ -289,5 +291,83 @@ import Testing
         #expect(log.contains("\(path):3:33: error: staticVIPs[0].address 10.9.9.9 is in no pool"), "\(log)")
         #expect(log.contains("reload rejected: keeping the last good configuration"))
         #expect(active(CLITests.records(record)).isEmpty)
+    }
+}
+
+/// SIGHUP rereads plugins.d too, and SIGTERM is honoured at once whatever a reload is doing.
+@Suite struct PluginReloadTests {
+    @Test func sighupAppliesPluginsDAndSigtermDoesNotWaitForAReload() throws {
+        let herald = try TestSupport.product("herald")
+        let dir = try TestSupport.temporaryDirectory("herald-plugin-reload")
+        let first = "\(dir)/first.jsonl"
+        let second = "\(dir)/second.jsonl"
+        try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
+        try "name: first\nlibrary: herald-log\nconfig: {file: \(first)}\n".write(
+            toFile: "\(dir)/plugins.d/10-first.yaml", atomically: true, encoding: .utf8)
+        func config(_ instances: [String]) -> String {
+            """
+            apiVersion: herald.dev/v1
+            pools: [{name: p, addresses: [192.0.2.0/24]}]
+            advertisements:
+            \(instances.map { "  - {name: ad-\($0), plugin: \($0)}" }.joined(separator: "\n"))
+            staticVIPs: [{name: v, address: 192.0.2.7}]
+            """
+        }
+        let path = "\(dir)/herald.yaml"
+        try config(["first"]).write(toFile: path, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: herald)
+        process.arguments = ["run", "--config", path, "--plugins-dir", "\(dir)/plugins.d", "--status-address", "none"]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+        func waitFor(_ what: String, _ condition: () -> Bool) {
+            let start = Date()
+            while Date().timeIntervalSince(start) < 20 {
+                if condition() { return }
+                usleep(20_000)
+            }
+            Issue.record("timed out waiting for \(what)")
+        }
+        func calls(_ file: String) -> [String] { CLITests.records(file).compactMap { $0["call"] } }
+        waitFor("the first instance's announcement") { calls(first).contains("announce") }
+
+        // A new instance file and an advertisement for it: the instance starts and announces.
+        try "name: second\nlibrary: herald-log\nconfig: {file: \(second)}\n".write(
+            toFile: "\(dir)/plugins.d/20-second.yaml", atomically: true, encoding: .utf8)
+        try config(["first", "second"]).write(toFile: path, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        waitFor("the second instance's announcement") { calls(second).contains("announce") }
+        #expect(calls(first).filter { $0 == "announce" }.count == 1, "the first instance was disturbed")
+
+        // Its file removed: it withdraws and stops; the first one goes on.
+        try FileManager.default.removeItem(atPath: "\(dir)/plugins.d/20-second.yaml")
+        try config(["first"]).write(toFile: path, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        waitFor("the second instance to stop") { calls(second).last == "stop" }
+        #expect(calls(second).contains("withdraw"))
+        #expect(!calls(first).contains("withdraw"))
+
+        // A reload that takes long (a file of 30,000 pools), then SIGTERM at once: the stop does not wait for it.
+        var big = "apiVersion: herald.dev/v1\npools:\n"
+        for i in 0..<30_000 { big += "  - {name: p\(i), addresses: [10.\(i / 65536).\(i / 256 % 256).\(i % 256)/32]}\n" }
+        big += "advertisements: [{name: ad-first, plugin: first}]\n"
+        try big.write(toFile: path, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        usleep(100_000)
+        let signalled = Date()
+        kill(process.processIdentifier, SIGTERM)
+        while process.isRunning && Date().timeIntervalSince(signalled) < 10 { usleep(5_000) }
+        let elapsed = Date().timeIntervalSince(signalled)
+        #expect(elapsed < 1.0, "SIGTERM took \(elapsed) s during a reload")
+        process.waitUntilExit()
+        #expect(calls(first).suffix(2) == ["withdraw", "stop"])
+        print("herald run: exited \(String(format: "%.3f", elapsed)) s after SIGTERM during a reload")
     }
 }

@@ -189,15 +189,15 @@ import Testing
                 == "\(dir)/40-type.yaml:3:10: error: enabled must be true or false, found an integer (3)")
         #expect(
             problems[3]
-                == "\(dir)/50-dup.yaml: instance \"good\": refused: the instance name is already used by \(dir)/10-good.yaml"
+                == "\(dir)/50-dup.yaml:1:7: error: instance \"good\": refused: the instance name is already used by \(dir)/10-good.yaml"
         )
         #expect(
             problems[4]
-                == "\(dir)/60-missing.yaml: instance \"m\": plugin library \"does-not-exist\" not found (searched: \(libs))"
+                == "\(dir)/60-missing.yaml:2:10: error: instance \"m\": plugin library \"does-not-exist\" not found (searched: \(libs))"
         )
         #expect(
             problems[5]
-                == "\(dir)/80-config.yaml: instance \"picky\": configure failed (configuration rejected): config.fail: asked to fail"
+                == "\(dir)/80-config.yaml:3:16: error: instance \"picky\": configure failed (configuration rejected): config.fail: asked to fail"
         )
         set.shutdown()
         #expect(set.instances.allSatisfy { $0.phase == .destroyed })

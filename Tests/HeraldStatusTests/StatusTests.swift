@@ -97,6 +97,24 @@ import Testing
         #expect(body.hasPrefix(ready ? #"{"status":"ready""# : #"{"status":"not ready""#))
     }
 
+    @Test func notReadyWhileAnEnabledInstanceFailed() {
+        // The instance that failed to load is not among the running instances: only the problem count says so.
+        let counted = StatusSnapshot(
+            version: "v", abi: "1.0", node: "n", instances: [PrometheusTextTests.instance("a")], pluginProblems: 1)
+        let (ready, body) = Readiness.evaluate(counted)
+        #expect(!ready)
+        #expect(body.contains(#""pluginProblems":1,"problems":[]"#), "\(body)")
+        #expect(StatusRoutes.answer(method: .GET, uri: "/readyz", snapshot: { counted }).status == .serviceUnavailable)
+        let problem = "plugins.d/b.yaml:2:10: error: instance \"b\": plugin library \"nope\" not found"
+        let listed = StatusSnapshot(
+            version: "v", abi: "1.0", node: "n", instances: [PrometheusTextTests.instance("a")], pluginProblems: 1,
+            problems: [problem])
+        let (listedReady, listedBody) = Readiness.evaluate(listed)
+        #expect(!listedReady)
+        #expect(
+            listedBody.contains(#""problems":["plugins.d/b.yaml:2:10: error: instance \"b\": plugin"#), "\(listedBody)")
+    }
+
     @Test func routesAnswerWithTheRightStatus() {
         let good = StatusSnapshot(version: "v", abi: "1.0", node: "n", instances: [PrometheusTextTests.instance("a")])
         let bad = StatusSnapshot(

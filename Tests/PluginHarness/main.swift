@@ -162,8 +162,20 @@ func printMetrics(_ plugin: herald_plugin_vtable, _ instance: UnsafeMutableRawPo
 
 // MARK: Main
 
+let usage = """
+    usage: herald-plugin-harness PLUGIN.so [CONFIG_JSON] [NODE_NAME]
+
+    Loads PLUGIN.so (a path: ./libmine.so, not a bare name), creates, configures (CONFIG_JSON, default {}) and starts \
+    one instance, then reads commands on standard input: announce ID ADDRESS/PREFIX [ATTRIBUTES_JSON], withdraw ID, \
+    health, metrics, quit. Host callbacks print as they happen.
+    """
 let arguments = CommandLine.arguments
-guard arguments.count >= 2 else { fail("usage: herald-plugin-harness PLUGIN.so [CONFIG_JSON] [NODE_NAME]") }
+if arguments.count >= 2, ["-h", "--help", "help"].contains(arguments[1]) {
+    TestSupport.writeAll(usage + "\n")
+    exit(0)
+}
+guard arguments.count >= 2 else { fail(usage.split(separator: "\n").joined(separator: " ")) }
+guard !arguments[1].hasPrefix("-") else { fail("unknown option \(arguments[1]); see --help") }
 let config = arguments.count > 2 ? arguments[2] : "{}"
 let nodeName = arguments.count > 3 ? arguments[3] : "harness-node"
 

@@ -8,25 +8,33 @@ import Logging
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate herald.yaml and plugins.d, load every enabled plugin and hand it its config.",
-        discussion: "Exits 0 when everything is usable; otherwise prints every problem (file:line:column) and exits 1.")
+        discussion: """
+            Exits 0 when everything is usable; otherwise prints every problem as file:line:column: error: … and \
+            exits 1. An unreadable file or folder is one problem among the others, never the end of the check.
+            """)
 
     @OptionGroup var options: CommonOptions
 
     func run() throws {
-        let env = try Environment.resolve(options: options)
-        var problems: [String] = []
+        let inputs = CheckInputs(options: options)
+        var problems = inputs.configProblems.map(\.description)
         var config: HeraldConfiguration?
-        switch env.parseConfig() {
-        case .success(let c): config = c
-        case .failure(let errors): problems += errors.diagnostics.map(\.description)
+        if let text = inputs.configText {
+            let index = PluginDirectory.index(inputs.entries)
+            switch ConfigParser.parse(text, file: inputs.configName, plugins: index) {
+            case .success(let c): config = c
+            case .failure(let errors): problems += errors.diagnostics.map(\.description)
+            }
         }
+        problems += inputs.pluginsProblems.map(\.description)
         // Plugins are created and configured (not started) so that their own config errors show up too.
         var quiet = Logger(label: "herald.check")
         quiet.logLevel = .error
         let node = NodeIdentity.resolve(
             config ?? HeraldConfiguration(), nameOverride: nil, environment: ProcessInfo.processInfo.environment)
         let plugins = PluginSet.make(
-            entries: env.pluginEntries, directory: env.pluginsDirectory, loader: env.loader, node: node, logger: quiet)
+            entries: inputs.entries, directory: inputs.pluginsDirectory, loader: inputs.loader, node: node,
+            logger: quiet)
         problems += plugins.problems.map(\.description)
         for instance in plugins.instances {
             print(
@@ -36,7 +44,7 @@ struct Check: ParsableCommand {
         plugins.shutdown()
         if let config, problems.isEmpty {
             print(
-                "ok: \(env.configName): \(config.pools.count) pools, \(config.advertisements.count) advertisements, "
+                "ok: \(inputs.configName): \(config.pools.count) pools, \(config.advertisements.count) advertisements, "
                     + "\(config.staticVIPs.count) static VIPs")
         }
         guard problems.isEmpty else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HeraldPluginHost
 
 struct Conformance: ParsableCommand {
@@ -13,11 +14,19 @@ struct Conformance: ParsableCommand {
     @Argument(help: "The plugin library: a path, or a name searched on the plugin path.")
     var library: String
 
-    @Option(name: .long, help: "The instance configuration to use, as JSON (default: {}).")
+    @Option(name: .long, help: "A configuration the plugin accepts, as a JSON object (default: {}).")
     var config: String = "{}"
 
     @Option(name: .long, help: "A folder to search for the library (repeatable).")
     var pluginPath: [String] = []
+
+    func validate() throws {
+        let object = config.data(using: .utf8).flatMap { try? JSONSerialization.jsonObject(with: $0) }
+        guard object is [String: Any] else {
+            throw ValidationError(
+                "--config must be a JSON object, like '{\"interfaces\": [\"eth0\"]}'; got: \(config)")
+        }
+    }
 
     func run() throws {
         let loader = PluginLoader(searchPath: PluginLoader.defaultSearchPath(extra: pluginPath))

@@ -52,16 +52,7 @@ struct Environment {
             loader: PluginLoader(searchPath: PluginLoader.defaultSearchPath(extra: options.pluginPath)))
     }
 
-    /// Instance names enabled in plugins.d (valid files only), for checking advertisements.
-    var enabledInstances: Set<String> {
-        Set(
-            pluginEntries.compactMap { entry -> String? in
-                guard case .success(let spec) = entry.spec, spec.enabled else { return nil }
-                return spec.name
-            })
-    }
-
     func parseConfig() -> Result<HeraldConfiguration, ConfigErrors> {
-        ConfigParser.parse(configText, file: configName, pluginInstances: enabledInstances)
+        ConfigParser.parse(configText, file: configName, plugins: PluginDirectory.index(pluginEntries))
     }
 }

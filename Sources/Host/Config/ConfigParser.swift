@@ -10,6 +10,15 @@ public enum ConfigParser {
     public static func parse(
         _ text: String, file: String, pluginInstances: Set<String>? = nil
     ) -> Result<HeraldConfiguration, ConfigErrors> {
+        parse(text, file: file, plugins: pluginInstances.map { PluginInstanceIndex(enabled: $0) })
+    }
+
+    /// - Parameters:
+    ///   - plugins: what plugins.d holds (enabled, disabled and invalid files by instance name), to check
+    ///     advertisements against and to say precisely why a name cannot be used; nil skips the check.
+    public static func parse(
+        _ text: String, file: String, plugins: PluginInstanceIndex?
+    ) -> Result<HeraldConfiguration, ConfigErrors> {
         var reader = YAMLReader(file: file)
         guard let root = reader.parse(text) else { return .failure(ConfigErrors(reader.diagnostics)) }
         var config = HeraldConfiguration()
@@ -39,8 +48,13 @@ public enum ConfigParser {
         let poolItems = reader.sequence(top["pools"], path: "pools") ?? []
         // Names of every pool written in the file, valid or not: a reference to an invalid pool is not dangling.
         let declaredPools = Set(poolItems.compactMap { $0.mapping?["name"]?.scalar?.string })
+        // When a pool could not be read, which addresses it holds is unknown: "in no pool" would be a guess.
+        var poolsComplete = top["pools"] == nil || top["pools"]?.sequence != nil
         for (index, item) in poolItems.enumerated() {
-            guard let pool = parsePool(item, path: "pools[\(index)]", &reader) else { continue }
+            guard let pool = parsePool(item, path: "pools[\(index)]", &reader) else {
+                poolsComplete = false
+                continue
+            }
             if poolNodes[pool.name] != nil {
                 reader.error(item, "pool \"\(pool.name)\" is defined twice")
                 continue
@@ -64,13 +78,11 @@ public enum ConfigParser {
                     node, "\(path).pools[\(poolIndex)] names pool \"\(pool)\", which is not defined",
                     hint: suggestion(for: pool, among: declaredPools.sorted(), listing: "defined pools"))
             }
-            if let instances = pluginInstances, !instances.contains(ad.plugin) {
+            if let plugins, let problem = plugins.problem(with: ad.plugin) {
                 reader.error(
                     item.mapping?["plugin"],
-                    "\(path).plugin names plugin instance \"\(ad.plugin)\", which is not enabled in plugins.d",
-                    hint: instances.isEmpty
-                        ? "add a file to plugins.d with name: \(ad.plugin)"
-                        : suggestion(for: ad.plugin, among: instances.sorted(), listing: "enabled instances"))
+                    "\(path).plugin names plugin instance \"\(ad.plugin)\", \(problem.message)",
+                    hint: problem.hint)
             }
             config.advertisements.append(ad)
         }
@@ -91,6 +103,7 @@ public enum ConfigParser {
             }
             vipAddresses[vip.address] = vip.name
             guard let pool = config.pool(containing: vip.address) else {
+                guard poolsComplete else { continue }
                 reader.error(
                     item.mapping?["address"], "\(path).address \(vip.address) is in no pool",
                     hint: "add it to a pool so that no service can be given the same address")
@@ -239,22 +252,27 @@ public enum ConfigParser {
         return StaticVIP(name: name, address: address, services: services, advertisements: advertisements)
     }
 
+    /// Pools never share an address. O(n log n) in the number of ranges (see `RangeOverlaps`); each overlap is
+    /// reported at the later-starting range's entry, naming where the earlier one is written.
     private static func checkOverlaps(_ pools: [Pool], _ nodes: [String: Node], _ reader: inout YAMLReader) {
-        var seen: [(pool: String, range: IPRange)] = []
+        var entries: [(pool: String, index: Int, range: IPRange)] = []
         for pool in pools {
-            for range in pool.ranges {
-                if let clash = seen.first(where: { $0.range.overlaps(range) }) {
-                    let node = nodes[pool.name]?.mapping?["addresses"]
-                    let location = reader.location(nodes[clash.pool]?.mapping?["addresses"])
-                    reader.error(
-                        node,
-                        clash.pool == pool.name
-                            ? "pool \"\(pool.name)\": \(range) overlaps its own range \(clash.range)"
-                            : "pool \"\(pool.name)\": \(range) overlaps \(clash.range) of pool \"\(clash.pool)\" (\(location))",
-                        hint: "an address may belong to one pool only")
-                }
-                seen.append((pool.name, range))
-            }
+            for (index, range) in pool.ranges.enumerated() { entries.append((pool.name, index, range)) }
+        }
+        func node(_ entry: (pool: String, index: Int, range: IPRange)) -> Node? {
+            let addresses = nodes[entry.pool]?.mapping?["addresses"]
+            return addresses?.sequence.flatMap { entry.index < $0.count ? $0[entry.index] : nil } ?? addresses
+        }
+        for overlap in RangeOverlaps.find(entries.map(\.range)) {
+            let (earlier, later) = (entries[overlap.earlier], entries[overlap.later])
+            let at = reader.location(node(earlier))
+            let written = "written at line \(at.line), column \(at.column)"
+            reader.error(
+                node(later),
+                earlier.pool == later.pool
+                    ? "pool \"\(later.pool)\": \(later.range) overlaps its own range \(earlier.range) (\(written))"
+                    : "pool \"\(later.pool)\": \(later.range) overlaps \(earlier.range) of pool \"\(earlier.pool)\" (\(written))",
+                hint: "an address may belong to one pool only")
         }
     }
 }

@@ -30,7 +30,7 @@ public enum JSONText {
         case .scalar(let scalar):
             switch node.tagName {
             case .null: out += "null"
-            case .bool: out += (node.bool ?? false) ? "true" : "false"
+            case .bool: out += (node.boolValue ?? false) ? "true" : "false"
             case .int: out += node.int.map(String.init) ?? quoted(scalar.string)
             case .float:
                 if let d = node.float, d.isFinite { out += "\(d)" } else { quote(scalar.string, into: &out) }

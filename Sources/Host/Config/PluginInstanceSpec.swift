@@ -18,6 +18,51 @@ public struct PluginInstanceSpec: Sendable, Equatable {
     public var configJSON: String
     /// Where it was read from, for messages.
     public var file: String
+    /// Where each top-level key's value is written (`name`, `library`, `enabled`, `config`), so that a problem found
+    /// later (a library not found, a config the plugin rejects) points at the value at fault. Not part of equality.
+    public var locations: [String: SourceLocation] = [:]
+
+    /// The place to report a problem with `key`'s value: where it is written, else the start of the file.
+    public func location(of key: String) -> SourceLocation {
+        locations[key] ?? SourceLocation(file: file, line: 1, column: 1)
+    }
+
+    /// Where a plugin's own words about its config point: `unknown key "k"` (or `"config.k"`) at that key,
+    /// `config.a.b: …` at that value (the longest path written in the file), anything else at the `config` value.
+    public func location(ofPluginMessage message: String) -> SourceLocation {
+        if let open = message.range(of: "unknown key \""),
+            let close = message[open.upperBound...].firstIndex(of: "\"")
+        {
+            var key = String(message[open.upperBound..<close])
+            if key.hasPrefix("config.") { key.removeFirst("config.".count) }
+            if let exact = locations["config.\(key)#key"] { return exact }
+            let shallowest = locations.keys.filter { $0.hasSuffix(".\(key)#key") }.min { $0.count < $1.count }
+            if let shallowest, let location = locations[shallowest] { return location }
+        }
+        let paths = locations.keys.filter { $0.hasPrefix("config") && !$0.hasSuffix("#key") }
+        let matching = paths.filter { path in
+            guard message.hasPrefix(path) else { return false }
+            let next = message.dropFirst(path.count).first
+            return next == nil || next == ":" || next == " "
+        }
+        if let longest = matching.max(by: { $0.count < $1.count }), let location = locations[longest] {
+            return location
+        }
+        return location(of: "config")
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        (a.name, a.library, a.enabled, a.configJSON, a.file) == (b.name, b.library, b.enabled, b.configJSON, b.file)
+    }
+
+    /// The instance name a file declares, even when the file is otherwise invalid (nil when it declares none).
+    public static func declaredName(_ text: String) -> String? {
+        var reader = YAMLReader(file: "")
+        guard let root = reader.parse(text), let name = root.mapping?["name"]?.scalar?.string, !name.isEmpty else {
+            return nil
+        }
+        return name
+    }
 
     public init(name: String, library: String, enabled: Bool = true, configJSON: String = "{}", file: String) {
         self.name = name
@@ -60,7 +105,32 @@ public struct PluginInstanceSpec: Sendable, Equatable {
         guard reader.diagnostics.isEmpty, let name, let library else {
             return .failure(ConfigErrors(reader.diagnostics))
         }
-        return .success(
-            PluginInstanceSpec(name: name, library: library, enabled: enabled, configJSON: configJSON, file: file))
+        var spec = PluginInstanceSpec(
+            name: name, library: library, enabled: enabled, configJSON: configJSON, file: file)
+        for (key, node) in fields { spec.locations[key] = reader.location(node) }
+        if let config = fields["config"] { recordLocations(config, path: "config", reader, into: &spec.locations) }
+        return .success(spec)
+    }
+
+    /// Records where every value under `node` is written (`config.a.b`, `config.list[0]`) and every key
+    /// (`config.a.b#key`). Bounded: the reader already refused files beyond `YAMLLimits`.
+    private static func recordLocations(
+        _ node: Node, path: String, _ reader: YAMLReader, into locations: inout [String: SourceLocation]
+    ) {
+        locations[path] = reader.location(node)
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                guard let name = key.scalar?.string else { continue }
+                locations["\(path).\(name)#key"] = reader.location(key)
+                recordLocations(value, path: "\(path).\(name)", reader, into: &locations)
+            }
+        case .sequence(let sequence):
+            for (index, item) in sequence.enumerated() {
+                recordLocations(item, path: "\(path)[\(index)]", reader, into: &locations)
+            }
+        default:
+            break
+        }
     }
 }

@@ -9,10 +9,21 @@ struct YAMLReader {
 
     init(file: String) { self.file = file }
 
-    /// Parses one YAML document. Nil (with a diagnostic) when the text is not YAML or holds several documents.
-    mutating func parse(_ text: String) -> Node? {
+    /// Parses one YAML document. Nil (with diagnostics) when the text is not YAML, holds several documents, has
+    /// duplicate keys or expands beyond `limits`. A leading UTF-8 byte-order mark is skipped.
+    mutating func parse(_ text: String, limits: YAMLLimits = .standard) -> Node? {
+        var bytes = Array(text.utf8)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        var prescan = YAMLPrescan(limits: limits)
+        let composable = prescan.scan(bytes)
+        for problem in prescan.problems {
+            report(line: problem.line, column: problem.column, problem.message, hint: problem.hint)
+        }
+        guard composable, prescan.problems.isEmpty else { return nil }
         do {
-            let parser = try Parser(yaml: text, resolver: .default, constructor: .default, encoding: .utf8)
+            let yaml = String(decoding: bytes, as: UTF8.self)
+            // The basic resolver leaves plain scalars untyped; `tagName` types them without regular expressions.
+            let parser = try Parser(yaml: yaml, resolver: .basic, constructor: .default, encoding: .utf8)
             guard let root = try parser.singleRoot() else {
                 report(line: 1, column: 1, "the file is empty", hint: "see the examples in the README")
                 return nil
@@ -23,8 +34,12 @@ struct YAMLReader {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                 .composer(_, let problem, let mark, _):
                 report(line: mark.line, column: mark.column, "invalid YAML: \(problem)")
-            case .reader(let problem, let offset, _, _):
-                report(line: 1, column: 1, "invalid YAML: \(problem)" + (offset.map { " at byte \($0)" } ?? ""))
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                report(
+                    line: context.mark.line, column: context.mark.column,
+                    "this mapping gives a key twice: \(duplicates.joined(separator: ", "))")
+            case .reader(let problem, _, _, _):
+                report(line: 1, column: 1, "invalid YAML text: \(problem)")
             default:
                 report(line: 1, column: 1, "invalid YAML: \(error)")
             }
@@ -81,7 +96,8 @@ struct YAMLReader {
 
     mutating func string(_ node: Node?, path: String) -> String? {
         guard let node else { return nil }
-        guard let scalar = node.scalar, node.tagName != .null, node.tagName != .bool else {
+        let tag = node.tagName
+        guard let scalar = node.scalar, tag != .null, tag != .bool else {
             error(node, "\(path) must be a string, found \(kind(of: node))")
             return nil
         }
@@ -104,7 +120,7 @@ struct YAMLReader {
 
     mutating func bool(_ node: Node?, path: String) -> Bool? {
         guard let node else { return nil }
-        guard node.tagName == .bool, let value = node.bool else {
+        guard node.tagName == .bool, let value = node.boolValue else {
             error(node, "\(path) must be true or false, found \(kind(of: node))")
             return nil
         }
@@ -113,12 +129,22 @@ struct YAMLReader {
 
     mutating func int(_ node: Node?, path: String, range: ClosedRange<Int>) -> Int? {
         guard let node else { return nil }
-        guard node.tagName == .int, let value = node.int else {
+        guard node.tagName == .int else {
             error(node, "\(path) must be an integer, found \(kind(of: node))")
             return nil
         }
+        guard let value = node.int else {
+            error(
+                node,
+                "\(path) is out of range: it must be between \(range.lowerBound) and \(range.upperBound), "
+                    + "found \(node.scalar?.string ?? "")")
+            return nil
+        }
         guard range.contains(value) else {
-            error(node, "\(path) must be between \(range.lowerBound) and \(range.upperBound), found \(value)")
+            error(
+                node,
+                "\(path) is out of range: it must be between \(range.lowerBound) and \(range.upperBound), found \(value)"
+            )
             return nil
         }
         return value
@@ -236,6 +262,19 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 extension Node {
-    /// The resolved tag's name (`tag:yaml.org,2002:int`…), comparable with `Tag.Name` constants.
-    var tagName: Tag.Name { Tag.Name(rawValue: tag.rawValue) }
+    /// The resolved tag's name (`tag:yaml.org,2002:int`…), comparable with `Tag.Name` constants. A plain scalar
+    /// (the basic resolver calls it a string) is typed by `ScalarResolver`; quoted scalars stay strings.
+    var tagName: Tag.Name {
+        let name = Tag.Name(rawValue: tag.rawValue)
+        if case .scalar(let scalar) = self, scalar.style == .plain, name == .str {
+            return ScalarResolver.resolve(scalar.string)
+        }
+        return name
+    }
+
+    /// The value of a scalar YAML types as a boolean (`true`, `yes`, `on`…), else nil.
+    var boolValue: Bool? {
+        guard tagName == .bool, let text = scalar?.string.lowercased() else { return nil }
+        return text == "true" || text == "yes" || text == "on"
+    }
 }

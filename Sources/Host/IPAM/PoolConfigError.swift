@@ -43,19 +43,12 @@ public struct PoolConfigError: Error, Hashable, Sendable, CustomStringConvertibl
             if !names.insert(pool.name).inserted { problems.append(.duplicateName(pool.name)) }
             if pool.ranges.isEmpty { problems.append(.noRanges(pool: pool.name)) }
         }
-        // Sorted by lower bound, a range overlaps an earlier one exactly when it starts before the furthest end so far.
+        // O(n log n): sorted by first address, each range is compared with the furthest-reaching one before it.
         let all = pools.flatMap { pool in pool.ranges.map { (pool: pool.name, range: $0) } }
-            .sorted { ($0.range.lower, $0.range.upper) < ($1.range.lower, $1.range.upper) }
-        var furthest: (pool: String, range: IPRange)?
-        for entry in all {
-            if let previous = furthest, previous.range.overlaps(entry.range) {
-                problems.append(
-                    .overlap(pool: entry.pool, range: entry.range, otherPool: previous.pool, otherRange: previous.range)
-                )
-            }
-            if furthest.map({ $0.range.family != entry.range.family || $0.range.upper < entry.range.upper }) ?? true {
-                furthest = entry
-            }
+        for overlap in RangeOverlaps.find(all.map(\.range)) {
+            let (earlier, later) = (all[overlap.earlier], all[overlap.later])
+            problems.append(
+                .overlap(pool: later.pool, range: later.range, otherPool: earlier.pool, otherRange: earlier.range))
         }
         return problems
     }

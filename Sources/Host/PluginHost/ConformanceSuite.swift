@@ -39,8 +39,22 @@ public enum ConformanceSuite {
         public var passed: Bool { checks.allSatisfy { $0.passed || $0.level == .recommended } }
     }
 
+    /// The key the unknown-key check adds to the given configuration.
+    public static let unknownKey = "herald-conformance-unknown-key"
+
+    /// `json` (a JSON object's text) with ``unknownKey`` added as its first member, or nil when `json` does not start
+    /// with `{`.
+    public static func addingUnknownKey(to json: String) -> String? {
+        let text = json.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
+        guard text.first == "{" else { return nil }
+        let rest = text.dropFirst()
+        let empty = rest.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }.first == "}"
+        return "{\"\(unknownKey)\":1" + (empty ? "" : ",") + rest
+    }
+
     /// - Parameters:
-    ///   - configJSON: a configuration the plugin accepts.
+    ///   - configJSON: a configuration the plugin accepts: a JSON object (the suite adds an unknown key to it to
+    ///     check that the plugin rejects it).
     ///   - settle: how long to let the plugin's own threads work after start and after the announcements.
     public static func run(
         library: PluginLibrary, configJSON: String = "{}", node: NodeInfo = NodeInfo(name: "conformance-node"),
@@ -103,13 +117,18 @@ public enum ConformanceSuite {
                 status.code == HERALD_ERR_STATE, "status \(status.code)\(status.text.isEmpty ? "" : ": \(status.text)")"
             )
         }
-        check("configure rejects an unknown key with a message", .recommended) {
+        check("configure rejects an unknown key (added to the given config) with a message", .recommended) {
             guard let (handle, table) = create(v, factory, recorder) else { return (false, "create failed") }
             defer {
                 v.destroy!(handle)
                 release(table)
             }
-            let status = configure(v, handle, "{\"herald-conformance-unknown-key\":1}", node)
+            // The given config is valid, so a rejection can only be for the added key, not for a missing required
+            // one.
+            guard let withUnknown = addingUnknownKey(to: configJSON) else {
+                return (false, "the given config is not a JSON object")
+            }
+            let status = configure(v, handle, withUnknown, node)
             return (
                 status.code == HERALD_ERR_CONFIG && !status.text.isEmpty,
                 status.code == HERALD_OK ? "accepted silently" : "status \(status.code): \(status.text)"

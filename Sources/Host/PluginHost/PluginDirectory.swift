@@ -9,11 +9,32 @@ public enum PluginDirectory {
     public struct Entry: Sendable {
         public var file: String
         public var spec: Result<PluginInstanceSpec, ConfigErrors>
+        /// The instance name the file declares, also when the file is invalid (to say "its file is invalid" rather
+        /// than "not in plugins.d" when something refers to it).
+        public var declaredName: String?
 
-        public init(file: String, spec: Result<PluginInstanceSpec, ConfigErrors>) {
+        public init(file: String, spec: Result<PluginInstanceSpec, ConfigErrors>, declaredName: String? = nil) {
             self.file = file
             self.spec = spec
+            self.declaredName = declaredName ?? (try? spec.get())?.name
         }
+
+        /// Reads an entry from a file's text.
+        public init(file: String, text: String) {
+            let spec = PluginInstanceSpec.parse(text, file: file)
+            let declared: String?
+            if case .success(let s) = spec {
+                declared = s.name
+            } else {
+                declared = PluginInstanceSpec.declaredName(text)
+            }
+            self.init(file: file, spec: spec, declaredName: declared)
+        }
+    }
+
+    /// The index advertisements are checked against: enabled, disabled and invalid files by instance name.
+    public static func index(_ entries: [Entry]) -> PluginInstanceIndex {
+        PluginInstanceIndex(entries.map { ($0.file, $0.spec, $0.declaredName) })
     }
 
     public enum ReadError: Error, CustomStringConvertible {
@@ -23,6 +44,12 @@ public enum PluginDirectory {
             case .cannotOpen(let path, let reason): "\(path): cannot read the plugins.d folder: \(reason)"
             }
         }
+    }
+
+    /// Why a folder could not be read, without its path (for messages that already name it).
+    public static func reason(_ error: any Error) -> String {
+        if case .cannotOpen(_, let reason) = error as? ReadError { return reason }
+        return "\(error)"
     }
 
     public static func read(_ directory: String) throws -> [Entry] {
@@ -40,7 +67,7 @@ public enum PluginDirectory {
         return names.sorted().map { name in
             let path = directory.hasSuffix("/") ? directory + name : "\(directory)/\(name)"
             switch readText(path) {
-            case .success(let text): return Entry(file: path, spec: PluginInstanceSpec.parse(text, file: path))
+            case .success(let text): return Entry(file: path, text: text)
             case .failure(let diagnostic): return Entry(file: path, spec: .failure(ConfigErrors([diagnostic])))
             }
         }
@@ -48,6 +75,14 @@ public enum PluginDirectory {
 
     /// Reads a whole text file, or a diagnostic naming it.
     public static func readText(_ path: String) -> Result<String, Diagnostic> {
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            let what = (st.st_mode & S_IFMT) == S_IFDIR ? "a directory" : "not a regular file"
+            return .failure(
+                Diagnostic(
+                    SourceLocation(file: path, line: 1, column: 1), "this is \(what), not a YAML file",
+                    hint: "remove it or rename it so that it does not end in .yaml or .yml"))
+        }
         guard let file = fopen(path, "rb") else {
             return .failure(
                 Diagnostic(
@@ -66,7 +101,12 @@ public enum PluginDirectory {
             }
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            return .failure(Diagnostic(SourceLocation(file: path, line: 1, column: 1), "file is not UTF-8 text"))
+            let offset = TextPosition.firstInvalidUTF8(bytes) ?? 0
+            let (line, column) = TextPosition.of(byte: offset, in: bytes)
+            return .failure(
+                Diagnostic(
+                    SourceLocation(file: path, line: line, column: column),
+                    "byte 0x\(String(bytes[offset], radix: 16)) is not valid UTF-8: the file must be UTF-8 text"))
         }
         return .success(text)
     }

@@ -39,6 +39,8 @@ public final class PluginInstance: Sendable {
     public let library: PluginLibrary
     let context: InstanceContext
     private let state: Mutex<State>
+    /// How a crash report names this instance.
+    private let place: String
 
     public enum Phase: Sendable, Equatable { case created, configured, started, stopped, destroyed, failed }
 
@@ -63,7 +65,11 @@ public final class PluginInstance: Sendable {
         let table = InstanceContext.makeTable(for: context)
         var handle: UnsafeMutableRawPointer?
         var buffer = [CChar](repeating: 0, count: Self.errorCapacity)
-        let status = library.vtable.pointee.create!(library.factoryContext, table, &handle, &buffer, buffer.count)
+        let place = CrashRecord.place(library: library.path, instance: name)
+        self.place = place
+        let status = CrashRecord.during(place, "create") {
+            library.vtable.pointee.create!(library.factoryContext, table, &handle, &buffer, buffer.count)
+        }
         guard status == HERALD_OK, handle != nil else {
             Unmanaged<InstanceContext>.fromOpaque(table.pointee.context).release()
             table.deallocate()
@@ -125,7 +131,7 @@ public final class PluginInstance: Sendable {
                 return s.phase == .failed ? PluginHealth(.unhealthy, "the instance failed") : nil
             }
             var buffer = [CChar](repeating: 0, count: 256)
-            let raw = health(handle, &buffer, buffer.count)
+            let raw = CrashRecord.during(place, "health") { health(handle, &buffer, buffer.count) }
             return PluginHealth(
                 PluginHealth.State(rawValue: raw) ?? .unhealthy, buffer[0] == 0 ? nil : Self.text(buffer))
         }
@@ -139,7 +145,9 @@ public final class PluginInstance: Sendable {
         state.withLock { s -> [PluginMetric] in
             guard let handle = s.handle, s.phase == .started, let collect = library.vtable.pointee.collect_metrics
             else { return [] }
-            return MetricsCollector.collect { sink in collect(handle, sink) }
+            return CrashRecord.during(place, "collect_metrics") {
+                MetricsCollector.collect { sink in collect(handle, sink) }
+            }
         }
     }
 
@@ -153,7 +161,7 @@ public final class PluginInstance: Sendable {
         }
         state.withLock { s in
             guard let handle = s.handle, s.phase != .stopped, s.phase != .destroyed else { return }
-            library.vtable.pointee.stop!(handle)
+            CrashRecord.during(place, "stop") { library.vtable.pointee.stop!(handle) }
             s.phase = .stopped
             s.announced = [:]
         }
@@ -164,7 +172,7 @@ public final class PluginInstance: Sendable {
         stop()
         state.withLock { s in
             guard let handle = s.handle else { return }
-            library.vtable.pointee.destroy!(handle)
+            CrashRecord.during(place, "destroy") { library.vtable.pointee.destroy!(handle) }
             s.handle = nil
             if let table = s.table {
                 Unmanaged<InstanceContext>.fromOpaque(table.pointee.context).release()
@@ -181,7 +189,7 @@ public final class PluginInstance: Sendable {
             guard let handle = s.handle, library.hasSlot(\.get_extension),
                 let get = library.vtable.pointee.get_extension
             else { return nil }
-            return id.withCString { get(handle, $0) }
+            return CrashRecord.during(place, "get_extension") { id.withCString { get(handle, $0) } }
         }
     }
 
@@ -199,8 +207,10 @@ public final class PluginInstance: Sendable {
                         instance: name, call: what, status: HERALD_ERR_STATE, message: "the instance is \(s.phase)"))
             }
             var buffer = [CChar](repeating: 0, count: Self.errorCapacity)
-            let status = buffer.withUnsafeMutableBufferPointer {
-                body(library.vtable.pointee, handle, $0.baseAddress!, $0.count)
+            let status = CrashRecord.during(place, what) {
+                buffer.withUnsafeMutableBufferPointer {
+                    body(library.vtable.pointee, handle, $0.baseAddress!, $0.count)
+                }
             }
             guard status == HERALD_OK else {
                 if status == HERALD_ERR_INTERNAL { s.phase = .failed }

@@ -41,13 +41,24 @@ public final class PluginLibrary: @unchecked Sendable {
         fclose(file)
         guard read == 4, magic == [0x7F, 0x45, 0x4C, 0x46] else { throw .notELF(path: path) }
 
+        CrashRecord.install()
+        let place = CrashRecord.place(library: path, instance: nil)
         dlerror()
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+        // dlopen runs the library's initialisers: plugin code.
+        let opened = CrashRecord.during(place, "dlopen (the library's initialisers)") {
+            dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)
+        }
+        guard let handle = opened else {
             throw .dlopenFailed(path: path, message: dlerror().map { String(cString: $0) } ?? "unknown error")
         }
-        guard let symbol = dlsym(handle, HERALD_PLUGIN_ENTRY_SYMBOL) else { throw .missingEntry(path: path) }
+        guard let symbol = dlsym(handle, HERALD_PLUGIN_ENTRY_SYMBOL) else {
+            throw Self.mentionsEntry(path) ? .hiddenEntry(path: path) : .missingEntry(path: path)
+        }
         let entry = unsafeBitCast(symbol, to: herald_plugin_entry_fn.self)
-        guard let descriptor = entry(UInt32(HERALD_ABI_MAJOR), UInt32(HERALD_ABI_MINOR)) else {
+        let returned = CrashRecord.during(place, HERALD_PLUGIN_ENTRY_SYMBOL) {
+            entry(UInt32(HERALD_ABI_MAJOR), UInt32(HERALD_ABI_MINOR))
+        }
+        guard let descriptor = returned else {
             throw .entryRefused(path: path)
         }
         let d = descriptor.pointee
@@ -117,6 +128,28 @@ public final class PluginLibrary: @unchecked Sendable {
         MemoryLayout<herald_plugin_descriptor>.offset(of: \.vtable)! + MemoryLayout<UnsafeRawPointer>.size
     static let vtableMinimum =
         MemoryLayout<herald_plugin_vtable>.offset(of: \.destroy)! + MemoryLayout<UnsafeRawPointer>.size
+
+    /// Whether the file holds the entry's name at all (in a symbol table that dlsym does not see): then the symbol is
+    /// defined but hidden. A stripped library holds no such name and gets the general message.
+    static func mentionsEntry(_ path: String) -> Bool {
+        guard let file = fopen(path, "rb") else { return false }
+        defer { fclose(file) }
+        let needle = Array(HERALD_PLUGIN_ENTRY_SYMBOL.utf8) + [0]
+        var carry: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n == 0 { return false }
+            let window = carry + chunk[0..<n]
+            if window.count >= needle.count {
+                for start in 0...(window.count - needle.count)
+                where window[start] == needle[0] && window[start..<start + needle.count].elementsEqual(needle) {
+                    return true
+                }
+            }
+            carry = Array(window.suffix(needle.count - 1))
+        }
+    }
 
     static func isValidID(_ id: String) -> Bool {
         guard !id.isEmpty, id.utf8.count <= 128, id.contains(".") else { return false }

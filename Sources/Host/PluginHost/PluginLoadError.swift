@@ -5,9 +5,14 @@ public enum PluginLoadError: Error, Equatable, Sendable, CustomStringConvertible
     case notRegularFile(path: String)
     case insecurePermissions(path: String, mode: UInt32)
     case wrongOwner(path: String, owner: UInt32, expected: UInt32)
+    /// A folder above the library may be written by others (`directory` is the first such folder from the file up).
+    case insecureDirectory(path: String, directory: String, mode: UInt32)
+    case wrongDirectoryOwner(path: String, directory: String, owner: UInt32, expected: UInt32)
     case notELF(path: String)
     case dlopenFailed(path: String, message: String)
     case missingEntry(path: String)
+    /// The library defines the entry but does not export it (hidden visibility or a version script).
+    case hiddenEntry(path: String)
     case entryRefused(path: String)
     case abiMajorMismatch(path: String, plugin: Int, host: Int)
     case structTooSmall(path: String, structure: String, size: Int, minimum: Int)
@@ -29,8 +34,21 @@ public enum PluginLoadError: Error, Equatable, Sendable, CustomStringConvertible
             "\(path): not an ELF shared object"
         case .dlopenFailed(let path, let message):
             "\(path): cannot be loaded: \(message)"
+        case .insecureDirectory(let path, let directory, let mode):
+            "\(path): refused: the folder \(directory) is group- or world-writable (mode "
+                + "\(String(mode & 0o7777, radix: 8))) and not a sticky folder owned by root, so others could replace "
+                + "the library; run chmod go-w on it"
+        case .wrongDirectoryOwner(let path, let directory, let owner, let expected):
+            "\(path): refused: the folder \(directory) is owned by uid \(owner), not by uid \(expected) or root, so "
+                + "its owner could replace the library; run chown on it"
         case .missingEntry(let path):
-            "\(path): no herald_plugin_entry_v1 symbol: not a Herald plugin, or built for another ABI major"
+            "\(path): no exported herald_plugin_entry_v1 symbol: not a Herald plugin, built for another ABI major, or "
+                + "its entry is not exported (mark it HERALD_PLUGIN_EXPORT, as herald_plugin.h declares it, and name it "
+                + "in any version script)"
+        case .hiddenEntry(let path):
+            "\(path): herald_plugin_entry_v1 is defined but not exported: the library hides it, by hidden visibility "
+                + "(-fvisibility=hidden without HERALD_PLUGIN_EXPORT from herald_plugin.h on the entry) or by a version "
+                + "script or export list that does not name it; `nm -D` on the library must list it"
         case .entryRefused(let path):
             "\(path): herald_plugin_entry_v1 returned NULL: the plugin refused this host (ABI 1.x)"
         case .abiMajorMismatch(let path, let plugin, let host):

@@ -94,6 +94,29 @@ public final class PluginLoader: Sendable {
         guard st.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
             throw .insecurePermissions(path: path, mode: st.st_mode)
         }
+        try checkDirectories(of: path)
+    }
+
+    /// Every folder above the library must be as safe as the file: whoever may write to one of them may replace the
+    /// library (or a folder on its path) with their own. Each must be owned by the effective user or root and not
+    /// group- or world-writable, unless it is sticky and owned by root, like /tmp (there, only a file's owner may
+    /// rename or remove it).
+    static func checkDirectories(of path: String) throws(PluginLoadError) {
+        let me = geteuid()
+        var directory = path
+        while let slash = directory.lastIndex(of: "/") {
+            directory = slash == directory.startIndex ? "/" : String(directory[..<slash])
+            var st = stat()
+            guard stat(directory, &st) == 0 else { throw .notFound(library: path, searched: [directory]) }
+            guard st.st_uid == me || st.st_uid == 0 else {
+                throw .wrongDirectoryOwner(path: path, directory: directory, owner: st.st_uid, expected: me)
+            }
+            let sticky = st.st_mode & S_ISVTX != 0 && st.st_uid == 0
+            guard st.st_mode & (S_IWGRP | S_IWOTH) == 0 || sticky else {
+                throw .insecureDirectory(path: path, directory: directory, mode: st.st_mode)
+            }
+            if directory == "/" { break }
+        }
     }
 
     public static func canonical(_ path: String) -> String {

@@ -1,33 +1,77 @@
+import CHeraldPlugin
 import HeraldConfig
 import HeraldCore
 import Logging
+import Synchronization
 
 /// The plugin instances of a plugins.d folder, created and configured; and every problem met on the way. One bad file
-/// never stops the others.
+/// never stops the others. A running set takes a new plugins.d with ``apply(_:directory:)``.
 public final class PluginSet: Sendable {
     /// A file or instance that could not be used, and why.
-    public struct Problem: Sendable, CustomStringConvertible {
+    public struct Problem: Error, Sendable, CustomStringConvertible {
         public var file: String
         public var instance: String?
         public var message: String
+        /// Where in `file` the value at fault is written (the `library`, `config` or `name` value).
+        public var location: SourceLocation?
+
+        public init(file: String, instance: String?, message: String, location: SourceLocation? = nil) {
+            self.file = file
+            self.instance = instance
+            self.message = message
+            self.location = location
+        }
+
         public var description: String {
             // Diagnostics already start with file:line:column.
             if instance == nil && message.hasPrefix("\(file):") { return message }
-            return "\(file): " + (instance.map { "instance \"\($0)\": " } ?? "") + message
+            let subject = instance.map { "instance \"\($0)\": " } ?? ""
+            guard let location else { return "\(file): \(subject)\(message)" }
+            return "\(location): error: \(subject)\(message)"
         }
     }
 
-    public let instances: [PluginInstance]
-    public let problems: [Problem]
+    /// A running instance and the plugins.d entry it was made from.
+    struct Member: Sendable {
+        var instance: PluginInstance
+        var spec: PluginInstanceSpec
+        var libraryPath: String
+    }
+
+    struct State: Sendable {
+        var members: [Member] = []
+        var problems: [Problem] = []
+        var switchedOff: [PluginInstanceSpec] = []
+    }
+
+    private let state: Mutex<State>
+    /// Held for the whole of `apply` and `shutdown`, so that two never interleave; never while a reader waits.
+    private let changing = Mutex(())
+    private let loader: PluginLoader
+    private let node: NodeInfo
+    private let logger: Logger
+    private let onEvent: @Sendable (PluginEvent) -> Void
+    private let onHealth: @Sendable (String, PluginHealth) -> Void
+
+    /// The instances, in plugins.d order.
+    public var instances: [PluginInstance] { state.withLock { $0.members.map(\.instance) } }
+    /// Problems of the last make or apply.
+    public var problems: [Problem] { state.withLock { $0.problems } }
     /// Instances present in plugins.d with `enabled: false`.
-    public let switchedOff: [PluginInstanceSpec]
+    public var switchedOff: [PluginInstanceSpec] { state.withLock { $0.switchedOff } }
 
     public func instance(named name: String) -> PluginInstance? { instances.first { $0.name == name } }
 
-    init(instances: [PluginInstance], problems: [Problem], switchedOff: [PluginInstanceSpec]) {
-        self.instances = instances
-        self.problems = problems
-        self.switchedOff = switchedOff
+    private init(
+        loader: PluginLoader, node: NodeInfo, logger: Logger,
+        onEvent: @escaping @Sendable (PluginEvent) -> Void, onHealth: @escaping @Sendable (String, PluginHealth) -> Void
+    ) {
+        self.state = Mutex(State())
+        self.loader = loader
+        self.node = node
+        self.logger = logger
+        self.onEvent = onEvent
+        self.onHealth = onHealth
     }
 
     /// Creates and configures an instance for every enabled entry. Nothing is started.
@@ -36,53 +80,216 @@ public final class PluginSet: Sendable {
         onEvent: @escaping @Sendable (PluginEvent) -> Void = { _ in },
         onHealth: @escaping @Sendable (String, PluginHealth) -> Void = { _, _ in }
     ) -> PluginSet {
-        var instances: [PluginInstance] = []
-        var problems: [Problem] = []
-        var switchedOff: [PluginInstanceSpec] = []
-        var files: [String: String] = [:]
-        for entry in entries {
-            let spec: PluginInstanceSpec
-            switch entry.spec {
-            case .failure(let errors):
-                problems += errors.diagnostics.map { Problem(file: entry.file, instance: nil, message: "\($0)") }
-                continue
-            case .success(let s): spec = s
-            }
-            guard spec.enabled else {
-                switchedOff.append(spec)
-                continue
-            }
-            if let first = files[spec.name] {
-                problems.append(
-                    Problem(
-                        file: entry.file, instance: spec.name,
-                        message: "refused: the instance name is already used by \(first)"))
-                continue
-            }
-            files[spec.name] = entry.file
-            do {
-                let path = try loader.resolve(spec.library, baseDirectory: directory)
-                let library = try loader.load(path: path)
-                let instance = try PluginInstance(
-                    name: spec.name, library: library, logger: logger, onEvent: onEvent, onHealth: onHealth)
-                do {
-                    try instance.configure(json: spec.configJSON, node: node)
-                } catch {
-                    instance.destroy()
-                    throw error
-                }
-                instances.append(instance)
-            } catch let error as PluginCallError {
-                problems.append(Problem(file: entry.file, instance: spec.name, message: error.detail))
-            } catch {
-                problems.append(Problem(file: entry.file, instance: spec.name, message: "\(error)"))
+        let set = PluginSet(loader: loader, node: node, logger: logger, onEvent: onEvent, onHealth: onHealth)
+        let plan = PluginSetPlan(entries: entries, directory: directory, loader: loader, current: [])
+        var members: [Member] = []
+        var problems = plan.problems
+        for wanted in plan.wanted {
+            switch set.create(wanted) {
+            case .success(let member): members.append(member)
+            case .failure(let problem): problems.append(problem)
             }
         }
-        return PluginSet(instances: instances, problems: problems, switchedOff: switchedOff)
+        problems = Self.inFileOrder(problems)
+        set.state.withLock {
+            $0.members = members
+            $0.problems = problems
+            $0.switchedOff = plan.switchedOff
+        }
+        return set
+    }
+
+    /// Applies a new reading of plugins.d to this running set, and says what changed.
+    ///
+    /// - An instance new in `entries` is created, configured and started.
+    /// - An instance no longer in `entries` (file removed, `enabled: false`) withdraws everything it announces, stops
+    ///   and is destroyed.
+    /// - An instance whose `config` changed is reconfigured in place; when the plugin refuses a live reconfigure
+    ///   (`HERALD_ERR_STATE` or `HERALD_ERR_UNSUPPORTED` from `configure` on a started instance), or its `library`
+    ///   changed, it is restarted: a new instance is created, configured and started, takes over every announcement
+    ///   of the old one, and only then is the old one stopped. A config the plugin rejects
+    ///   (`HERALD_ERR_CONFIG`) is refused and the instance keeps running with the previous one.
+    /// - A file that is invalid (or whose library cannot be loaded) is refused with its problems; the instance it
+    ///   names, if running, keeps running as it was. Every other instance is unaffected.
+    ///
+    /// The set's ``problems`` become the problems of this reading. Nothing here decides what to announce: the caller
+    /// (the running host, on SIGHUP) reads plugins.d with ``PluginDirectory/read(_:)``, calls `apply`, marks the
+    /// report's `started` and `restarted` instances as running (and forgets `stopped` ones), then brings
+    /// announcements up to date, since new instances start with none. `apply` and ``shutdown()`` are serialised.
+    @discardableResult
+    public func apply(_ entries: [PluginDirectory.Entry], directory: String?) -> PluginSetReport {
+        changing.withLock { _ in
+            let current = state.withLock { $0.members }
+            let plan = PluginSetPlan(entries: entries, directory: directory, loader: loader, current: current)
+            var report = PluginSetReport()
+            var problems = plan.problems
+            var members: [Member] = []
+            for wanted in plan.wanted {
+                guard let old = current.first(where: { $0.spec.name == wanted.spec.name }) else {
+                    switch create(wanted) {
+                    case .success(let member):
+                        if let problem = start(member) {
+                            problems.append(problem)
+                            member.instance.destroy()
+                        } else {
+                            members.append(member)
+                            report.started.append(wanted.spec.name)
+                        }
+                    case .failure(let problem): problems.append(problem)
+                    }
+                    continue
+                }
+                if old.libraryPath == wanted.libraryPath && old.spec.configJSON == wanted.spec.configJSON {
+                    var kept = old
+                    kept.spec = wanted.spec
+                    members.append(kept)
+                    report.unchanged.append(wanted.spec.name)
+                    continue
+                }
+                if old.libraryPath == wanted.libraryPath {
+                    do throws(PluginCallError) {
+                        try old.instance.configure(json: wanted.spec.configJSON, node: node)
+                        var kept = old
+                        kept.spec = wanted.spec
+                        members.append(kept)
+                        report.reconfigured.append(wanted.spec.name)
+                        continue
+                    } catch {
+                        // A plugin that cannot take a new config while started is restarted below; one that
+                        // rejects the config keeps the previous one.
+                        if error.status != HERALD_ERR_STATE && error.status != HERALD_ERR_UNSUPPORTED {
+                            problems.append(
+                                Problem(
+                                    file: wanted.file, instance: wanted.spec.name,
+                                    message: "\(error.detail); the instance keeps running with its previous config",
+                                    location: wanted.spec.location(ofPluginMessage: error.message)))
+                            members.append(old)
+                            report.refused.append(wanted.spec.name)
+                            continue
+                        }
+                    }
+                }
+                switch restart(old, as: wanted) {
+                case .restarted(let member):
+                    members.append(member)
+                    report.restarted.append(wanted.spec.name)
+                case .keptOld(let problem):
+                    problems.append(problem)
+                    members.append(old)
+                    report.refused.append(wanted.spec.name)
+                case .stopped(let problem):
+                    problems.append(problem)
+                }
+            }
+            // Kept: instances whose file is now invalid or refused keep running as they were.
+            for member in current where plan.keep.contains(member.spec.name) {
+                if !members.contains(where: { $0.spec.name == member.spec.name }) {
+                    members.append(member)
+                    report.refused.append(member.spec.name)
+                }
+            }
+            for member in current where !members.contains(where: { $0.instance === member.instance }) {
+                if !report.restarted.contains(member.spec.name) { report.stopped.append(member.spec.name) }
+                member.instance.destroy()
+            }
+            // plugins.d order (files are read in lexical order of name), also for instances kept from before.
+            members.sort { $0.spec.file < $1.spec.file }
+            let position = Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.spec.name, $0) })
+            report.refused.sort { (position[$0] ?? .max) < (position[$1] ?? .max) }
+            problems = Self.inFileOrder(problems)
+            report.problems = problems
+            state.withLock {
+                $0.members = members
+                $0.problems = problems
+                $0.switchedOff = plan.switchedOff
+            }
+            return report
+        }
+    }
+
+    /// Problems in plugins.d order (the order files are read in), each file's own in the order found.
+    static func inFileOrder(_ problems: [Problem]) -> [Problem] {
+        problems.enumerated().sorted { ($0.element.file, $0.offset) < ($1.element.file, $1.offset) }.map(\.element)
     }
 
     /// Stops and destroys every instance, in reverse order of creation.
     public func shutdown() {
-        for instance in instances.reversed() { instance.destroy() }
+        changing.withLock { _ in
+            for instance in instances.reversed() { instance.destroy() }
+        }
+    }
+
+    private func create(_ wanted: PluginSetPlan.Wanted) -> Result<Member, Problem> {
+        let spec = wanted.spec
+        do {
+            let library = try loader.load(path: wanted.libraryPath)
+            let instance = try PluginInstance(
+                name: spec.name, library: library, logger: logger, onEvent: onEvent, onHealth: onHealth)
+            do {
+                try instance.configure(json: spec.configJSON, node: node)
+            } catch {
+                instance.destroy()
+                return .failure(
+                    Problem(
+                        file: wanted.file, instance: spec.name, message: error.detail,
+                        location: spec.location(ofPluginMessage: error.message)))
+            }
+            return .success(Member(instance: instance, spec: spec, libraryPath: wanted.libraryPath))
+        } catch let error as PluginCallError {
+            return .failure(
+                Problem(
+                    file: wanted.file, instance: spec.name, message: error.detail,
+                    location: spec.location(of: "library")))
+        } catch {
+            return .failure(
+                Problem(
+                    file: wanted.file, instance: spec.name, message: "\(error)", location: spec.location(of: "library")
+                ))
+        }
+    }
+
+    private func start(_ member: Member) -> Problem? {
+        do throws(PluginCallError) {
+            try member.instance.start()
+            return nil
+        } catch {
+            return Problem(
+                file: member.spec.file, instance: member.spec.name, message: error.detail,
+                location: member.spec.location(of: "config"))
+        }
+    }
+
+    enum Restart {
+        case restarted(Member)
+        /// The new instance could not be made: the old one runs on.
+        case keptOld(Problem)
+        /// The old instance was stopped and the new one failed to start.
+        case stopped(Problem)
+    }
+
+    /// A new instance for `wanted`, started, with every announcement of `old`; the caller destroys `old`.
+    private func restart(_ old: Member, as wanted: PluginSetPlan.Wanted) -> Restart {
+        let member: Member
+        switch create(wanted) {
+        case .success(let m): member = m
+        case .failure(var problem):
+            problem.message += "; the instance keeps running as it was"
+            return .keptOld(problem)
+        }
+        // Two instances of one exclusive plugin must not answer for the same address at once: the old one stops
+        // first. Its announcements are handed over as soon as the new one runs.
+        let announced = old.instance.announced
+        old.instance.stop()
+        if var problem = start(member) {
+            member.instance.destroy()
+            problem.message += "; the instance is stopped"
+            return .stopped(problem)
+        }
+        for announcement in announced.values.sorted(by: { $0.id < $1.id }) {
+            do throws(PluginCallError) { try member.instance.announce(announcement) } catch {
+                logger.error("\(error)")
+            }
+        }
+        return .restarted(member)
     }
 }

@@ -6,21 +6,25 @@ import ServiceLifecycle
 import Synchronization
 import UnixSignals
 
-/// Reloads herald.yaml on SIGHUP. The file is read and validated off the signal path, on a detached task, so that a
-/// slow or hostile file never delays SIGTERM: a stop abandons the reload in progress. Only a valid configuration is
-/// applied; an invalid one is reported with every problem and the running one kept.
+/// Reloads herald.yaml and plugins.d on SIGHUP. Both are read and validated off the signal path, on a detached
+/// task, so that a slow or hostile file never delays SIGTERM: a stop abandons the reload in progress. herald.yaml is
+/// checked against the plugins.d just read; only a valid pair is handed on (to the reconcile loop, which applies the
+/// plugins first and then the configuration), and an invalid one is reported with every problem while the running
+/// one is kept.
 public final class ConfigReloader: ServiceLifecycle.Service, Sendable {
+    /// A validated reload: the configuration, and the plugins.d entries when there is a plugins.d folder.
+    public typealias Apply = @Sendable (HeraldConfiguration, [PluginDirectory.Entry]?) -> Void
+
     let path: String
-    let pluginInstances: Set<String>
-    let store: ConfigStore
+    let pluginsDirectory: String?
+    let apply: Apply
     let logger: Logger
     let counters = Mutex((applied: 0, rejected: 0))
 
-    /// - Parameter pluginInstances: the enabled plugins.d instance names, for checking advertisements.
-    public init(path: String, pluginInstances: Set<String>, store: ConfigStore, logger: Logger) {
+    public init(path: String, pluginsDirectory: String?, logger: Logger, apply: @escaping Apply) {
         self.path = path
-        self.pluginInstances = pluginInstances
-        self.store = store
+        self.pluginsDirectory = pluginsDirectory
+        self.apply = apply
         self.logger = logger
     }
 
@@ -30,23 +34,38 @@ public final class ConfigReloader: ServiceLifecycle.Service, Sendable {
     public func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         for await _ in hangups.cancelOnGracefulShutdown() {
-            await reload()
+            // A stop cancels the reload in progress, so that it is not waited for.
+            let reloading = Task { await self.reload() }
+            await withGracefulShutdownHandler {
+                await reloading.value
+            } onGracefulShutdown: {
+                reloading.cancel()
+            }
         }
     }
 
-    /// Reads, validates and (when valid) applies the file once.
+    /// Reads, validates and (when valid) hands on both inputs once.
     public func reload() async {
         let path = self.path
-        let instances = pluginInstances
+        let directory = pluginsDirectory
         let logger = self.logger
-        let parse = Task.detached { () -> HeraldConfiguration? in
+        let parse = Task.detached { () -> (HeraldConfiguration, [PluginDirectory.Entry]?)? in
+            var entries: [PluginDirectory.Entry]?
+            if let directory {
+                do {
+                    entries = try PluginDirectory.read(directory)
+                } catch {
+                    logger.error("\(error)")
+                    return nil
+                }
+            }
             switch PluginDirectory.readText(path) {
             case .failure(let diagnostic):
                 logger.error("\(diagnostic)")
                 return nil
             case .success(let text):
-                switch ConfigParser.parse(text, file: path, pluginInstances: instances) {
-                case .success(let config): return config
+                switch ConfigParser.parse(text, file: path, plugins: entries.map(PluginDirectory.index)) {
+                case .success(let config): return (config, entries)
                 case .failure(let errors):
                     for diagnostic in errors.diagnostics { logger.error("\(diagnostic)") }
                     return nil
@@ -58,8 +77,8 @@ public final class ConfigReloader: ServiceLifecycle.Service, Sendable {
             logger.notice("reload abandoned: stopping")
             return
         }
-        if let config = parsed {
-            store.apply(config)
+        if let (config, entries) = parsed {
+            apply(config, entries)
             counters.withLock { $0.applied += 1 }
             logger.info("configuration reloaded", metadata: ["file": .string(path)])
         } else {

@@ -43,24 +43,28 @@ public enum HeraldRuntime {
             sources.append(cluster.source)
             services.append(.init(service: cluster))
         }
-        let reconciler = Reconciler(config: store, plugins: plugins, node: node, sources: sources, logger: logger)
+        let reconciler = Reconciler(
+            config: store, plugins: plugins, pluginsDirectory: options.pluginsDirectory, node: node, sources: sources,
+            logger: logger)
         // The reconciler comes first, so that it stops last: announcements are withdrawn after the sources stop.
         services.insert(.init(service: reconciler), at: 0)
 
         let reloader = options.configPath.map {
-            ConfigReloader(path: $0, pluginInstances: options.enabledInstances, store: store, logger: logger)
+            ConfigReloader(path: $0, pluginsDirectory: options.pluginsDirectory, logger: logger) { config, entries in
+                reconciler.reload(config: config, plugins: entries)
+            }
         }
         if let reloader { services.append(.init(service: reloader)) }
 
         if let status = options.statusAddress {
             let abi = "\(HERALD_ABI_MAJOR).\(HERALD_ABI_MINOR)"
             let version = options.version
-            let problems = plugins.problems.count
             let server = StatusServer(host: status.host, port: status.port, logger: logger) {
                 let reloads = reloader?.statistics ?? (applied: 0, rejected: 0)
                 return StatusSnapshot(
                     version: version, abi: abi, node: node.name, instances: reconciler.instanceSnapshots(),
-                    pluginProblems: problems, reloads: reloads.applied, failedReloads: reloads.rejected)
+                    pluginProblems: plugins.problems.count, reloads: reloads.applied,
+                    failedReloads: reloads.rejected, problems: plugins.problems.map(\.description))
             }
             // The endpoints ending (a port already taken) must not stop the host.
             services.append(

@@ -16,6 +16,7 @@ import Synchronization
 public final class Reconciler: ServiceLifecycle.Service, Sendable {
     private let config: ConfigStore
     private let plugins: PluginSet
+    private let pluginsDirectory: String?
     private let node: NodeInfo
     private let sources: [any AddressSource]
     private let logger: Logger
@@ -26,14 +27,17 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     struct State {
         var started: [String] = []
         var passes = 0
-        var planned: [String: Int] = [:]
+        /// A reload waiting for the loop: the plugins.d entries to apply first, then the configuration.
+        var pendingReload: (config: HeraldConfiguration, plugins: [PluginDirectory.Entry]?)?
     }
 
     public init(
-        config: ConfigStore, plugins: PluginSet, node: NodeInfo, sources: [any AddressSource], logger: Logger
+        config: ConfigStore, plugins: PluginSet, pluginsDirectory: String?, node: NodeInfo,
+        sources: [any AddressSource], logger: Logger
     ) {
         self.config = config
         self.plugins = plugins
+        self.pluginsDirectory = pluginsDirectory
         self.node = node
         self.sources = sources
         self.logger = logger
@@ -42,6 +46,30 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
 
     /// Asks for a reconcile pass soon (passes coalesce).
     public func trigger() { wake.yield() }
+
+    /// Hands a validated reload to the loop: plugins.d is applied there (new instances start, removed ones withdraw
+    /// and stop, changed ones are reconfigured or restarted), then the configuration is put in force.
+    public func reload(config: HeraldConfiguration, plugins entries: [PluginDirectory.Entry]?) {
+        state.withLock { $0.pendingReload = (config, entries) }
+        trigger()
+    }
+
+    /// Applies a pending reload, on the loop.
+    private func applyPendingReload() {
+        guard let pending = state.withLock({ s in defer { s.pendingReload = nil }; return s.pendingReload }) else {
+            return
+        }
+        if let entries = pending.plugins {
+            let report = plugins.apply(entries, directory: pluginsDirectory)
+            for problem in report.problems { logger.error("\(problem)") }
+            logger.info("plugins.d reloaded: \(report)")
+            state.withLock { s in
+                s.started = s.started.filter { !report.stopped.contains($0) }
+                for name in report.started where !s.started.contains(name) { s.started.append(name) }
+            }
+        }
+        config.apply(pending.config)
+    }
 
     public func run() async throws {
         startInstances()
@@ -68,7 +96,10 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 }
             }
         }
-        for await _ in wakes.cancelOnGracefulShutdown() { reconcile() }
+        for await _ in wakes.cancelOnGracefulShutdown() {
+            applyPendingReload()
+            reconcile()
+        }
         forwarders.cancel()
         shutdown()
     }

@@ -54,13 +54,4 @@ public struct RuntimeOptions: Sendable {
         self.statusAddress = statusAddress
         self.version = version
     }
-
-    /// Instance names enabled in plugins.d (valid files only), for checking advertisements.
-    public var enabledInstances: Set<String> {
-        Set(
-            pluginEntries.compactMap { entry -> String? in
-                guard case .success(let spec) = entry.spec, spec.enabled else { return nil }
-                return spec.name
-            })
-    }
 }

@@ -1,11 +1,13 @@
 import HeraldConfig
 import HeraldPluginHost
 
-/// `/readyz`: ready when every plugin instance runs and none is unhealthy (degraded is still ready). The body says,
-/// per instance, what is wrong, as JSON.
+/// `/readyz`: ready when every plugin instance runs, none is unhealthy (degraded is still ready) and no enabled
+/// instance failed to load, configure or start (a plugins.d problem). The body says, per instance, what is wrong, and
+/// lists the problems, as JSON.
 public enum Readiness {
     public static func evaluate(_ s: StatusSnapshot) -> (ready: Bool, body: String) {
-        var ready = true
+        // An instance that failed before it could run is not among the instances: it is a problem.
+        var ready = s.pluginProblems == 0 && s.problems.isEmpty
         var entries: [String] = []
         for i in s.instances {
             let state: String
@@ -28,7 +30,9 @@ public enum Readiness {
         }
         let body =
             "{\"status\":\(quote(ready ? "ready" : "not ready")),\"node\":\(quote(s.node)),"
-            + "\"instances\":[\(entries.joined(separator: ","))]}\n"
+            + "\"instances\":[\(entries.joined(separator: ","))],"
+            + "\"pluginProblems\":\(max(s.pluginProblems, s.problems.count)),"
+            + "\"problems\":[\(s.problems.map(quote).joined(separator: ","))]}\n"
         return (ready, body)
     }
 

@@ -38,13 +38,16 @@ public struct StatusSnapshot: Sendable {
     public var instances: [Instance]
     /// Plugin files or instances that could not be loaded or configured.
     public var pluginProblems: Int
+    /// What those problems are (`file:line:column: error: …`), when the snapshot's maker gives them.
+    public var problems: [String]
     public var reloads: Int
     public var failedReloads: Int
 
     public init(
         version: String, abi: String, node: String, instances: [Instance], pluginProblems: Int = 0, reloads: Int = 0,
-        failedReloads: Int = 0
+        failedReloads: Int = 0, problems: [String] = []
     ) {
+        self.problems = problems
         self.version = version
         self.abi = abi
         self.node = node

@@ -23,6 +23,12 @@
 /// ```
 ///
 /// The exporter builds the descriptor and vtable once; they live until the process exits, as the ABI requires.
+///
+/// A plugin is a package of its own: a `.library(type: .dynamic)` product whose target depends on
+/// `.product(name: "PluginKit", package: "herald")`, built with the toolchain Herald was built with. To export the
+/// entry and nothing else, link with a version script the package holds (`{ global: herald_plugin_entry_v1; local:
+/// *; };`) through `linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=…/exports.map"])]`. The README's
+/// "Write your own plugin" gives the whole package, and a test builds exactly that.
 public final class PluginExporter: @unchecked Sendable {
     // Immutable after init: the pointers are written once here and only read afterwards.
     private let descriptor: UnsafeMutablePointer<herald_plugin_descriptor>

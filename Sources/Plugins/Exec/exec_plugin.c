@@ -531,8 +531,8 @@ static const herald_plugin_descriptor exec_descriptor = {
     .factory_context = NULL,
 };
 
-__attribute__((visibility("default"))) const herald_plugin_descriptor *herald_plugin_entry_v1(uint32_t host_abi_major,
-                                                                                             uint32_t host_abi_minor) {
+HERALD_PLUGIN_EXPORT const herald_plugin_descriptor *herald_plugin_entry_v1(uint32_t host_abi_major,
+                                                                            uint32_t host_abi_minor) {
     (void)host_abi_minor;
     return host_abi_major == HERALD_ABI_MAJOR ? &exec_descriptor : NULL;
 }

@@ -50,6 +50,15 @@ extern "C" {
 /* The one symbol a plugin exports. The major version is part of its name. */
 #define HERALD_PLUGIN_ENTRY_SYMBOL "herald_plugin_entry_v1"
 
+/* Marks the entry point for export, so that a plugin built with -fvisibility=hidden (recommended: nothing else of
+ * the plugin should be visible) still exports it. A version script or export list that omits the symbol hides it
+ * anyway; the host then refuses the library and says so. */
+#if defined(__GNUC__) || defined(__clang__)
+#define HERALD_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define HERALD_PLUGIN_EXPORT
+#endif
+
 /* True when a struct filled by the other side (whose first field is struct_size) contains FIELD. */
 #define HERALD_HAS_FIELD(ptr, type, field) \
     ((ptr) != NULL && (ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
@@ -149,7 +158,8 @@ typedef struct herald_announcement {
 typedef struct herald_metrics_sink {
     uint32_t struct_size;
     void *context;
-    /* name: [a-z_][a-z0-9_]*, the host prefixes it with "herald_plugin_". help may be NULL. */
+    /* name: [a-z_][a-z0-9_]*; the host exports it as "herald_" + name with an added label instance="<instance>"
+     * (arp_replies_total becomes herald_arp_replies_total{instance="arp",…}). help may be NULL. */
     void (*emit)(void *context, int32_t kind, const char *name, const char *help, const herald_kv *labels,
                  size_t label_count, double value);
 } herald_metrics_sink;
@@ -169,7 +179,9 @@ typedef struct herald_host_api {
      * reason: CamelCase, e.g. "PeerDown". announcement_id: the related announcement, or NULL. */
     void (*emit_event)(void *context, int32_t type, const char *reason, const char *message,
                        const char *announcement_id);
-    /* Push a change of data-plane health (the host also polls herald_plugin_vtable.health). detail may be NULL. */
+    /* Push a change of data-plane health (the host also polls herald_plugin_vtable.health). detail may be NULL.
+     * A report equal to the previous one (same state and detail) is dropped: the host neither logs it nor acts on
+     * it, so a plugin may report on every check without flooding the log. */
     void (*report_health)(void *context, int32_t state, const char *detail);
     /* An optional host feature by versioned id ("herald.host.something/1"), or NULL when unsupported. */
     const void *(*get_extension)(void *context, const char *extension_id);
@@ -237,7 +249,8 @@ typedef struct herald_plugin_descriptor {
 
 /* The entry point. The host passes its own ABI version; the plugin returns its descriptor, or NULL to refuse
  * (for example a host major it does not know). May be called more than once; must return the same pointer. */
-const herald_plugin_descriptor *herald_plugin_entry_v1(uint32_t host_abi_major, uint32_t host_abi_minor);
+HERALD_PLUGIN_EXPORT const herald_plugin_descriptor *herald_plugin_entry_v1(uint32_t host_abi_major,
+                                                                            uint32_t host_abi_minor);
 
 /* The smallest struct_size the host accepts from a plugin: the fields every 1.x plugin must fill. Fields after these
  * (factory_context; vtable.get_extension) are optional and read as NULL when a plugin's struct_size ends before them. */

@@ -1,0 +1,233 @@
+import CYaml
+
+/// One pass over a YAML file's parse events, before any value is built: bounds what aliases may expand to (see
+/// ``YAMLLimits``), finds every duplicate key at its own position, and turns the parser's own errors (a NUL byte,
+/// invalid UTF-8, bad indentation) into a line and column. Linear in the size of the file whatever its aliases say,
+/// because an alias adds its anchor's size arithmetically instead of being copied.
+struct YAMLPrescan {
+    struct Problem: Equatable {
+        var line: Int
+        var column: Int
+        var message: String
+        var hint: String?
+    }
+
+    /// The size of a subtree once expanded.
+    private struct Size {
+        var nodes = 0
+        var bytes = 0
+    }
+
+    /// An open list or mapping.
+    private struct Frame {
+        var anchor: String?
+        var isMapping: Bool
+        var size = Size(nodes: 1)
+        /// In a mapping: the next node is a key.
+        var expectingKey = true
+        var keys: [String: (line: Int, column: Int)] = [:]
+    }
+
+    let limits: YAMLLimits
+    private(set) var problems: [Problem] = []
+    private var anchors: [String: Size] = [:]
+    private var aliasCount = 0
+    private var total = Size()
+    private var stack: [Frame] = []
+
+    init(limits: YAMLLimits) { self.limits = limits }
+
+    /// Scans `bytes` (UTF-8). Returns false when the file must not be composed (a limit or a syntax error); duplicate
+    /// keys are reported but the scan goes on so that every one is listed.
+    mutating func scan(_ bytes: [UInt8]) -> Bool {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            problems.append(Problem(line: 1, column: 1, message: "cannot start the YAML parser (out of memory)"))
+            return false
+        }
+        defer { yaml_parser_delete(&parser) }
+        return bytes.withUnsafeBufferPointer { buffer -> Bool in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+            var documents = 0
+            while true {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else {
+                    problems.append(Self.syntaxProblem(parser, bytes: buffer))
+                    return false
+                }
+                defer { yaml_event_delete(&event) }
+                let line = Int(event.start_mark.line) + 1
+                let column = Int(event.start_mark.column) + 1
+                switch event.type {
+                case YAML_STREAM_END_EVENT:
+                    return true
+                case YAML_DOCUMENT_START_EVENT:
+                    documents += 1
+                    if documents > 1 {
+                        problems.append(
+                            Problem(
+                                line: line, column: column, message: "the file holds more than one YAML document",
+                                hint: "remove the second '---' and what follows, or merge the documents"))
+                        return false
+                    }
+                case YAML_SCALAR_EVENT:
+                    let scalar = event.data.scalar
+                    let length = Int(scalar.length)
+                    if let parent = stack.indices.last, stack[parent].isMapping, stack[parent].expectingKey {
+                        let key = String(
+                            decoding: UnsafeBufferPointer(start: scalar.value, count: length), as: UTF8.self)
+                        if let first = stack[parent].keys[key] {
+                            problems.append(
+                                Problem(
+                                    line: line, column: column,
+                                    message: "key \"\(key)\" is given twice in this mapping",
+                                    hint: "first at line \(first.line), column \(first.column); keep one"))
+                        } else {
+                            stack[parent].keys[key] = (line, column)
+                        }
+                    }
+                    guard add(Size(nodes: 1, bytes: length), anchor: Self.text(scalar.anchor), line, column) else {
+                        return false
+                    }
+                case YAML_ALIAS_EVENT:
+                    aliasCount += 1
+                    let name = Self.text(event.data.alias.anchor) ?? ""
+                    guard aliasCount <= limits.aliases else {
+                        problems.append(
+                            Problem(
+                                line: line, column: column,
+                                message: "the file uses more than \(limits.aliases) aliases",
+                                hint: "write the values out, or use fewer *references"))
+                        return false
+                    }
+                    guard let size = anchors[name] else {
+                        problems.append(
+                            Problem(
+                                line: line, column: column, message: "alias *\(name) names no anchor defined before it")
+                        )
+                        return false
+                    }
+                    guard add(size, anchor: nil, line, column, alias: name) else { return false }
+                case YAML_SEQUENCE_START_EVENT:
+                    guard open(anchor: Self.text(event.data.sequence_start.anchor), isMapping: false, line, column)
+                    else { return false }
+                case YAML_MAPPING_START_EVENT:
+                    guard open(anchor: Self.text(event.data.mapping_start.anchor), isMapping: true, line, column)
+                    else { return false }
+                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                    guard let frame = stack.popLast() else { break }
+                    if let anchor = frame.anchor { anchors[anchor] = frame.size }
+                    addToParent(frame.size)
+                default:
+                    break
+                }
+            }
+        }
+    }
+
+    private mutating func open(anchor: String?, isMapping: Bool, _ line: Int, _ column: Int) -> Bool {
+        guard stack.count < limits.depth else {
+            problems.append(
+                Problem(
+                    line: line, column: column,
+                    message: "lists and mappings are nested more than \(limits.depth) deep here",
+                    hint: "no Herald configuration needs this depth"))
+            return false
+        }
+        guard count(Size(nodes: 1), line, column, alias: nil) else { return false }
+        if anchor != nil, !defineAnchor(line, column) { return false }
+        stack.append(Frame(anchor: anchor, isMapping: isMapping))
+        return true
+    }
+
+    /// A scalar or an alias: counted, recorded as an anchor, added to its parent.
+    private mutating func add(_ size: Size, anchor: String?, _ line: Int, _ column: Int, alias: String? = nil) -> Bool {
+        guard count(size, line, column, alias: alias) else { return false }
+        if let anchor {
+            guard defineAnchor(line, column) else { return false }
+            anchors[anchor] = size
+        }
+        addToParent(size)
+        return true
+    }
+
+    private mutating func addToParent(_ size: Size) {
+        guard let parent = stack.indices.last else { return }
+        stack[parent].size.nodes += size.nodes
+        stack[parent].size.bytes += size.bytes
+        if stack[parent].isMapping { stack[parent].expectingKey.toggle() }
+    }
+
+    private mutating func defineAnchor(_ line: Int, _ column: Int) -> Bool {
+        guard anchors.count < limits.anchors else {
+            problems.append(
+                Problem(
+                    line: line, column: column, message: "the file defines more than \(limits.anchors) anchors",
+                    hint: "write the values out, or use fewer &anchors"))
+            return false
+        }
+        return true
+    }
+
+    /// Adds to the expanded document's size; false (with a problem at the node that crossed a limit) beyond a limit.
+    private mutating func count(_ size: Size, _ line: Int, _ column: Int, alias: String?) -> Bool {
+        total.nodes += size.nodes
+        total.bytes += size.bytes
+        let what = alias.map { "alias *\($0)" } ?? "this node"
+        if total.nodes > limits.nodes {
+            problems.append(
+                Problem(
+                    line: line, column: column,
+                    message: "\(what) makes the file expand to more than \(limits.nodes) values",
+                    hint: "aliases are copied where they are used; write fewer or smaller ones"))
+            return false
+        }
+        if total.bytes > limits.scalarBytes {
+            problems.append(
+                Problem(
+                    line: line, column: column,
+                    message: "\(what) makes the file expand to more than \(limits.scalarBytes >> 20) MiB of text",
+                    hint: "aliases are copied where they are used; write fewer or smaller ones"))
+            return false
+        }
+        return true
+    }
+
+    private static func text(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        pointer.map { String(cString: $0) }
+    }
+
+    /// The parser's error at its position: the mark it gives, or (for the reader's errors about bytes, which give a
+    /// byte offset only) the line and column of that offset.
+    private static func syntaxProblem(_ parser: yaml_parser_t, bytes: UnsafeBufferPointer<UInt8>) -> Problem {
+        let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
+        if parser.error == YAML_READER_ERROR {
+            let (line, column) = TextPosition.of(byte: Int(parser.problem_offset), in: bytes)
+            let detail: String
+            if parser.problem_value == 0 {
+                detail = "a NUL byte"
+            } else if parser.problem_value >= 0 {
+                detail = "byte 0x\(String(parser.problem_value, radix: 16))"
+            } else {
+                detail = "a byte"
+            }
+            let message =
+                problem == "control characters are not allowed"
+                ? "\(detail) (a control character) is not allowed in YAML text"
+                : "invalid YAML text: \(problem) (\(detail))"
+            return Problem(line: line, column: column, message: message)
+        }
+        let index = Int(parser.problem_mark.index)
+        if parser.error == YAML_SCANNER_ERROR, index < bytes.count, bytes[index] == UInt8(ascii: "\t") {
+            return Problem(
+                line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1,
+                message: "invalid YAML: a tab where YAML allows only spaces", hint: "indent with spaces")
+        }
+        var context = ""
+        if let c = parser.context { context = String(cString: c) + ": " }
+        return Problem(
+            line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1,
+            message: "invalid YAML: \(context)\(problem)")
+    }
+}

@@ -1,0 +1,19 @@
+#ifndef HERALD_CRASH_H
+#define HERALD_CRASH_H
+
+/* Names the plugin call a crash happened in. Before each call into a plugin the host records, for the calling
+ * thread, which library, instance and ABI function it is entering; on SIGABRT, SIGSEGV, SIGBUS, SIGILL or SIGFPE a
+ * handler writes that record to standard error with write(2) (async-signal-safe), then re-raises the signal with its
+ * default action, so the process still dies with it (and dumps core where that is enabled). */
+
+/* Installs the handlers once per process; later calls do nothing. */
+void herald_crash_install(void);
+
+/* Records, for this thread, that the host is calling `call` of `where` ("plugin library PATH, instance NAME").
+ * Both are copied (truncated to the record's size). */
+void herald_crash_enter(const char *where, const char *call);
+
+/* Clears this thread's record after the call returned. */
+void herald_crash_leave(void);
+
+#endif
