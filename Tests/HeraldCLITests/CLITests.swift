@@ -356,7 +356,9 @@ import Testing
 
         // A reload that takes long (a file of 30,000 pools), then SIGTERM at once: the stop does not wait for it.
         var big = "apiVersion: herald.dev/v1\npools:\n"
-        for i in 0..<30_000 { big += "  - {name: p\(i), addresses: [10.\(i / 65536).\(i / 256 % 256).\(i % 256)/32]}\n" }
+        for i in 0..<30_000 {
+            big += "  - {name: p\(i), addresses: [10.\(i / 65536).\(i / 256 % 256).\(i % 256)/32]}\n"
+        }
         big += "advertisements: [{name: ad-first, plugin: first}]\n"
         try big.write(toFile: path, atomically: true, encoding: .utf8)
         kill(process.processIdentifier, SIGHUP)

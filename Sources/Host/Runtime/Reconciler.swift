@@ -56,9 +56,11 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
 
     /// Applies a pending reload, on the loop.
     private func applyPendingReload() {
-        guard let pending = state.withLock({ s in defer { s.pendingReload = nil }; return s.pendingReload }) else {
-            return
+        let taken = state.withLock { s in
+            defer { s.pendingReload = nil }
+            return s.pendingReload
         }
+        guard let pending = taken else { return }
         if let entries = pending.plugins {
             let report = plugins.apply(entries, directory: pluginsDirectory)
             for problem in report.problems { logger.error("\(problem)") }
