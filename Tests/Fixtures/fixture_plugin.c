@@ -6,6 +6,8 @@
  *   FIXTURE_OLD_MINOR      built "against ABI 1.0 without the optional trailing fields": smaller structs
  *   FIXTURE_NEWER_MINOR    built against a future 1.7 whose structs have more fields at the end
  *   FIXTURE_NO_ENTRY       exports no entry symbol
+ *   FIXTURE_RECORDER       an exclusive plugin whose record lines start with "t=NS " (CLOCK_MONOTONIC nanoseconds,
+ *                          one clock for every network namespace): the layer-2 lab's recording of who announces
  * Its config (JSON) may hold "record": "/path" (append one line per call), "threads": N (during start, N threads
  * each call every host callback 200 times; stop joins them), "abortInAnnounce": true (announce calls abort(), as a
  * crashing plugin would) and "noLiveReconfigure": true (configure on a started instance returns HERALD_ERR_STATE).
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "herald_plugin.h"
 
@@ -37,6 +40,11 @@ typedef struct fixture {
 
 static void note(fixture *f, const char *fmt, const char *arg) {
     if (f && f->record) {
+#ifdef FIXTURE_RECORDER
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        fprintf(f->record, "t=%llu ", (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec);
+#endif
         fprintf(f->record, fmt, arg);
         fputc('\n', f->record);
         fflush(f->record);
@@ -215,7 +223,11 @@ __attribute__((unused)) static future_descriptor descriptor = {
         .description = "test fixture",
         .protocols = protocols,
         .protocol_count = 1,
+#ifdef FIXTURE_RECORDER
+        .flags = HERALD_PLUGIN_EXCLUSIVE,
+#else
         .flags = HERALD_PLUGIN_ROUTED,
+#endif
         .vtable = &vtable.v1,
 #ifdef FIXTURE_OLD_MINOR
         .factory_context = (void *)0x1, /* past struct_size: must be ignored */

@@ -61,6 +61,7 @@ struct Plan: ParsableCommand {
 
         var addresses = config.staticAddresses
         var services: [Output.Assignment] = []
+        var nodes: [NodeState] = []
         let directory = manifests ?? (env.configPath == nil ? Defaults.manifestsDirectory() : nil)
         if let directory {
             var reader = ManifestDirectory(path: directory)
@@ -68,6 +69,7 @@ struct Plan: ParsableCommand {
             let (state, _) = try ManifestModel.restoring(
                 objects, recorded: StatusFile.read(directory: directory), config: config)
             addresses += ManifestModel.addresses(state, manifests: objects)
+            nodes = ManifestModel.nodes(objects)
             services = StatusFile(state).services.map {
                 Output.Assignment(service: $0.service, addresses: $0.addresses, pool: $0.pool, error: $0.error)
             }
@@ -84,9 +86,11 @@ struct Plan: ParsableCommand {
                 printError("\(entry.file): instance \"\(spec.name)\": \(error)")
             }
         }
+        if !nodes.contains(where: { $0.name == nodeInfo.name }) {
+            nodes.append(NodeState(name: nodeInfo.name, labels: nodeInfo.labels))
+        }
         let plan = AnnouncementPlanner.plan(
-            addresses, advertisements: config.advertisements, node: nodeInfo.name,
-            nodes: [NodeState(name: nodeInfo.name, labels: nodeInfo.labels)], instances: instances)
+            addresses, advertisements: config.advertisements, node: nodeInfo.name, nodes: nodes, instances: instances)
         let announced = plan.keys.sorted().flatMap { instance in
             (plan[instance] ?? [:]).values.sorted { $0.id < $1.id }.map {
                 Output.Announced(

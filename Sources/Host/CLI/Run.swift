@@ -35,6 +35,14 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between attempts to take or renew the allocator lease.")
     var leaderElectRetryPeriod: Double = 2
 
+    @Option(name: .long, help: "Seconds between renewals of this node's membership lease.")
+    var membershipRenewInterval: Double = 1
+
+    @Option(
+        name: .long,
+        help: "Seconds a membership lease lasts: a node that has not renewed for that long is dead to the others.")
+    var membershipLeaseDuration: Double = 3
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -100,6 +108,11 @@ struct Run: AsyncParsableCommand {
         runtime.leaderElection.leaseDuration = .seconds(leaderElectLeaseDuration)
         runtime.leaderElection.renewDeadline = .seconds(leaderElectRenewDeadline)
         runtime.leaderElection.retryPeriod = .seconds(leaderElectRetryPeriod)
+        guard membershipLeaseDuration > membershipRenewInterval else {
+            throw ValidationError("--membership-lease-duration must be longer than --membership-renew-interval")
+        }
+        runtime.membership.renewInterval = .seconds(membershipRenewInterval)
+        runtime.membership.leaseDuration = .seconds(membershipLeaseDuration)
         try await HeraldRuntime.run(runtime, logger: logger)
     }
 }

@@ -19,35 +19,53 @@ public enum HeraldRuntime {
         let store = ConfigStore(options.config)
         let node = NodeIdentity.resolve(
             options.config, nameOverride: options.nodeName, environment: ProcessInfo.processInfo.environment)
+        // Plugins speak back from their own threads: health changes wake the reconciler, events become Kubernetes
+        // Events, once both exist.
+        let relay = PluginRelay()
         let plugins = PluginSet.make(
             entries: options.pluginEntries, directory: options.pluginsDirectory, loader: options.loader, node: node,
-            logger: logger)
+            logger: logger, onEvent: { relay.event($0) }, onHealth: { _, _ in relay.health() })
         for problem in plugins.problems { logger.error("\(problem)") }
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var sources: [any AddressSource] = [StaticVIPSource(config: store)]
         var client: KubeClient?
+        var cluster: KubernetesMode?
+        var manifests: ManifestSource?
         switch options.mode {
         case .standalone:
             break
         case .manifests(let directory):
-            let manifests = ManifestSource(directory: directory, config: store, logger: logger)
-            sources.append(manifests)
-            services.append(.init(service: manifests))
+            let source = ManifestSource(directory: directory, config: store, logger: logger)
+            manifests = source
+            sources.append(source)
+            services.append(.init(service: source))
         case .kubernetes(let configuration):
             let kube = try KubeClient(configuration: configuration, logger: logger)
             client = kube
-            let cluster = KubernetesMode(
+            let labels = (try? await kube.get(HeraldKube.Node.self, name: node.name).metadata.labels) ?? node.labels
+            let exclusive = Set(plugins.instances.filter { $0.info.kind == .exclusive }.map(\.name))
+            let candidate = KubernetesMode.isCandidate(options.config, labels: labels, exclusiveInstances: exclusive)
+            let mode = KubernetesMode(
                 client: kube, config: store, node: node, namespace: options.namespace,
-                leaderElection: options.leaderElection, logger: logger)
-            sources.append(cluster.source)
-            services.append(.init(service: cluster))
+                leaderElection: options.leaderElection, membership: options.membership, candidate: candidate,
+                logger: logger)
+            cluster = mode
+            sources.append(mode.source)
+            services.append(.init(service: mode))
+            logger.info(
+                candidate
+                    ? "membership: renewing lease herald-member-\(node.name) (this node may own layer-2 addresses)"
+                    : "membership: no lease (no exclusive plugin instance selects this node)")
         }
         let reconciler = Reconciler(
             config: store, plugins: plugins, pluginsDirectory: options.pluginsDirectory, node: node, sources: sources,
-            logger: logger)
-        // The reconciler comes first, so that it stops last: announcements are withdrawn after the sources stop.
+            nodeView: cluster?.nodeView ?? manifests, events: cluster?.events, logger: logger)
+        relay.set(reconciler: reconciler, plugins: plugins, events: cluster?.events)
+        // The reconciler comes first, so that it stops last: announcements are withdrawn after the sources stop; the
+        // membership lease before it, so that it is deleted only once everything is withdrawn.
         services.insert(.init(service: reconciler), at: 0)
+        if let membership = cluster?.membership { services.insert(.init(service: MembershipService(membership)), at: 0) }
 
         let reloader = options.configPath.map {
             ConfigReloader(path: $0, pluginsDirectory: options.pluginsDirectory, logger: logger) { config, entries in

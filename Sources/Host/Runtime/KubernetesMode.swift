@@ -1,29 +1,53 @@
+import HeraldConfig
 import HeraldCore
 import HeraldKube
 import Logging
 import ServiceLifecycle
 
-/// Herald on a Kubernetes cluster: the caches of Services and Namespaces, the election of the allocator (the
-/// `herald-allocator` Lease in Herald's namespace) and the allocator itself. Every host runs all of it; only the
-/// elected one writes.
+/// Herald on a Kubernetes cluster. Every host runs all of it:
+/// - the caches of Services, Namespaces, Nodes and EndpointSlices;
+/// - the election of the allocator (the `herald-allocator` Lease in Herald's namespace) and the allocator itself,
+///   which writes only while elected;
+/// - membership: the leases of every node (who is alive, which plugin instances each reports unhealthy) and, when
+///   this node may own exclusive (layer-2) addresses, its own lease, renewed every second.
 public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     /// The Lease that elects the allocator.
     public static let allocatorLease = "herald-allocator"
 
     let services: Informer<HeraldKube.Service>
     let namespaces: Informer<Namespace>
+    let nodes: Informer<Node>
+    let slices: Informer<EndpointSlice>
     let elector: LeaderElector
     let controller: ServiceController
+    let watcher: MembershipWatcher
+    /// This node's membership lease; nil when this node announces through routed instances only (a dead node's
+    /// routes go away by themselves), which keeps the API writes to one per second per layer-2 candidate.
+    public let membership: NodeMembership?
     /// The addresses Services show, for the reconciler.
     public let source: KubernetesSource
+    /// The nodes, for the planner.
+    public let nodeView: KubernetesNodeView
+    /// Events about announcements, on Services and on this node.
+    public let events: KubernetesEvents
     let logger: Logger
+
+    /// Membership timing.
+    public struct Timing: Sendable {
+        public var renewInterval: Duration = .seconds(1)
+        public var leaseDuration: Duration = .seconds(3)
+
+        public init() {}
+    }
 
     public init(
         client: KubeClient, config: ConfigStore, node: NodeInfo, namespace: String,
-        leaderElection: RuntimeOptions.LeaderElection, logger: Logger
+        leaderElection: RuntimeOptions.LeaderElection, membership timing: Timing, candidate: Bool, logger: Logger
     ) {
         services = Informer(client: client, logger: logger)
         namespaces = Informer(client: client, logger: logger)
+        nodes = Informer(client: client, logger: logger)
+        slices = Informer(client: client, logger: logger)
         elector = LeaderElector(
             client: client,
             configuration: .init(
@@ -37,7 +61,20 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
         controller = ServiceController(
             client: client, services: services, namespaces: namespaces, elector: elector, recorder: recorder,
             config: config, logger: logger)
-        source = KubernetesSource(services: services, config: config)
+        source = KubernetesSource(services: services, slices: slices, config: config)
+        watcher = MembershipWatcher(client: client, namespace: namespace, logger: logger)
+        membership =
+            candidate
+            ? NodeMembership(
+                client: client,
+                configuration: .init(
+                    nodeName: node.name, namespace: namespace, renewInterval: timing.renewInterval,
+                    leaseDuration: timing.leaseDuration),
+                logger: logger) : nil
+        nodeView = KubernetesNodeView(nodes: nodes, membership: watcher, own: membership, node: node)
+        events = KubernetesEvents(
+            recorder: EventRecorder(client: client, component: "herald-speaker", host: node.name, logger: logger),
+            node: node.name)
         self.logger = logger
     }
 
@@ -45,11 +82,38 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.services.run() }
             group.addTask { await self.namespaces.run() }
+            group.addTask { await self.nodes.run() }
+            group.addTask { await self.slices.run() }
+            group.addTask { await self.watcher.run() }
             group.addTask { await self.elector.run() }
             group.addTask { await self.controller.run() }
             group.addTask { try? await gracefulShutdown() }
             await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Whether this node may own exclusive addresses: some advertisement through an exclusive instance selects it
+    /// (by the labels it is known by) and it is not excluded from load balancers.
+    public static func isCandidate(
+        _ config: HeraldConfiguration, labels: [String: String], exclusiveInstances: Set<String>
+    ) -> Bool {
+        guard labels["node.kubernetes.io/exclude-from-external-load-balancers"] == nil else { return false }
+        return config.advertisements.contains { exclusiveInstances.contains($0.plugin) && $0.selects(nodeLabels: labels) }
+    }
+}
+
+/// This node's membership lease as a service of its own, stopped after the reconciler: on SIGTERM the host first
+/// withdraws everything, then deletes its lease, so that the next owner starts at once and never overlaps.
+public struct MembershipService: ServiceLifecycle.Service {
+    let membership: NodeMembership
+
+    public init(_ membership: NodeMembership) { self.membership = membership }
+
+    public func run() async throws {
+        let renewing = Task { await membership.run() }
+        try? await gracefulShutdown()
+        renewing.cancel()
+        await renewing.value
     }
 }

@@ -19,6 +19,8 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     private let pluginsDirectory: String?
     private let node: NodeInfo
     private let sources: [any AddressSource]
+    private let nodeView: (any NodeView)?
+    private let events: (any AnnouncementEvents)?
     private let logger: Logger
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
@@ -27,14 +29,19 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     struct State {
         var started: [String] = []
         var passes = 0
+        /// The instances last found unhealthy here.
+        var unhealthy: Set<String> = []
         /// A reload waiting for the loop: the plugins.d entries to apply first, then the configuration.
         var pendingReload: (config: HeraldConfiguration, plugins: [PluginDirectory.Entry]?)?
     }
 
     public init(
         config: ConfigStore, plugins: PluginSet, pluginsDirectory: String?, node: NodeInfo,
-        sources: [any AddressSource], logger: Logger
+        sources: [any AddressSource], nodeView: (any NodeView)? = nil, events: (any AnnouncementEvents)? = nil,
+        logger: Logger
     ) {
+        self.nodeView = nodeView
+        self.events = events
         self.config = config
         self.plugins = plugins
         self.pluginsDirectory = pluginsDirectory
@@ -96,6 +103,11 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 group.addTask {
                     for await _ in configs { self.trigger() }
                 }
+                if let nodeChanges = nodeView?.changes() {
+                    group.addTask {
+                        for await _ in nodeChanges { self.trigger() }
+                    }
+                }
             }
         }
         for await _ in wakes.cancelOnGracefulShutdown() {
@@ -120,20 +132,51 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     /// The addresses of every source now.
     public func addresses() -> [ServiceAddress] { sources.flatMap { $0.addresses() } }
 
-    /// What this node announces through each running instance for `addresses` under the current configuration.
-    public func plan(_ addresses: [ServiceAddress]) -> [String: [String: Announcement]] {
+    /// What this node announces through each running instance for `addresses` under the current configuration, with
+    /// `unhealthy` the instances whose data plane is down here.
+    public func plan(_ addresses: [ServiceAddress], unhealthy: Set<String> = []) -> [String: [String: Announcement]] {
         let started = Set(state.withLock { $0.started })
         let running = plugins.instances.filter { started.contains($0.name) }
         return AnnouncementPlanner.plan(
             addresses, advertisements: config.current.advertisements, node: node.name,
-            nodes: [NodeState(name: node.name, labels: node.labels)],
+            nodes: nodes(unhealthy: unhealthy),
             instances: running.map { .init(name: $0.name, exclusive: $0.info.kind == .exclusive) })
+    }
+
+    /// The nodes of the view (or this one alone), this node with its own unhealthy instances.
+    func nodes(unhealthy: Set<String>) -> [NodeState] {
+        var nodes = nodeView?.nodes() ?? []
+        if !nodes.contains(where: { $0.name == node.name }) {
+            nodes.append(NodeState(name: node.name, labels: node.labels))
+        }
+        for index in nodes.indices where nodes[index].name == node.name {
+            nodes[index].unhealthyInstances.formUnion(unhealthy)
+        }
+        return nodes
+    }
+
+    /// The running instances that report their data plane unhealthy (a plugin call: on the loop only).
+    private func unhealthyInstances() -> Set<String> {
+        let started = Set(state.withLock { $0.started })
+        return Set(
+            plugins.instances.filter { started.contains($0.name) && $0.health().state == .unhealthy }.map(\.name))
     }
 
     /// One pass: brings every started instance to the plan.
     func reconcile() {
         let configuration = config.current
-        let plan = plan(addresses())
+        let unhealthy = unhealthyInstances()
+        let reported = state.withLock { s in
+            defer { s.unhealthy = unhealthy }
+            return s.unhealthy
+        }
+        if unhealthy != reported {
+            nodeView?.report(unhealthyInstances: unhealthy)
+            for name in unhealthy.symmetricDifference(reported).sorted() {
+                events?.health(instance: name, healthy: !unhealthy.contains(name), detail: nil)
+            }
+        }
+        let plan = plan(addresses(), unhealthy: unhealthy)
         let started = Set(state.withLock { $0.started })
         for ad in configuration.advertisements where !started.contains(ad.plugin) {
             logger.warning(
@@ -146,7 +189,17 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 do { try instance.withdraw(id: id) } catch { logger.error("\(error)") }
             }
             for announcement in announce {
-                do { try instance.announce(announcement) } catch { logger.error("\(error)") }
+                do {
+                    let new = instance.announced[announcement.id] == nil
+                    try instance.announce(announcement)
+                    if new && instance.info.kind == .exclusive {
+                        events?.nodeAssigned(
+                            services: announcement.services, address: announcement.address.description,
+                            node: node.name, instance: instance.name)
+                    }
+                } catch {
+                    logger.error("\(error)")
+                }
             }
         }
         state.withLock { $0.passes += 1 }

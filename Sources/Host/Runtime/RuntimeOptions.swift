@@ -34,6 +34,8 @@ public struct RuntimeOptions: Sendable {
     /// Herald's namespace (its leases); from `--namespace`, else the pod's, else `herald-system`.
     public var namespace: String
     public var leaderElection = LeaderElection()
+    /// Membership lease timing (renew 1 s, duration 3 s).
+    public var membership = KubernetesMode.Timing()
     /// Where to serve the status endpoints; nil for none.
     public var statusAddress: (host: String, port: Int)?
     public var version: String

@@ -107,12 +107,19 @@ final class LogPlugin: HeraldPlugin {
         writer.counter("log_withdraw_calls_total", Double(withdraws), help: "Withdraw calls for known ids")
     }
 
+    /// Appends one JSON line, stamped with CLOCK_MONOTONIC nanoseconds (`time`): one clock for every process and
+    /// network namespace of the machine, so that the records of several hosts can be merged in order.
     private func record(_ fields: [String: String]) {
         guard let file else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        var fields = fields
+        fields["time"] = String(UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec))
         let object = fields.sorted { $0.key < $1.key }
             .map { "\(jsonString($0.key)):\(jsonString($0.value))" }
             .joined(separator: ",")
         fputs("{\(object)}\n", file)
+        fflush(file)
     }
 }
 

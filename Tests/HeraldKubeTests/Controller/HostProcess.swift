@@ -10,24 +10,30 @@ final class HostProcess: @unchecked Sendable {
     let log: String
     let node: String
 
-    /// Starts `herald run` in Kubernetes mode.
+    /// Starts `herald run` in Kubernetes mode, inside network namespace `netns` when given, with the plugins.d files
+    /// `plugins` (file name → text; default: one `log` instance).
     init(
         cluster: DevCluster, node: String, directory: String, config: String, extra: [String] = [],
-        leaseSeconds: Double = 3
+        leaseSeconds: Double = 3, netns: String? = nil,
+        plugins files: [String: String] = ["10-log.yaml": "name: log\nlibrary: herald-log\nconfig: {level: debug}\n"]
     ) throws {
         self.node = node
         log = "\(directory)/\(node).log"
         let configPath = "\(directory)/\(node).yaml"
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let plugins = "\(directory)/plugins.d"
+        let plugins = "\(directory)/plugins.d-\(node)"
+        try? FileManager.default.removeItem(atPath: plugins)
         try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
-        try "name: log\nlibrary: herald-log\nconfig: {level: debug}\n".write(
-            toFile: "\(plugins)/10-log.yaml", atomically: true, encoding: .utf8)
+        for (name, text) in files {
+            try text.write(toFile: "\(plugins)/\(name)", atomically: true, encoding: .utf8)
+        }
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.executableURL = URL(fileURLWithPath: try TestSupport.product("herald"))
+        let herald = try TestSupport.product("herald")
+        // `ip netns exec` execs herald in place: the process (and its pid) is herald's own.
+        process.executableURL = URL(fileURLWithPath: netns == nil ? herald : "/usr/sbin/ip")
         process.arguments =
-            [
+            (netns.map { ["netns", "exec", $0, herald] } ?? []) + [
                 "run", "--kubeconfig", cluster.heraldKubeconfig, "--config", configPath, "--plugins-dir", plugins,
                 "--node-name", node, "--namespace", "herald-system", "--status-address", "none",
                 "--leader-elect-lease-duration", "\(leaseSeconds)",

@@ -10,6 +10,7 @@ public struct MembershipView: Sendable {
         var record: Lease.Spec?
         var observedAt: Duration
         var duration: Duration
+        var unhealthy: Set<String> = []
     }
 
     var entries: [String: Entry] = [:]
@@ -25,7 +26,8 @@ public struct MembershipView: Sendable {
             if let name = lease.metadata.name { entries[name] = nil }
             return
         }
-        let duration = Duration.seconds(lease.spec?.leaseDurationSeconds ?? 3)
+        let precise = lease.metadata.annotations?[NodeMembership.durationAnnotation].flatMap { Int64($0) }
+        let duration = precise.map { Duration.milliseconds($0) } ?? .seconds(lease.spec?.leaseDurationSeconds ?? 3)
         if var entry = entries[name] {
             if entry.record != lease.spec {
                 entry.record = lease.spec
@@ -33,6 +35,7 @@ public struct MembershipView: Sendable {
             }
             entry.node = node
             entry.duration = duration
+            entry.unhealthy = Self.unhealthy(lease)
             entries[name] = entry
             return
         }
@@ -43,7 +46,21 @@ public struct MembershipView: Sendable {
                 observedAt = now - duration
             }
         }
-        entries[name] = Entry(node: node, record: lease.spec, observedAt: observedAt, duration: duration)
+        entries[name] = Entry(
+            node: node, record: lease.spec, observedAt: observedAt, duration: duration, unhealthy: Self.unhealthy(lease))
+    }
+
+    static func unhealthy(_ lease: Lease) -> Set<String> {
+        Set(
+            (lease.metadata.annotations?[NodeMembership.unhealthyAnnotation] ?? "").split(separator: ",").map(
+                String.init))
+    }
+
+    /// The plugin instances each node reports unhealthy, from its lease.
+    public var unhealthyInstances: [String: Set<String>] {
+        var result: [String: Set<String>] = [:]
+        for entry in entries.values where !entry.unhealthy.isEmpty { result[entry.node] = entry.unhealthy }
+        return result
     }
 
     /// Forgets a deleted lease (a graceful stop): the node is gone at once.

@@ -7,6 +7,7 @@ public final class MembershipWatcher: Sendable {
     struct State {
         var view = MembershipView()
         var live: Set<String> = []
+        var unhealthy: [String: Set<String>] = [:]
     }
 
     let informer: Informer<Lease>
@@ -30,6 +31,9 @@ public final class MembershipWatcher: Sendable {
 
     /// The live nodes now.
     public var liveNodes: Set<String> { state.withLock { $0.live } }
+
+    /// The plugin instances each node reports unhealthy, from the leases.
+    public var unhealthyInstances: [String: Set<String>] { state.withLock { $0.unhealthy } }
 
     /// The current live set (first element) and every change after it.
     public func changes() -> AsyncStream<Set<String>> { broadcast.subscribe() }
@@ -69,8 +73,10 @@ public final class MembershipWatcher: Sendable {
         // Publish under the state lock so that concurrent publishers cannot reorder two changes.
         state.withLock { s in
             let live = s.view.live(now: now)
-            guard live != s.live else { return }
+            let unhealthy = s.view.unhealthyInstances
+            guard live != s.live || unhealthy != s.unhealthy else { return }
             s.live = live
+            s.unhealthy = unhealthy
             broadcast.yield(live)
         }
     }

@@ -8,6 +8,12 @@ import Synchronization
 public final class NodeMembership: Sendable {
     /// The label every membership lease carries; its value is the node name.
     public static let label = "herald.dev/member"
+    /// The annotation naming the plugin instances whose data plane this node reports unhealthy (comma-separated), so
+    /// that every host leaves the node out of those instances' elections alike.
+    public static let unhealthyAnnotation = "herald.dev/unhealthy-instances"
+    /// The lease duration in milliseconds: `leaseDurationSeconds` holds whole seconds only, and a lease of 1.5 s must
+    /// expire after 1.5 s for every host.
+    public static let durationAnnotation = "herald.dev/lease-duration-ms"
 
     /// Naming and timing.
     public struct Configuration: Sendable {
@@ -41,6 +47,7 @@ public final class NodeMembership: Sendable {
         var lease: Lease?
         var lastRenew: Duration?
         var renewals = 0
+        var unhealthy: Set<String> = []
     }
 
     let client: KubeClient
@@ -63,6 +70,19 @@ public final class NodeMembership: Sendable {
     public var holdsValidLease: Bool {
         let now = clock.now()
         return state.withLock { s in s.lastRenew.map { now - $0 < configuration.leaseDuration } ?? false }
+    }
+
+    /// Whether this node may still answer for exclusive addresses: its last renewal is younger than the lease
+    /// duration less one renew interval, so it stops before any other host can see the lease expire (fencing).
+    public var mayAnnounceExclusively: Bool {
+        let now = clock.now()
+        let limit = configuration.leaseDuration - configuration.renewInterval
+        return state.withLock { s in s.lastRenew.map { now - $0 < limit } ?? false }
+    }
+
+    /// Publishes, from the next renewal on, the instances whose data plane is unhealthy on this node.
+    public func setUnhealthyInstances(_ instances: Set<String>) {
+        state.withLock { $0.unhealthy = instances }
     }
 
     /// Successful renewals so far.
@@ -109,7 +129,9 @@ public final class NodeMembership: Sendable {
                 lease = try await client.get(Lease.self, name: c.leaseName, namespace: c.namespace)
             } catch let error as KubeError where error.isNotFound {
                 let fresh = Lease(
-                    metadata: ObjectMeta(name: c.leaseName, namespace: c.namespace, labels: [Self.label: c.nodeName]),
+                    metadata: ObjectMeta(
+                        name: c.leaseName, namespace: c.namespace, labels: [Self.label: c.nodeName],
+                        annotations: [Self.durationAnnotation: "\(c.leaseDuration.milliseconds)"]),
                     spec: spec(wall: wall, acquire: wall))
                 let created = try await client.create(fresh)
                 record(created)
@@ -120,6 +142,11 @@ public final class NodeMembership: Sendable {
             wall: wall, acquire: lease.spec?.holderIdentity == c.nodeName ? lease.spec?.acquireTime?.date ?? wall : wall
         )
         lease.metadata.labels = (lease.metadata.labels ?? [:]).merging([Self.label: c.nodeName]) { $1 }
+        let unhealthy = state.withLock { $0.unhealthy }.sorted().joined(separator: ",")
+        var annotations = lease.metadata.annotations ?? [:]
+        annotations[Self.unhealthyAnnotation] = unhealthy.isEmpty ? nil : unhealthy
+        annotations[Self.durationAnnotation] = "\(c.leaseDuration.milliseconds)"
+        lease.metadata.annotations = annotations.isEmpty ? nil : annotations
         do {
             record(try await client.replace(lease))
         } catch let error as KubeError where error.isConflict || error.isNotFound {
@@ -131,7 +158,7 @@ public final class NodeMembership: Sendable {
     private func spec(wall: Date, acquire: Date) -> Lease.Spec {
         Lease.Spec(
             holderIdentity: configuration.nodeName,
-            leaseDurationSeconds: Int(configuration.leaseDuration.components.seconds),
+            leaseDurationSeconds: Int((Double(configuration.leaseDuration.milliseconds) / 1000).rounded(.up)),
             acquireTime: MicroTime(acquire), renewTime: MicroTime(wall))
     }
 
@@ -143,4 +170,9 @@ public final class NodeMembership: Sendable {
             s.renewals += 1
         }
     }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -1,6 +1,7 @@
 import HeraldCore
 import HeraldIPAM
 import HeraldKube
+import HeraldPlanner
 
 /// How the allocator role reads a Kubernetes Service. Pure.
 public enum ServiceTranslation {
@@ -86,6 +87,17 @@ public enum ServiceTranslation {
             addresses.append(address)
         }
         return addresses
+    }
+
+    /// `externalTrafficPolicy: Local` → only nodes with a ready endpoint of the Service; otherwise every node.
+    public static func trafficPolicy(_ service: Service?, slices: [EndpointSlice]) -> TrafficPolicy {
+        guard let service, service.spec?.externalTrafficPolicy == "Local" else { return .cluster }
+        let name = service.metadata.name
+        let ready = slices.filter {
+            $0.metadata.namespace == service.metadata.namespace
+                && $0.metadata.labels?[EndpointSlice.serviceNameLabel] == name
+        }.flatMap { $0.endpoints ?? [] }.filter { $0.conditions?.ready ?? true }.compactMap(\.nodeName)
+        return .local(readyNodes: Set(ready))
     }
 
     /// The pool annotation Herald writes (`herald.dev/ip-allocated-from-pool`), as the Service shows it.

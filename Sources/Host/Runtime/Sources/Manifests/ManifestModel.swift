@@ -53,18 +53,12 @@ public enum ManifestModel {
         return state.allocator.assignments.sorted { $0.key < $1.key }.map { id, assignment in
             ServiceAddress(
                 service: id.description, addresses: assignment.addresses, pool: assignment.pool,
-                trafficPolicy: trafficPolicy(services[id], slices: manifests.endpointSlices))
+                trafficPolicy: ServiceTranslation.trafficPolicy(services[id], slices: manifests.endpointSlices))
         }
     }
 
-    /// `externalTrafficPolicy: Local` → only nodes with a ready endpoint of the Service; otherwise every node.
-    static func trafficPolicy(_ service: Service?, slices: [EndpointSlice]) -> TrafficPolicy {
-        guard let service, service.spec?.externalTrafficPolicy == "Local" else { return .cluster }
-        let name = service.metadata.name
-        let ready = slices.filter {
-            $0.metadata.namespace == service.metadata.namespace
-                && $0.metadata.labels?[EndpointSlice.serviceNameLabel] == name
-        }.flatMap { $0.endpoints ?? [] }.filter { $0.conditions?.ready ?? true }.compactMap(\.nodeName)
-        return .local(readyNodes: Set(ready))
+    /// The Nodes of the manifests as the planner sees them: all alive.
+    public static func nodes(_ manifests: Manifests) -> [NodeState] {
+        manifests.nodes.map { NodeState(name: $0.metadata.name ?? "", labels: $0.metadata.labels ?? [:]) }
     }
 }

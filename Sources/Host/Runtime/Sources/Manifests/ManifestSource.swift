@@ -12,12 +12,13 @@ import Synchronization
 ///
 /// A file that stops parsing is reported with its place and the objects it held before are kept, so a bad edit
 /// loses nothing.
-public final class ManifestSource: ServiceLifecycle.Service, AddressSource, Sendable {
+public final class ManifestSource: ServiceLifecycle.Service, AddressSource, NodeView, Sendable {
     let directory: String
     let config: ConfigStore
     let logger: Logger
     let pollInterval: Duration
     let published = Mutex<[ServiceAddress]>([])
+    let publishedNodes = Mutex<[NodeState]>([])
     let subscribers = Mutex<[AsyncStream<Void>.Continuation]>([])
 
     public init(directory: String, config: ConfigStore, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
@@ -30,6 +31,9 @@ public final class ManifestSource: ServiceLifecycle.Service, AddressSource, Send
     public var name: String { "manifests" }
 
     public func addresses() -> [ServiceAddress] { published.withLock { $0 } }
+
+    /// The Nodes of the manifests, all alive (a manifest directory has no leases); empty when it lists none.
+    public func nodes() -> [NodeState] { publishedNodes.withLock { $0 } }
 
     public func changes() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -93,6 +97,7 @@ public final class ManifestSource: ServiceLifecycle.Service, AddressSource, Send
             logger.error("manifests: cannot write \(directory)/\(StatusFile.name): \(error)")
         }
         published.withLock { $0 = ManifestModel.addresses(state, manifests: manifests) }
+        publishedNodes.withLock { $0 = ManifestModel.nodes(manifests) }
         for continuation in subscribers.withLock({ $0 }) { continuation.yield() }
     }
 }

@@ -1,0 +1,55 @@
+import HeraldKube
+import Logging
+
+/// Announcement events as Kubernetes Events: on the Services a node announces (`NodeAssigned`, and what plugins
+/// report about an announcement), and on this node's Node object (plugin events about no announcement, data-plane
+/// health), so that `kubectl describe svc` and `kubectl describe node` say why an address is or is not reachable.
+public struct KubernetesEvents: AnnouncementEvents {
+    let recorder: EventRecorder
+    let node: String
+
+    public init(recorder: EventRecorder, node: String) {
+        self.recorder = recorder
+        self.node = node
+    }
+
+    public func nodeAssigned(services: [String], address: String, node: String, instance: String) {
+        for service in services {
+            record(
+                service: service, warning: false, reason: "NodeAssigned",
+                message: "\(address) is announced from node \"\(node)\" through plugin instance \"\(instance)\"")
+        }
+    }
+
+    public func pluginEvent(_ event: PluginEventInfo, services: [String]) {
+        let message = "plugin instance \"\(event.instance)\": \(event.message)"
+        if services.isEmpty {
+            recordOnNode(warning: event.warning, reason: event.reason, message: message)
+        }
+        for service in services {
+            record(service: service, warning: event.warning, reason: event.reason, message: message)
+        }
+    }
+
+    public func health(instance: String, healthy: Bool, detail: String?) {
+        recordOnNode(
+            warning: !healthy, reason: healthy ? "DataPlaneHealthy" : "DataPlaneUnhealthy",
+            message: "plugin instance \"\(instance)\" reports its data plane \(healthy ? "healthy" : "unhealthy")"
+                + (detail.map { ": \($0)" } ?? "")
+                + (healthy ? "" : "; this node announces nothing through it until it recovers"))
+    }
+
+    private func record(service: String, warning: Bool, reason: String, message: String) {
+        let parts = service.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return }
+        let reference = ObjectReference(apiVersion: "v1", kind: "Service", namespace: parts[0], name: parts[1])
+        let recorder = self.recorder
+        Task { await recorder.record(reference, type: warning ? .warning : .normal, reason: reason, message: message) }
+    }
+
+    private func recordOnNode(warning: Bool, reason: String, message: String) {
+        let reference = ObjectReference(apiVersion: "v1", kind: "Node", namespace: nil, name: node)
+        let recorder = self.recorder
+        Task { await recorder.record(reference, type: warning ? .warning : .normal, reason: reason, message: message) }
+    }
+}

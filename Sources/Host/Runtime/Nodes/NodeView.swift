@@ -1,0 +1,41 @@
+import HeraldPlanner
+
+/// The nodes that take part in elections, as this host sees them: their labels, whether each renews its membership
+/// lease, which plugin instances each reports unhealthy. Without a view, this node is alone.
+public protocol NodeView: Sendable {
+    /// Every node now (this one included when the view knows it).
+    func nodes() -> [NodeState]
+    /// Signals each change of ``nodes()``.
+    func changes() -> AsyncStream<Void>
+    /// Tells the other hosts which instances are unhealthy on this node.
+    func report(unhealthyInstances: Set<String>)
+}
+
+extension NodeView {
+    public func report(unhealthyInstances: Set<String>) {}
+}
+
+/// What a host tells Kubernetes about its announcements: which node announces a Service, and what its plugins said.
+public protocol AnnouncementEvents: Sendable {
+    /// This node began to announce `services` through the exclusive instance `instance`.
+    func nodeAssigned(services: [String], address: String, node: String, instance: String)
+    /// A plugin's event, about the services of one of its announcements (or about this node when there are none).
+    func pluginEvent(_ event: PluginEventInfo, services: [String])
+    /// A plugin instance's data plane changed health on this node.
+    func health(instance: String, healthy: Bool, detail: String?)
+}
+
+/// A plugin's event, as the host passes it on.
+public struct PluginEventInfo: Sendable, Hashable {
+    public var instance: String
+    public var warning: Bool
+    public var reason: String
+    public var message: String
+
+    public init(instance: String, warning: Bool, reason: String, message: String) {
+        self.instance = instance
+        self.warning = warning
+        self.reason = reason
+        self.message = message
+    }
+}

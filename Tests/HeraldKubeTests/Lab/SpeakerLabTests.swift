@@ -1,0 +1,249 @@
+import Foundation
+import HeraldKube
+import HeraldTestSupport
+import Testing
+
+/// Every node announces what it should: three `herald` processes in their own network namespaces (node-a/b/c)
+/// against a real API server, with the ARP, NDP and log plugins and a recording plugin, and the router's kernel,
+/// arping and ndisc6 as the peers that check who answers.
+@Suite(.serialized) struct SpeakerLabTests {
+    static let config = """
+        apiVersion: herald.dev/v1
+        pools:
+          - {name: v4, addresses: [198.51.100.64/26]}
+          - {name: v6, addresses: ["2001:db8::100/121"]}
+        advertisements:
+          - {name: l2, plugin: arp, pools: [v4]}
+          - {name: l2v6, plugin: ndp, pools: [v6]}
+          - {name: rec, plugin: rec}
+          - {name: routed, plugin: log, pools: [v4], aggregationLength: 26}
+        """
+
+    static func plugins(directory: String, node: String) -> [String: String] {
+        [
+            "10-arp.yaml":
+                "name: arp\nlibrary: herald-arp\nconfig: {interfaces: [eth0], gratuitous: {count: 3, intervalMs: 100}}\n",
+            "20-ndp.yaml":
+                "name: ndp\nlibrary: herald-ndp\nconfig: {interfaces: [eth0], gratuitous: {count: 3, intervalMs: 100}}\n",
+            "30-rec.yaml":
+                "name: rec\nlibrary: \(directory)/librecorder.so\nconfig: {record: \(directory)/rec-\(node).txt}\n",
+            "40-log.yaml": "name: log\nlibrary: herald-log\nconfig: {file: \(directory)/log-\(node).jsonl}\n",
+        ]
+    }
+
+    static func monotonic() -> UInt64 { LineProcess.monotonicNanoseconds() }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
+    }
+
+    @Test func layer2OwnershipFailoverFencingAndEligibility() async throws {
+        _ = try Lab.sh(
+            "command -v socat >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q socat >/dev/null")
+        let cluster = try await DevCluster.Registry.shared.get("lab", options: [])
+        let directory = try TestSupport.temporaryDirectory("herald-lab")
+        try TestSupport.compilePlugin(
+            source: "fixture_plugin.c", output: "\(directory)/librecorder.so",
+            defines: ["FIXTURE_RECORDER", "FIXTURE_ID=\"dev.herald.test.recorder\""])
+        let lab = try Lab(cluster: cluster, directory: directory)
+        defer { lab.destroy() }
+        try await withClient(try cluster.adminClient("lab")) { client in
+            for name in lab.names {
+                _ = try? await client.create(Node(metadata: ObjectMeta(name: name, labels: ["lab": "yes"])))
+            }
+            var hosts: [String: HostProcess] = [:]
+            var deaths: [String: [UInt64]] = [:]
+            func launch(_ index: Int, extra: [String] = []) throws {
+                let name = lab.names[index]
+                hosts[name] = try HostProcess(
+                    cluster: cluster, node: name, directory: directory, config: Self.config, extra: extra,
+                    netns: lab.nodes[index], plugins: Self.plugins(directory: directory, node: name))
+            }
+            for index in 0..<3 { try launch(index) }
+
+            // 100 layer-2 Services: 80 IPv4, 20 IPv6.
+            let ns = try await makeNamespace(client, "lab")
+            var services = (0..<80).map { ControllerLab.service("v4-\($0)", namespace: ns) }
+            services += (0..<20).map { ControllerLab.service("v6-\($0)", namespace: ns, families: ["IPv6"]) }
+            try await ControllerLab.create(client, services)
+            let assigned = try await ControllerLab.waitAssigned(
+                client, namespace: ns, names: Set(services.compactMap(\.metadata.name)), timeout: .seconds(90))
+            let v4 = (0..<80).compactMap { assigned["v4-\($0)"]?.addresses.first }
+            let v6 = (0..<20).compactMap { assigned["v6-\($0)"]?.addresses.first }
+            #expect(v4.count == 80 && v6.count == 20)
+
+            // Every IPv4 address answers ARP from the router, from one of the nodes.
+            var owners: [String: String] = [:]
+            let answered = await eventually(timeout: .seconds(30)) {
+                for address in v4 where owners[address] == nil {
+                    if let node = lab.node(ofMAC: lab.arpOwner(address)) { owners[address] = node }
+                }
+                return owners.count == v4.count
+            }
+            #expect(answered, "\(v4.count - owners.count) IPv4 addresses unanswered")
+            #expect(Set(owners.values).count == 3, "ownership spreads over the nodes: \(Set(owners.values))")
+            // Every IPv6 address answers Neighbor Solicitation (through the router's kernel).
+            var v6Answered = 0
+            for address in v6 {
+                _ = try? Lab.sh("ip netns exec \(lab.router) ping -6 -c1 -W1 \(address) >/dev/null 2>&1; true")
+                let neigh = (try? Lab.sh("ip -n \(lab.router) -6 neigh show \(address)")) ?? ""
+                if lab.macs.values.contains(where: { neigh.lowercased().contains($0.lowercased()) }) { v6Answered += 1 }
+            }
+            #expect(v6Answered == 20, "\(v6Answered) of 20 IPv6 addresses answered")
+            // Routed through the log plugin: every node announces the covering /26.
+            for name in lab.names {
+                let ok = await eventually(timeout: .seconds(10)) {
+                    CLITestsRecords.read("\(directory)/log-\(name).jsonl").contains {
+                        $0["call"] == "announce" && $0["id"] == "routed/198.51.100.64/26"
+                    }
+                }
+                #expect(ok, "\(name) does not announce the aggregate")
+            }
+
+            // Failover: the owner of one address killed (-9), then stopped (SIGTERM), 10 times each.
+            func failover(_ address: String, signal: Int32, trials: Int, extra: [String] = []) async throws -> [Double]
+            {
+                var times: [Double] = []
+                for _ in 0..<trials {
+                    guard let owner = lab.node(ofMAC: lab.arpOwner(address)), let host = hosts[owner] else {
+                        Issue.record("\(address) has no owner")
+                        return times
+                    }
+                    let start = Self.monotonic()
+                    if signal == SIGKILL {
+                        host.signal(SIGKILL)
+                        deaths[owner, default: []].append(start)
+                    } else {
+                        host.signal(signal)
+                    }
+                    var moved = false
+                    while Self.monotonic() - start < 15_000_000_000 {
+                        if let now = lab.node(ofMAC: lab.arpOwner(address)), now != owner {
+                            moved = true
+                            break
+                        }
+                    }
+                    let elapsed = Double(Self.monotonic() - start) / 1e9
+                    #expect(moved, "\(address) did not move away from \(owner)")
+                    times.append(elapsed)
+                    await host.stop(SIGKILL, timeout: 5)
+                    try launch(lab.names.firstIndex(of: owner)!, extra: extra)
+                    // The owner comes back and takes its address again (it ranks first for it).
+                    let back = await eventually(timeout: .seconds(20)) {
+                        lab.node(ofMAC: lab.arpOwner(address)) == owner
+                    }
+                    #expect(back, "\(address) did not return to \(owner)")
+                }
+                return times
+            }
+            let probe = v4[0]
+            let killed = try await failover(probe, signal: SIGKILL, trials: 10)
+            let stopped = try await failover(probe, signal: SIGTERM, trials: 10)
+            print(
+                "lab failover, lease 3 s: kill -9 p50 \(String(format: "%.2f", Self.percentile(killed, 0.5))) s, "
+                    + "max \(String(format: "%.2f", killed.max() ?? 0)) s; SIGTERM p50 "
+                    + "\(String(format: "%.2f", Self.percentile(stopped, 0.5))) s, max "
+                    + "\(String(format: "%.2f", stopped.max() ?? 0)) s")
+            #expect(Self.percentile(killed, 0.5) <= 4.0)
+            #expect(Self.percentile(stopped, 0.5) <= 1.0)
+
+            // Partition: node-a loses the API server while its link stays up: it withdraws before its lease
+            // expires (checked below from the recordings: no instant has two owners), and settles back after.
+            let cutAddresses = owners.filter { $0.value == "node-a" }.map(\.key)
+            lab.disconnect(0)
+            let cut = Self.monotonic()
+            let away = await eventually(timeout: .seconds(15)) {
+                cutAddresses.allSatisfy { lab.node(ofMAC: lab.arpOwner($0)) != "node-a" }
+            }
+            #expect(away, "node-a kept answering after it lost the API server")
+            print(
+                "lab partition: node-a's addresses answered elsewhere \(Double(Self.monotonic() - cut) / 1e9) s after the cut"
+            )
+            try lab.connect(0)
+            let healed = Self.monotonic()
+            let returned = await eventually(timeout: .seconds(30)) {
+                cutAddresses.allSatisfy { lab.node(ofMAC: lab.arpOwner($0)) == "node-a" }
+            }
+            #expect(returned, "node-a did not take its addresses back")
+            try await Task.sleep(for: .seconds(2))
+
+            // Eligibility: the exclusion label removes a node; nodeSelectors too (by label value).
+            _ = try await cluster.kubectl([
+                "label", "node", "node-b", "node.kubernetes.io/exclude-from-external-load-balancers=true",
+            ])
+            let excluded = await eventually(timeout: .seconds(15)) {
+                v4.prefix(30).allSatisfy { lab.node(ofMAC: lab.arpOwner($0)) != "node-b" }
+            }
+            #expect(excluded, "node-b still answers while excluded")
+            _ = try await cluster.kubectl([
+                "label", "node", "node-b", "node.kubernetes.io/exclude-from-external-load-balancers-",
+            ])
+
+            // externalTrafficPolicy: Local: only the node with the ready endpoint announces; moving it moves the
+            // address.
+            var local = ControllerLab.service("local", namespace: ns)
+            local.spec?.externalTrafficPolicy = "Local"
+            try await ControllerLab.create(client, [local])
+            let localAddress =
+                try await ControllerLab.waitAssigned(client, namespace: ns, names: ["local"])["local"]?
+                .addresses.first ?? ""
+            func endpoint(on node: String) async throws {
+                let slice = """
+                    {"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"local-1",
+                    "namespace":"\(ns)","labels":{"kubernetes.io/service-name":"local"}},"addressType":"IPv4",
+                    "endpoints":[{"addresses":["10.244.0.9"],"conditions":{"ready":true},"nodeName":"\(node)"}]}
+                    """
+                try slice.write(toFile: "\(directory)/slice.json", atomically: true, encoding: .utf8)
+                let out = try await cluster.kubectl(["apply", "-f", "\(directory)/slice.json"])
+                #expect(out.status == 0, "\(out.output)")
+            }
+            for node in ["node-c", "node-a"] {
+                try await endpoint(on: node)
+                let followed = await eventually(timeout: .seconds(15)) {
+                    lab.node(ofMAC: lab.arpOwner(localAddress)) == node
+                }
+                #expect(followed, "\(localAddress) is not announced from \(node), where its endpoint is")
+            }
+
+            // The allocator killed at the same time as an owner: addresses never change, announcements recover.
+            let allocator = try await ControllerLab.allocator(client) ?? ""
+            let before = try await ControllerLab.snapshot(client, namespace: ns)
+            let victim = lab.names.first { $0 != allocator } ?? "node-c"
+            for name in Set([allocator, victim]) {
+                hosts[name]?.signal(SIGKILL)
+                deaths[name, default: []].append(Self.monotonic())
+            }
+            let recovered = await eventually(timeout: .seconds(20)) {
+                v4.prefix(30).allSatisfy { lab.node(ofMAC: lab.arpOwner($0)) != nil }
+            }
+            #expect(recovered, "announcements did not recover")
+            let after = try await ControllerLab.snapshot(client, namespace: ns)
+            #expect(before.mapValues(\.addresses) == after.mapValues(\.addresses), "an address changed")
+
+            // From the recordings: no instant with two owners of one address, over the whole run.
+            var records: [Recorded] = []
+            for name in lab.names { records += Recorded.read("\(directory)/rec-\(name).txt", node: name) }
+            #expect(records.count > 100)
+            let overlaps = Recorded.overlaps(records, ends: deaths)
+            #expect(overlaps.isEmpty, "\(overlaps.prefix(10))")
+            // No flapping after the partition healed: at most one change of owner per address.
+            let afterHeal = records.filter { $0.time > healed && $0.announce && $0.time < healed + 20_000_000_000 }
+            let changes = Dictionary(grouping: afterHeal, by: \.id).mapValues(\.count)
+            #expect(changes.values.allSatisfy { $0 <= 1 }, "\(changes.filter { $0.value > 1 })")
+
+            for host in hosts.values { await host.stop(SIGKILL, timeout: 5) }
+            try await ControllerLab.cleanUp(client)
+        }
+    }
+}
+
+/// The log plugin's JSON lines.
+enum CLITestsRecords {
+    static func read(_ path: String) -> [[String: String]] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
+        }
+    }
+}
