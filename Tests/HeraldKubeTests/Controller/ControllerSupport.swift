@@ -57,7 +57,16 @@ enum ControllerLab {
                     running -= 1
                 }
                 running += 1
-                group.addTask { _ = try await client.create(service) }
+                group.addTask {
+                    // A connection the server closed between requests is tried once more.
+                    do {
+                        _ = try await client.create(service)
+                    } catch let error as KubeError where !error.isAlreadyExists {
+                        try await Task.sleep(for: .milliseconds(200))
+                        do { _ = try await client.create(service) } catch let again as KubeError
+                        where again.isAlreadyExists {}
+                    }
+                }
             }
             try await group.waitForAll()
         }

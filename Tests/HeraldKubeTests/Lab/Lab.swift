@@ -101,15 +101,30 @@ final class Lab: @unchecked Sendable {
         relays[names[index]] = nil
     }
 
-    /// The MAC that answers an ARP request for `address` from the router, if any answers within 100 ms.
+    /// What `arping` prints for one request from the router, answered or not within a second.
+    func arping(_ address: String) -> String {
+        let out = try? TestSupport.run(
+            ["/usr/sbin/ip", "netns", "exec", router, "arping", "-f", "-c", "1", "-w", "1", "-I", "br0", address],
+            timeout: 5, combineOutput: true)
+        return out.map { "status \($0.status): \($0.stdout)" } ?? "cannot run arping"
+    }
+
+    /// The MAC that answers an ARP request for `address` from the router within a second, if any answers.
     func arpOwner(_ address: String) -> String? {
+        let text = arping(address)
+        guard let open = text.firstIndex(of: "["), let close = text.firstIndex(of: "]") else { return nil }
+        return String(text[text.index(after: open)..<close]).lowercased()
+    }
+
+    /// The MAC of the router's neighbour entry for `address` (the kernel's own table: a gratuitous ARP of a new
+    /// owner updates it), if it has one.
+    func neighbourMAC(_ address: String) -> String? {
         guard
             let out = try? TestSupport.run(
-                ["/usr/sbin/ip", "netns", "exec", router, "arping", "-c", "1", "-w", "0.1", "-I", "br0", address],
-                timeout: 5, combineOutput: true)
+                ["/usr/sbin/ip", "-n", router, "neigh", "show", address], timeout: 5, combineOutput: true)
         else { return nil }
-        guard let open = out.stdout.firstIndex(of: "["), let close = out.stdout.firstIndex(of: "]") else { return nil }
-        return String(out.stdout[out.stdout.index(after: open)..<close]).lowercased()
+        let words = out.stdout.split(separator: " ")
+        return words.firstIndex(of: "lladdr").flatMap { $0 + 1 < words.count ? words[$0 + 1].lowercased() : nil }
     }
 
     /// The node whose MAC this is.

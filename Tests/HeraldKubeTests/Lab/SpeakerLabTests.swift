@@ -10,13 +10,13 @@ import Testing
     static let config = """
         apiVersion: herald.dev/v1
         pools:
-          - {name: v4, addresses: [198.51.100.64/26]}
+          - {name: v4, addresses: [198.51.100.128/25]}
           - {name: v6, addresses: ["2001:db8::100/121"]}
         advertisements:
           - {name: l2, plugin: arp, pools: [v4]}
           - {name: l2v6, plugin: ndp, pools: [v6]}
           - {name: rec, plugin: rec}
-          - {name: routed, plugin: log, pools: [v4], aggregationLength: 26}
+          - {name: routed, plugin: log, pools: [v4], aggregationLength: 25}
         """
 
     static func plugins(directory: String, node: String) -> [String: String] {
@@ -34,6 +34,7 @@ import Testing
     static func monotonic() -> UInt64 { LineProcess.monotonicNanoseconds() }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return .infinity }
         let sorted = values.sorted()
         return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
     }
@@ -81,7 +82,9 @@ import Testing
                 }
                 return owners.count == v4.count
             }
-            #expect(answered, "\(v4.count - owners.count) IPv4 addresses unanswered")
+            #expect(
+                answered,
+                "\(v4.count - owners.count) IPv4 addresses unanswered; arping says: \(lab.arping(v4[0]))")
             #expect(Set(owners.values).count == 3, "ownership spreads over the nodes: \(Set(owners.values))")
             // Every IPv6 address answers Neighbor Solicitation (through the router's kernel).
             var v6Answered = 0
@@ -95,7 +98,7 @@ import Testing
             for name in lab.names {
                 let ok = await eventually(timeout: .seconds(10)) {
                     CLITestsRecords.read("\(directory)/log-\(name).jsonl").contains {
-                        $0["call"] == "announce" && $0["id"] == "routed/198.51.100.64/26"
+                        $0["call"] == "announce" && $0["id"] == "routed/198.51.100.128/25"
                     }
                 }
                 #expect(ok, "\(name) does not announce the aggregate")
@@ -106,10 +109,16 @@ import Testing
             {
                 var times: [Double] = []
                 for _ in 0..<trials {
-                    guard let owner = lab.node(ofMAC: lab.arpOwner(address)), let host = hosts[owner] else {
+                    // The router's kernel resolves the address first: its neighbour entry then names the owner.
+                    _ = try? Lab.sh("ip netns exec \(lab.router) ping -c1 -W1 \(address) >/dev/null 2>&1; true")
+                    guard let owner = lab.node(ofMAC: lab.arpOwner(address)), let host = hosts[owner],
+                        lab.node(ofMAC: lab.neighbourMAC(address)) == owner
+                    else {
                         Issue.record("\(address) has no owner")
                         return times
                     }
+                    // A crash comes at any point of the renewal cycle, not in step with this loop.
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 0..<1000)))
                     let start = Self.monotonic()
                     if signal == SIGKILL {
                         host.signal(SIGKILL)
@@ -117,12 +126,15 @@ import Testing
                     } else {
                         host.signal(signal)
                     }
+                    // Measured at the router: until its neighbour entry shows another node's MAC (the new owner's
+                    // gratuitous ARP updates it).
                     var moved = false
                     while Self.monotonic() - start < 15_000_000_000 {
-                        if let now = lab.node(ofMAC: lab.arpOwner(address)), now != owner {
+                        if let now = lab.node(ofMAC: lab.neighbourMAC(address)), now != owner {
                             moved = true
                             break
                         }
+                        try await Task.sleep(for: .milliseconds(10))
                     }
                     let elapsed = Double(Self.monotonic() - start) / 1e9
                     #expect(moved, "\(address) did not move away from \(owner)")
@@ -167,6 +179,7 @@ import Testing
             }
             #expect(returned, "node-a did not take its addresses back")
             try await Task.sleep(for: .seconds(2))
+            let settled = Self.monotonic()
 
             // Eligibility: the exclusion label removes a node; nodeSelectors too (by label value).
             _ = try await cluster.kubectl([
@@ -195,7 +208,9 @@ import Testing
                     "endpoints":[{"addresses":["10.244.0.9"],"conditions":{"ready":true},"nodeName":"\(node)"}]}
                     """
                 try slice.write(toFile: "\(directory)/slice.json", atomically: true, encoding: .utf8)
-                let out = try await cluster.kubectl(["apply", "-f", "\(directory)/slice.json"])
+                let out = try await cluster.kubectl([
+                    "apply", "--server-side", "--force-conflicts", "-f", "\(directory)/slice.json",
+                ])
                 #expect(out.status == 0, "\(out.output)")
             }
             for node in ["node-c", "node-a"] {
@@ -221,6 +236,24 @@ import Testing
             let after = try await ControllerLab.snapshot(client, namespace: ns)
             #expect(before.mapValues(\.addresses) == after.mapValues(\.addresses), "an address changed")
 
+            // The same with a 0.5 s renewal and a 1.5 s lease.
+            let short = ["--membership-renew-interval", "0.5", "--membership-lease-duration", "1.5"]
+            for index in 0..<3 {
+                await hosts[lab.names[index]]?.stop(SIGKILL, timeout: 5)
+                deaths[lab.names[index], default: []].append(Self.monotonic())
+                try launch(index, extra: short)
+            }
+            let answeredAgain = await eventually(timeout: .seconds(30)) { lab.node(ofMAC: lab.arpOwner(probe)) != nil }
+            #expect(answeredAgain)
+            try await Task.sleep(for: .seconds(3))
+            let quick = try await failover(probe, signal: SIGKILL, trials: 5, extra: short)
+            let quickStop = try await failover(probe, signal: SIGTERM, trials: 5, extra: short)
+            print(
+                "lab failover, lease 1.5 s: kill -9 p50 \(String(format: "%.2f", Self.percentile(quick, 0.5))) s, "
+                    + "max \(String(format: "%.2f", quick.max() ?? 0)) s; SIGTERM p50 "
+                    + "\(String(format: "%.2f", Self.percentile(quickStop, 0.5))) s")
+            #expect(Self.percentile(quick, 0.5) <= 2.0)
+
             // From the recordings: no instant with two owners of one address, over the whole run.
             var records: [Recorded] = []
             for name in lab.names { records += Recorded.read("\(directory)/rec-\(name).txt", node: name) }
@@ -228,7 +261,7 @@ import Testing
             let overlaps = Recorded.overlaps(records, ends: deaths)
             #expect(overlaps.isEmpty, "\(overlaps.prefix(10))")
             // No flapping after the partition healed: at most one change of owner per address.
-            let afterHeal = records.filter { $0.time > healed && $0.announce && $0.time < healed + 20_000_000_000 }
+            let afterHeal = records.filter { $0.time > healed && $0.announce && $0.time < settled }
             let changes = Dictionary(grouping: afterHeal, by: \.id).mapValues(\.count)
             #expect(changes.values.allSatisfy { $0 <= 1 }, "\(changes.filter { $0.value > 1 })")
 
