@@ -21,6 +21,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     private let sources: [any AddressSource]
     private let nodeView: (any NodeView)?
     private let events: (any AnnouncementEvents)?
+    private let claimDelay: Duration
     private let logger: Logger
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
@@ -29,6 +30,8 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     struct State {
         var started: [String] = []
         var passes = 0
+        /// Exclusive announcements waiting for the claim delay, by `instance/id`, since when.
+        var claims: [String: ContinuousClock.Instant] = [:]
         /// The instances last found unhealthy here.
         var unhealthy: Set<String> = []
         /// A reload waiting for the loop: the plugins.d entries to apply first, then the configuration.
@@ -38,8 +41,9 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     public init(
         config: ConfigStore, plugins: PluginSet, pluginsDirectory: String?, node: NodeInfo,
         sources: [any AddressSource], nodeView: (any NodeView)? = nil, events: (any AnnouncementEvents)? = nil,
-        logger: Logger
+        claimDelay: Duration = .zero, logger: Logger
     ) {
+        self.claimDelay = claimDelay
         self.nodeView = nodeView
         self.events = events
         self.config = config
@@ -182,6 +186,10 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
             logger.warning(
                 "advertisement \"\(ad.name)\": plugin instance \"\(ad.plugin)\" is not running; nothing announced")
         }
+        let now = ContinuousClock.now
+        var claims = state.withLock { $0.claims }
+        var nextClaim: Duration?
+        var wanted: Set<String> = []
         for instance in plugins.instances where started.contains(instance.name) {
             let (withdraw, announce) = AnnouncementPlanner.diff(
                 current: instance.announced, desired: plan[instance.name] ?? [:])
@@ -189,8 +197,22 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 do { try instance.withdraw(id: id) } catch { logger.error("\(error)") }
             }
             for announcement in announce {
+                let new = instance.announced[announcement.id] == nil
+                // Break before make across nodes: an exclusive address this node starts to own is claimed only after
+                // `claimDelay`, while every withdrawal is immediate, so the node that hands it over (seeing the same
+                // change at about the same time) has stopped first.
+                if new && instance.info.kind == .exclusive && claimDelay > .zero {
+                    let key = "\(instance.name)/\(announcement.id)"
+                    wanted.insert(key)
+                    let since = claims[key] ?? now
+                    claims[key] = since
+                    let remaining = claimDelay - (now - since)
+                    if remaining > .zero {
+                        nextClaim = min(nextClaim ?? remaining, remaining)
+                        continue
+                    }
+                }
                 do {
-                    let new = instance.announced[announcement.id] == nil
                     try instance.announce(announcement)
                     if new && instance.info.kind == .exclusive {
                         events?.nodeAssigned(
@@ -202,7 +224,17 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 }
             }
         }
-        state.withLock { $0.passes += 1 }
+        claims = claims.filter { wanted.contains($0.key) }
+        state.withLock {
+            $0.passes += 1
+            $0.claims = claims
+        }
+        if let nextClaim {
+            Task {
+                try? await Task.sleep(for: nextClaim)
+                self.trigger()
+            }
+        }
     }
 
     /// Every instance's state, health, announcements, counters and metrics, for the status endpoints.
