@@ -15,7 +15,10 @@ struct Check: ParsableCommand {
         var problems: [String] = []
         var config: HeraldConfiguration?
         switch env.parseConfig() {
-        case .success(let c): config = c
+        case .success(let c):
+            config = c
+            // Warnings leave the file valid: printed, never counted as problems.
+            for warning in c.warnings { printError(warning.description) }
         case .failure(let errors): problems += errors.diagnostics.map(\.description)
         }
         // Plugins are created and configured (not started) so that their own config errors show up too.
