@@ -54,10 +54,12 @@ extension Allocator {
     /// from the same pool when the pool has one for it (MetalLB does so at the next reconcile); it keeps the address
     /// it holds. Nil, changing nothing, when there is nothing to add. Call it after `update(_:)`.
     mutating func addMissingFamily(_ request: ServiceRequest) -> Assignment? {
+        // The pool admits the service (its address was verified).
         guard let entry = held[request.id], let (missing, pool) = secondFamily(of: entry),
-            case .success(let added) = take([missing], fromPool: pool, for: request)
+            request.requestedPool != nil || spaces[pool].pool.autoAssign,
+            let added = shareable(missing, inPool: pool, for: request) ?? takeLowest(missing, inPool: pool)
         else { return nil }
-        return extend(request, with: added[0])
+        return extend(request, with: added)
     }
 
     /// Whether the service may gain an address of its other family from its pool (see `addMissingFamily(_:)`): the
