@@ -63,6 +63,21 @@ import Testing
         #expect(out.stdout.contains("ok: \(dir)/herald.yaml: 2 pools, 2 advertisements, 3 static VIPs"))
     }
 
+    @Test func checkWarnsAboutHostBitsAndAccepts() throws {
+        try setUpPlugins(record: "\(dir)/unused")
+        try write("herald.yaml", Self.config.replacingOccurrences(of: "192.0.2.0/26", with: "192.0.2.7/26"))
+        let out = try TestSupport.run([
+            herald, "check", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d",
+        ])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(
+            out.stderr.split(separator: "\n").map(String.init) == [
+                "\(dir)/herald.yaml:6:17: warning: pools[0].addresses[0]: \"192.0.2.7/26\" has host bits set; "
+                    + "it is read as 192.0.2.0/26 (write 192.0.2.0/26 if that is meant)"
+            ])
+        #expect(out.stdout.contains("ok: \(dir)/herald.yaml: 2 pools, 2 advertisements, 3 static VIPs"))
+    }
+
     @Test func checkListsEveryProblemWithItsLocation() throws {
         try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
         try write("plugins.d/10-bad.yaml", "name: bad\nlibrary: herald-log\nconfig: {level: loud}\n")

@@ -70,6 +70,7 @@ import Testing
         #expect(config.staticVIPs[0].services == ["static/web"])
         #expect(config.staticVIPs[1].services == ["kube-system/dns"])
         #expect(config.pool(containing: IPAddress("198.51.100.15")!)?.name == "public")
+        #expect(config.warnings.isEmpty)
     }
 
     /// Every mistake in the file is reported at once, each at its own line and column.
@@ -80,7 +81,7 @@ import Testing
               - name: a
                 adresses: [192.0.2.0/24]
               - name: b
-                addresses: [192.0.2.1/24, 10.0.0.0/8, "10.1.0.0-10.2.0.0"]
+                addresses: [192.0.2.0/33, 10.0.0.0/8, "10.1.0.0-10.2.0.0"]
                 autoAssign: "yes"
               - name: c
                 addresses: [not-an-ip]
@@ -98,7 +99,7 @@ import Testing
             errors == [
                 "herald.yaml:3:5: error: pools[0] is missing the required key \"addresses\"",
                 "herald.yaml:4:5: error: unknown key \"adresses\" in pools[0] (did you mean \"addresses\"?)",
-                "herald.yaml:6:17: error: pools[1].addresses[0]: \"192.0.2.1/24\" has host bits set; did you mean 192.0.2.0/24?",
+                "herald.yaml:6:17: error: pools[1].addresses[0]: prefix length \"33\" must be 0...32",
                 "herald.yaml:7:17: error: pools[1].autoAssign must be true or false, found a string (\"yes\")",
                 "herald.yaml:9:17: error: pools[2].addresses[0]: \"not-an-ip\" is not an address, a CIDR or an a-b range",
                 "herald.yaml:12:13: error: advertisements[0].plugin names plugin instance \"arp\", which is not in plugins.d (enabled instances: bgp)",

@@ -27,6 +27,32 @@ struct PoolSelectionTests {
         #expect(try allocator.allocate(service("web")).get().pool == expected)
     }
 
+    @Test("pools reserved for the service come before every open pool, then by priority (unset last) and name")
+    func reservedFirst() throws {
+        // MetalLB tries the pools whose serviceAllocation selects the service first (MetalLB #1693), and the open
+        // pools only when those are full. "a-open" sorts first by name; the reserved ones are ordered by priority.
+        var allocator = try allocator(
+            pool("a-open", "10.0.0.0/32"),
+            pool("b-team", "10.0.1.0/32", allocation: ServiceAllocation(namespaces: ["team"])),
+            pool("c-team-5", "10.0.2.0/32", allocation: ServiceAllocation(priority: 5, namespaces: ["team"])),
+            pool("d-team-1", "10.0.3.0/32", allocation: ServiceAllocation(priority: 1, namespaces: ["team"])),
+            pool("e-other", "10.0.4.0/32", allocation: ServiceAllocation(priority: 0, namespaces: ["other"]))
+        )
+        let got = (1...5).map { try? allocator.allocate(service("team/s\($0)")).get().pool }
+        #expect(got == ["d-team-1", "c-team-5", "b-team", "a-open", nil])
+        #expect(allocator.pools.map(\.name) == ["e-other", "d-team-1", "c-team-5", "b-team", "a-open"])
+    }
+
+    @Test("a reserved pool without a priority still comes before an open pool that sorts first by name")
+    func reservedWithoutPriority() throws {
+        var allocator = try allocator(
+            pool("a-open", "10.0.0.0/24"),
+            pool("z-team", "10.0.9.0/24", allocation: ServiceAllocation(namespaces: ["team"]))
+        )
+        #expect(try allocator.allocate(service("team/web")).get().pool == "z-team")
+        #expect(try allocator.allocate(service("other/web")).get().pool == "a-open")
+    }
+
     @Test("the lowest free address is handed out, deterministically")
     func lowestFree() throws {
         var allocator = try allocator(pool("p", "10.0.0.0/29", "10.0.1.0/30"))

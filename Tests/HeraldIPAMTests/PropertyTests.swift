@@ -79,8 +79,11 @@ struct PropertyTests {
     static func checkAllocate(_ allocator: inout Allocator, _ request: ServiceRequest) -> [String] {
         switch allocator.allocate(request) {
         case .success(let assignment):
-            return allocator.assignment(for: request.id) == assignment
-                ? [] : ["allocate returned \(assignment), not what is held"]
+            var problems = secondFamilyViolations(allocator, request, assignment)
+            if allocator.assignment(for: request.id) != assignment {
+                problems.append("allocate returned \(assignment), not what is held")
+            }
+            return problems
         case .failure(let error):
             var problems: [String] = []
             if allocator.assignment(for: request.id) != nil { problems.append("failed allocation left addresses held") }
@@ -88,6 +91,31 @@ struct PropertyTests {
             if error.description.isEmpty { problems.append("empty error message") }
             return problems
         }
+    }
+
+    /// Whether the service holds one address under PreferDualStack, for two families and no requested address, while
+    /// its pool has a free address of the other family.
+    static func mayGainFamily(_ allocator: Allocator, _ request: ServiceRequest, _ assignment: Assignment) -> Bool {
+        let families = request.distinctFamilies
+        guard request.ipFamilyPolicy == .preferDualStack, request.requestedAddresses.isEmpty, families.count == 2,
+            assignment.addresses.count == 1,
+            let missing = families.first(where: { $0 != assignment.addresses[0].family })
+        else { return false }
+        let usage = allocator.statistics().first { $0.pool == assignment.pool }?.usage[missing]
+        return (usage?.free ?? 0) > 0
+    }
+
+    /// Right after `allocate`, a PreferDualStack service of two families holds both when its pool has a free address
+    /// of the other family (unless that pool is `autoAssign: false` and not named by the service).
+    static func secondFamilyViolations(
+        _ allocator: Allocator,
+        _ request: ServiceRequest,
+        _ assignment: Assignment
+    ) -> [String] {
+        guard mayGainFamily(allocator, request, assignment) else { return [] }
+        let pool = allocator.pools.first { $0.name == assignment.pool }
+        if request.requestedPool == nil && pool?.autoAssign == false { return [] }
+        return ["\(request.id) holds one family from \(assignment.pool), which has the other free"]
     }
 
     /// Releasing frees exactly the addresses no one else holds, and each of them is allocatable again.
@@ -127,6 +155,24 @@ struct PropertyTests {
                 problems.append("\(id) changed addresses on a pool edit without being displaced")
             } else if (now?.pool != assignment.pool) != (change.moved[id] != nil) {
                 problems.append("\(id) moved pools without being reported")
+            }
+        }
+        // Exactly the services that may gain their other family are listed, and allocating one gives it both.
+        for (id, assignment) in allocator.assignments {
+            guard let request = allocator.held[id]?.request else { continue }
+            let listed = change.gainsFamily.contains(id)
+            if listed != mayGainFamily(allocator, request, assignment) {
+                problems.append("\(id) is \(listed ? "" : "not ")listed as gaining a family")
+            }
+            let automatic =
+                request.requestedPool != nil
+                || allocator.pools.first { $0.name == assignment.pool }?.autoAssign != false
+            if listed && automatic {
+                var copy = allocator
+                let grown = copy.allocate(request)
+                if grown.addresses?.count != 2 {
+                    problems.append("\(id) was listed as gaining a family but got \(grown)")
+                }
             }
         }
         return problems

@@ -22,7 +22,10 @@ struct Check: ParsableCommand {
         if let text = inputs.configText {
             let index = PluginDirectory.index(inputs.entries)
             switch ConfigParser.parse(text, file: inputs.configName, plugins: index) {
-            case .success(let c): config = c
+            case .success(let c):
+                config = c
+                // Warnings leave the file valid: printed, never counted as problems.
+                for warning in c.warnings { printError(warning.description) }
             case .failure(let errors): problems += errors.diagnostics.map(\.description)
             }
         }

@@ -97,6 +97,7 @@ struct Run: AsyncParsableCommand {
             printError(errors.description)
             throw ExitCode(2)
         }
+        for warning in config.warnings { logger.warning("\(warning)") }
         let mode = try source.mode(env)
         logger.info("configuration: \(env.configName); plugins: \(env.pluginsDirectory ?? Defaults.pluginsName)")
 

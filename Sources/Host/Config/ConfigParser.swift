@@ -125,8 +125,9 @@ public enum ConfigParser {
             config.staticVIPs.append(vip)
         }
 
-        if reader.diagnostics.isEmpty { return .success(config) }
-        return .failure(ConfigErrors(reader.diagnostics))
+        guard reader.diagnostics.isEmpty else { return .failure(ConfigErrors(reader.diagnostics)) }
+        config.warnings = reader.warnings.sorted { $0.location < $1.location }
+        return .success(config)
     }
 
     private static func parseNode(_ node: Node, _ reader: inout YAMLReader) -> NodeSpec {
@@ -158,8 +159,14 @@ public enum ConfigParser {
             reader.error(fields["addresses"], "\(path).addresses is empty", hint: "give at least one CIDR or a-b range")
         }
         for (index, (text, item)) in entries.enumerated() {
-            switch IPRange.parse(text) {
-            case .success(let range): ranges.append(range)
+            switch IPRange.parseEntry(text) {
+            case .success(let (range, cleared)):
+                ranges.append(range)
+                if let cleared {
+                    reader.warn(
+                        item, "\(path).addresses[\(index)]: \"\(text)\" has host bits set; it is read as \(cleared)",
+                        hint: "write \(cleared) if that is meant")
+                }
             case .failure(let why):
                 reader.error(item, "\(path).addresses[\(index)]: \(why)")
                 valid = false

@@ -19,24 +19,34 @@ public struct SourceLocation: Hashable, Sendable, Comparable, CustomStringConver
 
 /// One problem found in a configuration file: where, what, and what to do about it.
 public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
+    /// How bad it is.
+    public enum Severity: String, Hashable, Sendable {
+        /// The file is invalid and never applied.
+        case error
+        /// The file is valid and applied as it is read, but probably does not say what its author meant.
+        case warning
+    }
+
     public var location: SourceLocation
     public var message: String
     /// What the operator can do, when there is something specific to suggest.
     public var hint: String?
+    public var severity: Severity
 
-    public init(_ location: SourceLocation, _ message: String, hint: String? = nil) {
+    public init(_ location: SourceLocation, _ message: String, hint: String? = nil, severity: Severity = .error) {
         self.location = location
         self.message = message
         self.hint = hint
+        self.severity = severity
     }
 
-    /// `file:line:column: error: message (hint)`, the form editors and CI logs link to.
+    /// `file:line:column: error: message (hint)` (or `warning:`), the form editors and CI logs link to.
     public var description: String {
-        "\(location): error: \(message)" + (hint.map { " (\($0))" } ?? "")
+        "\(location): \(severity.rawValue): \(message)" + (hint.map { " (\($0))" } ?? "")
     }
 }
 
-/// Every problem of one validation pass. A configuration with any diagnostic is never applied.
+/// Every error of one validation pass. A configuration with any error is never applied.
 public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
 

@@ -13,6 +13,9 @@ public struct HeraldConfiguration: Sendable, Equatable {
     public var pools: [Pool]
     public var advertisements: [Advertisement]
     public var staticVIPs: [StaticVIP]
+    /// What the file says that is valid but probably not meant (a pool CIDR with host bits set), sorted by location;
+    /// `herald check` prints them. They change nothing in the configuration.
+    public var warnings: [Diagnostic] = []
 
     public init(
         node: NodeSpec = .init(), pools: [Pool] = [], advertisements: [Advertisement] = [], staticVIPs: [StaticVIP] = []

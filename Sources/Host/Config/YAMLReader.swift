@@ -6,6 +6,8 @@ import Yams
 struct YAMLReader {
     let file: String
     private(set) var diagnostics: [Diagnostic] = []
+    /// Problems that leave the file valid.
+    private(set) var warnings: [Diagnostic] = []
 
     init(file: String) { self.file = file }
 
@@ -57,6 +59,11 @@ struct YAMLReader {
 
     mutating func error(_ node: Node?, _ message: String, hint: String? = nil) {
         diagnostics.append(Diagnostic(location(node), message, hint: hint))
+    }
+
+    /// Records a warning: the file stays valid.
+    mutating func warn(_ node: Node?, _ message: String, hint: String? = nil) {
+        warnings.append(Diagnostic(location(node), message, hint: hint, severity: .warning))
     }
 
     mutating func report(line: Int, column: Int, _ message: String, hint: String? = nil) {

@@ -1,5 +1,5 @@
-/// A CIDR prefix such as `192.0.2.0/24` or `2001:db8::/64`. The address is always the network address: parsing
-/// rejects host bits set (`192.0.2.1/24`), which is almost always a typo in a pool definition.
+/// A CIDR prefix such as `192.0.2.0/24` or `2001:db8::/64`. The address is always the network address: `parse`
+/// rejects host bits set (`192.0.2.1/24`); `parseClearingHostBits` reads them as MetalLB reads a pool's CIDR.
 public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
     public let network: IPAddress
     public let length: Int
@@ -13,6 +13,17 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `address/length`. Returns a reason on failure, for error messages.
     public static func parse(_ text: some StringProtocol) -> Result<IPPrefix, AddressParseError> {
+        parseClearingHostBits(text).flatMap { prefix, hostBitsSet in
+            guard hostBitsSet else { return .success(prefix) }
+            return .failure(.init("\"\(text)\" has host bits set; did you mean \(prefix)?"))
+        }
+    }
+
+    /// Parses `address/length` as MetalLB does, clearing host bits: `192.0.2.1/24` is `192.0.2.0/24`.
+    /// `hostBitsSet` says that there were some, which is worth a warning (often a typo).
+    public static func parseClearingHostBits(
+        _ text: some StringProtocol
+    ) -> Result<(prefix: IPPrefix, hostBitsSet: Bool), AddressParseError> {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return .failure(.init("\"\(text)\" is not a CIDR (expected address/length)")) }
         guard let address = IPAddress(parts[0]) else {
@@ -22,13 +33,15 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
         else {
             return .failure(.init("prefix length \"\(parts[1])\" must be 0...\(address.family.bitWidth)"))
         }
-        guard let prefix = IPPrefix(network: address, length: length) else {
-            let network = IPAddress(
-                family: address.family,
-                integer: address.integer & mask(family: address.family, length: length))
-            return .failure(.init("\"\(text)\" has host bits set; did you mean \(network)/\(length)?"))
-        }
-        return .success(prefix)
+        let network = IPAddress(
+            family: address.family,
+            integer: address.integer & mask(family: address.family, length: length))
+        return .success((IPPrefix(uncheckedNetwork: network, length: length), network != address))
+    }
+
+    private init(uncheckedNetwork network: IPAddress, length: Int) {
+        self.network = network
+        self.length = length
     }
 
     public init?(_ text: some StringProtocol) {

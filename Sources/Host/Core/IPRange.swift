@@ -14,10 +14,20 @@ public struct IPRange: Hashable, Sendable, CustomStringConvertible {
         self.upper = upper
     }
 
-    /// Parses a pool entry: a CIDR (`192.0.2.0/24`), a range (`192.0.2.10-192.0.2.20`) or a single address.
+    /// Parses a pool entry: a CIDR (`192.0.2.0/24`), a range (`192.0.2.10-192.0.2.20`) or a single address. A CIDR
+    /// with host bits set means its network, as in MetalLB (`192.0.2.1/24` is `192.0.2.0/24`).
     public static func parse(_ text: some StringProtocol) -> Result<IPRange, AddressParseError> {
+        parseEntry(text).map(\.range)
+    }
+
+    /// `parse(_:)`, and the network a CIDR with host bits set was read as (nil for any other entry), for a warning.
+    public static func parseEntry(
+        _ text: some StringProtocol
+    ) -> Result<(range: IPRange, clearedHostBits: IPPrefix?), AddressParseError> {
         let trimmed = trimmingBlanks(text)
-        if trimmed.contains("/") { return IPPrefix.parse(trimmed).map(\.range) }
+        if trimmed.contains("/") {
+            return IPPrefix.parseClearingHostBits(trimmed).map { ($0.prefix.range, $0.hostBitsSet ? $0.prefix : nil) }
+        }
         let ends = trimmed.split(separator: "-", omittingEmptySubsequences: false).map {
             trimmingBlanks($0)
         }
@@ -26,7 +36,7 @@ public struct IPRange: Hashable, Sendable, CustomStringConvertible {
             guard let a = IPAddress(ends[0]) else {
                 return .failure(.init("\"\(trimmed)\" is not an address, a CIDR or an a-b range"))
             }
-            return .success(IPRange(uncheckedLower: a, upper: a))
+            return .success((IPRange(uncheckedLower: a, upper: a), nil))
         case 2:
             guard let a = IPAddress(ends[0]) else { return .failure(.init("\"\(ends[0])\" is not an IP address")) }
             guard let b = IPAddress(ends[1]) else { return .failure(.init("\"\(ends[1])\" is not an IP address")) }
@@ -36,7 +46,7 @@ public struct IPRange: Hashable, Sendable, CustomStringConvertible {
             guard let r = IPRange(lower: a, upper: b) else {
                 return .failure(.init("range \"\(trimmed)\" ends before it starts"))
             }
-            return .success(r)
+            return .success((r, nil))
         default:
             return .failure(.init("\"\(trimmed)\" is not an address, a CIDR or an a-b range"))
         }

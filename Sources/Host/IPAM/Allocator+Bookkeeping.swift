@@ -20,6 +20,20 @@ extension Allocator {
         return assignment
     }
 
+    /// Adds `address` of the same pool (taken by the caller, or shared under the service's key) to what the service
+    /// of `request` holds.
+    mutating func extend(_ request: ServiceRequest, with address: IPAddress) -> Assignment {
+        guard let old = held[request.id] else { preconditionFailure("\(request.id) holds nothing to extend") }
+        _ = holders[address, default: .none].insert(request.id)
+        if let key = request.sharingKey { keyed[key, default: []].insert(address) }
+        let assignment = Assignment(
+            pool: old.assignment.pool,
+            addresses: request.ordered(old.assignment.addresses + [address])
+        )
+        held[request.id] = Held(request: request, assignment: assignment)
+        return assignment
+    }
+
     /// Forgets what the service holds; returns the addresses that no one holds any more.
     mutating func drop(_ service: ServiceID) -> [IPAddress] {
         guard let entry = held.removeValue(forKey: service), let pool = index(ofPool: entry.assignment.pool) else {

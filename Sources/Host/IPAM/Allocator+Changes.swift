@@ -72,7 +72,9 @@ extension Allocator {
     }
 
     /// Replaces the pools. Services keep their addresses wherever the new pools still hold them for them; the others
-    /// lose them and are reported. Throws, changing nothing, when the new pools are invalid.
+    /// lose them and are reported. PreferDualStack services that hold one address in a pool that now has a free one
+    /// of their other family are listed, to be allocated again. Throws, changing nothing, when the new pools are
+    /// invalid.
     public mutating func setPools(_ pools: [Pool]) throws(PoolConfigError) -> PoolChange {
         var next = try Allocator(pools: pools)
         next.reserveCapacity(held.count)
@@ -85,6 +87,7 @@ extension Allocator {
         for (id, assignment) in report.restored where held[id]?.assignment.pool != assignment.pool {
             change.moved[id] = assignment
         }
+        change.gainsFamily = next.held.compactMap { next.mayGainFamily($0.value) ? $0.key : nil }.sorted()
         self = next
         return change
     }

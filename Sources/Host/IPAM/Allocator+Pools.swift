@@ -3,7 +3,8 @@ import HeraldCore
 extension Allocator {
     /// Picks addresses for a service that requests none: the first pool, in pool order, that may serve it and has
     /// room in every family it needs. With a sharing key, an address already shared under that key (and compatible)
-    /// comes before a free one. PreferDualStack tries both families in every pool before settling for the primary.
+    /// comes before a free one. PreferDualStack tries both families in every pool, then the primary family alone in
+    /// every pool, then the other family alone (as MetalLB does), and fails only when all three fail.
     mutating func allocateFromPools(_ request: ServiceRequest) -> Result<Assignment, AllocationError> {
         func fail(_ reason: AllocationError.Reason) -> Result<Assignment, AllocationError> {
             .failure(AllocationError(service: request.id, reason: reason))
@@ -13,7 +14,7 @@ extension Allocator {
         var attempts = [families]
         switch request.ipFamilyPolicy {
         case .singleStack: attempts = [[families[0]]]
-        case .preferDualStack where families.count > 1: attempts.append([families[0]])
+        case .preferDualStack where families.count > 1: attempts += [[families[0]], [families[1]]]
         case .preferDualStack, .requireDualStack: break
         }
         let candidates: [Int]
@@ -23,19 +24,62 @@ extension Allocator {
         } else {
             candidates = Array(spaces.indices)
         }
-        var verdicts: [PoolVerdict] = []
+        var verdicts: [[PoolVerdict]] = []
         for needed in attempts {
-            verdicts = []
+            var round: [PoolVerdict] = []
             for pool in candidates {
                 switch take(needed, fromPool: pool, for: request) {
                 case .success(let addresses):
                     return .success(commit(request, pool: pool, addresses: addresses, takeFree: false))
                 case .failure(let verdict):
-                    verdicts.append(verdict)
+                    round.append(verdict)
                 }
             }
+            verdicts.append(round)
         }
-        return fail(.noPoolAvailable(verdicts))
+        return fail(.noPoolAvailable(Self.reportedVerdicts(verdicts, primary: families[0])))
+    }
+
+    /// Why each pool failed a service, from the verdicts of every attempt (one per candidate pool each): those of the
+    /// last attempt, except for PreferDualStack, whose primary family's verdicts are reported, but a pool that lacks
+    /// the primary family and is exhausted in the other is reported exhausted (so that a release lists the service).
+    private static func reportedVerdicts(_ attempts: [[PoolVerdict]], primary: IPFamily) -> [PoolVerdict] {
+        guard attempts.count == 3 else { return attempts.last ?? [] }
+        return zip(attempts[1], attempts[2]).map { first, other in
+            first.reason == .lacksFamily(primary) && other.isExhaustion ? other : first
+        }
+    }
+
+    /// Gives a PreferDualStack service that holds one address, and requests none, an address of its other family
+    /// from the same pool when the pool has one for it (MetalLB does so at the next reconcile); it keeps the address
+    /// it holds. Nil, changing nothing, when there is nothing to add. Call it after `update(_:)`.
+    mutating func addMissingFamily(_ request: ServiceRequest) -> Assignment? {
+        // The pool admits the service (its address was verified).
+        guard let entry = held[request.id], let (missing, pool) = secondFamily(of: entry),
+            request.requestedPool != nil || spaces[pool].pool.autoAssign,
+            let added = shareable(missing, inPool: pool, for: request) ?? takeLowest(missing, inPool: pool)
+        else { return nil }
+        return extend(request, with: added)
+    }
+
+    /// Whether the service may gain an address of its other family from its pool (see `addMissingFamily(_:)`): the
+    /// pool has a free one.
+    func mayGainFamily(_ entry: Held) -> Bool {
+        guard let (missing, pool) = secondFamily(of: entry) else { return false }
+        return spaces[pool].inUse(missing) < spaces[pool].capacity(missing)
+    }
+
+    /// The family a held PreferDualStack service of two families lacks, and its pool, when it holds one address
+    /// and requests none.
+    private func secondFamily(of entry: Held) -> (family: IPFamily, pool: Int)? {
+        guard entry.request.ipFamilyPolicy == .preferDualStack,
+            entry.request.requestedAddresses.isEmpty, entry.assignment.addresses.count == 1,
+            let pool = index(ofPool: entry.assignment.pool)
+        else { return nil }
+        let families = entry.request.distinctFamilies
+        let holding = entry.assignment.addresses[0].family
+        guard families.count == 2, let missing = families.first(where: { $0 != holding }) else { return nil }
+        return (missing, pool)
     }
 
     /// Takes one address of each family in `needed` from pool `pool`, all or none.

@@ -6,6 +6,7 @@ extension Allocator {
         if let existing = held[request.id] {
             if case .success = verify(existing.assignment.addresses, for: request) {
                 update(request)
+                if let widened = addMissingFamily(request) { return .success(widened) }
                 return .success(held[request.id]?.assignment ?? existing.assignment)
             }
             _ = drop(request.id)

@@ -5,14 +5,17 @@ import HeraldCore
 ///
 /// Rules: a service that requests addresses gets exactly those (all in one pool it may use, shareable with their
 /// holders); one that names a pool gets the lowest free address of that pool; otherwise pools are tried in order
-/// (priority, lower first and unset last, then name), skipping `autoAssign: false` pools and pools whose
-/// `serviceAllocation` does not match. Services with the same sharing key, the same backend and no common
-/// (protocol, port) share an address. A service keeps its addresses as long as they fit its request.
+/// (pools whose `serviceAllocation` matches the service before pools without one; then priority, lower first and
+/// unset last; then name), skipping `autoAssign: false` pools and pools whose `serviceAllocation` does not match.
+/// Services with the same sharing key, the same backend and no common (protocol, port) share an address. A service
+/// keeps its addresses as long as they fit its request; a PreferDualStack service that holds one address gains one
+/// of its other family from the same pool as soon as that pool has one.
 ///
 /// Start-up: build it with `restoring(_:pools:)` from every Service whose status holds addresses, then `allocate(_:)`
-/// each Service (a no-op for restored ones). Afterwards call `allocate(_:)` on every change of a Service, `release(_:)`
-/// when it goes away or stops being a LoadBalancer, and `setPools(_:)` on a configuration change. Failed requests are
-/// kept as pending; `release` and `setPools` say when to call `retryPending()`.
+/// each Service (restored ones keep their addresses). Afterwards call `allocate(_:)` on every change of a Service,
+/// `release(_:)` when it goes away or stops being a LoadBalancer, and `setPools(_:)` on a configuration change.
+/// Failed requests are kept as pending; `release` and `setPools` say when to call `retryPending()`, and `setPools`
+/// lists the services to `allocate` again because their pool gained their other family.
 public struct Allocator: Sendable {
     /// What a service holds, and the request it holds it under. A class, immutable: the tables move 8-byte
     /// references when they grow, not whole requests, and copies of the allocator still never share a change.
@@ -31,7 +34,8 @@ public struct Allocator: Sendable {
         var error: AllocationError
     }
 
-    /// Pools in the order they are tried: priority (lower first, unset last), then name.
+    /// Pools in the order they are tried: with a `serviceAllocation` first, then priority (lower first, unset last),
+    /// then name.
     var spaces: [PoolSpace]
     private let spaceIndex: [String: Int]
     var held: [ServiceID: Held] = [:]

@@ -54,4 +54,8 @@ public struct PoolChange: Hashable, Sendable {
     public var moved: [ServiceID: Assignment] = [:]
     /// Pending services worth retrying under the new pools, displaced ones included, in the order to retry them.
     public var retry: [ServiceID] = []
+    /// PreferDualStack services that hold one address from a pool that now has a free address of their other family
+    /// (the pool gained a range of that family, say): call `allocate` with each one's request and it gets the second
+    /// address from that pool, keeping the one it holds. Sorted.
+    public var gainsFamily: [ServiceID] = []
 }

@@ -12,10 +12,13 @@ struct PoolSpace: Sendable {
 
     var name: String { pool.name }
 
-    /// The pool's position among pools: priority (lower first, unset last), then name.
-    var order: (Int, Int, String) {
-        let priority = pool.serviceAllocation?.priority
-        return (priority == nil ? 1 : 0, priority ?? 0, pool.name)
+    /// The pool's position among pools: pools with a `serviceAllocation` before those without (a service tries the
+    /// pools reserved for it before the open ones, as in MetalLB), then priority (lower first, unset last), then
+    /// name. A reserved pool that does not match the service is skipped, wherever it sorts.
+    var order: (Int, Int, Int, String) {
+        let allocation = pool.serviceAllocation
+        let priority = allocation?.priority
+        return (allocation == nil ? 1 : 0, priority == nil ? 1 : 0, priority ?? 0, pool.name)
     }
 
     func isUsable(_ address: IPAddress) -> Bool { ranges.contains { $0.isUsable(address) } }

@@ -65,7 +65,9 @@ public final class ConfigReloader: ServiceLifecycle.Service, Sendable {
                 return nil
             case .success(let text):
                 switch ConfigParser.parse(text, file: path, plugins: entries.map(PluginDirectory.index)) {
-                case .success(let config): return (config, entries)
+                case .success(let config):
+                    for warning in config.warnings { logger.warning("\(warning)") }
+                    return (config, entries)
                 case .failure(let errors):
                     for diagnostic in errors.diagnostics { logger.error("\(diagnostic)") }
                     return nil

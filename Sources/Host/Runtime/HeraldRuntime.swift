@@ -66,7 +66,9 @@ public enum HeraldRuntime {
         // The reconciler comes first, so that it stops last: announcements are withdrawn after the sources stop; the
         // membership lease before it, so that it is deleted only once everything is withdrawn.
         services.insert(.init(service: reconciler), at: 0)
-        if let membership = cluster?.membership { services.insert(.init(service: MembershipService(membership)), at: 0) }
+        if let membership = cluster?.membership {
+            services.insert(.init(service: MembershipService(membership)), at: 0)
+        }
 
         let reloader = options.configPath.map {
             ConfigReloader(path: $0, pluginsDirectory: options.pluginsDirectory, logger: logger) { config, entries in

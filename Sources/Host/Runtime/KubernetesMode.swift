@@ -99,7 +99,9 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
         _ config: HeraldConfiguration, labels: [String: String], exclusiveInstances: Set<String>
     ) -> Bool {
         guard labels["node.kubernetes.io/exclude-from-external-load-balancers"] == nil else { return false }
-        return config.advertisements.contains { exclusiveInstances.contains($0.plugin) && $0.selects(nodeLabels: labels) }
+        return config.advertisements.contains {
+            exclusiveInstances.contains($0.plugin) && $0.selects(nodeLabels: labels)
+        }
     }
 }
 

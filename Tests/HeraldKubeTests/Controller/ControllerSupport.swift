@@ -64,7 +64,8 @@ enum ControllerLab {
                     } catch let error as KubeError where !error.isAlreadyExists {
                         try await Task.sleep(for: .milliseconds(200))
                         do { _ = try await client.create(service) } catch let again as KubeError
-                        where again.isAlreadyExists {}
+                            where again.isAlreadyExists
+                        {}
                     }
                 }
             }

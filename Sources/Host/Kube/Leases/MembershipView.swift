@@ -47,7 +47,8 @@ public struct MembershipView: Sendable {
             }
         }
         entries[name] = Entry(
-            node: node, record: lease.spec, observedAt: observedAt, duration: duration, unhealthy: Self.unhealthy(lease))
+            node: node, record: lease.spec, observedAt: observedAt, duration: duration, unhealthy: Self.unhealthy(lease)
+        )
     }
 
     static func unhealthy(_ lease: Lease) -> Set<String> {

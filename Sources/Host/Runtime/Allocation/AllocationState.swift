@@ -175,7 +175,8 @@ public struct AllocationState: Sendable {
             reported[id] = nil
         }
         effects.touched.formUnion(change.moved.keys)
-        for id in change.retry {
+        // Pending and displaced Services, and PreferDualStack ones whose pool now has their other family.
+        for id in change.retry + change.gainsFamily.filter({ !change.retry.contains($0) }) {
             effects.merge(allocate(id, before: before[id]?.addresses ?? []))
         }
         return effects

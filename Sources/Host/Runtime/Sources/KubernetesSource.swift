@@ -24,7 +24,8 @@ public struct KubernetesSource: AddressSource {
         let slices = self.slices.store.list()
         return services.store.list().compactMap { service in
             Self.address(
-                of: service, in: configuration.pools, loadBalancerClass: configuration.loadBalancerClass, slices: slices)
+                of: service, in: configuration.pools, loadBalancerClass: configuration.loadBalancerClass, slices: slices
+            )
         }
     }
 
