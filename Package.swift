@@ -148,6 +148,12 @@ let package = Package(
             swiftSettings: strict,
             linkerSettings: pluginLinker
         ),
+        // BGP: a pure codec and session state machine (no I/O).
+        .target(
+            name: "HeraldBGP",
+            path: "Sources/Plugins/BGP/Core",
+            swiftSettings: strict
+        ),
 
         // MARK: Tests
         .target(name: "HeraldTestSupport", path: "Tests/Support", swiftSettings: strict),
@@ -187,6 +193,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldL2", "HeraldTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HeraldBGPTests", dependencies: ["HeraldBGP", "HeraldTestSupport"], swiftSettings: strict),
         // One leader-election candidate per process, so that the tests can kill a leader for real.
         .executableTarget(
             name: "herald-elector-harness",
