@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "herald-exec", type: .dynamic, targets: ["HeraldExecPlugin"]),
         .library(name: "herald-arp", type: .dynamic, targets: ["HeraldARPPlugin"]),
         .library(name: "herald-ndp", type: .dynamic, targets: ["HeraldNDPPlugin"]),
+        .library(name: "herald-bgp", type: .dynamic, targets: ["HeraldBGPPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
@@ -148,11 +149,18 @@ let package = Package(
             swiftSettings: strict,
             linkerSettings: pluginLinker
         ),
-        // BGP: a pure codec and session state machine (no I/O).
+        // BGP: a pure codec and session state machine (no I/O), and the plugin around them.
         .target(
             name: "HeraldBGP",
             path: "Sources/Plugins/BGP/Core",
             swiftSettings: strict
+        ),
+        .target(
+            name: "HeraldBGPPlugin",
+            dependencies: ["PluginKit", "HeraldBGP"],
+            path: "Sources/Plugins/BGP/Plugin",
+            swiftSettings: strict,
+            linkerSettings: pluginLinker
         ),
 
         // MARK: Tests
