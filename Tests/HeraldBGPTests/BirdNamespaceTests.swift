@@ -211,12 +211,27 @@ struct BirdNamespaceTests {
             #expect(bird.count(table: "t4") == 2, "BIRD keeps the routes as stale while the speaker restarts")
 
             let second = try BGPHarness(namespace: lab.nodes[0], config: config)
+            // The host announces only after the session is back up: the plugin holds back its table and End-of-RIB
+            // until the announcements settle, so BIRD never drops the stale route that comes back.
+            var keptThroughout = true
+            let sample = { if bird.routes("192.0.2.40/32", table: "t4").isEmpty { keptThroughout = false } }
+            #expect(
+                LabShell.wait(10) {
+                    sample()
+                    return bird.established == 1
+                })
+            for _ in 0..<6 {
+                sample()
+                usleep(50_000)
+            }
             try second.command("announce keep 192.0.2.40/32")
             // After End-of-RIB, BIRD drops the stale route that was not announced again, and keeps the other.
             #expect(
                 LabShell.wait(20) {
-                    bird.routes("192.0.2.41/32", table: "t4").isEmpty && bird.established == 1
+                    sample()
+                    return bird.routes("192.0.2.41/32", table: "t4").isEmpty
                 }, "\(bird.query("show protocols all"))")
+            #expect(keptThroughout, "the route announced again was never missing from BIRD")
             #expect(!bird.routes("192.0.2.40/32", table: "t4").isEmpty)
             #expect(!bird.query("show protocols all").contains("Neighbor graceful restart active"))
 

@@ -36,6 +36,8 @@ final class BGPSpeaker: @unchecked Sendable {
         var routes: [String: Route] = [:]
         /// Bumped on every change of `routes`; each session syncs when its version differs.
         var version = 0
+        /// When `routes` last changed (monotonic nanoseconds).
+        var lastChange: UInt64 = 0
         var stopping = false
         var peers: [PeerSnapshot] = []
         var health: Health = .ok
@@ -51,6 +53,17 @@ final class BGPSpeaker: @unchecked Sendable {
     private var wakeReadFD: Int32 = -1
     private var thread: pthread_t?
     private var lastHealth: Health?
+    /// When the I/O thread started (monotonic nanoseconds).
+    private var startedAt: UInt64 = 0
+
+    /// After a restart, a Graceful Restart peer keeps our routes as stale and drops whatever is missing once it
+    /// gets End-of-RIB (RFC 4724 section 4.2). So the first session of each such peer sends its table and End-of-RIB
+    /// only once the host's announcements have settled: at least 2 s after start and 0.5 s after the last change,
+    /// and at most 30 s after start.
+    private func settleDeadline() -> UInt64 {
+        let last = shared.withLock { $0.lastChange }
+        return min(startedAt + 30_000_000_000, max(startedAt + 2_000_000_000, last + 500_000_000))
+    }
 
     init(configuration: BGPConfiguration, node: NodeInfo, host: PluginHost) throws {
         self.host = host
@@ -135,6 +148,7 @@ final class BGPSpeaker: @unchecked Sendable {
             guard state.routes[a.id] != route else { return false }
             state.routes[a.id] = route
             state.version += 1
+            state.lastChange = BGPClock.now()
             return true
         }
         if changed { wake() }
@@ -144,6 +158,7 @@ final class BGPSpeaker: @unchecked Sendable {
         let changed = shared.withLock { state -> Bool in
             guard state.routes.removeValue(forKey: id) != nil else { return false }
             state.version += 1
+            state.lastChange = BGPClock.now()
             return true
         }
         if changed { wake() }
@@ -244,6 +259,7 @@ final class BGPSpeaker: @unchecked Sendable {
     // MARK: The I/O thread
 
     private func run() {
+        startedAt = BGPClock.now()
         for session in sessions {
             handle(session, session.config.passive ? .manualStartPassive : .manualStart)
         }
@@ -252,6 +268,10 @@ final class BGPSpeaker: @unchecked Sendable {
         while !shared.withLock({ $0.stopping }) {
             let now = BGPClock.now()
             for session in sessions { perform(session, session.fsm.tick(now: now)) }
+            let settled = now >= settleDeadline()
+            for session in sessions where session.awaitingSettle && settled && session.fsm.state == .established {
+                sendInitialTable(session)
+            }
             syncRoutes()
             publish()
 
@@ -263,7 +283,8 @@ final class BGPSpeaker: @unchecked Sendable {
                 if session.connecting || session.pendingOutput > 0 { events |= Int16(POLLOUT) }
                 fds.append(pollfd(fd: session.fd, events: session.fd >= 0 ? events : 0, revents: 0))
             }
-            let deadline = sessions.compactMap(\.fsm.nextDeadline).min()
+            var deadline = sessions.compactMap(\.fsm.nextDeadline).min()
+            if sessions.contains(where: \.awaitingSettle) { deadline = min(deadline ?? .max, settleDeadline()) }
             let after = BGPClock.now()
             let timeout: Int32 =
                 deadline.map { $0 <= after ? 0 : Int32(min(($0 - after + 999_999) / 1_000_000, 60_000)) } ?? 60_000
@@ -407,6 +428,7 @@ final class BGPSpeaker: @unchecked Sendable {
             case .established(let negotiated):
                 established(session, negotiated)
             case .sessionDown(let reason):
+                session.awaitingSettle = false
                 session.ribOut.reset()
                 session.policy = nil
                 host.log(.warning, "bgp: session with \(session.config.label) down: \(reason)")
@@ -435,12 +457,23 @@ final class BGPSpeaker: @unchecked Sendable {
             families: families, codec: negotiated.codec)
         session.ribOut.reset()
         session.syncedVersion = -1
-        syncRoutes(only: session)
-        // RFC 4724 section 2: End-of-RIB after the initial table, for every family.
-        for family in families { session.queue(.update(.endOfRIB(family))) }
-        if !session.flush() { connectionFailed(session) }
+        if session.config.gracefulRestart, !session.everEstablished, BGPClock.now() < settleDeadline() {
+            session.awaitingSettle = true
+        } else {
+            sendInitialTable(session)
+        }
+        session.everEstablished = true
         host.log(.info, "bgp: session with \(session.config.label) established (hold \(negotiated.holdTime) s)")
         host.event(reason: "PeerUp", message: "BGP session with \(session.config.label) established")
+    }
+
+    /// The full table, then End-of-RIB for every family (RFC 4724 section 2).
+    private func sendInitialTable(_ session: PeerSession) {
+        session.awaitingSettle = false
+        guard let policy = session.policy else { return }
+        syncRoutes(only: session)
+        for family in policy.families { session.queue(.update(.endOfRIB(family))) }
+        if !session.flush() { connectionFailed(session) }
     }
 
     /// The next hop for one family: the session's own local address when it has that family, else the node's first
@@ -465,7 +498,8 @@ final class BGPSpeaker: @unchecked Sendable {
         let (version, routes) = shared.withLock { ($0.version, $0.routes) }
         var desired: [BGPPrefix: RouteAttributes]?
         for session in only.map({ [$0] }) ?? sessions {
-            guard session.fsm.state == .established, let policy = session.policy, session.syncedVersion != version
+            guard session.fsm.state == .established, !session.awaitingSettle, let policy = session.policy,
+                session.syncedVersion != version
             else { continue }
             if desired == nil {
                 var table: [BGPPrefix: RouteAttributes] = [:]

@@ -24,6 +24,11 @@ final class PeerSession {
     var syncedVersion = -1
     var counters = PeerCounters()
     var lastState = BGPState.idle
+    /// The session has been Established at least once since the plugin started.
+    var everEstablished = false
+    /// Established, holding back the initial table and End-of-RIB until the host's announcements settle (see
+    /// `BGPSpeaker.settleDeadline`).
+    var awaitingSettle = false
 
     init(config: PeerConfiguration, password: [UInt8]?, settings: BGPSessionSettings) {
         self.config = config
