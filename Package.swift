@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "herald-exec", type: .dynamic, targets: ["HeraldExecPlugin"]),
         .library(name: "herald-arp", type: .dynamic, targets: ["HeraldARPPlugin"]),
         .library(name: "herald-ndp", type: .dynamic, targets: ["HeraldNDPPlugin"]),
+        .library(name: "herald-bgp", type: .dynamic, targets: ["HeraldBGPPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
@@ -154,6 +155,19 @@ let package = Package(
             swiftSettings: strict,
             linkerSettings: pluginLinker
         ),
+        // BGP: a pure codec and session state machine (no I/O), and the plugin around them.
+        .target(
+            name: "HeraldBGP",
+            path: "Sources/Plugins/BGP/Core",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "HeraldBGPPlugin",
+            dependencies: ["PluginKit", "HeraldBGP"],
+            path: "Sources/Plugins/BGP/Plugin",
+            swiftSettings: strict,
+            linkerSettings: pluginLinker
+        ),
 
         // MARK: Tests
         .target(name: "HeraldTestSupport", path: "Tests/Support", swiftSettings: strict),
@@ -198,6 +212,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldL2", "HeraldTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HeraldBGPTests", dependencies: ["HeraldBGP", "HeraldTestSupport"], swiftSettings: strict),
         // One leader-election candidate per process, so that the tests can kill a leader for real.
         .executableTarget(
             name: "herald-elector-harness",

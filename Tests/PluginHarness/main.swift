@@ -22,6 +22,9 @@
 //   health STATE DETAIL          (STATE: ok, degraded, unhealthy; pushed or in answer to "health")
 //   metric counter|gauge NAME{LABEL="VALUE",...} VALUE
 //
+// The node's labels and addresses come from the environment: HERALD_HARNESS_NODE_LABELS="k=v,k2=v2" and
+// HERALD_HARNESS_NODE_ADDRESSES="198.51.100.11,2001:db8::11" (both empty by default).
+//
 // A usage, load, configure or start failure prints "fatal MESSAGE" and exits with status 2; otherwise the exit
 // status is 0 after "quit" or the end of input. Each line is written with one write(2).
 
@@ -197,11 +200,31 @@ var instance: UnsafeMutableRawPointer?
 var errorText = [CChar](repeating: 0, count: 512)
 var status = plugin.create(descriptor.pointee.factory_context, host, &instance, &errorText, errorText.count)
 guard status == HERALD_OK else { fail("create: \(status) \(text(errorText))") }
+/// A comma-separated environment variable, empty when unset.
+func environmentList(_ name: String) -> [String] {
+    guard let value = getenv(name) else { return [] }
+    return String(cString: value).split(separator: ",").map(String.init)
+}
+
+let labelPairs = environmentList("HERALD_HARNESS_NODE_LABELS").map { pair -> (String, String) in
+    let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+    return (parts[0], parts.count > 1 ? parts[1] : "")
+}
+let nodeAddresses = environmentList("HERALD_HARNESS_NODE_ADDRESSES")
+// Strings kept alive for the configure call (the ABI borrows them for its duration only).
+let cLabelKeys = labelPairs.map { strdup($0.0)! }
+let cLabelValues = labelPairs.map { strdup($0.1)! }
+var cLabels = (0..<labelPairs.count).map { herald_kv(key: cLabelKeys[$0], value: cLabelValues[$0]) }
+var cAddresses: [UnsafePointer<CChar>?] = nodeAddresses.map { UnsafePointer(strdup($0)!) }
 status = nodeName.withCString { name in
-    var node = herald_node_info(
-        struct_size: UInt32(MemoryLayout<herald_node_info>.size), name: name, labels: nil, label_count: 0,
-        addresses: nil, address_count: 0)
-    return plugin.configure(instance, config, &node, &errorText, errorText.count)
+    cLabels.withUnsafeBufferPointer { labels in
+        cAddresses.withUnsafeBufferPointer { addresses in
+            var node = herald_node_info(
+                struct_size: UInt32(MemoryLayout<herald_node_info>.size), name: name, labels: labels.baseAddress,
+                label_count: labels.count, addresses: addresses.baseAddress, address_count: addresses.count)
+            return plugin.configure(instance, config, &node, &errorText, errorText.count)
+        }
+    }
 }
 guard status == HERALD_OK else { fail("configure: \(status) \(text(errorText))") }
 status = plugin.start(instance, &errorText, errorText.count)

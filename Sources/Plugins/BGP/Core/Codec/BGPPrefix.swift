@@ -1,0 +1,74 @@
+/// An IPv4 or IPv6 prefix as NLRI carries it (RFC 4271 section 4.3, RFC 4760 section 5): a length in bits and the
+/// address bytes, with every bit past the length cleared.
+public struct BGPPrefix: Hashable, Sendable, CustomStringConvertible {
+    /// 4 bytes for IPv4, 16 for IPv6.
+    public let address: [UInt8]
+    public let length: UInt8
+
+    /// Nil when the address is neither 4 nor 16 bytes or the length exceeds its width.
+    public init?(address: [UInt8], length: Int) {
+        guard address.count == 4 || address.count == 16, length >= 0, length <= address.count * 8 else { return nil }
+        var masked = address
+        for index in 0..<masked.count {
+            let bitsBefore = index * 8
+            if bitsBefore >= length {
+                masked[index] = 0
+            } else if bitsBefore + 8 > length {
+                masked[index] &= UInt8(0xFF) << UInt8(8 - (length - bitsBefore))
+            }
+        }
+        self.address = masked
+        self.length = UInt8(length)
+    }
+
+    public var isIPv4: Bool { address.count == 4 }
+    public var family: AddressFamily { isIPv4 ? .ipv4Unicast : .ipv6Unicast }
+
+    /// The NLRI encoding: the length octet and the significant address octets.
+    var encodedLength: Int { 1 + (Int(length) + 7) / 8 }
+
+    func encode(into out: inout [UInt8]) {
+        out.append(length)
+        out.append(contentsOf: address.prefix((Int(length) + 7) / 8))
+    }
+
+    /// Reads prefixes until the field ends. Nil when a prefix is longer than the family allows or overruns the
+    /// field: RFC 7606 section 5.3 makes that a session reset, since no later prefix can be located.
+    static func decodeList(_ bytes: ArraySlice<UInt8>, width: Int) -> [BGPPrefix]? {
+        var reader = ByteReader(bytes)
+        var prefixes: [BGPPrefix] = []
+        while !reader.isAtEnd {
+            guard let length = reader.u8(), Int(length) <= width * 8,
+                let significant = reader.slice((Int(length) + 7) / 8)
+            else { return nil }
+            var address = [UInt8](repeating: 0, count: width)
+            for (offset, byte) in significant.enumerated() { address[offset] = byte }
+            guard let prefix = BGPPrefix(address: address, length: Int(length)) else { return nil }
+            prefixes.append(prefix)
+        }
+        return prefixes
+    }
+
+    public var description: String { "\(BGPPrefix.text(address))/\(length)" }
+
+    /// An address as text: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run compressed).
+    public static func text(_ address: [UInt8]) -> String {
+        if address.count == 4 { return address.map(String.init).joined(separator: ".") }
+        guard address.count == 16 else { return address.map { String($0, radix: 16) }.joined(separator: ":") }
+        let groups = (0..<8).map { UInt16(address[$0 * 2]) << 8 | UInt16(address[$0 * 2 + 1]) }
+        var best = (start: -1, count: 0)
+        var run = (start: -1, count: 0)
+        for (index, group) in groups.enumerated() {
+            if group == 0 {
+                run = run.start < 0 ? (index, 1) : (run.start, run.count + 1)
+                if run.count > best.count { best = run }
+            } else {
+                run = (-1, 0)
+            }
+        }
+        if best.count < 2 { return groups.map { String($0, radix: 16) }.joined(separator: ":") }
+        let head = groups[..<best.start].map { String($0, radix: 16) }.joined(separator: ":")
+        let tail = groups[(best.start + best.count)...].map { String($0, radix: 16) }.joined(separator: ":")
+        return "\(head)::\(tail)"
+    }
+}

@@ -1,0 +1,550 @@
+import HeraldBGP
+import PluginKit
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// The thin I/O layer of the BGP plugin: one thread polls every peer socket (and the listeners for passive peers),
+/// feeds what arrives through the codec into each peer's state machine, and performs the actions it returns.
+///
+/// Plugin calls (`announce`, `withdraw`, `health`, metrics) only touch `shared` under its lock and wake the thread;
+/// they never wait for the network.
+final class BGPSpeaker: @unchecked Sendable {
+    // @unchecked: `shared` is a Mutex. `sessions`, `listeners` and `lastHealth` belong to the I/O thread while it
+    // runs, and to `start`/`stop` before it starts and after it has been joined. The other stored properties are
+    // immutable after init, or written by `start` before the thread starts.
+
+    struct Route: Sendable, Equatable {
+        var prefix: BGPPrefix
+        var attributes: RouteAttributes
+    }
+
+    /// What a peer looks like from outside the thread.
+    struct PeerSnapshot: Sendable {
+        var peer: String
+        var state: BGPState
+        var flaps: Int
+        var advertised: Int
+        var counters: PeerCounters
+    }
+
+    struct Shared {
+        var routes: [String: Route] = [:]
+        /// Bumped on every change of `routes`; each session syncs when its version differs.
+        var version = 0
+        /// When `routes` last changed (monotonic nanoseconds).
+        var lastChange: UInt64 = 0
+        var stopping = false
+        var peers: [PeerSnapshot] = []
+        var health: Health = .ok
+    }
+
+    private let shared = Mutex(Shared())
+    private let host: PluginHost
+    private let listenPort: UInt16
+    private let node: NodeInfo
+    private var sessions: [PeerSession] = []
+    private var listeners: [Int32] = []
+    private var wakeFD: Int32 = -1
+    private var wakeReadFD: Int32 = -1
+    private var thread: pthread_t?
+    private var lastHealth: Health?
+    /// When the I/O thread started (monotonic nanoseconds).
+    private var startedAt: UInt64 = 0
+
+    /// After a restart, a Graceful Restart peer keeps our routes as stale and drops whatever is missing once it
+    /// gets End-of-RIB (RFC 4724 section 4.2). So the first session of each such peer sends its table and End-of-RIB
+    /// only once the host's announcements have settled: at least 2 s after start and 0.5 s after the last change,
+    /// and at most 30 s after start.
+    private func settleDeadline() -> UInt64 {
+        let last = shared.withLock { $0.lastChange }
+        return min(startedAt + 30_000_000_000, max(startedAt + 2_000_000_000, last + 500_000_000))
+    }
+
+    init(configuration: BGPConfiguration, node: NodeInfo, host: PluginHost) throws {
+        self.host = host
+        self.listenPort = configuration.listenPort
+        self.node = node
+        let identifier = try configuration.identifier(node: node)
+        for (index, peer) in configuration.peers.enumerated() {
+            guard peer.selects(node.labels) else {
+                host.log(.info, "bgp: peer \(peer.label) does not select node \(node.name); not connecting")
+                continue
+            }
+            var password: [UInt8]?
+            if let file = peer.passwordFile {
+                var bytes: [UInt8]
+                do {
+                    bytes = try TCPSocket.readFile(file)
+                } catch {
+                    throw PluginError(.config, "config.peers[\(index)].passwordFile: \(error)")
+                }
+                while let last = bytes.last, last == 10 || last == 13 { bytes.removeLast() }
+                guard (1...TCPSocket.md5MaxKeyLength).contains(bytes.count) else {
+                    throw PluginError(
+                        .config,
+                        "config.peers[\(index)].passwordFile: the password must be 1...\(TCPSocket.md5MaxKeyLength) bytes"
+                    )
+                }
+                password = bytes
+            }
+            if peer.passive, peer.vrf != nil {
+                throw PluginError(.config, "config.peers[\(index)].vrf: not supported with passive: true")
+            }
+            let settings = BGPSessionSettings(
+                localASN: configuration.myASN, peerASN: peer.asn, routerID: identifier, holdTime: peer.holdTime,
+                keepaliveTime: peer.keepaliveTime, families: peer.families,
+                gracefulRestartTime: peer.gracefulRestart ? 120 : nil, restarting: peer.gracefulRestart,
+                passive: peer.passive)
+            sessions.append(PeerSession(config: peer, password: password, settings: settings))
+        }
+    }
+
+    // MARK: Plugin calls
+
+    func start() throws {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw PluginError(.io, "pipe: \(String(cString: strerror(errno)))") }
+        for end in ends {
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
+        (wakeReadFD, wakeFD) = (ends[0], ends[1])
+        do {
+            try openListeners()
+        } catch {
+            closeAll()
+            throw error
+        }
+        publish()
+        let box = Unmanaged.passRetained(BGPThreadBody { [self] in run() }).toOpaque()
+        var handle = pthread_t()
+        let result = pthread_create(
+            &handle, nil,
+            { context in
+                let body = Unmanaged<BGPThreadBody>.fromOpaque(context!).takeRetainedValue()
+                body.run()
+                return nil
+            }, box)
+        guard result == 0 else {
+            Unmanaged<BGPThreadBody>.fromOpaque(box).release()
+            closeAll()
+            throw PluginError(.io, "cannot start the BGP thread: \(String(cString: strerror(result)))")
+        }
+        thread = handle
+    }
+
+    func announce(_ a: Announcement) throws {
+        guard let prefix = BGPPrefix(address: a.addressBytes, length: a.prefixLength) else {
+            throw PluginError(.invalidArgument, "bgp: cannot announce \(a.address)/\(a.prefixLength)")
+        }
+        let attributes = try BGPAnnouncementAttributes.parse(a.attributesJSON)
+        let route = Route(prefix: prefix, attributes: attributes)
+        let changed = shared.withLock { state -> Bool in
+            guard state.routes[a.id] != route else { return false }
+            state.routes[a.id] = route
+            state.version += 1
+            state.lastChange = BGPClock.now()
+            return true
+        }
+        if changed { wake() }
+    }
+
+    func withdraw(id: String) {
+        let changed = shared.withLock { state -> Bool in
+            guard state.routes.removeValue(forKey: id) != nil else { return false }
+            state.version += 1
+            state.lastChange = BGPClock.now()
+            return true
+        }
+        if changed { wake() }
+    }
+
+    /// Sends Cease to every peer (which withdraws every route there), stops the thread and closes the sockets.
+    func stop() {
+        shared.withLock { $0.stopping = true }
+        wake()
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+        closeAll()
+    }
+
+    func health() -> Health { shared.withLock { $0.health } }
+
+    func collectMetrics(into writer: MetricsWriter) {
+        let (peers, routes) = shared.withLock { ($0.peers, $0.routes.count) }
+        writer.gauge("bgp_announced_prefixes", Double(routes), help: "Announcements the host asked for")
+        for p in peers {
+            let labels = ["peer": p.peer]
+            writer.gauge(
+                "bgp_session_state", Double(p.state.mibValue), labels: labels,
+                help: "Session state (1 Idle, 2 Connect, 3 Active, 4 OpenSent, 5 OpenConfirm, 6 Established)")
+            writer.gauge(
+                "bgp_session_established", p.state == .established ? 1 : 0, labels: labels,
+                help: "1 while the session is Established")
+            writer.counter(
+                "bgp_session_flaps_total", Double(p.flaps), labels: labels, help: "Times the session left Established")
+            writer.gauge(
+                "bgp_prefixes_advertised", Double(p.advertised), labels: labels, help: "Prefixes the peer holds from us"
+            )
+            writer.counter(
+                "bgp_updates_sent_total", Double(p.counters.updatesSent), labels: labels, help: "UPDATE messages sent")
+            writer.counter(
+                "bgp_prefixes_announced_total", Double(p.counters.prefixesAnnounced), labels: labels,
+                help: "Prefixes sent in UPDATE reachability")
+            writer.counter(
+                "bgp_prefixes_withdrawn_total", Double(p.counters.prefixesWithdrawn), labels: labels,
+                help: "Prefixes sent as withdrawn")
+            writer.counter(
+                "bgp_updates_received_total", Double(p.counters.updatesReceived), labels: labels,
+                help: "UPDATE messages received (ignored: Herald only announces)")
+            writer.counter(
+                "bgp_malformed_updates_total", Double(p.counters.malformedUpdates), labels: labels,
+                help: "UPDATEs handled as treat-as-withdraw or with attributes discarded (RFC 7606)")
+            for (code, n) in p.counters.notificationsSent.sorted(by: { $0.key < $1.key }) {
+                writer.counter(
+                    "bgp_notifications_sent_total", Double(n), labels: ["peer": p.peer, "code": code],
+                    help: "NOTIFICATION messages sent, by error code")
+            }
+            for (code, n) in p.counters.notificationsReceived.sorted(by: { $0.key < $1.key }) {
+                writer.counter(
+                    "bgp_notifications_received_total", Double(n), labels: ["peer": p.peer, "code": code],
+                    help: "NOTIFICATION messages received, by error code")
+            }
+        }
+    }
+
+    // MARK: Setup and teardown
+
+    private func openListeners() throws {
+        let passive = sessions.filter(\.config.passive)
+        for family in [4, 6] {
+            let peers = passive.filter { $0.config.addressBytes.count == (family == 4 ? 4 : 16) }
+            guard !peers.isEmpty else { continue }
+            do {
+                let fd = try TCPSocket.listen(family: family, port: listenPort)
+                listeners.append(fd)
+                for peer in peers {
+                    if let password = peer.password {
+                        try TCPSocket.setMD5(fd, peer: peer.config.addressBytes, key: password)
+                    }
+                }
+            } catch {
+                throw PluginError(.io, "bgp: cannot listen on port \(listenPort) for passive peers: \(error)")
+            }
+        }
+    }
+
+    private func closeAll() {
+        for session in sessions { session.closeSocket() }
+        for fd in listeners { close(fd) }
+        listeners = []
+        if wakeFD >= 0 {
+            close(wakeFD)
+            close(wakeReadFD)
+        }
+        (wakeFD, wakeReadFD) = (-1, -1)
+    }
+
+    private func wake() {
+        guard wakeFD >= 0 else { return }
+        var one: UInt8 = 1
+        _ = write(wakeFD, &one, 1)
+    }
+
+    // MARK: The I/O thread
+
+    private func run() {
+        startedAt = BGPClock.now()
+        for session in sessions {
+            handle(session, session.config.passive ? .manualStartPassive : .manualStart)
+        }
+        publish()
+        var fds: [pollfd] = []
+        while !shared.withLock({ $0.stopping }) {
+            let now = BGPClock.now()
+            for session in sessions { perform(session, session.fsm.tick(now: now)) }
+            let settled = now >= settleDeadline()
+            for session in sessions where session.awaitingSettle && settled && session.fsm.state == .established {
+                sendInitialTable(session)
+            }
+            syncRoutes()
+            publish()
+
+            fds.removeAll(keepingCapacity: true)
+            fds.append(pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0))
+            for fd in listeners { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+            for session in sessions {
+                var events = Int16(POLLIN)
+                if session.connecting || session.pendingOutput > 0 { events |= Int16(POLLOUT) }
+                fds.append(pollfd(fd: session.fd, events: session.fd >= 0 ? events : 0, revents: 0))
+            }
+            var deadline = sessions.compactMap(\.fsm.nextDeadline).min()
+            if sessions.contains(where: \.awaitingSettle) { deadline = min(deadline ?? .max, settleDeadline()) }
+            let after = BGPClock.now()
+            let timeout: Int32 =
+                deadline.map { $0 <= after ? 0 : Int32(min(($0 - after + 999_999) / 1_000_000, 60_000)) } ?? 60_000
+            if poll(&fds, nfds_t(fds.count), timeout) <= 0 { continue }
+            if fds[0].revents != 0 {
+                var drain = [UInt8](repeating: 0, count: 64)
+                while read(wakeReadFD, &drain, drain.count) > 0 {}
+            }
+            for (offset, fd) in listeners.enumerated() where fds[1 + offset].revents != 0 { acceptConnections(fd) }
+            for (offset, session) in sessions.enumerated() {
+                let revents = fds[1 + listeners.count + offset].revents
+                guard revents != 0, session.fd >= 0 else { continue }
+                serve(session, revents: revents)
+            }
+        }
+        // Stop: a Cease to every peer with a session (RFC 4486: Administrative Shutdown), flushed for up to a
+        // second, then close.
+        for session in sessions { handle(session, .manualStop) }
+        let deadline = BGPClock.now() + 1_000_000_000
+        while sessions.contains(where: { $0.fd >= 0 && $0.pendingOutput > 0 }), BGPClock.now() < deadline {
+            for session in sessions where session.fd >= 0 { _ = session.flush() }
+            usleep(1000)
+        }
+        publish()
+    }
+
+    private func serve(_ session: PeerSession, revents: Int16) {
+        if session.connecting {
+            guard revents & Int16(POLLOUT | POLLERR | POLLHUP) != 0 else { return }
+            let error = TCPSocket.pendingError(session.fd)
+            session.connecting = false
+            if error == 0 {
+                handle(session, .tcpCRAcked)
+            } else {
+                host.log(.debug, "bgp: connect to \(session.config.label): \(String(cString: strerror(error)))")
+                session.closeSocket()
+                handle(session, .tcpConnectionFails)
+            }
+            return
+        }
+        if revents & Int16(POLLOUT) != 0, !session.flush() {
+            connectionFailed(session)
+            return
+        }
+        if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+            let read = session.readAvailable()
+            processFrames(session)
+            if read == nil, session.fd >= 0 { connectionFailed(session) }
+        }
+    }
+
+    private func connectionFailed(_ session: PeerSession) {
+        session.closeSocket()
+        handle(session, .tcpConnectionFails)
+    }
+
+    /// Decodes every complete message and feeds it to the state machine.
+    private func processFrames(_ session: PeerSession) {
+        while session.fd >= 0 {
+            let frame: BGPFrame?
+            do {
+                frame = try session.framer.next()
+            } catch {
+                host.log(.warning, "bgp: \(session.config.label): \(error)")
+                handle(session, .bgpHeaderErr(error))
+                return
+            }
+            guard let frame else { return }
+            let codec = session.fsm.negotiated?.codec ?? BGPCodecOptions()
+            let message: BGPMessage
+            do {
+                message = try BGPMessage.decode(frame, codec)
+            } catch {
+                host.log(.warning, "bgp: \(session.config.label) sent a malformed message: \(error)")
+                handle(session, BGPEvent.decodeFailed(error, messageType: frame.type))
+                continue
+            }
+            switch message {
+            case .notification(let n):
+                session.counters.notificationsReceived[n.codeName, default: 0] += 1
+                host.log(.warning, "bgp: \(session.config.label) sent NOTIFICATION \(n)")
+            case .update(let update):
+                session.counters.updatesReceived += 1
+                if !update.errors.isEmpty { session.counters.malformedUpdates += 1 }
+            case .routeRefresh:
+                // RFC 2918 section 4: re-advertise the Adj-RIB-Out.
+                if session.fsm.state == .established {
+                    session.ribOut.reset()
+                    session.syncedVersion = -1
+                }
+            default: break
+            }
+            if let event = BGPEvent.received(message) { handle(session, event) }
+        }
+    }
+
+    private func acceptConnections(_ listener: Int32) {
+        while let (fd, peer) = TCPSocket.accept(listener) {
+            guard let session = sessions.first(where: { $0.config.passive && $0.config.addressBytes == peer }) else {
+                host.log(.info, "bgp: refused a connection from \(BGPPrefix.text(peer)): not a passive peer")
+                close(fd)
+                continue
+            }
+            // One connection per peer: a new one is taken only while no session is being set up (RFC 4271
+            // section 6.8 collisions are avoided by refusing the later connection).
+            guard session.fsm.state == .active || session.fsm.state == .connect || session.fsm.state == .idle else {
+                host.log(.info, "bgp: refused a second connection from \(session.config.label)")
+                close(fd)
+                continue
+            }
+            if session.fsm.state == .idle { handle(session, .automaticStartPassive) }
+            session.adopt(fd)
+            handle(session, .tcpConnectionConfirmed)
+        }
+    }
+
+    /// Feeds an event and performs the actions, including the events those actions raise.
+    private func handle(_ session: PeerSession, _ event: BGPEvent) {
+        perform(session, session.fsm.handle(event, now: BGPClock.now()))
+    }
+
+    private func perform(_ session: PeerSession, _ actions: [BGPAction]) {
+        var followUps: [BGPEvent] = []
+        for action in actions {
+            switch action {
+            case .connect:
+                if !session.connect(log: { self.host.log(.debug, "bgp: \($0)") }) {
+                    followUps.append(.tcpConnectionFails)
+                } else if !session.connecting {
+                    followUps.append(.tcpCRAcked)
+                }
+            case .disconnect:
+                _ = session.flush()
+                session.closeSocket()
+            case .send(let message):
+                session.queue(message)
+                if !session.flush() {
+                    session.closeSocket()
+                    followUps.append(.tcpConnectionFails)
+                }
+            case .established(let negotiated):
+                established(session, negotiated)
+            case .sessionDown(let reason):
+                session.awaitingSettle = false
+                session.ribOut.reset()
+                session.policy = nil
+                host.log(.warning, "bgp: session with \(session.config.label) down: \(reason)")
+                host.event(
+                    warning: true, reason: "PeerDown",
+                    message: "BGP session with \(session.config.label) down: \(reason)")
+            case .received:
+                break
+            }
+        }
+        if session.fsm.state != session.lastState {
+            host.log(
+                .debug, "bgp: \(session.config.label): \(session.lastState.rawValue) -> \(session.fsm.state.rawValue)")
+            session.lastState = session.fsm.state
+        }
+        for event in followUps { handle(session, event) }
+    }
+
+    private func established(_ session: PeerSession, _ negotiated: BGPNegotiated) {
+        session.framer.maxMessageLength = negotiated.codec.maxMessageLength
+        let local = session.fd >= 0 ? TCPSocket.localAddress(session.fd) : nil
+        let families = session.config.families.filter(negotiated.families.contains)
+        session.policy = ExportPolicy(
+            localASN: session.fsm.settings.localASN, isInternal: session.fsm.settings.isInternal,
+            nextHopIPv4: nextHop(width: 4, local: local), nextHopIPv6: nextHop(width: 16, local: local),
+            families: families, codec: negotiated.codec)
+        session.ribOut.reset()
+        session.syncedVersion = -1
+        if session.config.gracefulRestart, !session.everEstablished, BGPClock.now() < settleDeadline() {
+            session.awaitingSettle = true
+        } else {
+            sendInitialTable(session)
+        }
+        session.everEstablished = true
+        host.log(.info, "bgp: session with \(session.config.label) established (hold \(negotiated.holdTime) s)")
+        host.event(reason: "PeerUp", message: "BGP session with \(session.config.label) established")
+    }
+
+    /// The full table, then End-of-RIB for every family (RFC 4724 section 2).
+    private func sendInitialTable(_ session: PeerSession) {
+        session.awaitingSettle = false
+        guard let policy = session.policy else { return }
+        syncRoutes(only: session)
+        for family in policy.families { session.queue(.update(.endOfRIB(family))) }
+        if !session.flush() { connectionFailed(session) }
+    }
+
+    /// The next hop for one family: the session's own local address when it has that family, else the node's first
+    /// address of the family (not link-local).
+    private func nextHop(width: Int, local: [UInt8]?) -> [UInt8]? {
+        if let local, local.count == width { return local }
+        if let source = sessionsSource(width: width) { return source }
+        for text in node.addresses {
+            if let bytes = IPAddressText.parse(text), bytes.count == width, !IPAddressText.isLinkLocal(bytes) {
+                return bytes
+            }
+        }
+        return nil
+    }
+
+    private func sessionsSource(width: Int) -> [UInt8]? {
+        sessions.compactMap(\.config.sourceBytes).first { $0.count == width }
+    }
+
+    /// Brings every Established session's Adj-RIB-Out up to the current routes.
+    private func syncRoutes(only: PeerSession? = nil) {
+        let (version, routes) = shared.withLock { ($0.version, $0.routes) }
+        var desired: [BGPPrefix: RouteAttributes]?
+        for session in only.map({ [$0] }) ?? sessions {
+            guard session.fsm.state == .established, !session.awaitingSettle, let policy = session.policy,
+                session.syncedVersion != version
+            else { continue }
+            if desired == nil {
+                var table: [BGPPrefix: RouteAttributes] = [:]
+                // Two ids announcing one prefix: the smallest id's attributes win, so the choice is stable.
+                for (_, route) in routes.sorted(by: { $0.key > $1.key }) { table[route.prefix] = route.attributes }
+                desired = table
+            }
+            for update in session.ribOut.sync(to: desired!, policy: policy) { session.queue(.update(update)) }
+            session.syncedVersion = version
+            if !session.flush() { connectionFailed(session) }
+        }
+    }
+
+    /// Publishes per-peer snapshots and health for the plugin calls, and reports health changes.
+    private func publish() {
+        let snapshots = sessions.map {
+            PeerSnapshot(
+                peer: $0.config.label, state: $0.fsm.state, flaps: $0.fsm.flaps, advertised: $0.ribOut.sent.count,
+                counters: $0.counters)
+        }
+        let down = sessions.filter { $0.fsm.state != .established }.map(\.config.label)
+        let health: Health =
+            down.isEmpty ? .ok : .degraded("BGP sessions not established: \(down.joined(separator: ", "))")
+        shared.withLock {
+            $0.peers = snapshots
+            $0.health = health
+        }
+        if health != lastHealth {
+            lastHealth = health
+            host.report(health)
+        }
+    }
+}
+
+/// A closure carried through pthread_create's context pointer.
+private final class BGPThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+/// Nanoseconds of CLOCK_MONOTONIC.
+enum BGPClock {
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

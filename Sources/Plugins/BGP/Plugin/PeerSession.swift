@@ -1,0 +1,146 @@
+import HeraldBGP
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// One peer's session on the I/O thread: its state machine, its socket, what is buffered in each direction, and what
+/// was sent (Adj-RIB-Out). Used only by `BGPSpeaker`'s thread.
+final class PeerSession {
+    let config: PeerConfiguration
+    let password: [UInt8]?
+    var fsm: BGPFSM
+    var fd: Int32 = -1
+    /// A non-blocking connect is in progress on `fd`.
+    var connecting = false
+    var framer = BGPFramer()
+    var output: [UInt8] = []
+    var outputStart = 0
+    var ribOut = AdjRIBOut()
+    var policy: ExportPolicy?
+    /// The route table version last sent (see `BGPSpeaker.Shared.version`).
+    var syncedVersion = -1
+    var counters = PeerCounters()
+    var lastState = BGPState.idle
+    /// The session has been Established at least once since the plugin started.
+    var everEstablished = false
+    /// Established, holding back the initial table and End-of-RIB until the host's announcements settle (see
+    /// `BGPSpeaker.settleDeadline`).
+    var awaitingSettle = false
+
+    init(config: PeerConfiguration, password: [UInt8]?, settings: BGPSessionSettings) {
+        self.config = config
+        self.password = password
+        self.fsm = BGPFSM(settings: settings)
+    }
+
+    var pendingOutput: Int { output.count - outputStart }
+
+    /// Opens the socket with the peer's options and starts connecting. Returns false when it failed at once.
+    func connect(log: (String) -> Void) -> Bool {
+        closeSocket()
+        let ipv4 = config.addressBytes.count == 4
+        do {
+            fd = try TCPSocket.open(family: ipv4 ? 4 : 6)
+            if let vrf = config.vrf { try TCPSocket.bind(fd, device: vrf) }
+            let external = fsm.settings.localASN != config.asn
+            // RFC 4271 does not fix a TTL; single-hop eBGP uses 1 by convention (as BIRD and FRR do).
+            let ttl = Int32(config.ebgpMultiHop ?? (external ? 1 : 64))
+            try TCPSocket.setTTL(fd, ttl, ipv4: ipv4)
+            if let password { try TCPSocket.setMD5(fd, peer: config.addressBytes, key: password) }
+            if let source = config.sourceBytes { try TCPSocket.bind(fd, address: source) }
+            connecting = !(try TCPSocket.connect(fd, to: config.addressBytes, port: config.port))
+            return true
+        } catch {
+            log("connect to \(config.label): \(error)")
+            closeSocket()
+            return false
+        }
+    }
+
+    /// Takes over a connection the peer opened (passive side).
+    func adopt(_ socket: Int32) {
+        closeSocket()
+        fd = socket
+        connecting = false
+    }
+
+    func closeSocket() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+        connecting = false
+        framer = BGPFramer()
+        output = []
+        outputStart = 0
+    }
+
+    func queue(_ message: BGPMessage) {
+        let codec = fsm.negotiated?.codec ?? BGPCodecOptions()
+        output += message.encoded(codec)
+        counters.messagesSent += 1
+        switch message {
+        case .update(let update):
+            counters.updatesSent += 1
+            counters.prefixesAnnounced += UInt64(update.announced.count)
+            counters.prefixesWithdrawn += UInt64(
+                update.withdrawn.count + (update.attributes.mpUnreach?.withdrawn.count ?? 0))
+        case .notification(let n): counters.notificationsSent[n.codeName, default: 0] += 1
+        default: break
+        }
+    }
+
+    /// Writes what the socket takes now. False when the connection failed.
+    func flush() -> Bool {
+        guard fd >= 0, !connecting else { return true }
+        while outputStart < output.count {
+            let n = output.withUnsafeBytes { raw in
+                send(fd, raw.baseAddress! + outputStart, output.count - outputStart, Int32(MSG_NOSIGNAL))
+            }
+            if n < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { break }
+                return false
+            }
+            outputStart += n
+        }
+        if outputStart == output.count {
+            output.removeAll(keepingCapacity: output.count < 1 << 20)
+            outputStart = 0
+        } else if outputStart > 1 << 20 {
+            output.removeFirst(outputStart)
+            outputStart = 0
+        }
+        return true
+    }
+
+    /// Reads what is available (a bounded amount per call). Nil when the peer closed or the read failed.
+    func readAvailable() -> Int? {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var total = 0
+        for _ in 0..<16 {
+            let n = read(fd, &buffer, buffer.count)
+            if n > 0 {
+                framer.append(buffer[0..<n])
+                total += n
+                continue
+            }
+            if n == 0 { return nil }
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { break }
+            return nil
+        }
+        return total
+    }
+}
+
+/// Per-peer counters for metrics.
+struct PeerCounters: Sendable {
+    var messagesSent: UInt64 = 0
+    var updatesSent: UInt64 = 0
+    var prefixesAnnounced: UInt64 = 0
+    var prefixesWithdrawn: UInt64 = 0
+    var updatesReceived: UInt64 = 0
+    var malformedUpdates: UInt64 = 0
+    var notificationsSent: [String: UInt64] = [:]
+    var notificationsReceived: [String: UInt64] = [:]
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// Peer options against BIRD in network namespaces: passive sessions, node selectors, the source address, and route
+/// refresh.
+@Suite(.serialized)
+struct PeerOptionsNamespaceTests {
+    func withLab(_ body: (BGPLab) throws -> Void) throws {
+        try LabShell.requireTools()
+        let lab = try BGPLab()
+        defer { lab.destroy() }
+        try body(lab)
+    }
+
+    @Test("a passive peer: BIRD connects to the plugin's listening port")
+    func passivePeer() throws {
+        try withLab { lab in
+            let extra = """
+                protocol bgp active11 from nodes { neighbor 198.51.100.11 port 1179 as 64513; }
+
+                """
+            let bird = try Bird(lab: lab, extra: extra, ranges: false)
+            defer { bird.stop() }
+            let config =
+                #"{"myASN":64513,"routerID":"198.51.100.11","listenPort":1179,"peers":[{"address":"198.51.100.1","asn":64512,"passive":true}]}"#
+            let node = try BGPHarness(namespace: lab.nodes[0], config: config)
+            defer { node.stop() }
+            try node.command("announce vip 192.0.2.60/32")
+            #expect(LabShell.wait(30) { bird.established == 1 }, "\(bird.query("show protocols all"))")
+            #expect(LabShell.wait(10) { !bird.routes("192.0.2.60/32", table: "t4").isEmpty })
+            // The plugin never connected out: the session is BIRD's connection to port 1179.
+            let sockets = LabShell.run("ip netns exec \(lab.nodes[0]) ss -tn state established").output
+            #expect(sockets.contains("198.51.100.11:1179"), "\(sockets)")
+        }
+    }
+
+    @Test("nodeSelectors: a peer that does not select the node gets no session; one that does, does")
+    func nodeSelectors() throws {
+        try withLab { lab in
+            let bird = try Bird(lab: lab)
+            defer { bird.stop() }
+            let config =
+                #"{"myASN":64513,"routerID":"198.51.100.11","peers":[{"address":"198.51.100.1","asn":64512,"nodeSelectors":[{"matchLabels":{"rack":"r1"}},{"matchExpressions":[{"key":"edge","operator":"Exists"}]}]}]}"#
+            let other = try BGPHarness(namespace: lab.nodes[0], config: config, labels: ["rack": "r2"])
+            #expect(!LabShell.wait(3) { bird.established > 0 })
+            #expect(other.lines.contains { $0.contains("does not select node") })
+            other.stop()
+            let r1 = try BGPHarness(namespace: lab.nodes[0], config: config, labels: ["rack": "r1"])
+            #expect(LabShell.wait(15) { bird.established == 1 })
+            r1.stop()
+            #expect(LabShell.wait(10) { bird.established == 0 })
+            let edge = try BGPHarness(namespace: lab.nodes[0], config: config, labels: ["edge": "", "rack": "r9"])
+            defer { edge.stop() }
+            #expect(LabShell.wait(15) { bird.established == 1 })
+        }
+    }
+
+    @Test("sourceAddress: the session and the next hop use the configured local address")
+    func sourceAddress() throws {
+        try withLab { lab in
+            try LabShell.must("ip -n \(lab.nodes[0]) addr add 198.51.100.21/24 dev eth0")
+            let bird = try Bird(lab: lab)
+            defer { bird.stop() }
+            let config =
+                #"{"myASN":64513,"routerID":"198.51.100.11","peers":[{"address":"198.51.100.1","asn":64512,"sourceAddress":"198.51.100.21"}]}"#
+            let node = try BGPHarness(namespace: lab.nodes[0], config: config)
+            defer { node.stop() }
+            #expect(LabShell.wait(15) { bird.established == 1 })
+            try node.command("announce vip 192.0.2.70/32")
+            #expect(
+                LabShell.wait(10) { bird.routes("192.0.2.70/32", table: "t4").contains("BGP.next_hop: 198.51.100.21") })
+            #expect(bird.query("show protocols all").contains("Neighbor address: 198.51.100.21"))
+        }
+    }
+
+    @Test("ROUTE-REFRESH from BIRD makes the plugin send its table again")
+    func routeRefresh() throws {
+        try withLab { lab in
+            let bird = try Bird(lab: lab)
+            defer { bird.stop() }
+            let config = #"{"myASN":64513,"routerID":"198.51.100.11","peers":[{"address":"198.51.100.1","asn":64512}]}"#
+            let node = try BGPHarness(namespace: lab.nodes[0], config: config)
+            defer { node.stop() }
+            #expect(LabShell.wait(15) { bird.established == 1 })
+            for i in 0..<20 { try node.command("announce r\(i) 192.0.2.\(200 + i)/32") }
+            #expect(LabShell.wait(10) { bird.count(table: "t4") == 20 })
+            let key = #"bgp_prefixes_announced_total{peer="198.51.100.1"}"#
+            #expect(try node.metrics()[key] == 20)
+            let protocolName =
+                bird.query("show protocols").split(separator: "\n").first { $0.contains("Established") }?
+                .split(separator: " ").first.map(String.init) ?? "?"
+            _ = bird.query("reload in \(protocolName)")
+            #expect(LabShell.wait(10) { ((try? node.metrics()[key]) ?? 0) == 40 }, "\(node.transcript)")
+            #expect(bird.count(table: "t4") == 20)
+        }
+    }
+}
