@@ -40,8 +40,7 @@ import Testing
     }
 
     @Test func layer2OwnershipFailoverFencingAndEligibility() async throws {
-        _ = try Lab.sh(
-            "command -v socat >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q socat >/dev/null")
+        _ = try Lab.sh("\(DevCluster.root)/scripts/l2-test-deps >/dev/null")
         let cluster = try await DevCluster.Registry.shared.get("lab", options: [])
         let directory = try TestSupport.temporaryDirectory("herald-lab")
         try TestSupport.compilePlugin(
