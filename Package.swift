@@ -110,8 +110,8 @@ let package = Package(
         .executableTarget(
             name: "HeraldCLI",
             dependencies: [
-                "HeraldConfig", "HeraldCore", "HeraldKube", "HeraldPlanner", "HeraldPluginHost", "HeraldRuntime",
-                "HeraldStatus", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "HeraldConfig", "HeraldCore", "HeraldIPAM", "HeraldKube", "HeraldPlanner", "HeraldPluginHost",
+                "HeraldRuntime", "HeraldStatus", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -67,6 +67,17 @@ import Testing
         #expect(text.contains(#"# HELP herald_g a "b"\nc\\d"# + "\n"))
     }
 
+    @Test func ownershipChangesAreCountedPerInstance() {
+        let text = PrometheusText.render(
+            StatusSnapshot(
+                version: "v", abi: "1.0", node: "n", instances: [], ownershipGained: ["arp": 3],
+                ownershipLost: ["arp": 1, "ndp": 2]))
+        #expect(text.contains("herald_ownership_changes_total{instance=\"arp\",change=\"gained\"} 3"))
+        #expect(text.contains("herald_ownership_changes_total{instance=\"arp\",change=\"lost\"} 1"))
+        #expect(text.contains("herald_ownership_changes_total{instance=\"ndp\",change=\"gained\"} 0"))
+        #expect(text.contains("# TYPE herald_ownership_changes_total counter"))
+    }
+
     @Test func valuesAreFormattedForPrometheus() {
         #expect(PrometheusText.format(3) == "3")
         #expect(PrometheusText.format(0.25) == "0.25")

@@ -122,21 +122,3 @@ struct Plan: ParsableCommand {
         if announced.isEmpty { print("  nothing") }
     }
 }
-
-/// `herald status`: the assignments of a manifest directory, as its status file records them.
-struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Print the addresses each Service of a manifest directory holds, or why it holds none.")
-
-    @Option(name: .long, help: "The manifest directory (default: the embedded demo's).")
-    var manifests: String?
-
-    func run() throws {
-        let directory = manifests ?? Defaults.manifestsDirectory()
-        guard FileManager.default.fileExists(atPath: directory + "/" + StatusFile.name) else {
-            printError("\(directory): no \(StatusFile.name) yet: herald run --manifests \(directory) writes it")
-            throw ExitCode(1)
-        }
-        print(StatusFile.read(directory: directory).table, terminator: "")
-    }
-}

@@ -85,7 +85,9 @@ public enum HeraldRuntime {
                 return StatusSnapshot(
                     version: version, abi: abi, node: node.name, instances: reconciler.instanceSnapshots(),
                     pluginProblems: plugins.problems.count, reloads: reloads.applied,
-                    failedReloads: reloads.rejected, problems: plugins.problems.map(\.description))
+                    failedReloads: reloads.rejected, problems: plugins.problems.map(\.description),
+                    ownershipGained: reconciler.ownershipChanges.gained, ownershipLost: reconciler.ownershipChanges.lost
+                )
             }
             // The endpoints ending (a port already taken) must not stop the host.
             services.append(

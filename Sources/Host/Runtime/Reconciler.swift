@@ -30,6 +30,9 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     struct State {
         var started: [String] = []
         var passes = 0
+        /// Exclusive announcements started and ended, per instance.
+        var gained: [String: Int] = [:]
+        var lost: [String: Int] = [:]
         /// Exclusive announcements waiting for the claim delay, by `instance/id`, since when.
         var claims: [String: ContinuousClock.Instant] = [:]
         /// The instances last found unhealthy here.
@@ -195,6 +198,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 current: instance.announced, desired: plan[instance.name] ?? [:])
             for id in withdraw {
                 do { try instance.withdraw(id: id) } catch { logger.error("\(error)") }
+                if instance.info.kind == .exclusive { state.withLock { $0.lost[instance.name, default: 0] += 1 } }
             }
             for announcement in announce {
                 let new = instance.announced[announcement.id] == nil
@@ -215,6 +219,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 do {
                     try instance.announce(announcement)
                     if new && instance.info.kind == .exclusive {
+                        state.withLock { $0.gained[instance.name, default: 0] += 1 }
                         events?.nodeAssigned(
                             services: announcement.services, address: announcement.address.description,
                             node: node.name, instance: instance.name)
@@ -235,6 +240,11 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 self.trigger()
             }
         }
+    }
+
+    /// Exclusive announcements this node started (it became the owner) and ended, per instance.
+    public var ownershipChanges: (gained: [String: Int], lost: [String: Int]) {
+        state.withLock { ($0.gained, $0.lost) }
     }
 
     /// Every instance's state, health, announcements, counters and metrics, for the status endpoints.

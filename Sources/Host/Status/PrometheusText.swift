@@ -30,6 +30,16 @@ public enum PrometheusText {
         family(
             "herald_config_reloads_total", "counter", "Configuration reloads (SIGHUP), by result.",
             [([("result", "applied")], Double(s.reloads)), ([("result", "rejected")], Double(s.failedReloads))])
+        let instances = Set(s.ownershipGained.keys).union(s.ownershipLost.keys).sorted()
+        family(
+            "herald_ownership_changes_total", "counter",
+            "Exclusive (layer-2) addresses this node began or stopped announcing, by instance.",
+            instances.flatMap { name in
+                [
+                    ([("instance", name), ("change", "gained")], Double(s.ownershipGained[name] ?? 0)),
+                    ([("instance", name), ("change", "lost")], Double(s.ownershipLost[name] ?? 0)),
+                ]
+            })
         let each = { (f: (StatusSnapshot.Instance) -> Double) in
             s.instances.map { i in ([("instance", i.name), ("plugin", i.plugin)], f(i)) }
         }

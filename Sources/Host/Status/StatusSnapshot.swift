@@ -42,11 +42,17 @@ public struct StatusSnapshot: Sendable {
     public var problems: [String]
     public var reloads: Int
     public var failedReloads: Int
+    /// Exclusive (layer-2) announcements this node started (it became the owner) and ended, per instance.
+    public var ownershipGained: [String: Int]
+    public var ownershipLost: [String: Int]
 
     public init(
         version: String, abi: String, node: String, instances: [Instance], pluginProblems: Int = 0, reloads: Int = 0,
-        failedReloads: Int = 0, problems: [String] = []
+        failedReloads: Int = 0, problems: [String] = [], ownershipGained: [String: Int] = [:],
+        ownershipLost: [String: Int] = [:]
     ) {
+        self.ownershipGained = ownershipGained
+        self.ownershipLost = ownershipLost
         self.problems = problems
         self.version = version
         self.abi = abi

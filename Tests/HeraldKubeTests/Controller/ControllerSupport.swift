@@ -47,29 +47,34 @@ enum ControllerLab {
             spec: spec)
     }
 
-    /// Creates the Services, 16 requests at a time.
-    static func create(_ client: KubeClient, _ services: [Service]) async throws {
+    /// Runs `body` for every element, 16 at a time.
+    static func forEach<T: Sendable>(
+        _ elements: [T], _ body: @escaping @Sendable (T) async throws -> Void
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var running = 0
-            for service in services {
+            for element in elements {
                 if running >= 16 {
                     try await group.next()
                     running -= 1
                 }
                 running += 1
-                group.addTask {
-                    // A connection the server closed between requests is tried once more.
-                    do {
-                        _ = try await client.create(service)
-                    } catch let error as KubeError where !error.isAlreadyExists {
-                        try await Task.sleep(for: .milliseconds(200))
-                        do { _ = try await client.create(service) } catch let again as KubeError
-                            where again.isAlreadyExists
-                        {}
-                    }
-                }
+                group.addTask { try await body(element) }
             }
             try await group.waitForAll()
+        }
+    }
+
+    /// Creates the Services, 16 requests at a time.
+    static func create(_ client: KubeClient, _ services: [Service]) async throws {
+        try await forEach(services) { service in
+            // A connection the server closed between requests is tried once more.
+            do {
+                _ = try await client.create(service)
+            } catch let error as KubeError where !error.isAlreadyExists {
+                try await Task.sleep(for: .milliseconds(200))
+                do { _ = try await client.create(service) } catch let again as KubeError where again.isAlreadyExists {}
+            }
         }
     }
 
@@ -127,22 +132,11 @@ enum ControllerLab {
     /// here).
     static func cleanUp(_ client: KubeClient) async throws {
         let (items, _) = try await client.listAll(Service.self, namespace: nil, labelSelector: label)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var running = 0
-            for service in items {
-                if running >= 16 {
-                    try await group.next()
-                    running -= 1
-                }
-                running += 1
-                group.addTask {
-                    do {
-                        try await client.delete(
-                            Service.self, name: service.metadata.name ?? "", namespace: service.metadata.namespace)
-                    } catch let error as KubeError where error.isNotFound {}
-                }
-            }
-            try await group.waitForAll()
+        try await forEach(items) { service in
+            do {
+                try await client.delete(
+                    Service.self, name: service.metadata.name ?? "", namespace: service.metadata.namespace)
+            } catch let error as KubeError where error.isNotFound {}
         }
     }
 }

@@ -23,7 +23,7 @@ final class Lab: @unchecked Sendable {
     var relays: [String: Process] = [:]
     var nodeRelays: [Process] = []
 
-    init(cluster: DevCluster, directory: String) throws {
+    init(cluster: DevCluster, directory: String) async throws {
         self.cluster = cluster
         self.directory = directory
         suffix = "\(getpid() % 100_000)"
@@ -34,35 +34,41 @@ final class Lab: @unchecked Sendable {
             .split(separator: "\n").first { $0.contains("server:") } ?? ""
         port = String(server.split(separator: ":").last ?? "").trimmingCharacters(in: .whitespaces)
         do {
-            try build()
+            try await build()
         } catch {
             destroy()
             throw error
         }
     }
 
-    static func sh(_ command: String) throws -> String {
-        let out = try TestSupport.run(["/bin/sh", "-c", command], timeout: 60, combineOutput: true)
+    /// Runs a shell command off the cooperative pool (so that waiting for it never stalls other tests' tasks).
+    static func sh(_ command: String) async throws -> String {
+        let out = try await TestSupport.runDetached(["/bin/sh", "-c", command], timeout: 60)
         guard out.status == 0 else { throw DevCluster.ClusterError(message: "`\(command)`: \(out.stdout)") }
         return out.stdout
     }
 
-    private func build() throws {
+    /// The same, blocking: for tearing down.
+    static func shNow(_ command: String) {
+        _ = try? TestSupport.run(["/bin/sh", "-c", command], timeout: 60, combineOutput: true)
+    }
+
+    private func build() async throws {
         let r = router
-        _ = try Self.sh(
+        _ = try await Self.sh(
             "ip netns add \(r) && ip -n \(r) link set lo up && ip -n \(r) link add br0 type bridge "
                 + "&& ip -n \(r) link set br0 up && ip -n \(r) addr add 198.51.100.1/24 dev br0 "
                 + "&& ip -n \(r) addr add 2001:db8::1/64 dev br0 nodad")
         for (offset, node) in nodes.enumerated() {
             let i = offset + 1
             let veth = "labv\(i)x\(suffix)"
-            _ = try Self.sh(
+            _ = try await Self.sh(
                 "ip netns add \(node) && ip link add \(veth) type veth peer name eth0 netns \(node) "
                     + "&& ip link set \(veth) netns \(r) && ip -n \(r) link set \(veth) master br0 up "
                     + "&& ip -n \(node) link set lo up && ip -n \(node) link set eth0 up "
                     + "&& ip -n \(node) addr add 198.51.100.1\(i)/24 dev eth0 "
                     + "&& ip -n \(node) addr add 2001:db8::1\(i)/64 dev eth0 nodad")
-            let link = try Self.sh("ip -n \(node) -o link show eth0")
+            let link = try await Self.sh("ip -n \(node) -o link show eth0")
             let mac = link.split(separator: " ").drop { $0 != "link/ether" }.dropFirst().first.map(String.init)
             macs[names[offset]] = mac ?? ""
             try connect(offset)
@@ -95,33 +101,33 @@ final class Lab: @unchecked Sendable {
     }
 
     /// Cuts node `index` off the API server: its relay and every connection through it end.
-    func disconnect(_ index: Int) {
-        _ = try? Self.sh("pkill -9 -f 'UNIX-LISTEN:\(socket(index))'")
+    func disconnect(_ index: Int) async {
+        _ = try? await Self.sh("pkill -9 -f 'UNIX-LISTEN:\(socket(index))'")
         relays[names[index]]?.waitUntilExit()
         relays[names[index]] = nil
     }
 
     /// What `arping` prints for one request from the router, answered or not within a second.
-    func arping(_ address: String) -> String {
-        let out = try? TestSupport.run(
+    func arping(_ address: String) async -> String {
+        let out = try? await TestSupport.runDetached(
             ["/usr/sbin/ip", "netns", "exec", router, "arping", "-f", "-c", "1", "-w", "1", "-I", "br0", address],
-            timeout: 5, combineOutput: true)
+            timeout: 5)
         return out.map { "status \($0.status): \($0.stdout)" } ?? "cannot run arping"
     }
 
     /// The MAC that answers an ARP request for `address` from the router within a second, if any answers.
-    func arpOwner(_ address: String) -> String? {
-        let text = arping(address)
+    func arpOwner(_ address: String) async -> String? {
+        let text = await arping(address)
         guard let open = text.firstIndex(of: "["), let close = text.firstIndex(of: "]") else { return nil }
         return String(text[text.index(after: open)..<close]).lowercased()
     }
 
     /// The MAC of the router's neighbour entry for `address` (the kernel's own table: a gratuitous ARP of a new
     /// owner updates it), if it has one.
-    func neighbourMAC(_ address: String) -> String? {
+    func neighbourMAC(_ address: String) async -> String? {
         guard
-            let out = try? TestSupport.run(
-                ["/usr/sbin/ip", "-n", router, "neigh", "show", address], timeout: 5, combineOutput: true)
+            let out = try? await TestSupport.runDetached(
+                ["/usr/sbin/ip", "-n", router, "neigh", "show", address], timeout: 5)
         else { return nil }
         let words = out.stdout.split(separator: " ")
         return words.firstIndex(of: "lladdr").flatMap { $0 + 1 < words.count ? words[$0 + 1].lowercased() : nil }
@@ -130,12 +136,36 @@ final class Lab: @unchecked Sendable {
     /// The node whose MAC this is.
     func node(ofMAC mac: String?) -> String? { macs.first { $0.value.lowercased() == mac }?.key }
 
+    /// The node that answers ARP for `address` from the router, if any.
+    func owner(_ address: String) async -> String? { node(ofMAC: await arpOwner(address)) }
+
+    /// The node the router's neighbour entry for `address` names, if any.
+    func neighbourOwner(_ address: String) async -> String? { node(ofMAC: await neighbourMAC(address)) }
+
+    /// Whether none of `addresses` is answered by `node`.
+    func none(of addresses: some Sequence<String>, ownedBy node: String) async -> Bool {
+        for address in addresses where await owner(address) == node { return false }
+        return true
+    }
+
+    /// Whether every one of `addresses` is answered by `node`.
+    func all(of addresses: some Sequence<String>, ownedBy node: String) async -> Bool {
+        for address in addresses where await owner(address) != node { return false }
+        return true
+    }
+
+    /// Whether every one of `addresses` is answered by some node.
+    func allAnswered(_ addresses: some Sequence<String>) async -> Bool {
+        for address in addresses where await owner(address) == nil { return false }
+        return true
+    }
+
     func destroy() {
         for relay in relays.values where relay.isRunning { relay.terminate() }
         for relay in nodeRelays where relay.isRunning { relay.terminate() }
-        _ = try? Self.sh("ip netns del \(router) 2>/dev/null; true")
-        for node in nodes { _ = try? Self.sh("ip netns del \(node) 2>/dev/null; true") }
-        for index in 0..<3 { _ = try? Self.sh("pkill -9 -f 'UNIX-LISTEN:\(socket(index))'; true") }
+        Self.shNow("ip netns del \(router) 2>/dev/null; true")
+        for node in nodes { Self.shNow("ip netns del \(node) 2>/dev/null; true") }
+        for index in 0..<3 { Self.shNow("pkill -9 -f 'UNIX-LISTEN:\(socket(index))'; true") }
     }
 }
 

@@ -13,7 +13,7 @@ import Testing
           - {name: v4, addresses: [198.51.100.128/25]}
           - {name: v6, addresses: ["2001:db8::100/121"]}
         advertisements:
-          - {name: l2, plugin: arp, pools: [v4]}
+          - {name: l2, plugin: arp, pools: [v4], nodeSelectors: [{matchLabels: {lab: "yes"}}]}
           - {name: l2v6, plugin: ndp, pools: [v6]}
           - {name: rec, plugin: rec}
           - {name: routed, plugin: log, pools: [v4], aggregationLength: 25}
@@ -40,13 +40,13 @@ import Testing
     }
 
     @Test func layer2OwnershipFailoverFencingAndEligibility() async throws {
-        _ = try Lab.sh("\(DevCluster.root)/scripts/l2-test-deps >/dev/null")
+        _ = try await Lab.sh("\(DevCluster.root)/scripts/l2-test-deps >/dev/null")
         let cluster = try await DevCluster.Registry.shared.get("lab", options: [])
         let directory = try TestSupport.temporaryDirectory("herald-lab")
         try TestSupport.compilePlugin(
             source: "fixture_plugin.c", output: "\(directory)/librecorder.so",
             defines: ["FIXTURE_RECORDER", "FIXTURE_ID=\"dev.herald.test.recorder\""])
-        let lab = try Lab(cluster: cluster, directory: directory)
+        let lab = try await Lab(cluster: cluster, directory: directory)
         defer { lab.destroy() }
         try await withClient(try cluster.adminClient("lab")) { client in
             for name in lab.names {
@@ -77,19 +77,29 @@ import Testing
             var owners: [String: String] = [:]
             let answered = await eventually(timeout: .seconds(30)) {
                 for address in v4 where owners[address] == nil {
-                    if let node = lab.node(ofMAC: lab.arpOwner(address)) { owners[address] = node }
+                    if let node = await lab.owner(address) { owners[address] = node }
                 }
                 return owners.count == v4.count
             }
-            #expect(
-                answered,
-                "\(v4.count - owners.count) IPv4 addresses unanswered; arping says: \(lab.arping(v4[0]))")
+            let sample = answered ? "" : await lab.arping(v4[0])
+            #expect(answered, "\(v4.count - owners.count) IPv4 addresses unanswered; arping says: \(sample)")
             #expect(Set(owners.values).count == 3, "ownership spreads over the nodes: \(Set(owners.values))")
+            // `herald status` names, for each Service, the node that announces it: the one the router hears.
+            let status = try await TestSupport.runDetached(
+                [
+                    try TestSupport.product("herald"), "status", "--kubeconfig", cluster.adminKubeconfig, "--config",
+                    "\(directory)/node-a.yaml", "--plugins-dir", "\(directory)/plugins.d-node-a",
+                ], combineOutput: false)
+            #expect(status.status == 0, "\(status.stderr)")
+            for address in v4.prefix(10) {
+                let line = status.stdout.split(separator: "\n").first { $0.contains(" \(address) ") } ?? ""
+                #expect(line.contains("arp: \(owners[address] ?? "?")"), "\(line)")
+            }
             // Every IPv6 address answers Neighbor Solicitation (through the router's kernel).
             var v6Answered = 0
             for address in v6 {
-                _ = try? Lab.sh("ip netns exec \(lab.router) ping -6 -c1 -W1 \(address) >/dev/null 2>&1; true")
-                let neigh = (try? Lab.sh("ip -n \(lab.router) -6 neigh show \(address)")) ?? ""
+                _ = try? await Lab.sh("ip netns exec \(lab.router) ping -6 -c1 -W1 \(address) >/dev/null 2>&1; true")
+                let neigh = (try? await Lab.sh("ip -n \(lab.router) -6 neigh show \(address)")) ?? ""
                 if lab.macs.values.contains(where: { neigh.lowercased().contains($0.lowercased()) }) { v6Answered += 1 }
             }
             #expect(v6Answered == 20, "\(v6Answered) of 20 IPv6 addresses answered")
@@ -109,9 +119,9 @@ import Testing
                 var times: [Double] = []
                 for _ in 0..<trials {
                     // The router's kernel resolves the address first: its neighbour entry then names the owner.
-                    _ = try? Lab.sh("ip netns exec \(lab.router) ping -c1 -W1 \(address) >/dev/null 2>&1; true")
-                    guard let owner = lab.node(ofMAC: lab.arpOwner(address)), let host = hosts[owner],
-                        lab.node(ofMAC: lab.neighbourMAC(address)) == owner
+                    _ = try? await Lab.sh("ip netns exec \(lab.router) ping -c1 -W1 \(address) >/dev/null 2>&1; true")
+                    guard let owner = await lab.owner(address), let host = hosts[owner],
+                        await lab.neighbourOwner(address) == owner
                     else {
                         Issue.record("\(address) has no owner")
                         return times
@@ -129,7 +139,7 @@ import Testing
                     // gratuitous ARP updates it).
                     var moved = false
                     while Self.monotonic() - start < 15_000_000_000 {
-                        if let now = lab.node(ofMAC: lab.neighbourMAC(address)), now != owner {
+                        if let now = await lab.neighbourOwner(address), now != owner {
                             moved = true
                             break
                         }
@@ -142,7 +152,7 @@ import Testing
                     try launch(lab.names.firstIndex(of: owner)!, extra: extra)
                     // The owner comes back and takes its address again (it ranks first for it).
                     let back = await eventually(timeout: .seconds(20)) {
-                        lab.node(ofMAC: lab.arpOwner(address)) == owner
+                        await lab.owner(address) == owner
                     }
                     #expect(back, "\(address) did not return to \(owner)")
                 }
@@ -162,10 +172,10 @@ import Testing
             // Partition: node-a loses the API server while its link stays up: it withdraws before its lease
             // expires (checked below from the recordings: no instant has two owners), and settles back after.
             let cutAddresses = owners.filter { $0.value == "node-a" }.map(\.key)
-            lab.disconnect(0)
+            await lab.disconnect(0)
             let cut = Self.monotonic()
             let away = await eventually(timeout: .seconds(15)) {
-                cutAddresses.allSatisfy { lab.node(ofMAC: lab.arpOwner($0)) != "node-a" }
+                await lab.none(of: cutAddresses, ownedBy: "node-a")
             }
             #expect(away, "node-a kept answering after it lost the API server")
             print(
@@ -174,7 +184,7 @@ import Testing
             try lab.connect(0)
             let healed = Self.monotonic()
             let returned = await eventually(timeout: .seconds(30)) {
-                cutAddresses.allSatisfy { lab.node(ofMAC: lab.arpOwner($0)) == "node-a" }
+                await lab.all(of: cutAddresses, ownedBy: "node-a")
             }
             #expect(returned, "node-a did not take its addresses back")
             try await Task.sleep(for: .seconds(2))
@@ -185,12 +195,19 @@ import Testing
                 "label", "node", "node-b", "node.kubernetes.io/exclude-from-external-load-balancers=true",
             ])
             let excluded = await eventually(timeout: .seconds(15)) {
-                v4.prefix(30).allSatisfy { lab.node(ofMAC: lab.arpOwner($0)) != "node-b" }
+                await lab.none(of: v4.prefix(30), ownedBy: "node-b")
             }
             #expect(excluded, "node-b still answers while excluded")
             _ = try await cluster.kubectl([
                 "label", "node", "node-b", "node.kubernetes.io/exclude-from-external-load-balancers-",
             ])
+            // The advertisement selects nodes labelled lab=yes: relabelled, node-c stops announcing through it.
+            _ = try await cluster.kubectl(["label", "node", "node-c", "lab=no", "--overwrite"])
+            let deselected = await eventually(timeout: .seconds(15)) {
+                await lab.none(of: v4.prefix(30), ownedBy: "node-c")
+            }
+            #expect(deselected, "node-c still answers while its labels do not match the advertisement")
+            _ = try await cluster.kubectl(["label", "node", "node-c", "lab=yes", "--overwrite"])
 
             // externalTrafficPolicy: Local: only the node with the ready endpoint announces; moving it moves the
             // address.
@@ -215,7 +232,7 @@ import Testing
             for node in ["node-c", "node-a"] {
                 try await endpoint(on: node)
                 let followed = await eventually(timeout: .seconds(15)) {
-                    lab.node(ofMAC: lab.arpOwner(localAddress)) == node
+                    await lab.owner(localAddress) == node
                 }
                 #expect(followed, "\(localAddress) is not announced from \(node), where its endpoint is")
             }
@@ -229,7 +246,7 @@ import Testing
                 deaths[name, default: []].append(Self.monotonic())
             }
             let recovered = await eventually(timeout: .seconds(20)) {
-                v4.prefix(30).allSatisfy { lab.node(ofMAC: lab.arpOwner($0)) != nil }
+                await lab.allAnswered(v4.prefix(30))
             }
             #expect(recovered, "announcements did not recover")
             let after = try await ControllerLab.snapshot(client, namespace: ns)
@@ -242,7 +259,7 @@ import Testing
                 deaths[lab.names[index], default: []].append(Self.monotonic())
                 try launch(index, extra: short)
             }
-            let answeredAgain = await eventually(timeout: .seconds(30)) { lab.node(ofMAC: lab.arpOwner(probe)) != nil }
+            let answeredAgain = await eventually(timeout: .seconds(30)) { await lab.owner(probe) != nil }
             #expect(answeredAgain)
             try await Task.sleep(for: .seconds(3))
             let quick = try await failover(probe, signal: SIGKILL, trials: 5, extra: short)

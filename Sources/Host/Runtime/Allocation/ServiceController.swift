@@ -29,6 +29,8 @@ public final class ServiceController: Sendable {
     let recorder: EventRecorder
     let config: ConfigStore
     let logger: Logger
+    /// Whether status writes carry the pool annotation (they do unless the API server drops metadata there).
+    let annotationWritten = Mutex(true)
     /// Concurrent status writes at most.
     let writeConcurrency = 32
 
@@ -230,10 +232,12 @@ public final class ServiceController: Sendable {
             shown = last.desired.addresses
             poolShown = last.desired.pool
         }
-        guard shown != desired.addresses || poolShown != desired.pool else { return }
+        let annotates = annotationWritten.withLock { $0 }
+        guard shown != desired.addresses || (annotates && poolShown != desired.pool) else { return }
         // One merge patch through the status subresource writes the status and the pool annotation together (the
-        // API server keeps the spec of a status write, not its metadata); an API server that drops the annotation
-        // there gets it in a second patch of the Service itself.
+        // API server keeps the spec of a status write, not its metadata). An API server that drops metadata there
+        // gets no annotation: said once, and the pool is not compared any more (no write loop). Herald needs no
+        // permission to patch Services themselves.
         let key = RequestedAllocation.allocatedFromPoolAnnotations[0]
         let pool = try desired.pool.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? "null"
         let ingress = try String(
@@ -242,13 +246,12 @@ public final class ServiceController: Sendable {
         let body =
             #"{"metadata":{"annotations":{"\#(key)":\#(pool)}},"status":{"loadBalancer":{"ingress":\#(ingress)}}}"#
         guard elector.isLeader else { throw CancellationError() }
-        var result = try await client.patch(
+        let result = try await client.patch(
             Service.self, name: id.name, namespace: id.namespace, subresource: "status", body: Array(body.utf8))
-        if ServiceTranslation.allocatedPool(of: result) != desired.pool {
-            guard elector.isLeader else { throw CancellationError() }
-            let metadata = #"{"metadata":{"annotations":{"\#(key)":\#(pool)}}}"#
-            result = try await client.patch(
-                Service.self, name: id.name, namespace: id.namespace, body: Array(metadata.utf8))
+        if annotates, desired.pool != nil, ServiceTranslation.allocatedPool(of: result) != desired.pool {
+            annotationWritten.withLock { $0 = false }
+            logger.warning(
+                "allocator: this API server drops metadata in status writes; \(key) is not written")
         }
         if let version = result.metadata.resourceVersion.flatMap({ UInt64($0) }) {
             written.entries.withLock { $0[id] = WrittenStatus(desired: desired, resourceVersion: version) }
