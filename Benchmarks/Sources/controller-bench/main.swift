@@ -23,7 +23,7 @@ func shell(_ argv: [String]) throws -> String {
     process.executableURL = URL(fileURLWithPath: argv[0])
     process.arguments = Array(argv.dropFirst())
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
     let handle = try FileHandle(forWritingTo: out)
     process.standardOutput = handle
     process.standardError = handle
@@ -35,6 +35,12 @@ func shell(_ argv: [String]) throws -> String {
     try? FileManager.default.removeItem(at: out)
     guard process.terminationStatus == 0 else { throw BenchError(text) }
     return text
+}
+
+/// A value several tasks update.
+final class Shared<T: Sendable>: Sendable {
+    let value: Mutex<T>
+    init(_ initial: T) { value = Mutex(initial) }
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -85,7 +91,7 @@ func service(_ name: String, namespace: String) -> Service {
 func create(
     _ client: KubeClient, namespace: String, prefix: String, count: Int, rate: Double?
 ) async throws -> [String: ContinuousClock.Instant] {
-    let sent = Mutex<[String: ContinuousClock.Instant]>([:])
+    let sent = Shared<[String: ContinuousClock.Instant]>([:])
     let start = ContinuousClock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
         var running = 0
@@ -102,12 +108,12 @@ func create(
             group.addTask {
                 let at = ContinuousClock.now
                 _ = try await client.create(service(name, namespace: namespace))
-                sent.withLock { $0[name] = at }
+                sent.value.withLock { $0[name] = at }
             }
         }
         try await group.waitForAll()
     }
-    return sent.withLock { $0 }
+    return sent.value.withLock { $0 }
 }
 
 func waitFor(_ observer: Observer, prefix: String, count: Int, timeout: Duration) async -> Bool {
@@ -130,7 +136,7 @@ func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(
 func bareController(client: KubeClient, namespace: String) async {
     let informer = Informer<Service>(
         client: client, options: .init(namespace: namespace), logger: Logger(label: "peer"))
-    let counter = Mutex(0)
+    let counter = Shared(0)
     await withTaskGroup(of: Void.self) { group in
         group.addTask { await informer.run() }
         group.addTask {
@@ -142,13 +148,17 @@ func bareController(client: KubeClient, namespace: String) async {
                             guard let service = informer.store.get(key),
                                 (service.status?.loadBalancer?.ingress ?? []).isEmpty
                             else { continue }
-                            let n = counter.withLock {
+                            let n = counter.value.withLock {
                                 $0 += 1
                                 return $0
                             }
-                            _ = try? await client.patchServiceStatus(
-                                namespace: namespace, name: key.name,
-                                loadBalancer: .init(ingress: [.init(ip: "198.19.\(n / 256).\(n % 256)")]))
+                            do {
+                                _ = try await client.patchServiceStatus(
+                                    namespace: namespace, name: key.name,
+                                    loadBalancer: .init(ingress: [.init(ip: "198.19.\(n / 256).\(n % 256)")]))
+                            } catch {
+                                print("bare controller: \(key.name): \(error)")
+                            }
                         }
                     }
                 }
@@ -174,7 +184,7 @@ func measure(_ client: KubeClient, namespace: String) async throws -> Figures {
 
     let sent = try await create(client, namespace: namespace, prefix: "lat", count: 500, rate: 50)
     guard await waitFor(observer, prefix: "lat-", count: 500, timeout: .seconds(120)) else {
-        throw BenchError("latency round: not every Service got an address")
+        throw BenchError("latency round: \(observer.count("lat-")) of 500 Services got an address")
     }
     let seen = observer.assigned.withLock { $0 }
     let latencies = sent.compactMap { name, at in seen[name].map { ms($0 - at) } }
