@@ -177,14 +177,19 @@ struct Figures {
 
 /// One measurement round against whatever controller serves `namespace`.
 func measure(_ client: KubeClient, namespace: String) async throws -> Figures {
-    let observer = Observer(client: client, namespace: namespace)
+    // The observer watches through a client of its own, as a separate process would.
+    let observer = Observer(client: try watchClient(), namespace: namespace)
     let watching = Task { await observer.run() }
     defer { watching.cancel() }
     try await observer.informer.waitUntilSynced(timeout: .seconds(30))
 
     let sent = try await create(client, namespace: namespace, prefix: "lat", count: 500, rate: 50)
     guard await waitFor(observer, prefix: "lat-", count: 500, timeout: .seconds(120)) else {
-        throw BenchError("latency round: \(observer.count("lat-")) of 500 Services got an address")
+        let cached = observer.informer.store.list()
+        let shown = cached.filter { !($0.status?.loadBalancer?.ingress ?? []).isEmpty }.count
+        throw BenchError(
+            "latency round: \(observer.count("lat-")) of 500 Services got an address (the cache holds \(cached.count), "
+                + "\(shown) with an address)")
     }
     let seen = observer.assigned.withLock { $0 }
     let latencies = sent.compactMap { name, at in seen[name].map { ms($0 - at) } }
@@ -221,9 +226,16 @@ defer { _ = try? shell([script, "stop", "--name", "bench"]) }
 let client = try KubeClient(
     configuration: KubeConfigLoader.load(paths: ["\(state)/admin.kubeconfig"]), logger: Logger(label: "bench"))
 
+/// A client of its own (its own connections) for a watcher.
+func watchClient() throws -> KubeClient {
+    try KubeClient(
+        configuration: KubeConfigLoader.load(paths: ["\(state)/admin.kubeconfig"]), logger: Logger(label: "watch"))
+}
+
 // The peer first, in a namespace of its own.
 _ = try await client.create(Namespace(metadata: ObjectMeta(name: "peer")))
-let peerTask = Task { await bareController(client: client, namespace: "peer") }
+let peerClient = try watchClient()
+let peerTask = Task { await bareController(client: peerClient, namespace: "peer") }
 let peer = try await measure(client, namespace: "peer")
 peerTask.cancel()
 
@@ -254,7 +266,7 @@ defer {
     herald.waitUntilExit()
 }
 // Wait until it leads (the first Service it serves proves it).
-let probeObserver = Observer(client: client, namespace: "herald")
+let probeObserver = Observer(client: try watchClient(), namespace: "herald")
 let probing = Task { await probeObserver.run() }
 _ = try await client.create(service("probe", namespace: "herald"))
 guard await waitFor(probeObserver, prefix: "probe", count: 1, timeout: .seconds(60)) else {
@@ -263,7 +275,7 @@ guard await waitFor(probeObserver, prefix: "probe", count: 1, timeout: .seconds(
 probing.cancel()
 let figures = try await measure(client, namespace: "herald")
 // Up to 10,000 Services held.
-let rest = Observer(client: client, namespace: "herald")
+let rest = Observer(client: try watchClient(), namespace: "herald")
 let restTask = Task { await rest.run() }
 _ = try await create(client, namespace: "herald", prefix: "fill", count: 10_000 - 5_501, rate: nil)
 guard await waitFor(rest, prefix: "fill-", count: 10_000 - 5_501, timeout: .seconds(300)) else {
