@@ -1,6 +1,7 @@
 import HeraldConfig
 import HeraldCore
 import HeraldKube
+import HeraldPlanner
 import Logging
 import ServiceLifecycle
 
@@ -98,7 +99,7 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     public static func isCandidate(
         _ config: HeraldConfiguration, labels: [String: String], exclusiveInstances: Set<String>
     ) -> Bool {
-        guard labels["node.kubernetes.io/exclude-from-external-load-balancers"] == nil else { return false }
+        guard labels[Eligibility.excludeLabel] == nil else { return false }
         return config.advertisements.contains {
             exclusiveInstances.contains($0.plugin) && $0.selects(nodeLabels: labels)
         }

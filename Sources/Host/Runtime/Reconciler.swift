@@ -29,7 +29,6 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
 
     struct State {
         var started: [String] = []
-        var passes = 0
         /// Exclusive announcements started and ended, per instance.
         var gained: [String: Int] = [:]
         var lost: [String: Int] = [:]
@@ -230,10 +229,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
             }
         }
         claims = claims.filter { wanted.contains($0.key) }
-        state.withLock {
-            $0.passes += 1
-            $0.claims = claims
-        }
+        state.withLock { $0.claims = claims }
         if let nextClaim {
             Task {
                 try? await Task.sleep(for: nextClaim)
