@@ -1,10 +1,12 @@
 // Measures the allocator role of `herald run` against a real kube-apiserver (scripts/dev-cluster, instance "bench"):
 //   1. latency: 500 Services created at 50/s, time from each create until its status shows an address (p50, p99);
 //   2. throughput: 5,000 Services created in a burst, time until every one has an address (Services/s);
-//   3. memory: peak RSS (VmHWM) of the herald process once it holds 10,000 Services.
-// The peer, measured in the same run on the same API server: a bare controller in this process that writes a fixed
-// status the moment it sees a Service (no IPAM, no checks), which is the floor the API server allows. Herald's figures
-// are reported beside it as ratios.
+//   3. memory: peak RSS (VmHWM) of the controller process once it holds 10,000 Services.
+// The peer, measured in the same run the same way: a bare controller (this executable with `--bare-controller`, a
+// process of its own) that watches every Service, as Herald does, and writes a fixed status the moment it sees one
+// without an address (no IPAM, no checks, no Events, no leases): the floor the API server allows and the memory a
+// Swift process needs to cache the same Services. Each contender gets a fresh API server, so neither sees the
+// other's Services. Herald's figures are reported beside the peer's as ratios.
 //
 // Run: swift run -c release --package-path Benchmarks controller-bench [--herald PATH]
 import Foundation
@@ -133,9 +135,8 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
 
 /// The bare controller: patches a fixed status onto every Service it sees without one.
-func bareController(client: KubeClient, namespace: String) async {
-    let informer = Informer<Service>(
-        client: client, options: .init(namespace: namespace), logger: Logger(label: "peer"))
+func bareController(client: KubeClient) async {
+    let informer = Informer<Service>(client: client, logger: Logger(label: "peer"))
     let counter = Shared(0)
     await withTaskGroup(of: Void.self) { group in
         group.addTask { await informer.run() }
@@ -154,7 +155,7 @@ func bareController(client: KubeClient, namespace: String) async {
                             }
                             do {
                                 _ = try await client.patchServiceStatus(
-                                    namespace: namespace, name: key.name,
+                                    namespace: key.namespace ?? "", name: key.name,
                                     loadBalancer: .init(ingress: [.init(ip: "198.19.\(n / 256).\(n % 256)")]))
                             } catch {
                                 print("bare controller: \(key.name): \(error)")
@@ -173,12 +174,13 @@ struct Figures {
     var p50: Double
     var p99: Double
     var burstRate: Double
+    var peakRSS: Double = 0
 }
 
 /// One measurement round against whatever controller serves `namespace`.
-func measure(_ client: KubeClient, namespace: String) async throws -> Figures {
+func measure(_ client: KubeClient, kubeconfig: String, namespace: String) async throws -> Figures {
     // The observer watches through a client of its own, as a separate process would.
-    let observer = Observer(client: try watchClient(), namespace: namespace)
+    let observer = Observer(client: try makeClient(kubeconfig), namespace: namespace)
     let watching = Task { await observer.run() }
     defer { watching.cancel() }
     try await observer.informer.waitUntilSynced(timeout: .seconds(30))
@@ -212,35 +214,80 @@ func peakRSS(pid: Int32) -> Double {
     return Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "0").map { $0 / 1024 } ?? 0
 }
 
+func makeClient(_ kubeconfig: String) throws -> KubeClient {
+    try KubeClient(configuration: KubeConfigLoader.load(paths: [kubeconfig]), logger: Logger(label: "bench"))
+}
+
+if let flag = arguments.firstIndex(of: "--bare-controller") {
+    await bareController(client: try makeClient(arguments[flag + 1]))
+    exit(0)
+}
+
 guard FileManager.default.isExecutableFile(atPath: heraldPath) else {
     print("error: \(heraldPath) not found: build it with `swift build -c release --product herald`")
+    print("(and `--product herald-log`, the plugin the benchmark configures)")
     exit(1)
 }
 let script = "\(root)/scripts/dev-cluster"
-let started = try shell([script, "start", "--name", "bench"])
-guard let line = started.split(separator: "\n").first(where: { $0.hasPrefix("export DEV_CLUSTER_DIR=") }) else {
-    throw BenchError("dev-cluster printed no state directory:\n\(started)")
+
+/// One contender on a fresh API server: starts it with `launch` (given the cluster's state directory), waits until it
+/// serves a probe Service, measures latency and the burst, fills up to 10,000 Services and reads its peak RSS.
+func round(_ name: String, launch: (String) throws -> Process) async throws -> Figures {
+    _ = try? shell([script, "stop", "--name", "bench"])
+    let started = try shell([script, "start", "--name", "bench"])
+    guard let line = started.split(separator: "\n").first(where: { $0.hasPrefix("export DEV_CLUSTER_DIR=") }) else {
+        throw BenchError("dev-cluster printed no state directory:\n\(started)")
+    }
+    let state = String(line.dropFirst("export DEV_CLUSTER_DIR=".count))
+    defer { _ = try? shell([script, "stop", "--name", "bench"]) }
+    let admin = "\(state)/admin.kubeconfig"
+    let client = try makeClient(admin)
+    defer { Task { try? await client.shutdown() } }
+    _ = try await client.create(Namespace(metadata: ObjectMeta(name: "herald")))
+    _ = try await client.create(Namespace(metadata: ObjectMeta(name: "bench")))
+    let process = try launch(state)
+    defer {
+        process.terminate()
+        process.waitUntilExit()
+    }
+    // Wait until it serves (for Herald: until it leads).
+    let probeObserver = Observer(client: try makeClient(admin), namespace: "bench")
+    let probing = Task { await probeObserver.run() }
+    _ = try await client.create(service("probe", namespace: "bench"))
+    guard await waitFor(probeObserver, prefix: "probe", count: 1, timeout: .seconds(60)) else {
+        throw BenchError("\(name) never served the probe Service")
+    }
+    probing.cancel()
+    var figures = try await measure(client, kubeconfig: admin, namespace: "bench")
+    let rest = Observer(client: try makeClient(admin), namespace: "bench")
+    let restTask = Task { await rest.run() }
+    _ = try await create(client, namespace: "bench", prefix: "fill", count: 10_000 - 5_501, rate: nil)
+    guard await waitFor(rest, prefix: "fill-", count: 10_000 - 5_501, timeout: .seconds(300)) else {
+        throw BenchError("\(name): fill round: not every Service got an address")
+    }
+    restTask.cancel()
+    figures.peakRSS = peakRSS(pid: process.processIdentifier)
+    print("\(name): \(figures)")
+    return figures
 }
-let state = String(line.dropFirst("export DEV_CLUSTER_DIR=".count))
-defer { _ = try? shell([script, "stop", "--name", "bench"]) }
-let client = try KubeClient(
-    configuration: KubeConfigLoader.load(paths: ["\(state)/admin.kubeconfig"]), logger: Logger(label: "bench"))
 
-/// A client of its own (its own connections) for a watcher.
-func watchClient() throws -> KubeClient {
-    try KubeClient(
-        configuration: KubeConfigLoader.load(paths: ["\(state)/admin.kubeconfig"]), logger: Logger(label: "watch"))
+func spawn(_ path: String, _ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let log = FileHandle(forWritingAtPath: "/dev/null")!
+    process.standardOutput = log
+    process.standardError = log
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return process
 }
 
-// The peer first, in a namespace of its own.
-_ = try await client.create(Namespace(metadata: ObjectMeta(name: "peer")))
-let peerClient = try watchClient()
-let peerTask = Task { await bareController(client: peerClient, namespace: "peer") }
-let peer = try await measure(client, namespace: "peer")
-peerTask.cancel()
+let selfPath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
+let peer = try await round("bare controller") { state in
+    try spawn(selfPath, ["--bare-controller", "\(state)/admin.kubeconfig"])
+}
 
-// Herald, as a DaemonSet pod would run it, with the herald ServiceAccount.
-_ = try await client.create(Namespace(metadata: ObjectMeta(name: "herald")))
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("controller-bench-\(getpid())").path
 try FileManager.default.createDirectory(atPath: "\(work)/plugins.d", withIntermediateDirectories: true)
 try "name: log\nlibrary: herald-log\nconfig: {level: debug}\n".write(
@@ -250,39 +297,15 @@ apiVersion: herald.dev/v1
 pools: [{name: bench, addresses: [198.18.0.0/16]}]
 advertisements: [{name: all, plugin: log}]
 """.write(toFile: "\(work)/herald.yaml", atomically: true, encoding: .utf8)
-let herald = Process()
-herald.executableURL = URL(fileURLWithPath: heraldPath)
-herald.arguments = [
-    "run", "--kubeconfig", "\(state)/herald.kubeconfig", "--config", "\(work)/herald.yaml", "--plugins-dir",
-    "\(work)/plugins.d", "--node-name", "bench", "--status-address", "none", "--log-level", "warning",
-]
-let log = FileHandle(forWritingAtPath: "/dev/null")!
-herald.standardOutput = log
-herald.standardError = log
-herald.standardInput = FileHandle.nullDevice
-try herald.run()
-defer {
-    herald.terminate()
-    herald.waitUntilExit()
+// Herald as a DaemonSet pod would run it, with the herald ServiceAccount.
+let figures = try await round("herald") { state in
+    try spawn(
+        heraldPath,
+        [
+            "run", "--kubeconfig", "\(state)/herald.kubeconfig", "--config", "\(work)/herald.yaml", "--plugins-dir",
+            "\(work)/plugins.d", "--node-name", "bench", "--status-address", "none", "--log-level", "warning",
+        ])
 }
-// Wait until it leads (the first Service it serves proves it).
-let probeObserver = Observer(client: try watchClient(), namespace: "herald")
-let probing = Task { await probeObserver.run() }
-_ = try await client.create(service("probe", namespace: "herald"))
-guard await waitFor(probeObserver, prefix: "probe", count: 1, timeout: .seconds(60)) else {
-    throw BenchError("herald never served the probe Service")
-}
-probing.cancel()
-let figures = try await measure(client, namespace: "herald")
-// Up to 10,000 Services held.
-let rest = Observer(client: try watchClient(), namespace: "herald")
-let restTask = Task { await rest.run() }
-_ = try await create(client, namespace: "herald", prefix: "fill", count: 10_000 - 5_501, rate: nil)
-guard await waitFor(rest, prefix: "fill-", count: 10_000 - 5_501, timeout: .seconds(300)) else {
-    throw BenchError("fill round: not every Service got an address")
-}
-restTask.cancel()
-let rss = peakRSS(pid: herald.processIdentifier)
 
 func row(_ name: String, _ h: Double, _ p: Double, _ unit: String, goal: String) {
     print(
@@ -294,5 +317,4 @@ print("controller-bench: one kube-apiserver (dev-cluster \"bench\"), herald vs a
 row("create → address p50", figures.p50, peer.p50, "ms", goal: "≤ 50 ms")
 row("create → address p99", figures.p99, peer.p99, "ms", goal: "≤ 200 ms")
 row("burst of 5,000: Services/s", figures.burstRate, peer.burstRate, "/s", goal: "≥ 500/s")
-print("herald peak RSS holding 10,000 Services: \(String(format: "%.1f", rss)) MiB   goal ≤ 64 MiB")
-try await client.shutdown()
+row("peak RSS holding 10,000 Services", figures.peakRSS, peer.peakRSS, "MiB", goal: "≤ 64 MiB")
