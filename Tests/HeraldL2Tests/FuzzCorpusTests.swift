@@ -29,7 +29,7 @@ struct FuzzCorpusTests {
                     ndp.handle($0, packetType: .multicast, interface: "eth0", mac: mac),
                 ]
             }
-            answered += results.filter { if case .reply = $0 { true } else { false } }.count
+            answered += results.filter { $0.frameToSend != nil }.count
         }
         // The seeds include one valid ARP request and one valid solicitation.
         #expect(answered >= 2)
