@@ -37,4 +37,36 @@ extension NamespaceTests {
             #expect(t.arping("198.51.100.131") == (try t.mac(t.nodes[0])))
         }
     }
+
+    @Test("a Neighbor Advertisement from another station for an announced address is reported once per 30 s")
+    func ndpAddressConflictIsReported() throws {
+        try withTopology { t in
+            let node2 = try HarnessProcess(namespace: t.nodes[1], plugin: try Products.ndp())
+            defer { node2.stop() }
+            let address = "2001:db8::150"
+            try node2.command("announce default/web6 \(address)/128")
+            try node2.command("announce default/other6 2001:db8::151/128")
+
+            // The router takes the address too; with ndisc_notify its kernel sends an unsolicited advertisement for
+            // each of its addresses whenever the link's hardware address changes (two changes, two advertisements).
+            try Shell.must("ip netns exec \(t.router) sysctl -qw net.ipv6.conf.br0.ndisc_notify=1")
+            try Shell.must("ip -n \(t.router) addr add \(address)/128 dev br0 nodad")
+            try Shell.must("ip -n \(t.router) link set br0 address 02:aa:bb:cc:dd:ee")
+            let line =
+                "event Warning AddressConflict default/web6 ndp: \(address) is also claimed by 02:aa:bb:cc:dd:ee on eth0"
+            #expect(node2.waitForLine(containing: [line], timeout: 3) != nil, "\(node2.transcript)")
+            try Shell.must("ip -n \(t.router) link set br0 address 02:aa:bb:cc:dd:ef")
+            var conflicts = 0.0
+            let deadline = Date().addingTimeInterval(3)
+            repeat {
+                usleep(100_000)
+                conflicts = try node2.metrics()["ndp_conflicts_total{address=\"\(address)\"}"] ?? 0
+            } while conflicts < 2 && Date() < deadline
+            #expect(conflicts == 2, "the second advertisement was not seen")
+            let events = node2.lines.filter { $0.hasPrefix("event Warning AddressConflict") }
+            #expect(events == [line], "\(node2.transcript)")
+            // The router's advertisements for its own addresses are no conflict; answering goes on.
+            #expect(t.ndisc6("2001:db8::151") == (try t.mac(t.nodes[1])))
+        }
+    }
 }

@@ -29,18 +29,34 @@ public struct NDPResponder: Sendable {
 
     /// Decides the answer to a frame received on `interface`, whose hardware address is `mac` (RFC 4861 section
     /// 7.2.3/7.2.4). Unicast NUD probes without a source link-layer option are answered to the frame's source.
+    ///
+    /// A received Neighbor Advertisement for an address we announce on the interface, from a link-layer address
+    /// (its target link-layer option, else the Ethernet source) that is not ours, is a conflict: another station
+    /// claims the address. It needs no answer.
     public mutating func handle(
         _ bytes: UnsafeRawBufferPointer, packetType: PacketType, interface: String, mac: MACAddress
     ) -> L2Action {
         counters.frames += 1
         let solicitation: NDPFrame.Solicitation
-        switch NDPFrame.parseSolicitation(bytes) {
+        switch NDPFrame.parse(bytes) {
         case .drop(let reason):
             counters.drops[reason, default: 0] += 1
             return .drop(reason)
         case .ignore:
             counters.ignored += 1
             return .ignore
+        case .advertisement(let a):
+            let claimant = a.claimant
+            let ids =
+                packetType == .outgoing || claimant == mac
+                ? [] : announced.ids(covering: a.target, interface: interface)
+            guard !ids.isEmpty else {
+                counters.ignored += 1
+                return .ignore
+            }
+            let conflict = L2Conflict(address: a.target.description, announcementIDs: ids, otherMAC: claimant)
+            counters.conflicts[conflict.address, default: 0] += 1
+            return .conflict(conflict, reply: nil)
         case .solicitation(let s):
             solicitation = s
         }
