@@ -162,3 +162,26 @@ struct ConflictTests {
         #expect(limiter.last.count <= 257)
     }
 }
+
+extension ConflictTests {
+    @Test func anotherInterfaceOfThisNodeIsNoConflict() {
+        var r = responder()
+        let eth1 = MACAddress(0x02, 0, 0, 0, 0, 0x0B)
+        r.localMACs = [mac, eth1]
+        // The node's eth1 on the same segment announces the address too: ours, not another station's.
+        #expect(handle(&r, frame(.request, from: eth1, sender: vip, target: vip)) == .ignore)
+        #expect(handle(&r, frame(.request, from: other, sender: vip, target: vip)) == .conflict(expected, reply: nil))
+        var ndp = NDPResponder()
+        let vip6 = IPv6Address(high: 0x2001_0db8_0000_0000, low: 0x150)
+        _ = ndp.announce(id: "v6", address: vip6, interfaces: nil)
+        ndp.localMACs = [mac, eth1]
+        let ours = NDPFrame.unsolicited(vip6, mac: eth1)
+        #expect(ours.withUnsafeBytes { ndp.handle($0, packetType: .multicast, interface: "eth0", mac: mac) } == .ignore)
+        let theirs = NDPFrame.unsolicited(vip6, mac: other)
+        let action = theirs.withUnsafeBytes { ndp.handle($0, packetType: .multicast, interface: "eth0", mac: mac) }
+        #expect(
+            action
+                == .conflict(L2Conflict(address: "2001:db8::150", announcementIDs: ["v6"], otherMAC: other), reply: nil)
+        )
+    }
+}

@@ -376,6 +376,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
         }
         let groups = shared.withLock { state -> [MACAddress] in
             state.attached = sockets.mapValues(\.interface)
+            state.responder.localMACs = Set(sockets.values.map(\.interface.mac))
             // A newly attached interface gets one round for every address, so that neighbours learn at once.
             let now = MonotonicClock.now()
             for interface in opened {

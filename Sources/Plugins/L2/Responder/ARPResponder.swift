@@ -3,6 +3,9 @@
 public struct ARPResponder: Sendable {
     public internal(set) var announced = AnnouncedSet<IPv4Address>()
     public internal(set) var counters = L2Counters()
+    /// The hardware addresses of every interface the instance has attached: a frame from one of them is ours, never
+    /// a conflict (two interfaces of this node on one segment).
+    public var localMACs: Set<MACAddress> = []
 
     public init() {}
 
@@ -56,13 +59,15 @@ public struct ARPResponder: Sendable {
     }
 
     /// Another station claiming one of our addresses: a frame not sent by us whose sender protocol address is
-    /// announced on the interface and whose sender hardware address is not the interface's.
+    /// announced on the interface and whose sender hardware address is not the interface's (nor another of ours).
     private func conflict(
         in frame: ARPFrame, packetType: PacketType, interface: String, mac: MACAddress
     ) -> L2Conflict? {
-        guard packetType != .outgoing, frame.senderHardware != mac else { return nil }
+        // Cheapest test first: most frames come from stations that claim none of our addresses.
+        guard packetType != .outgoing, announced.covers(frame.senderAddress, interface: interface),
+            frame.senderHardware != mac, !localMACs.contains(frame.senderHardware)
+        else { return nil }
         let ids = announced.ids(covering: frame.senderAddress, interface: interface)
-        guard !ids.isEmpty else { return nil }
         return L2Conflict(
             address: frame.senderAddress.description, announcementIDs: ids, otherMAC: frame.senderHardware)
     }
