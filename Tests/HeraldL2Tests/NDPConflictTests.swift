@@ -88,6 +88,9 @@ struct NDPConflictTests {
         #expect(NDPFrame.parse(advertisement(options: [2, 0, 0, 0, 0, 0, 0, 0])) == .drop(.badLength))
         #expect(NDPFrame.parse(advertisement(options: [2, 2, 0, 0, 0, 0, 0, 0])) == .drop(.badLength))
         #expect(NDPFrame.parse(advertisement(tlla: .some(.broadcast))) == .drop(.badSender))
+        // Without the option, a multicast Ethernet source cannot claim the address (found by scripts/fuzz-l2).
+        let group = MACAddress(0x0F, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE)
+        #expect(NDPFrame.parse(advertisement(from: group, tlla: .none)) == .drop(.badSender))
         let full = advertisement()
         #expect(NDPFrame.parse(Array(full.prefix(60))) == .drop(.badLength), "payload cut short")
         // ICMP length below 24: the IPv6 payload length says 16.

@@ -163,10 +163,12 @@ public enum NDPFrame {
             if bytes[offset] == 2, length >= 8 { targetLinkLayer = MACAddress(bytes, at: offset + 2) }
             offset += length
         }
-        if let targetLinkLayer, targetLinkLayer.isMulticast { return .drop(.badSender) }
+        // The claimant (the option's address, else the Ethernet source) must be a station's.
+        let ethernetSource = MACAddress(bytes, at: 6)
+        if (targetLinkLayer ?? ethernetSource).isMulticast { return .drop(.badSender) }
         return .advertisement(
             Advertisement(
-                ethernetSource: MACAddress(bytes, at: 6), source: source, destination: destination, target: target,
+                ethernetSource: ethernetSource, source: source, destination: destination, target: target,
                 flags: flags, targetLinkLayer: targetLinkLayer))
     }
 
