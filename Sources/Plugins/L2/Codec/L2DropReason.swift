@@ -22,6 +22,8 @@ public enum L2DropReason: String, CaseIterable, Sendable {
     case notICMPv6 = "not_icmpv6"
     /// RFC 4861 section 7.1.1 validity checks: hop limit, code, target, options.
     case invalidSolicitation = "invalid_solicitation"
+    /// RFC 4861 section 7.1.2 validity checks of a Neighbor Advertisement: hop limit, code, target, Solicited flag.
+    case invalidAdvertisement = "invalid_advertisement"
     /// ICMPv6 checksum mismatch.
     case badChecksum = "bad_checksum"
 }

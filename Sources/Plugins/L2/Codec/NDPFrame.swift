@@ -1,8 +1,8 @@
 /// Ethernet frames carrying IPv6 Neighbor Discovery messages (RFC 4861): parsing of Neighbor Solicitations and
-/// encoding of Neighbor Advertisements.
+/// Advertisements, and encoding of Neighbor Advertisements.
 ///
-/// Pure and bounded: `parseSolicitation` checks every length before reading, walks at most the frame's own options
-/// (each at least 8 bytes), and never traps on any input. This file depends only on the other codec files so that
+/// Pure and bounded: `parse` checks every length before reading, walks at most the frame's own options (each at
+/// least 8 bytes), and never traps on any input. This file depends only on the other codec files so that
 /// `scripts/fuzz-l2` can compile the codec on its own.
 public enum NDPFrame {
     public static let etherType: UInt16 = 0x86DD
@@ -37,16 +37,53 @@ public enum NDPFrame {
         }
     }
 
+    /// A Neighbor Advertisement (RFC 4861 section 4.4) that passed the validity checks of section 7.1.2.
+    public struct Advertisement: Equatable, Sendable {
+        public var ethernetSource: MACAddress
+        public var source: IPv6Address
+        public var destination: IPv6Address
+        public var target: IPv6Address
+        public var flags: AdvertisementFlags
+        /// The Target Link-Layer Address option, if present.
+        public var targetLinkLayer: MACAddress?
+
+        public init(
+            ethernetSource: MACAddress, source: IPv6Address, destination: IPv6Address, target: IPv6Address,
+            flags: AdvertisementFlags, targetLinkLayer: MACAddress?
+        ) {
+            self.ethernetSource = ethernetSource
+            self.source = source
+            self.destination = destination
+            self.target = target
+            self.flags = flags
+            self.targetLinkLayer = targetLinkLayer
+        }
+
+        /// The link-layer address that claims the target: the option's, else the frame's Ethernet source.
+        public var claimant: MACAddress { targetLinkLayer ?? ethernetSource }
+    }
+
     /// The outcome of parsing untrusted bytes.
     public enum ParseResult: Equatable, Sendable {
         case solicitation(Solicitation)
-        /// A well-formed IPv6 frame that is not a Neighbor Solicitation: not for us, not an error.
+        case advertisement(Advertisement)
+        /// A well-formed IPv6 frame that is neither a Neighbor Solicitation nor an Advertisement (or, from
+        /// `parseSolicitation`, not a Solicitation): not for us, not an error.
         case ignore
         case drop(L2DropReason)
     }
 
-    /// Parses an Ethernet frame as received from a packet socket (no frame check sequence).
+    /// Parses an Ethernet frame as received from a packet socket (no frame check sequence), as a Neighbor
+    /// Solicitation only: an advertisement is `.ignore`.
     public static func parseSolicitation(_ bytes: UnsafeRawBufferPointer) -> ParseResult {
+        let result = parse(bytes)
+        if case .advertisement = result { return .ignore }
+        return result
+    }
+
+    /// Parses an Ethernet frame as received from a packet socket (no frame check sequence): a Neighbor Solicitation
+    /// or a Neighbor Advertisement.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> ParseResult {
         if bytes.count > maximumLength { return .drop(.oversized) }
         if bytes.count < 14 { return .drop(.short) }
         let etherType = UInt16(bytes[12]) << 8 | UInt16(bytes[13])
@@ -58,6 +95,7 @@ public enum NDPFrame {
         if 54 + payloadLength > bytes.count { return .drop(.badLength) }
         if bytes[20] != icmpv6 { return .drop(.notICMPv6) }
         if payloadLength < 4 { return .drop(.badLength) }
+        if bytes[54] == advertisementType { return parseAdvertisement(bytes, payloadLength: payloadLength) }
         if bytes[54] != solicitationType { return .ignore }
         // RFC 4861 section 7.1.1: hop limit 255, code 0, ICMP length 24 or more, valid checksum, target not
         // multicast, every option of non-zero length, and no source link-layer option from the unspecified address,
@@ -98,9 +136,50 @@ public enum NDPFrame {
             ))
     }
 
+    /// RFC 4861 section 7.1.2: hop limit 255, code 0, ICMP length 24 or more, valid checksum, target not multicast,
+    /// the Solicited flag clear when sent to a multicast destination, and every option of non-zero length. The caller
+    /// has checked the Ethernet and IPv6 headers and that the payload lies within `bytes`.
+    static func parseAdvertisement(_ bytes: UnsafeRawBufferPointer, payloadLength: Int) -> ParseResult {
+        if payloadLength < 24 { return .drop(.badLength) }
+        if bytes[21] != 255 || bytes[55] != 0 { return .drop(.invalidAdvertisement) }
+        let source = IPv6Address(bytes, at: 22)
+        let destination = IPv6Address(bytes, at: 38)
+        let icmp = UnsafeRawBufferPointer(rebasing: bytes[54..<(54 + payloadLength)])
+        if ICMPv6Checksum.compute(source: source, destination: destination, message: icmp) != 0 {
+            return .drop(.badChecksum)
+        }
+        let flags = AdvertisementFlags(rawValue: bytes[58] & 0xE0)
+        let target = IPv6Address(bytes, at: 62)
+        if target.isMulticast { return .drop(.invalidAdvertisement) }
+        if destination.isMulticast, flags.contains(.solicited) { return .drop(.invalidAdvertisement) }
+        var targetLinkLayer: MACAddress?
+        var offset = 78
+        let end = 54 + payloadLength
+        while offset < end {
+            guard end - offset >= 2 else { return .drop(.badLength) }
+            let length = Int(bytes[offset + 1]) * 8
+            guard length > 0, offset + length <= end else { return .drop(.badLength) }
+            // Option type 2: Target Link-Layer Address (RFC 4861 section 4.6.1), 6 bytes on Ethernet.
+            if bytes[offset] == 2, length >= 8 { targetLinkLayer = MACAddress(bytes, at: offset + 2) }
+            offset += length
+        }
+        // The claimant (the option's address, else the Ethernet source) must be a station's.
+        let ethernetSource = MACAddress(bytes, at: 6)
+        if (targetLinkLayer ?? ethernetSource).isMulticast { return .drop(.badSender) }
+        return .advertisement(
+            Advertisement(
+                ethernetSource: ethernetSource, source: source, destination: destination, target: target,
+                flags: flags, targetLinkLayer: targetLinkLayer))
+    }
+
     /// Parses a byte array (convenience for tests and tools).
     public static func parseSolicitation(_ bytes: [UInt8]) -> ParseResult {
         bytes.withUnsafeBytes { parseSolicitation($0) }
+    }
+
+    /// Parses a byte array (convenience for tests and tools).
+    public static func parse(_ bytes: [UInt8]) -> ParseResult {
+        bytes.withUnsafeBytes { parse($0) }
     }
 
     /// Flags of a Neighbor Advertisement (RFC 4861 section 4.4).

@@ -14,7 +14,7 @@ import Synchronization
 /// Plugin calls (`announce`, `withdraw`, `health`, metrics) only touch the shared state under its lock and wake the
 /// thread; they never wait for I/O.
 public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
-    // @unchecked: `shared` is a Mutex. `sockets`, `monitor` and `lastHealth` are used only by the I/O thread while it
+    // @unchecked: `shared` is a Mutex. `sockets`, `monitor`, `lastHealth` and `conflictLimiter` are used only by the I/O thread while it
     // runs, and by `start`/`stop` before it starts and after it has been joined. The remaining stored properties are
     // immutable after init or written before the thread starts.
 
@@ -50,6 +50,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     private var wakeReadFD: Int32 = -1
     private var thread: pthread_t?
     private var lastHealth: Health?
+    private var conflictLimiter = ConflictLimiter()
 
     /// - Parameter filter: a classic BPF program attached to every socket, to keep unrelated frames in the kernel.
     public init(configuration: L2Configuration, host: PluginHost, filter: [SocketFilterInstruction]? = nil) {
@@ -153,7 +154,8 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
 
     public func health() -> Health { shared.withLock { $0.health } }
 
-    /// Metrics, prefixed with the protocol name: frames, requests/replies/gratuitous per address, drops per reason.
+    /// Metrics, prefixed with the protocol name: frames, requests/replies/gratuitous/conflicts per address, drops per
+    /// reason.
     public func collectMetrics(into writer: MetricsWriter) {
         let (counters, announced, attached, sendErrors, kernelDrops) = shared.withLock {
             (
@@ -180,6 +182,11 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
             writer.counter(
                 "\(p)_drops_total", Double(counters.drops[reason] ?? 0), labels: ["reason": reason.rawValue],
                 help: "Malformed or unsupported frames dropped")
+        }
+        for (address, n) in counters.conflicts {
+            writer.counter(
+                "\(p)_conflicts_total", Double(n), labels: ["address": address],
+                help: "Frames in which another station claimed an announced address")
         }
         writer.counter("\(p)_ignored_total", Double(counters.ignored), help: "Frames needing no answer")
         writer.counter("\(p)_send_errors_total", Double(sendErrors), help: "Frames the kernel refused to send")
@@ -248,6 +255,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
         let name = socket.interface.name
         let mac = socket.interface.mac
         var failures: UInt64 = 0
+        var conflicts: [L2Conflict] = []
         _ = socket.receive(limit: 256) { frame in
             let action = shared.withLock { state -> L2Action in
                 if frame.vlanTagged {
@@ -256,13 +264,29 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
                 }
                 return state.responder.handle(frame.bytes, packetType: frame.packetType, interface: name, mac: mac)
             }
-            if case .reply(let bytes) = action, !socket.send(bytes) { failures += 1 }
+            if let bytes = action.frameToSend, !socket.send(bytes) { failures += 1 }
+            if case .conflict(let conflict, _) = action { conflicts.append(conflict) }
         }
+        report(conflicts, on: name)
         let dropped = socket.takeKernelDrops()
         if failures > 0 || dropped > 0 {
             shared.withLock {
                 $0.sendErrors += failures
                 if dropped > 0 { $0.kernelDrops[name, default: 0] += dropped }
+            }
+        }
+    }
+
+    /// Emits an `AddressConflict` warning per announcement id for each address another station claims, at most one
+    /// round per address per 30 s.
+    private func report(_ conflicts: [L2Conflict], on interface: String) {
+        guard !conflicts.isEmpty else { return }
+        let now = MonotonicClock.now()
+        for conflict in conflicts where conflictLimiter.admit(conflict.address, now: now) {
+            let message =
+                "\(R.protocolName): \(conflict.address) is also claimed by \(conflict.otherMAC) on \(interface)"
+            for id in conflict.announcementIDs {
+                host.event(warning: true, reason: "AddressConflict", message: message, announcementID: id)
             }
         }
     }
@@ -352,6 +376,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
         }
         let groups = shared.withLock { state -> [MACAddress] in
             state.attached = sockets.mapValues(\.interface)
+            state.responder.localMACs = Set(sockets.values.map(\.interface.mac))
             // A newly attached interface gets one round for every address, so that neighbours learn at once.
             let now = MonotonicClock.now()
             for interface in opened {

@@ -64,5 +64,5 @@ extension NDPResponder: L2PluginDescribed {
         )
     }
 
-    public static var socketFilter: [SocketFilterInstruction]? { NDPSocketFilter.solicitations }
+    public static var socketFilter: [SocketFilterInstruction]? { NDPSocketFilter.neighborDiscovery }
 }

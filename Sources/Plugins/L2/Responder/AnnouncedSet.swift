@@ -46,5 +46,11 @@ public struct AnnouncedSet<Address: Hashable & Sendable>: Sendable {
         return names.contains { entries[$0]?.interfaces?.matches(interface) ?? true }
     }
 
+    /// The ids whose announcement of `address` covers the interface, sorted; empty when none does.
+    public func ids(covering address: Address, interface: String) -> [String] {
+        guard let names = ids[address] else { return [] }
+        return names.filter { entries[$0]?.interfaces?.matches(interface) ?? true }.sorted()
+    }
+
     public var addresses: Set<Address> { Set(ids.keys) }
 }

@@ -11,6 +11,8 @@ public struct L2Counters: Sendable {
     public var gratuitous: [String: UInt64] = [:]
     /// Frames dropped as malformed or unsupported, by reason.
     public var drops: [L2DropReason: UInt64] = [:]
+    /// Frames in which another station claimed an announced address (a duplicate address), by address text.
+    public var conflicts: [String: UInt64] = [:]
     /// Well-formed frames that needed no answer (other addresses, replies, other hosts' traffic).
     public var ignored: UInt64 = 0
 

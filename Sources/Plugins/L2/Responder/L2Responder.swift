@@ -14,6 +14,8 @@ public protocol L2Responder: Sendable {
 
     var announced: AnnouncedSet<Address> { get }
     var counters: L2Counters { get }
+    /// The hardware addresses of the attached interfaces, which never count as another station's.
+    var localMACs: Set<MACAddress> { get set }
     /// Multicast groups every selected interface must have joined.
     var joinedGroups: [MACAddress] { get }
 

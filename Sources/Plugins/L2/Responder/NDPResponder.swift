@@ -4,6 +4,9 @@ public struct NDPResponder: Sendable {
     public private(set) var announced = AnnouncedSet<IPv6Address>()
     public private(set) var groups = MulticastGroups()
     public internal(set) var counters = L2Counters()
+    /// The hardware addresses of every interface the instance has attached: an advertisement from one of them is
+    /// ours, never a conflict.
+    public var localMACs: Set<MACAddress> = []
 
     public init() {}
 
@@ -29,18 +32,34 @@ public struct NDPResponder: Sendable {
 
     /// Decides the answer to a frame received on `interface`, whose hardware address is `mac` (RFC 4861 section
     /// 7.2.3/7.2.4). Unicast NUD probes without a source link-layer option are answered to the frame's source.
+    ///
+    /// A received Neighbor Advertisement for an address we announce on the interface, from a link-layer address
+    /// (its target link-layer option, else the Ethernet source) that is none of ours, is a conflict: another station
+    /// claims the address. It needs no answer.
     public mutating func handle(
         _ bytes: UnsafeRawBufferPointer, packetType: PacketType, interface: String, mac: MACAddress
     ) -> L2Action {
         counters.frames += 1
         let solicitation: NDPFrame.Solicitation
-        switch NDPFrame.parseSolicitation(bytes) {
+        switch NDPFrame.parse(bytes) {
         case .drop(let reason):
             counters.drops[reason, default: 0] += 1
             return .drop(reason)
         case .ignore:
             counters.ignored += 1
             return .ignore
+        case .advertisement(let a):
+            let claimant = a.claimant
+            guard packetType != .outgoing, announced.covers(a.target, interface: interface), claimant != mac,
+                !localMACs.contains(claimant)
+            else {
+                counters.ignored += 1
+                return .ignore
+            }
+            let ids = announced.ids(covering: a.target, interface: interface)
+            let conflict = L2Conflict(address: a.target.description, announcementIDs: ids, otherMAC: claimant)
+            counters.conflicts[conflict.address, default: 0] += 1
+            return .conflict(conflict, reply: nil)
         case .solicitation(let s):
             solicitation = s
         }
