@@ -40,6 +40,12 @@ import Testing
             #expect(await recorder.written == 3)
             #expect(await recorder.dropped == 7)
             #expect(try await client.listAll(Event.self, namespace: ns).items.count == 3)
+            // Warnings have a bucket of their own: the Normal burst above does not silence them.
+            let warning = await recorder.record(ref, type: .warning, reason: "Unreachable", message: "why")
+            #expect(warning != nil)
+            for i in 0..<5 { await recorder.record(ref, type: .warning, reason: "W\(i)", message: "m") }
+            #expect(await recorder.written == 6)
+            #expect(await recorder.dropped == 10)
         }
     }
 }

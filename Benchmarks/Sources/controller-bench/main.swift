@@ -52,7 +52,15 @@ struct BenchError: Error, CustomStringConvertible {
 
 /// Observes Services of a namespace and records, per name, when its status first showed an address.
 final class Observer: Sendable {
-    let assigned = Mutex<[String: ContinuousClock.Instant]>([:])
+    /// When each name first showed an address, and how many names of each prefix ("lat", "burst"…) did: counting
+    /// must stay O(1), or the waiting loop would starve the watch of the machine's cores at 10,000 Services.
+    struct Assigned {
+        var times: [String: ContinuousClock.Instant] = [:]
+        var counts: [String: Int] = [:]
+    }
+    let assigned = Mutex(Assigned())
+
+    static func prefix(_ name: String) -> String { String(name.prefix { $0 != "-" }) }
     let informer: Informer<Service>
 
     init(client: KubeClient, namespace: String) {
@@ -69,7 +77,11 @@ final class Observer: Sendable {
                     guard !(service.status?.loadBalancer?.ingress ?? []).isEmpty, let name = service.metadata.name
                     else { continue }
                     let now = ContinuousClock.now
-                    self.assigned.withLock { if $0[name] == nil { $0[name] = now } }
+                    self.assigned.withLock {
+                        guard $0.times[name] == nil else { return }
+                        $0.times[name] = now
+                        $0.counts[Self.prefix(name), default: 0] += 1
+                    }
                 }
             }
             await group.next()
@@ -77,7 +89,10 @@ final class Observer: Sendable {
         }
     }
 
-    func count(_ prefix: String) -> Int { assigned.withLock { $0.keys.filter { $0.hasPrefix(prefix) }.count } }
+    func count(_ prefix: String) -> Int { assigned.withLock { $0.counts[prefix] ?? 0 } }
+
+    /// What the observer's reflector did, for a round that stalls.
+    var diagnosis: String { "observer: \(informer.store.list().count) cached, \(informer.statistics)" }
 }
 
 func service(_ name: String, namespace: String) -> Service {
@@ -186,20 +201,20 @@ func measure(_ client: KubeClient, kubeconfig: String, namespace: String) async 
     try await observer.informer.waitUntilSynced(timeout: .seconds(30))
 
     let sent = try await create(client, namespace: namespace, prefix: "lat", count: 500, rate: 50)
-    guard await waitFor(observer, prefix: "lat-", count: 500, timeout: .seconds(120)) else {
+    guard await waitFor(observer, prefix: "lat", count: 500, timeout: .seconds(120)) else {
         let cached = observer.informer.store.list()
         let shown = cached.filter { !($0.status?.loadBalancer?.ingress ?? []).isEmpty }.count
         throw BenchError(
-            "latency round: \(observer.count("lat-")) of 500 Services got an address (the cache holds \(cached.count), "
-                + "\(shown) with an address)")
+            "latency round: \(observer.count("lat")) of 500 Services got an address (the cache holds \(cached.count), "
+                + "\(shown) with an address); \(observer.diagnosis)")
     }
-    let seen = observer.assigned.withLock { $0 }
+    let seen = observer.assigned.withLock { $0.times }
     let latencies = sent.compactMap { name, at in seen[name].map { ms($0 - at) } }
 
     let burstStart = ContinuousClock.now
     _ = try await create(client, namespace: namespace, prefix: "burst", count: 5000, rate: nil)
-    guard await waitFor(observer, prefix: "burst-", count: 5000, timeout: .seconds(300)) else {
-        throw BenchError("burst round: not every Service got an address")
+    guard await waitFor(observer, prefix: "burst", count: 5000, timeout: .seconds(300)) else {
+        throw BenchError("burst round: \(observer.count("burst")) of 5,000 got an address; \(observer.diagnosis)")
     }
     let burst = ContinuousClock.now - burstStart
     return Figures(
@@ -239,7 +254,13 @@ func round(_ name: String, launch: (String) throws -> Process) async throws -> F
         throw BenchError("dev-cluster printed no state directory:\n\(started)")
     }
     let state = String(line.dropFirst("export DEV_CLUSTER_DIR=".count))
-    defer { _ = try? shell([script, "stop", "--name", "bench"]) }
+    defer {
+        // Keep the API server's log of a failed round.
+        _ = try? shell([
+            "/bin/cp", "\(state)/apiserver.log", "/tmp/controller-bench-\(name.split(separator: " ")[0]).log",
+        ])
+        _ = try? shell([script, "stop", "--name", "bench"])
+    }
     let admin = "\(state)/admin.kubeconfig"
     let client = try makeClient(admin)
     defer { Task { try? await client.shutdown() } }
@@ -262,8 +283,8 @@ func round(_ name: String, launch: (String) throws -> Process) async throws -> F
     let rest = Observer(client: try makeClient(admin), namespace: "bench")
     let restTask = Task { await rest.run() }
     _ = try await create(client, namespace: "bench", prefix: "fill", count: 10_000 - 5_501, rate: nil)
-    guard await waitFor(rest, prefix: "fill-", count: 10_000 - 5_501, timeout: .seconds(300)) else {
-        throw BenchError("\(name): fill round: not every Service got an address")
+    guard await waitFor(rest, prefix: "fill", count: 10_000 - 5_501, timeout: .seconds(300)) else {
+        throw BenchError("\(name): fill round: not every Service got an address; \(rest.diagnosis)")
     }
     restTask.cancel()
     figures.peakRSS = peakRSS(pid: process.processIdentifier)
@@ -284,8 +305,13 @@ func spawn(_ path: String, _ arguments: [String]) throws -> Process {
 }
 
 let selfPath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
-let peer = try await round("bare controller") { state in
-    try spawn(selfPath, ["--bare-controller", "\(state)/admin.kubeconfig"])
+// `--only herald` or `--only peer` measures one contender (the other's row then shows zeros).
+let only = arguments.firstIndex(of: "--only").map { arguments[$0 + 1] }
+var peer = Figures(p50: 0, p99: 0, burstRate: 0)
+if only != "herald" {
+    peer = try await round("bare controller") { state in
+        try spawn(selfPath, ["--bare-controller", "\(state)/admin.kubeconfig"])
+    }
 }
 
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("controller-bench-\(getpid())").path
@@ -298,13 +324,16 @@ pools: [{name: bench, addresses: [198.18.0.0/16]}]
 advertisements: [{name: all, plugin: log}]
 """.write(toFile: "\(work)/herald.yaml", atomically: true, encoding: .utf8)
 // Herald as a DaemonSet pod would run it, with the herald ServiceAccount.
-let figures = try await round("herald") { state in
-    try spawn(
-        heraldPath,
-        [
-            "run", "--kubeconfig", "\(state)/herald.kubeconfig", "--config", "\(work)/herald.yaml", "--plugins-dir",
-            "\(work)/plugins.d", "--node-name", "bench", "--status-address", "none", "--log-level", "warning",
-        ])
+var figures = Figures(p50: 0, p99: 0, burstRate: 0)
+if only != "peer" {
+    figures = try await round("herald") { state in
+        try spawn(
+            heraldPath,
+            [
+                "run", "--kubeconfig", "\(state)/herald.kubeconfig", "--config", "\(work)/herald.yaml", "--plugins-dir",
+                "\(work)/plugins.d", "--node-name", "bench", "--status-address", "none", "--log-level", "warning",
+            ])
+    }
 }
 
 func row(_ name: String, _ h: Double, _ p: Double, _ unit: String, goal: String) {

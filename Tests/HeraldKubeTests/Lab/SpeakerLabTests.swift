@@ -209,6 +209,56 @@ import Testing
             #expect(deselected, "node-c still answers while its labels do not match the advertisement")
             _ = try await cluster.kubectl(["label", "node", "node-c", "lab=yes", "--overwrite"])
 
+            // Data-plane health: node-b's link goes down. Its ARP instance reports unhealthy, node-b's lease carries
+            // that, and the other nodes take its addresses (the router hears them from node-a or node-c); node-b's
+            // Events say why. Link up: node-b takes them back.
+            var onB: [String] = []
+            for address in v4.prefix(30) where await lab.owner(address) == "node-b" { onB.append(address) }
+            #expect(!onB.isEmpty, "node-b owns none of the first 30 addresses")
+            _ = try await Lab.sh("ip -n \(lab.nodes[1]) link set eth0 down")
+            let linkDown = Self.monotonic()
+            let takenOver = await eventually(timeout: .seconds(15)) { await lab.allAnswered(onB) }
+            #expect(takenOver, "node-b's addresses were not taken over while its link was down")
+            print(
+                "lab data-plane health: node-b's \(onB.count) addresses answered elsewhere "
+                    + "\(String(format: "%.2f", Double(Self.monotonic() - linkDown) / 1e9)) s after its link went down")
+            var nodeEvents = ""
+            let unhealthyShown = await eventually(timeout: .seconds(10)) {
+                nodeEvents =
+                    (try? await cluster.kubectl([
+                        "get", "events", "-A", "--field-selector",
+                        "involvedObject.kind=Node,involvedObject.name=node-b",
+                        "-o", "jsonpath={range .items[*]}{.reason} {.message}{\"\\n\"}{end}",
+                    ]))?.output ?? ""
+                return nodeEvents.contains("DataPlaneUnhealthy plugin instance \"arp\"")
+            }
+            #expect(unhealthyShown, "no DataPlaneUnhealthy Event on node-b for its ARP instance: \(nodeEvents)")
+            // (The kernel drops a link's global IPv6 addresses when it goes down: put node-b's back.)
+            _ = try await Lab.sh(
+                "ip -n \(lab.nodes[1]) link set eth0 up && ip -n \(lab.nodes[1]) addr replace 2001:db8::12/64 dev eth0 nodad"
+            )
+            let linkBack = await eventually(timeout: .seconds(20)) { await lab.all(of: onB, ownedBy: "node-b") }
+            #expect(linkBack, "node-b did not take its addresses back after its link came up")
+
+            // A plugin's event reaches the Service: the router claims a Service's address (a duplicate IP on the
+            // segment); the owner's ARP plugin reports the conflict, and the Service's Events say so.
+            let conflicted = assigned["v4-1"]?.addresses.first ?? ""
+            _ = try await Lab.sh(
+                "ip -n \(lab.router) addr add \(conflicted)/32 dev br0 && ip netns exec \(lab.router) "
+                    + "arping -U -c 2 -I br0 -s \(conflicted) \(conflicted) >/dev/null 2>&1; "
+                    + "ip -n \(lab.router) addr del \(conflicted)/32 dev br0")
+            var conflictEvents = ""
+            let reported = await eventually(timeout: .seconds(10)) {
+                conflictEvents =
+                    (try? await cluster.kubectl([
+                        "get", "events", "-n", ns, "--field-selector",
+                        "involvedObject.name=v4-1,reason=AddressConflict",
+                        "-o", "jsonpath={range .items[*]}{.type} {.message}{\"\\n\"}{end}",
+                    ]))?.output ?? ""
+                return conflictEvents.contains("Warning") && conflictEvents.contains("\(conflicted) is also claimed by")
+            }
+            #expect(reported, "no AddressConflict Event on v4-1 (\(conflicted)): \(conflictEvents)")
+
             // externalTrafficPolicy: Local: only the node with the ready endpoint announces; moving it moves the
             // address.
             var local = ControllerLab.service("local", namespace: ns)

@@ -4,7 +4,9 @@ import Logging
 
 /// Records core/v1 Events the way client-go's recorder does: a repeat of the same event (same object, type, reason
 /// and message) increments `count` and `lastTimestamp` on the existing Event with a merge patch instead of creating a
-/// new one; a token bucket limits the write rate, and events over the limit are dropped and counted.
+/// new one; a token bucket limits the write rate, and events over the limit are dropped and counted. Warnings have a
+/// bucket of their own, so that a burst of routine Normal events (an address moving to this node for each of many
+/// Services) never crowds out the Warning that says why something is unreachable.
 public actor EventRecorder {
     /// `Normal` or `Warning`.
     public enum EventType: String, Sendable {
@@ -31,6 +33,7 @@ public actor EventRecorder {
     let clock: any KubeClock
     let logger: Logger
     var bucket: TokenBucket
+    var warningBucket: TokenBucket
     var seen: [DedupKey: Aggregate] = [:]
     let cacheLimit: Int
     /// Events dropped by the rate limit.
@@ -49,6 +52,7 @@ public actor EventRecorder {
         self.clock = clock
         self.logger = logger
         self.bucket = TokenBucket(burst: burst, refillPerSecond: refillPerSecond)
+        self.warningBucket = TokenBucket(burst: burst, refillPerSecond: refillPerSecond)
         self.cacheLimit = cacheLimit
     }
 
@@ -56,7 +60,9 @@ public actor EventRecorder {
     /// Returns the written Event, or nil if it was rate-limited or failed.
     @discardableResult
     public func record(_ object: ObjectReference, type: EventType, reason: String, message: String) async -> Event? {
-        guard bucket.tryTake(now: clock.now()) else {
+        let allowed =
+            type == .warning ? warningBucket.tryTake(now: clock.now()) : bucket.tryTake(now: clock.now())
+        guard allowed else {
             dropped += 1
             logger.debug("event dropped by rate limit", metadata: ["reason": "\(reason)"])
             return nil
