@@ -121,3 +121,40 @@ import Testing
         #expect(routed.map(\.name) == eligible)
     }
 }
+
+/// When a new owner may claim at once: only after nodes left and nothing else changed.
+@Suite struct OnlyDeparturesTests {
+    let a = NodeState(name: "a", labels: ["zone": "1"])
+    let b = NodeState(name: "b", labels: ["zone": "2"])
+    let c = NodeState(name: "c")
+
+    @Test func aLeaseThatExpiredOrWasDeletedIsADeparture() {
+        var expired = b
+        expired.live = false
+        #expect(L2Ownership.onlyDepartures(from: [a, b, c], to: [a, expired, c]))
+        #expect(L2Ownership.onlyDepartures(from: [a, b, c], to: [a, c]))
+        #expect(L2Ownership.onlyDepartures(from: [a, b, c], to: [c, a]))
+    }
+
+    @Test func nothingChangedIsNoDeparture() {
+        #expect(!L2Ownership.onlyDepartures(from: [a, b, c], to: [a, b, c]))
+        var dead = b
+        dead.live = false
+        // A node that was not live leaving the list is not a departure of an owner.
+        #expect(!L2Ownership.onlyDepartures(from: [a, dead, c], to: [a, c]))
+    }
+
+    @Test func anyOtherChangeBesideADepartureNeedsTheDelay() {
+        var relabelled = a
+        relabelled.labels["zone"] = "9"
+        #expect(!L2Ownership.onlyDepartures(from: [a, b, c], to: [relabelled, c]))
+        var unhealthy = c
+        unhealthy.unhealthyInstances = ["arp"]
+        #expect(!L2Ownership.onlyDepartures(from: [a, b, c], to: [a, unhealthy]))
+        // A node joining, or one coming back to life, is a change of another kind.
+        #expect(!L2Ownership.onlyDepartures(from: [a, b], to: [a, NodeState(name: "d")]))
+        var dead = c
+        dead.live = false
+        #expect(!L2Ownership.onlyDepartures(from: [a, b, dead], to: [a, c]))
+    }
+}

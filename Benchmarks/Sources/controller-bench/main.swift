@@ -190,6 +190,9 @@ struct Figures {
     var p99: Double
     var burstRate: Double
     var peakRSS: Double = 0
+    /// At the end: anonymous memory (heap, stacks) and file-backed pages (code of the binary and libraries).
+    var anonymous: Double = 0
+    var fileBacked: Double = 0
 }
 
 /// One measurement round against whatever controller serves `namespace`.
@@ -222,9 +225,10 @@ func measure(_ client: KubeClient, kubeconfig: String, namespace: String) async 
         burstRate: 5000 / (ms(burst) / 1000))
 }
 
-func peakRSS(pid: Int32) -> Double {
+/// A field of /proc/PID/status in MiB ("VmHWM", "RssAnon", "RssFile").
+func memory(pid: Int32, _ field: String) -> Double {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("\(field):") })
     else { return 0 }
     return Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "0").map { $0 / 1024 } ?? 0
 }
@@ -287,7 +291,9 @@ func round(_ name: String, launch: (String) throws -> Process) async throws -> F
         throw BenchError("\(name): fill round: not every Service got an address; \(rest.diagnosis)")
     }
     restTask.cancel()
-    figures.peakRSS = peakRSS(pid: process.processIdentifier)
+    figures.peakRSS = memory(pid: process.processIdentifier, "VmHWM")
+    figures.anonymous = memory(pid: process.processIdentifier, "RssAnon")
+    figures.fileBacked = memory(pid: process.processIdentifier, "RssFile")
     print("\(name): \(figures)")
     return figures
 }
@@ -347,3 +353,5 @@ row("create → address p50", figures.p50, peer.p50, "ms", goal: "≤ 50 ms")
 row("create → address p99", figures.p99, peer.p99, "ms", goal: "≤ 200 ms")
 row("burst of 5,000: Services/s", figures.burstRate, peer.burstRate, "/s", goal: "≥ 500/s")
 row("peak RSS holding 10,000 Services", figures.peakRSS, peer.peakRSS, "MiB", goal: "≤ 64 MiB")
+row("  of which now anonymous", figures.anonymous, peer.anonymous, "MiB", goal: "-")
+row("  of which now file-backed (code)", figures.fileBacked, peer.fileBacked, "MiB", goal: "-")

@@ -22,3 +22,30 @@ public enum L2Ownership {
         return rank(Set(eligible), for: first).first
     }
 }
+
+extension L2Ownership {
+    /// Whether the only change from `previous` to `current` is that nodes left (their lease expired or was deleted):
+    /// every other node is exactly as it was, and at least one node that was live is no longer. With the addresses
+    /// and the configuration unchanged too, an exclusive address this node starts to own after such a change can only
+    /// have been owned by a node that left. That node stopped announcing before it left (a host withdraws a renew
+    /// interval before its lease can expire, and withdraws before it deletes its lease on a graceful stop), so the
+    /// address can be claimed at once, without the break-before-make delay a handover between two live nodes needs.
+    public static func onlyDepartures(from previous: [NodeState], to current: [NodeState]) -> Bool {
+        let before = Dictionary(previous.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(current.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var departed = false
+        for (name, was) in before {
+            guard let now = after[name] else {
+                if was.live { departed = true }
+                continue
+            }
+            if now == was { continue }
+            var gone = was
+            gone.live = false
+            guard was.live, now == gone else { return false }
+            departed = true
+        }
+        // A node that appears (or any that was not known before) is a change of another kind.
+        return departed && after.keys.allSatisfy { before[$0] != nil }
+    }
+}

@@ -36,6 +36,8 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         var claims: [String: ContinuousClock.Instant] = [:]
         /// The instances last found unhealthy here.
         var unhealthy: Set<String> = []
+        /// The inputs of the last plan, to tell a change that is only nodes leaving.
+        var lastInputs: (addresses: [ServiceAddress], advertisements: [Advertisement], nodes: [NodeState])?
         /// A reload waiting for the loop: the plugins.d entries to apply first, then the configuration.
         var pendingReload: (config: HeraldConfiguration, plugins: [PluginDirectory.Entry]?)?
     }
@@ -141,11 +143,16 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     /// What this node announces through each running instance for `addresses` under the current configuration, with
     /// `unhealthy` the instances whose data plane is down here.
     public func plan(_ addresses: [ServiceAddress], unhealthy: Set<String> = []) -> [String: [String: Announcement]] {
+        plan(addresses, advertisements: config.current.advertisements, nodes: nodes(unhealthy: unhealthy))
+    }
+
+    private func plan(
+        _ addresses: [ServiceAddress], advertisements: [Advertisement], nodes: [NodeState]
+    ) -> [String: [String: Announcement]] {
         let started = Set(state.withLock { $0.started })
         let running = plugins.instances.filter { started.contains($0.name) }
         return AnnouncementPlanner.plan(
-            addresses, advertisements: config.current.advertisements, node: node.name,
-            nodes: nodes(unhealthy: unhealthy),
+            addresses, advertisements: advertisements, node: node.name, nodes: nodes,
             instances: running.map { .init(name: $0.name, exclusive: $0.info.kind == .exclusive) })
     }
 
@@ -182,7 +189,17 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 events?.health(instance: name, healthy: !unhealthy.contains(name), detail: nil)
             }
         }
-        let plan = plan(addresses(), unhealthy: unhealthy)
+        let addresses = addresses()
+        let nodes = nodes(unhealthy: unhealthy)
+        let plan = plan(addresses, advertisements: configuration.advertisements, nodes: nodes)
+        // Nodes leaving is the one change whose new claims need no break-before-make delay (see onlyDepartures).
+        let departuresOnly = state.withLock { s in
+            defer { s.lastInputs = (addresses, configuration.advertisements, nodes) }
+            guard let last = s.lastInputs, last.addresses == addresses,
+                last.advertisements == configuration.advertisements
+            else { return false }
+            return L2Ownership.onlyDepartures(from: last.nodes, to: nodes)
+        }
         let started = Set(state.withLock { $0.started })
         for ad in configuration.advertisements where !started.contains(ad.plugin) {
             logger.warning(
@@ -204,8 +221,10 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 // Break before make across nodes: an exclusive address this node starts to own is claimed only after
                 // `claimDelay`, while every withdrawal is immediate, so the node that hands it over (seeing the same
                 // change at about the same time) has stopped first.
-                if new && instance.info.kind == .exclusive && claimDelay > .zero {
-                    let key = "\(instance.name)/\(announcement.id)"
+                let key = "\(instance.name)/\(announcement.id)"
+                if new && instance.info.kind == .exclusive && claimDelay > .zero
+                    && !(departuresOnly && claims[key] == nil)
+                {
                     wanted.insert(key)
                     let since = claims[key] ?? now
                     claims[key] = since

@@ -57,8 +57,13 @@ public final class MembershipWatcher: Sendable {
                 }
             }
             group.addTask {
+                // Re-evaluated at the instant the next live lease expires (so a dead node is noticed at once), and
+                // at least every `tick`.
                 while !Task.isCancelled {
-                    do { try await self.clock.sleep(for: self.tick) } catch { return }
+                    let now = self.clock.now()
+                    let expiry = self.state.withLock { $0.view.nextExpiry(after: now) }
+                    let wait = expiry.map { min($0 - now + .milliseconds(1), self.tick) } ?? self.tick
+                    do { try await self.clock.sleep(for: wait) } catch { return }
                     self.publish()
                 }
             }
