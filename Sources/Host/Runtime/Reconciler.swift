@@ -36,8 +36,9 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         var claims: [String: ContinuousClock.Instant] = [:]
         /// The instances last found unhealthy here.
         var unhealthy: Set<String> = []
-        /// The inputs of the last plan, to tell a change that is only nodes leaving.
-        var lastInputs: (addresses: [ServiceAddress], advertisements: [Advertisement], nodes: [NodeState])?
+        /// The inputs of the last plan (the addresses as a digest: 10,000 of them are not kept twice), to tell a
+        /// change that is only nodes leaving.
+        var lastInputs: (addresses: Int, advertisements: [Advertisement], nodes: [NodeState])?
         /// A reload waiting for the loop: the plugins.d entries to apply first, then the configuration.
         var pendingReload: (config: HeraldConfiguration, plugins: [PluginDirectory.Entry]?)?
     }
@@ -193,9 +194,10 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         let nodes = nodes(unhealthy: unhealthy)
         let plan = plan(addresses, advertisements: configuration.advertisements, nodes: nodes)
         // Nodes leaving is the one change whose new claims need no break-before-make delay (see onlyDepartures).
+        let digest = addresses.hashValue
         let departuresOnly = state.withLock { s in
-            defer { s.lastInputs = (addresses, configuration.advertisements, nodes) }
-            guard let last = s.lastInputs, last.addresses == addresses,
+            defer { s.lastInputs = (digest, configuration.advertisements, nodes) }
+            guard let last = s.lastInputs, last.addresses == digest,
                 last.advertisements == configuration.advertisements
             else { return false }
             return L2Ownership.onlyDepartures(from: last.nodes, to: nodes)
