@@ -165,9 +165,10 @@ final class Lab: @unchecked Sendable {
         for relay in nodeRelays where relay.isRunning { relay.terminate() }
         Self.shNow("ip netns del \(router) 2>/dev/null; true")
         for node in nodes { Self.shNow("ip netns del \(node) 2>/dev/null; true") }
-        // `ip netns exec` runs socat as its child: the node-side relays outlive a SIGTERM to `ip`.
+        // `ip netns exec` runs socat as its child: the node-side relays outlive a SIGTERM to `ip`. ("[U]NIX" so that
+        // the pattern does not match the shell that runs pkill.)
         for index in 0..<3 {
-            Self.shNow("pkill -9 -f 'UNIX-LISTEN:\(socket(index))'; pkill -9 -f 'UNIX-CONNECT:\(socket(index))'; true")
+            for side in ["LISTEN", "CONNECT"] { Self.shNow("pkill -9 -f '[U]NIX-\(side):\(socket(index))'; true") }
         }
     }
 }
