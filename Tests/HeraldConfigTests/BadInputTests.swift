@@ -98,10 +98,17 @@ import Testing
     }
 
     @Test func advertisementsSayWhyAnInstanceCannotBeUsed() {
-        var index = PluginInstanceIndex()
-        index.record("up", .enabled(file: "plugins.d/up.yaml"))
-        index.record("dormant", .disabled(file: "plugins.d/dormant.yaml"))
-        index.record("broken", .invalid(file: "plugins.d/broken.yaml"))
+        // The index of three plugins.d files as `herald check` reads them: one enabled, one with `enabled: false`, one
+        // invalid (no library).
+        let files = [
+            ("plugins.d/up.yaml", "name: up\nlibrary: herald-log\n"),
+            ("plugins.d/dormant.yaml", "name: dormant\nlibrary: herald-log\nenabled: false\n"),
+            ("plugins.d/broken.yaml", "name: broken\n"),
+        ]
+        let index = PluginInstanceIndex(
+            files.map { file, text in
+                (file, PluginInstanceSpec.parse(text, file: file), PluginInstanceSpec.declaredName(text))
+            })
         let text = """
             apiVersion: herald.dev/v1
             advertisements:
