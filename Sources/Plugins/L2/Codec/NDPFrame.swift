@@ -97,29 +97,21 @@ public enum NDPFrame {
         if payloadLength < 4 { return .drop(.badLength) }
         if bytes[54] == advertisementType { return parseAdvertisement(bytes, payloadLength: payloadLength) }
         if bytes[54] != solicitationType { return .ignore }
-        // RFC 4861 section 7.1.1: hop limit 255, code 0, ICMP length 24 or more, valid checksum, target not
-        // multicast, every option of non-zero length, and no source link-layer option from the unspecified address,
-        // which may only solicit through a solicited-node multicast destination.
-        if payloadLength < 24 { return .drop(.badLength) }
-        if bytes[21] != 255 || bytes[55] != 0 { return .drop(.invalidSolicitation) }
-        let source = IPv6Address(bytes, at: 22)
-        let destination = IPv6Address(bytes, at: 38)
-        let icmp = UnsafeRawBufferPointer(rebasing: bytes[54..<(54 + payloadLength)])
-        if ICMPv6Checksum.compute(source: source, destination: destination, message: icmp) != 0 {
-            return .drop(.badChecksum)
+        // RFC 4861 section 7.1.1: the checks every Neighbor Discovery message needs, target not multicast, and no
+        // source link-layer option from the unspecified address, which may only solicit through a solicited-node
+        // multicast destination.
+        let source: IPv6Address
+        let destination: IPv6Address
+        switch checkMessage(bytes, payloadLength: payloadLength, invalid: .invalidSolicitation) {
+        case .drop(let reason): return .drop(reason)
+        case .valid(let s, let d): (source, destination) = (s, d)
         }
         let target = IPv6Address(bytes, at: 62)
         if target.isMulticast { return .drop(.invalidSolicitation) }
-        var sourceLinkLayer: MACAddress?
-        var offset = 78
-        let end = 54 + payloadLength
-        while offset < end {
-            guard end - offset >= 2 else { return .drop(.badLength) }
-            let length = Int(bytes[offset + 1]) * 8
-            guard length > 0, offset + length <= end else { return .drop(.badLength) }
-            // Option type 1: Source Link-Layer Address (RFC 4861 section 4.6.1), 6 bytes on Ethernet.
-            if bytes[offset] == 1, length >= 8 { sourceLinkLayer = MACAddress(bytes, at: offset + 2) }
-            offset += length
+        let sourceLinkLayer: MACAddress?
+        switch linkLayerOption(1, bytes, payloadLength: payloadLength) {
+        case .drop(let reason): return .drop(reason)
+        case .found(let mac): sourceLinkLayer = mac
         }
         if source == .unspecified {
             if sourceLinkLayer != nil || destination != target.solicitedNode { return .drop(.invalidSolicitation) }
@@ -136,32 +128,24 @@ public enum NDPFrame {
             ))
     }
 
-    /// RFC 4861 section 7.1.2: hop limit 255, code 0, ICMP length 24 or more, valid checksum, target not multicast,
-    /// the Solicited flag clear when sent to a multicast destination, and every option of non-zero length. The caller
-    /// has checked the Ethernet and IPv6 headers and that the payload lies within `bytes`.
+    /// RFC 4861 section 7.1.2: the checks every Neighbor Discovery message needs, target not multicast, and the
+    /// Solicited flag clear when sent to a multicast destination. The caller has checked the Ethernet and IPv6 headers
+    /// and that the payload lies within `bytes`.
     static func parseAdvertisement(_ bytes: UnsafeRawBufferPointer, payloadLength: Int) -> ParseResult {
-        if payloadLength < 24 { return .drop(.badLength) }
-        if bytes[21] != 255 || bytes[55] != 0 { return .drop(.invalidAdvertisement) }
-        let source = IPv6Address(bytes, at: 22)
-        let destination = IPv6Address(bytes, at: 38)
-        let icmp = UnsafeRawBufferPointer(rebasing: bytes[54..<(54 + payloadLength)])
-        if ICMPv6Checksum.compute(source: source, destination: destination, message: icmp) != 0 {
-            return .drop(.badChecksum)
+        let source: IPv6Address
+        let destination: IPv6Address
+        switch checkMessage(bytes, payloadLength: payloadLength, invalid: .invalidAdvertisement) {
+        case .drop(let reason): return .drop(reason)
+        case .valid(let s, let d): (source, destination) = (s, d)
         }
         let flags = AdvertisementFlags(rawValue: bytes[58] & 0xE0)
         let target = IPv6Address(bytes, at: 62)
         if target.isMulticast { return .drop(.invalidAdvertisement) }
         if destination.isMulticast, flags.contains(.solicited) { return .drop(.invalidAdvertisement) }
-        var targetLinkLayer: MACAddress?
-        var offset = 78
-        let end = 54 + payloadLength
-        while offset < end {
-            guard end - offset >= 2 else { return .drop(.badLength) }
-            let length = Int(bytes[offset + 1]) * 8
-            guard length > 0, offset + length <= end else { return .drop(.badLength) }
-            // Option type 2: Target Link-Layer Address (RFC 4861 section 4.6.1), 6 bytes on Ethernet.
-            if bytes[offset] == 2, length >= 8 { targetLinkLayer = MACAddress(bytes, at: offset + 2) }
-            offset += length
+        let targetLinkLayer: MACAddress?
+        switch linkLayerOption(2, bytes, payloadLength: payloadLength) {
+        case .drop(let reason): return .drop(reason)
+        case .found(let mac): targetLinkLayer = mac
         }
         // The claimant (the option's address, else the Ethernet source) must be a station's.
         let ethernetSource = MACAddress(bytes, at: 6)
@@ -170,6 +154,49 @@ public enum NDPFrame {
             Advertisement(
                 ethernetSource: ethernetSource, source: source, destination: destination, target: target,
                 flags: flags, targetLinkLayer: targetLinkLayer))
+    }
+
+    enum MessageCheck {
+        case valid(source: IPv6Address, destination: IPv6Address)
+        case drop(L2DropReason)
+    }
+
+    /// What RFC 4861 sections 7.1.1 and 7.1.2 ask of every Neighbor Solicitation and Advertisement: an ICMP length of
+    /// 24 or more, hop limit 255, code 0 (else `invalid`), and a valid checksum.
+    static func checkMessage(
+        _ bytes: UnsafeRawBufferPointer, payloadLength: Int, invalid: L2DropReason
+    ) -> MessageCheck {
+        if payloadLength < 24 { return .drop(.badLength) }
+        if bytes[21] != 255 || bytes[55] != 0 { return .drop(invalid) }
+        let source = IPv6Address(bytes, at: 22)
+        let destination = IPv6Address(bytes, at: 38)
+        let icmp = UnsafeRawBufferPointer(rebasing: bytes[54..<(54 + payloadLength)])
+        if ICMPv6Checksum.compute(source: source, destination: destination, message: icmp) != 0 {
+            return .drop(.badChecksum)
+        }
+        return .valid(source: source, destination: destination)
+    }
+
+    enum OptionSearch {
+        case found(MACAddress?)
+        case drop(L2DropReason)
+    }
+
+    /// The link-layer address option of `type` (1 source, 2 target: RFC 4861 section 4.6.1; 6 bytes on Ethernet)
+    /// among the options after the 24-byte message, the last one if several; every option must have a non-zero length
+    /// within the payload.
+    static func linkLayerOption(_ type: UInt8, _ bytes: UnsafeRawBufferPointer, payloadLength: Int) -> OptionSearch {
+        var found: MACAddress?
+        var offset = 78
+        let end = 54 + payloadLength
+        while offset < end {
+            guard end - offset >= 2 else { return .drop(.badLength) }
+            let length = Int(bytes[offset + 1]) * 8
+            guard length > 0, offset + length <= end else { return .drop(.badLength) }
+            if bytes[offset] == type, length >= 8 { found = MACAddress(bytes, at: offset + 2) }
+            offset += length
+        }
+        return .found(found)
     }
 
     /// Parses a byte array (convenience for tests and tools).
