@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Synchronization
 
 /// The test network: a `router` namespace with bridge `br0` (198.51.100.1/24, 2001:db8::1/64) and a second bridge
@@ -32,34 +33,9 @@ final class BGPLab {
     }
 
     private func build() throws {
-        let r = router
-        try LabShell.must("ip netns add \(r)")
-        for node in nodes { try LabShell.must("ip netns add \(node)") }
-        try LabShell.must(
-            """
-            ip -n \(r) link set lo up && ip -n \(r) link add br0 type bridge && ip -n \(r) link set br0 up \
-            && ip -n \(r) link add br1 type bridge && ip -n \(r) link set br1 up \
-            && ip -n \(r) addr add 198.51.100.1/24 dev br0 && ip -n \(r) addr add 2001:db8::1/64 dev br0 nodad \
-            && ip -n \(r) addr add 203.0.113.1/24 dev br1
-            """)
-        for (offset, node) in nodes.enumerated() {
-            let i = offset + 1
-            let veth = "bgv\(i)\(suffix)"
-            try LabShell.must(
-                """
-                ip link add \(veth) type veth peer name eth0 netns \(node) && ip link set \(veth) netns \(r) \
-                && ip -n \(r) link set \(veth) master br0 up && ip -n \(node) link set lo up \
-                && ip -n \(node) link set eth0 up && ip -n \(node) addr add 198.51.100.1\(i)/24 dev eth0 \
-                && ip -n \(node) addr add 2001:db8::1\(i)/64 dev eth0 nodad
-                """)
+        for command in NamespaceNetwork.commands(router: router, nodes: nodes, vethPrefix: "bg", suffix: suffix) {
+            try LabShell.must(command)
         }
-        let second = "bgw1\(suffix)"
-        try LabShell.must(
-            """
-            ip link add \(second) type veth peer name eth1 netns \(nodes[0]) && ip link set \(second) netns \(r) \
-            && ip -n \(r) link set \(second) master br1 up && ip -n \(nodes[0]) link set eth1 up \
-            && ip -n \(nodes[0]) addr add 203.0.113.11/24 dev eth1
-            """)
     }
 
     func destroy() {
