@@ -136,3 +136,39 @@ open class LineProcess: @unchecked Sendable {
         while process.isRunning, Date() < deadline { usleep(5_000) }
     }
 }
+
+/// The line protocol of `herald-plugin-harness` (Tests/PluginHarness), for any process that speaks it.
+extension LineProcess {
+    /// A harness command that answered "error" or nothing in time, with the whole transcript.
+    public struct HarnessFailure: Error, CustomStringConvertible {
+        public var command: String
+        public var transcript: String
+        public var description: String { "`\(command)` failed:\n\(transcript)" }
+    }
+
+    /// Sends a command and waits for its "ok"; throws with the transcript on "error" or timeout.
+    public func command(_ command: String, timeout: Double = 5) throws {
+        send(command)
+        let name = command.split(separator: " ").first.map(String.init) ?? command
+        guard let line = expect("ok \(name)", orError: true, timeout: timeout), line.hasPrefix("ok") else {
+            throw HarnessFailure(command: command, transcript: transcript)
+        }
+    }
+
+    /// The instance's metrics as `name{labels}` → value.
+    public func metrics() throws -> [String: Double] {
+        let start = lineCount
+        send("metrics")
+        guard expect("end metrics", timeout: 5) != nil else {
+            throw HarnessFailure(command: "metrics", transcript: transcript)
+        }
+        var out: [String: Double] = [:]
+        for line in lines[start...] {
+            if line == "end metrics" { break }
+            let words = line.split(separator: " ")
+            guard words.count == 4, words[0] == "metric" else { continue }
+            out[String(words[2])] = Double(words[3])
+        }
+        return out
+    }
+}
