@@ -121,21 +121,12 @@ final class BGPSpeaker: @unchecked Sendable {
             throw error
         }
         publish()
-        let box = Unmanaged.passRetained(BGPThreadBody { [self] in run() }).toOpaque()
-        var handle = pthread_t()
-        let result = pthread_create(
-            &handle, nil,
-            { context in
-                let body = Unmanaged<BGPThreadBody>.fromOpaque(context!).takeRetainedValue()
-                body.run()
-                return nil
-            }, box)
-        guard result == 0 else {
-            Unmanaged<BGPThreadBody>.fromOpaque(box).release()
+        do {
+            thread = try PluginThread.start("BGP thread") { [self] in run() }
+        } catch {
             closeAll()
-            throw PluginError(.io, "cannot start the BGP thread: \(String(cString: strerror(result)))")
+            throw error
         }
-        thread = handle
     }
 
     func announce(_ a: Announcement) throws {
@@ -532,12 +523,6 @@ final class BGPSpeaker: @unchecked Sendable {
             host.report(health)
         }
     }
-}
-
-/// A closure carried through pthread_create's context pointer.
-private final class BGPThreadBody {
-    let run: () -> Void
-    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 /// Nanoseconds of CLOCK_MONOTONIC.

@@ -81,20 +81,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
             closeWakePipe()
             throw error
         }
-        let box = Unmanaged.passRetained(ThreadBody { [self] in run() }).toOpaque()
-        var handle = pthread_t()
-        let result = pthread_create(
-            &handle, nil,
-            { context in
-                let body = Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue()
-                body.run()
-                return nil
-            }, box)
-        guard result == 0 else {
-            Unmanaged<ThreadBody>.fromOpaque(box).release()
-            throw PluginError(.io, "cannot start the I/O thread: \(String(cString: strerror(result)))")
-        }
-        thread = handle
+        thread = try PluginThread.start("I/O thread") { [self] in run() }
     }
 
     /// Starts answering for the address and schedules the gratuitous rounds. Never waits for I/O.
@@ -417,10 +404,4 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
             }
         }
     }
-}
-
-/// A closure carried through pthread_create's context pointer.
-private final class ThreadBody {
-    let run: () -> Void
-    init(_ run: @escaping () -> Void) { self.run = run }
 }
