@@ -168,7 +168,8 @@ import Testing
                 #expect(await eventually(timeout: .seconds(2)) { watcher.liveNodes == ["n2", "n3"] })
                 #expect(ContinuousClock.now - stop < .seconds(1.5))
 
-                // A node that stops renewing (crash: lease left behind) drops out after its 3 s duration.
+                // A node that stops renewing (crash: lease left behind) drops out 2.5 s after its last renewal (the 3 s
+                // duration less half the 1 s renew interval).
                 let crashed = ContinuousClock.now
                 t2.cancel()
                 await t2.value

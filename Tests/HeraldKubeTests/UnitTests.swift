@@ -147,16 +147,78 @@ import Testing
                     renewTime: MicroTime(Date(timeIntervalSince1970: renew))))
         }
         v.observe(lease("a", renew: 999), now: .seconds(100), wall: wall)
-        v.observe(lease("stale", renew: 900), now: .seconds(100), wall: wall)  // renewed long ago: not live
+        v.observe(lease("stale", renew: 900), now: .seconds(100), wall: wall)  // renewed long ago: suspect at once
+        #expect(v.suspects(now: .seconds(100)) == ["herald-member-stale"])
+        v.confirm(leaseName: "herald-member-stale", current: lease("stale", renew: 900), now: .seconds(100), wall: wall)
         #expect(v.live(now: .seconds(100)) == ["a"])
         v.observe(lease("a", renew: 999), now: .seconds(102), wall: wall)  // unchanged: not a renewal
         #expect(v.live(now: .seconds(102.9)) == ["a"])
+        #expect(v.suspects(now: .seconds(102.9)).isEmpty)
+        // Past its window, "a" is suspect but still live until a read confirms it was not renewed.
+        #expect(v.suspects(now: .seconds(103)) == ["herald-member-a"])
+        #expect(v.live(now: .seconds(103)) == ["a"])
+        v.confirm(leaseName: "herald-member-a", current: lease("a", renew: 999), now: .seconds(103), wall: wall)
         #expect(v.live(now: .seconds(103)) == [])
+        #expect(v.suspects(now: .seconds(103)).isEmpty)
         v.observe(lease("a", renew: 1003), now: .seconds(103.5), wall: wall)
         #expect(v.live(now: .seconds(104)) == ["a"])
         #expect(v.nextExpiry(after: .seconds(104)) == .seconds(106.5))
         v.remove(leaseName: "herald-member-a")
         #expect(v.live(now: .seconds(104)) == [])
+    }
+
+    /// A lagging watch: the read finds a renewal the watch has not delivered, and the node stays live from then on;
+    /// a read that finds no lease removes the node.
+    @Test func membershipExpiryWaitsForARead() {
+        var v = MembershipView()
+        let wall = Date(timeIntervalSince1970: 1000)
+        func lease(renew: Double) -> Lease {
+            Lease(
+                metadata: ObjectMeta(name: "herald-member-c"),
+                spec: .init(
+                    holderIdentity: "c", leaseDurationSeconds: 3,
+                    renewTime: MicroTime(Date(timeIntervalSince1970: renew))))
+        }
+        v.observe(lease(renew: 1000), now: .seconds(10), wall: wall)
+        #expect(v.suspects(now: .seconds(13)) == ["herald-member-c"])
+        v.confirm(leaseName: "herald-member-c", current: lease(renew: 1002.5), now: .seconds(13.01), wall: wall)
+        #expect(v.suspects(now: .seconds(13.01)).isEmpty)
+        #expect(v.live(now: .seconds(15.9)) == ["c"])
+        #expect(v.suspects(now: .seconds(16.01)) == ["herald-member-c"])
+        v.confirm(leaseName: "herald-member-c", current: nil, now: .seconds(16.02), wall: wall)
+        #expect(v.live(now: .seconds(16.02)) == [])
+        #expect(v.suspects(now: .seconds(16.02)).isEmpty)
+    }
+
+    /// A lease that announces its renew interval is live for the duration less half of it, and its holder's fence
+    /// (counted from sending) comes half a renew interval earlier still.
+    @Test func membershipWindowLeavesHalfARenewIntervalAfterTheFence() {
+        var v = MembershipView()
+        let wall = Date(timeIntervalSince1970: 1000)
+        func lease(renew: Double, interval: String?) -> Lease {
+            var annotations = [NodeMembership.durationAnnotation: "3000"]
+            annotations[NodeMembership.renewIntervalAnnotation] = interval
+            return Lease(
+                metadata: ObjectMeta(name: "herald-member-b", annotations: annotations),
+                spec: .init(
+                    holderIdentity: "b", leaseDurationSeconds: 3,
+                    renewTime: MicroTime(Date(timeIntervalSince1970: renew))))
+        }
+        v.observe(lease(renew: 999, interval: "1000"), now: .seconds(100), wall: wall)
+        #expect(v.live(now: .seconds(102.49)) == ["b"])
+        #expect(v.suspects(now: .seconds(102.49)).isEmpty)
+        #expect(v.suspects(now: .seconds(102.5)) == ["herald-member-b"])
+        #expect(v.nextExpiry(after: .seconds(101)) == .seconds(102.5))
+        let fence = NodeMembership.fence(leaseDuration: .seconds(3), renewInterval: .seconds(1))
+        let window = NodeMembership.liveWindow(leaseDuration: .seconds(3), renewInterval: .seconds(1))
+        #expect(window - fence == .milliseconds(500))
+        // No annotation, or one that makes no sense (not shorter than the lease): the whole duration.
+        v.observe(lease(renew: 1000, interval: nil), now: .seconds(103), wall: wall)
+        #expect(v.suspects(now: .seconds(105.9)).isEmpty)
+        #expect(v.suspects(now: .seconds(106)) == ["herald-member-b"])
+        v.observe(lease(renew: 1001, interval: "5000"), now: .seconds(104), wall: wall)
+        #expect(v.suspects(now: .seconds(106.9)).isEmpty)
+        #expect(v.suspects(now: .seconds(107)) == ["herald-member-b"])
     }
 
     @Test func tokenBucketRefills() {

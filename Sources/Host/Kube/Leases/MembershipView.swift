@@ -1,15 +1,27 @@
 import Foundation
 
 /// Which nodes are live, from their membership leases, with no I/O. A lease counts as renewed when its record
-/// changes; a node is live while its last renewal was observed less than its lease duration ago on our own clock.
+/// changes; a node is live while its last renewal was observed less than its live window ago on our own clock: the
+/// lease duration less half the renew interval the lease announces (its holder stopped answering half a renew
+/// interval before that: see ``NodeMembership``), or the whole duration when it announces none.
 /// A lease seen for the first time whose `renewTime` is already older than its duration (by the wall clock, with a
 /// tolerance for skew) starts out expired, so a restarted watcher does not resurrect dead nodes.
+///
+/// **Expiry is confirmed, not inferred.** A lease past its window is *suspect*, and its node stays live, until a
+/// consistent read of the lease (``suspects(now:)``, then ``confirm(leaseName:current:now:)``) shows the same record:
+/// a watch that lags (a busy host, a watch being re-opened) would otherwise make a renewing node look dead, and two
+/// hosts would answer for its addresses. A node still answering has had a renewal *answered*, so that renewal is
+/// committed and the read sees it. A host that cannot read keeps every node it cannot confirm gone: it then cannot
+/// renew its own lease either, and has stopped claiming.
 public struct MembershipView: Sendable {
     struct Entry: Sendable {
         var node: String
         var record: Lease.Spec?
         var observedAt: Duration
-        var duration: Duration
+        /// How long after `observedAt` the node counts as live.
+        var window: Duration
+        /// A consistent read showed the record unchanged after the window: the node is gone.
+        var confirmedGone = false
         var unhealthy: Set<String> = []
     }
 
@@ -28,13 +40,15 @@ public struct MembershipView: Sendable {
         }
         let precise = lease.metadata.annotations?[NodeMembership.durationAnnotation].flatMap { Int64($0) }
         let duration = precise.map { Duration.milliseconds($0) } ?? .seconds(lease.spec?.leaseDurationSeconds ?? 3)
+        let window = Self.window(lease, duration: duration)
         if var entry = entries[name] {
             if entry.record != lease.spec {
                 entry.record = lease.spec
                 entry.observedAt = now
+                entry.confirmedGone = false
             }
             entry.node = node
-            entry.duration = duration
+            entry.window = window
             entry.unhealthy = Self.unhealthy(lease)
             entries[name] = entry
             return
@@ -47,8 +61,15 @@ public struct MembershipView: Sendable {
             }
         }
         entries[name] = Entry(
-            node: node, record: lease.spec, observedAt: observedAt, duration: duration, unhealthy: Self.unhealthy(lease)
-        )
+            node: node, record: lease.spec, observedAt: observedAt, window: window,
+            unhealthy: Self.unhealthy(lease))
+    }
+
+    static func window(_ lease: Lease, duration: Duration) -> Duration {
+        guard let text = lease.metadata.annotations?[NodeMembership.renewIntervalAnnotation], let ms = Int64(text),
+            ms > 0, .milliseconds(ms) < duration
+        else { return duration }
+        return NodeMembership.liveWindow(leaseDuration: duration, renewInterval: .milliseconds(ms))
     }
 
     static func unhealthy(_ lease: Lease) -> Set<String> {
@@ -67,13 +88,36 @@ public struct MembershipView: Sendable {
     /// Forgets a deleted lease (a graceful stop): the node is gone at once.
     public mutating func remove(leaseName: String) { entries[leaseName] = nil }
 
-    /// The live nodes at monotonic `now`.
+    /// The live nodes at monotonic `now`: within their window, or past it but not yet confirmed gone.
     public func live(now: Duration) -> Set<String> {
-        Set(entries.values.filter { now - $0.observedAt < $0.duration }.map(\.node))
+        Set(entries.values.filter { !$0.confirmedGone || now - $0.observedAt < $0.window }.map(\.node))
+    }
+
+    /// The leases past their window whose expiry no read has confirmed yet: read each, then ``confirm``.
+    public func suspects(now: Duration) -> [String] {
+        entries.filter { !$0.value.confirmedGone && now - $0.value.observedAt >= $0.value.window }.map(\.key).sorted()
+    }
+
+    /// Takes in what a consistent read of a suspect lease returned at `now` (nil: it no longer exists): a changed
+    /// record is a renewal the watch has not delivered yet; the same record confirms the node gone.
+    public mutating func confirm(leaseName: String, current: Lease?, now: Duration, wall: Date) {
+        guard var entry = entries[leaseName] else { return }
+        guard let current, current.spec?.holderIdentity?.isEmpty == false else {
+            entries[leaseName] = nil
+            return
+        }
+        guard current.spec == entry.record else {
+            observe(current, now: now, wall: wall)
+            return
+        }
+        if now - entry.observedAt >= entry.window {
+            entry.confirmedGone = true
+            entries[leaseName] = entry
+        }
     }
 
     /// The earliest future instant at which a live node expires, to schedule the next re-evaluation.
     public func nextExpiry(after now: Duration) -> Duration? {
-        entries.values.map { $0.observedAt + $0.duration }.filter { $0 > now }.min()
+        entries.values.map { $0.observedAt + $0.window }.filter { $0 > now }.min()
     }
 }

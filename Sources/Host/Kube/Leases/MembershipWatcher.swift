@@ -2,7 +2,8 @@ import Logging
 import Synchronization
 
 /// Watches the membership leases of every node and yields the live node set whenever it changes: on lease events
-/// and when a lease expires without renewal (re-evaluated on a timer, on our own clock).
+/// and when a lease expires without renewal (re-evaluated on a timer, on our own clock), once a read of the lease
+/// confirms that it was not renewed (see ``MembershipView``).
 public final class MembershipWatcher: Sendable {
     struct State {
         var view = MembershipView()
@@ -11,6 +12,8 @@ public final class MembershipWatcher: Sendable {
     }
 
     let informer: Informer<Lease>
+    let client: KubeClient
+    let namespace: String
     let clock: any KubeClock
     let tick: Duration
     let state = Mutex(State())
@@ -25,6 +28,8 @@ public final class MembershipWatcher: Sendable {
             client: client,
             options: .init(namespace: namespace, labelSelector: NodeMembership.label, watchTimeoutSeconds: 60),
             logger: logger)
+        self.client = client
+        self.namespace = namespace
         self.clock = clock
         self.tick = tick
     }
@@ -64,6 +69,7 @@ public final class MembershipWatcher: Sendable {
                     let expiry = self.state.withLock { $0.view.nextExpiry(after: now) }
                     let wait = expiry.map { min($0 - now + .milliseconds(1), self.tick) } ?? self.tick
                     do { try await self.clock.sleep(for: wait) } catch { return }
+                    await self.confirmExpiries()
                     self.publish()
                 }
             }
@@ -71,6 +77,25 @@ public final class MembershipWatcher: Sendable {
             group.cancelAll()
         }
         broadcast.finish()
+    }
+
+    /// Reads every lease past its window (a consistent read from the API server, not the watch's cache) and takes
+    /// the answers in; a lease that cannot be read stays suspect, and is read again at the next tick.
+    func confirmExpiries() async {
+        let suspects = state.withLock { $0.view.suspects(now: clock.now()) }
+        for name in suspects {
+            let current: Lease?
+            do {
+                current = try await client.get(Lease.self, name: name, namespace: namespace)
+            } catch let error as KubeError where error.isNotFound {
+                current = nil
+            } catch {
+                continue
+            }
+            let now = clock.now()
+            let wall = clock.wallNow()
+            state.withLock { $0.view.confirm(leaseName: name, current: current, now: now, wall: wall) }
+        }
     }
 
     private func publish() {

@@ -4,7 +4,13 @@ import Synchronization
 
 /// This node's membership lease: created or taken over at start, renewed every `renewInterval` (1 s) with a
 /// duration of `leaseDuration` (3 s), deleted on a graceful stop so that the others see the node leave at once.
-/// ``holdsValidLease`` turns false when renewals have failed for the lease duration: announcements must stop then.
+/// ``holdsValidLease`` turns false when renewals have failed for the lease duration.
+///
+/// Fencing contract (what lets another host take over before the lease expires): this host stops answering for
+/// exclusive addresses one renew interval before the lease duration, counted from the instant it *sent* its last
+/// successful renewal (``mayAnnounceExclusively``); every other host observes that renewal later than it was sent,
+/// and counts the node live for the lease duration less *half* a renew interval from then (``MembershipView``). Half a
+/// renew interval always separates the two, whatever the latency of the request or of the watch.
 public final class NodeMembership: Sendable {
     /// The label every membership lease carries; its value is the node name.
     public static let label = "herald.dev/member"
@@ -14,6 +20,9 @@ public final class NodeMembership: Sendable {
     /// The lease duration in milliseconds: `leaseDurationSeconds` holds whole seconds only, and a lease of 1.5 s must
     /// expire after 1.5 s for every host.
     public static let durationAnnotation = "herald.dev/lease-duration-ms"
+    /// The renew interval in milliseconds: the other hosts count the node live for the lease duration less half of
+    /// it (see the fencing contract above).
+    public static let renewIntervalAnnotation = "herald.dev/renew-interval-ms"
 
     /// Naming and timing.
     public struct Configuration: Sendable {
@@ -46,6 +55,8 @@ public final class NodeMembership: Sendable {
     struct State {
         var lease: Lease?
         var lastRenew: Duration?
+        /// When the last successful renewal was sent: fencing counts from here, never from the response.
+        var lastRenewSent: Duration?
         var renewals = 0
         var unhealthy: Set<String> = []
     }
@@ -72,12 +83,24 @@ public final class NodeMembership: Sendable {
         return state.withLock { s in s.lastRenew.map { now - $0 < configuration.leaseDuration } ?? false }
     }
 
-    /// Whether this node may still answer for exclusive addresses: its last renewal is younger than the lease
-    /// duration less one renew interval, so it stops before any other host can see the lease expire (fencing).
+    /// Whether this node may still answer for exclusive addresses: its last successful renewal was sent less than
+    /// the lease duration less one renew interval ago, so it stops half a renew interval before any other host can
+    /// count it gone (fencing).
     public var mayAnnounceExclusively: Bool {
         let now = clock.now()
-        let limit = configuration.leaseDuration - configuration.renewInterval
-        return state.withLock { s in s.lastRenew.map { now - $0 < limit } ?? false }
+        let limit = Self.fence(leaseDuration: configuration.leaseDuration, renewInterval: configuration.renewInterval)
+        return state.withLock { s in s.lastRenewSent.map { now - $0 < limit } ?? false }
+    }
+
+    /// How long after sending a renewal a host stops answering for exclusive addresses.
+    public static func fence(leaseDuration: Duration, renewInterval: Duration) -> Duration {
+        leaseDuration - renewInterval
+    }
+
+    /// How long after observing a renewal the other hosts count the node live: half a renew interval after its
+    /// fence, so that no instant has two owners.
+    public static func liveWindow(leaseDuration: Duration, renewInterval: Duration) -> Duration {
+        leaseDuration - renewInterval / 2
     }
 
     /// Publishes, from the next renewal on, the instances whose data plane is unhealthy on this node.
@@ -100,7 +123,10 @@ public final class NodeMembership: Sendable {
             do { try await clock.sleep(for: configuration.renewInterval) } catch { break }
         }
         if !configuration.deleteOnStop {
-            state.withLock { $0.lastRenew = nil }
+            state.withLock {
+                $0.lastRenew = nil
+                $0.lastRenewSent = nil
+            }
             return
         }
         // The run task is cancelled by now; delete from a fresh task so the request is not cancelled too. No
@@ -115,12 +141,16 @@ public final class NodeMembership: Sendable {
                 self.logger.warning("cannot delete membership lease", metadata: ["error": "\(error)"])
             }
         }.value
-        state.withLock { $0.lastRenew = nil }
+        state.withLock {
+            $0.lastRenew = nil
+            $0.lastRenewSent = nil
+        }
     }
 
     func renewOnce() async throws {
         let c = configuration
         let wall = clock.wallNow()
+        let sent = clock.now()
         var lease: Lease
         if let known = state.withLock({ $0.lease }) {
             lease = known
@@ -131,10 +161,13 @@ public final class NodeMembership: Sendable {
                 let fresh = Lease(
                     metadata: ObjectMeta(
                         name: c.leaseName, namespace: c.namespace, labels: [Self.label: c.nodeName],
-                        annotations: [Self.durationAnnotation: "\(c.leaseDuration.milliseconds)"]),
+                        annotations: [
+                            Self.durationAnnotation: "\(c.leaseDuration.milliseconds)",
+                            Self.renewIntervalAnnotation: "\(c.renewInterval.milliseconds)",
+                        ]),
                     spec: spec(wall: wall, acquire: wall))
                 let created = try await client.create(fresh)
-                record(created)
+                record(created, sent: sent)
                 return
             }
         }
@@ -146,9 +179,10 @@ public final class NodeMembership: Sendable {
         var annotations = lease.metadata.annotations ?? [:]
         annotations[Self.unhealthyAnnotation] = unhealthy.isEmpty ? nil : unhealthy
         annotations[Self.durationAnnotation] = "\(c.leaseDuration.milliseconds)"
+        annotations[Self.renewIntervalAnnotation] = "\(c.renewInterval.milliseconds)"
         lease.metadata.annotations = annotations.isEmpty ? nil : annotations
         do {
-            record(try await client.replace(lease))
+            record(try await client.replace(lease), sent: sent)
         } catch let error as KubeError where error.isConflict || error.isNotFound {
             state.withLock { $0.lease = nil }
             throw error
@@ -162,11 +196,12 @@ public final class NodeMembership: Sendable {
             acquireTime: MicroTime(acquire), renewTime: MicroTime(wall))
     }
 
-    private func record(_ lease: Lease) {
+    private func record(_ lease: Lease, sent: Duration) {
         let now = clock.now()
         state.withLock { s in
             s.lease = lease
             s.lastRenew = now
+            s.lastRenewSent = sent
             s.renewals += 1
         }
     }
