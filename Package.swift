@@ -74,6 +74,8 @@ let package = Package(
         ),
         // Names the plugin and ABI call a fatal signal hit (async-signal-safe, so in C).
         .target(name: "CHeraldCrash", path: "Sources/Host/CrashReport"),
+        // The C allocator's settings for a long-running host (glibc's mallopt and malloc_trim).
+        .target(name: "CHeraldMemory", path: "Sources/Host/Memory"),
         .target(
             name: "HeraldPluginHost",
             dependencies: [
@@ -99,8 +101,9 @@ let package = Package(
         .target(
             name: "HeraldRuntime",
             dependencies: [
-                "HeraldConfig", "HeraldPluginHost", "HeraldCore", "HeraldStatus", "HeraldPlanner", "HeraldIPAM",
-                "HeraldKube", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+                "CHeraldMemory", "HeraldConfig", "HeraldPluginHost", "HeraldCore", "HeraldStatus", "HeraldPlanner",
+                "HeraldIPAM", "HeraldKube", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
