@@ -64,6 +64,24 @@ import Testing
         #expect(store.byIndex("app", "x").isEmpty)
         store.remove(ObjectKey(namespace: "n", name: "a"))
         #expect(store.byIndex("app", "y").map(\.key) == ["n/c"])
+        store.upsert(svc("d", "1", "x"))
+        #expect(Set(store.compactMap { $0.metadata.labels?["app"] == "x" ? $0.metadata.name : nil }) == ["d"])
+        #expect(store.compactMap { $0.metadata.name }.count == store.count)
+    }
+
+    /// A change stream for readers of the store: bursts coalesce into one wake-up and hold no object.
+    @Test func changeStreamsCoalesce() async {
+        let broadcast = Broadcast<Void>(replayLatest: false)
+        let coalescing = broadcast.subscribe(bufferingPolicy: .bufferingNewest(1))
+        let every = broadcast.subscribe()
+        for _ in 0..<100 { broadcast.yield(()) }
+        broadcast.finish()
+        var woken = 0
+        for await _ in coalescing { woken += 1 }
+        var all = 0
+        for await _ in every { all += 1 }
+        #expect(woken == 1)
+        #expect(all == 100)
     }
 
     @Test func workQueueDeduplicatesAndNeverHandsOutAKeyTwiceConcurrently() async {

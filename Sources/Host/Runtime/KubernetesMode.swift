@@ -33,6 +33,13 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     public let events: KubernetesEvents
     let logger: Logger
 
+    /// The indexes the Service cache needs: the allocator finds a namespace's Services by it when the namespace's
+    /// labels change.
+    public static let serviceIndexers = Dictionary(
+        uniqueKeysWithValues: [ObjectStore<HeraldKube.Service>.namespaceIndex])
+    /// The indexes the EndpointSlice cache needs (see ``KubernetesSource/slicesByService``).
+    public static let sliceIndexers = Dictionary(uniqueKeysWithValues: [KubernetesSource.slicesByService])
+
     /// Membership timing.
     public struct Timing: Sendable {
         public var renewInterval: Duration = .seconds(1)
@@ -45,10 +52,10 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
         client: KubeClient, config: ConfigStore, node: NodeInfo, namespace: String,
         leaderElection: RuntimeOptions.LeaderElection, membership timing: Timing, candidate: Bool, logger: Logger
     ) {
-        services = Informer(client: client, logger: logger)
+        services = Informer(client: client, indexers: Self.serviceIndexers, logger: logger)
         namespaces = Informer(client: client, logger: logger)
         nodes = Informer(client: client, logger: logger)
-        slices = Informer(client: client, logger: logger)
+        slices = Informer(client: client, indexers: Self.sliceIndexers, logger: logger)
         elector = LeaderElector(
             client: client,
             configuration: .init(

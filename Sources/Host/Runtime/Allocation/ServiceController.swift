@@ -141,7 +141,7 @@ public final class ServiceController: Sendable {
                     }
                 case .namespace(let name):
                     labels = labels ?? namespaceLabels()
-                    for service in services.store.list() where service.metadata.namespace == name {
+                    for service in services.store.byIndex(ObjectStore<Service>.namespaceIndex.0, name) {
                         effects.merge(state.update(service, namespaceLabels: labels?[name] ?? [:]))
                     }
                 case .configuration:
@@ -157,6 +157,7 @@ public final class ServiceController: Sendable {
                 }
             }
             await write(effects.touched, cleared: effects.cleared, state: state, written: written, inbox: inbox)
+            written.prune(caughtUpWith: services.store)
             for event in effects.events { events.yield(event) }
             for input in batch { inbox.done(input) }
         }
@@ -177,9 +178,30 @@ public final class ServiceController: Sendable {
         var resourceVersion: UInt64
     }
 
-    /// The statuses written in one term.
+    /// The statuses written in one term, until the cache shows them: an entry the informer has caught up with says
+    /// nothing the cache does not, so ``prune(caughtUpWith:)`` drops those once the log has doubled since the last
+    /// time (amortised O(1) per write; a host holding 10,000 Services does not keep 10,000 entries).
     final class WriteLog: Sendable {
         let entries = Mutex<[ServiceID: WrittenStatus]>([:])
+        let nextPrune = Mutex(1024)
+
+        /// Drops the entries whose Service the cache shows at or past the written version (or no longer holds).
+        func prune(caughtUpWith store: ObjectStore<Service>) {
+            let threshold = nextPrune.withLock { $0 }
+            // Under the log's lock, reading the cache (its lock is never held while this one is taken).
+            let left = entries.withLock { log -> Int? in
+                guard log.count >= threshold else { return nil }
+                var stale: [ServiceID] = []
+                for (id, entry) in log {
+                    let cached = store.get(ObjectKey(namespace: id.namespace, name: id.name))
+                    let version = cached.map { $0.metadata.resourceVersion.flatMap { UInt64($0) } ?? 0 }
+                    if version.map({ $0 >= entry.resourceVersion }) ?? true { stale.append(id) }
+                }
+                for id in stale { log[id] = nil }
+                return log.count
+            }
+            if let left { nextPrune.withLock { $0 = max(1024, 2 * left) } }
+        }
     }
 
     /// Writes the statuses of `ids` that differ from what the API server shows, concurrently. A failed write is

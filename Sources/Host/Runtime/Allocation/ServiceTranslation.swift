@@ -93,11 +93,18 @@ public enum ServiceTranslation {
     public static func trafficPolicy(_ service: Service?, slices: [EndpointSlice]) -> TrafficPolicy {
         guard let service, service.spec?.externalTrafficPolicy == "Local" else { return .cluster }
         let name = service.metadata.name
-        let ready = slices.filter {
-            $0.metadata.namespace == service.metadata.namespace
-                && $0.metadata.labels?[EndpointSlice.serviceNameLabel] == name
-        }.flatMap { $0.endpoints ?? [] }.filter { $0.conditions?.ready ?? true }.compactMap(\.nodeName)
-        return .local(readyNodes: Set(ready))
+        return readyNodes(
+            in: slices.filter {
+                $0.metadata.namespace == service.metadata.namespace
+                    && $0.metadata.labels?[EndpointSlice.serviceNameLabel] == name
+            })
+    }
+
+    /// The nodes with a ready endpoint in these slices (all of one Service), as a `Local` traffic policy.
+    public static func readyNodes(in slices: [EndpointSlice]) -> TrafficPolicy {
+        .local(
+            readyNodes: Set(
+                slices.flatMap { $0.endpoints ?? [] }.filter { $0.conditions?.ready ?? true }.compactMap(\.nodeName)))
     }
 
     /// The pool annotation Herald writes (`herald.dev/ip-allocated-from-pool`), as the Service shows it.

@@ -19,20 +19,33 @@ public struct KubernetesSource: AddressSource {
 
     public var name: String { "kubernetes" }
 
+    /// The index of EndpointSlices by the Service they belong to (`namespace/name`), which ``KubernetesMode`` gives
+    /// the slices' informer: a Service's endpoints are found without a scan of every slice.
+    public static let slicesByService: (String, ObjectStore<EndpointSlice>.IndexFunction) = (
+        "service",
+        { slice in
+            guard let name = slice.metadata.labels?[EndpointSlice.serviceNameLabel] else { return [] }
+            return ["\(slice.metadata.namespace ?? "default")/\(name)"]
+        }
+    )
+
+    /// Read in place from the Service cache (no copy of it per pass); the endpoints of `Local` Services come from
+    /// their own slices, by index.
     public func addresses() -> [ServiceAddress] {
         let configuration = config.current
-        let slices = self.slices.store.list()
-        return services.store.list().compactMap { service in
-            Self.address(
-                of: service, in: configuration.pools, loadBalancerClass: configuration.loadBalancerClass, slices: slices
-            )
+        var result = services.store.compactMap { service -> ServiceAddress? in
+            Self.address(of: service, in: configuration.pools, loadBalancerClass: configuration.loadBalancerClass)
         }
+        for index in result.indices where result[index].trafficPolicy != .cluster {
+            let slices = self.slices.store.byIndex(Self.slicesByService.0, result[index].service)
+            result[index].trafficPolicy = ServiceTranslation.readyNodes(in: slices)
+        }
+        return result
     }
 
-    /// The service address a Service's status shows, if it is one Herald serves.
-    static func address(
-        of service: Service, in pools: [Pool], loadBalancerClass: String?, slices: [EndpointSlice]
-    ) -> ServiceAddress? {
+    /// The service address a Service's status shows, if it is one Herald serves; under `externalTrafficPolicy:
+    /// Local` its ready nodes are left for the caller to fill in.
+    static func address(of service: Service, in pools: [Pool], loadBalancerClass: String?) -> ServiceAddress? {
         guard ServiceTranslation.isServed(service, loadBalancerClass: loadBalancerClass),
             let addresses = ServiceTranslation.statusAddresses(of: service), let first = addresses.first,
             let pool = pools.first(where: { $0.ranges.contains { $0.contains(first) } })
@@ -40,12 +53,12 @@ public struct KubernetesSource: AddressSource {
         let id = ServiceID(service)
         return ServiceAddress(
             service: id.description, addresses: addresses, pool: pool.name,
-            trafficPolicy: ServiceTranslation.trafficPolicy(service, slices: slices))
+            trafficPolicy: service.spec?.externalTrafficPolicy == "Local" ? .local(readyNodes: []) : .cluster)
     }
 
     public func changes() -> AsyncStream<Void> {
-        let serviceEvents = services.events()
-        let sliceEvents = slices.events()
+        let serviceEvents = services.changes()
+        let sliceEvents = slices.changes()
         return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
             let task = Task {
                 await withTaskGroup(of: Void.self) { group in
