@@ -1,7 +1,8 @@
 import Synchronization
 
-/// Fans values out to any number of `AsyncStream` subscribers (unbounded buffers). With `replayLatest`, a new
-/// subscriber first receives the latest value, read under the same lock that publishes, so no change is missed.
+/// Fans values out to any number of `AsyncStream` subscribers (unbounded buffers unless a subscriber asks for
+/// another policy). With `replayLatest`, a new subscriber first receives the latest value, read under the same lock
+/// that publishes, so no change is missed.
 final class Broadcast<Element: Sendable>: Sendable {
     struct State {
         var subscribers: [Int: AsyncStream<Element>.Continuation] = [:]
@@ -19,8 +20,10 @@ final class Broadcast<Element: Sendable>: Sendable {
     }
 
     /// A new stream of every value from now on (preceded by the latest one when replaying).
-    func subscribe() -> AsyncStream<Element> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Element.self)
+    func subscribe(
+        bufferingPolicy: AsyncStream<Element>.Continuation.BufferingPolicy = .unbounded
+    ) -> AsyncStream<Element> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: bufferingPolicy)
         let id: Int? = state.withLock { s in
             if replayLatest, let latest = s.latest { continuation.yield(latest) }
             guard !s.finished else { return nil }

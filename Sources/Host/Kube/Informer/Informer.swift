@@ -16,6 +16,7 @@ public final class Informer<Object: KubeResource>: Sendable {
         let value = Mutex(false)
     }
     let broadcast = Broadcast<InformerEvent<Object>>(replayLatest: false)
+    let changed = Broadcast<Void>(replayLatest: false)
 
     /// Creates an informer; run it with ``run()``.
     public init(
@@ -25,6 +26,7 @@ public final class Informer<Object: KubeResource>: Sendable {
         let store = ObjectStore<Object>(indexers: indexers)
         let queue = self.queue
         let broadcast = self.broadcast
+        let changed = self.changed
         let synced = self.synced
         self.store = store
         self.reflector = Reflector(
@@ -32,6 +34,7 @@ public final class Informer<Object: KubeResource>: Sendable {
             onEvent: { event in
                 queue.add(event.key)
                 broadcast.yield(event)
+                changed.yield(())
             },
             onSynced: { synced.value.withLock { $0 = true } })
     }
@@ -41,10 +44,15 @@ public final class Informer<Object: KubeResource>: Sendable {
         await reflector.run()
         queue.shutdown()
         broadcast.finish()
+        changed.finish()
     }
 
     /// A new stream of every change from now on (after the store is updated). Unbounded buffer.
     public func events() -> AsyncStream<InformerEvent<Object>> { broadcast.subscribe() }
+
+    /// A new stream that says "something changed" (after the store is updated), for consumers that read the store
+    /// anyway: changes coalesce, and no object is held for a slow reader (``events()`` holds every one).
+    public func changes() -> AsyncStream<Void> { changed.subscribe(bufferingPolicy: .bufferingNewest(1)) }
 
     /// Whether the first list has completed.
     public var hasSynced: Bool { synced.value.withLock { $0 } }

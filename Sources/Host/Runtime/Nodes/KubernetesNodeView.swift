@@ -69,7 +69,7 @@ public final class KubernetesNodeView: NodeView {
 
     public func changes() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let nodeEvents = informer.events()
+        let nodeEvents = informer.changes()
         let members = membership.changes()
         let task = Task {
             await withTaskGroup(of: Void.self) { group in
