@@ -78,6 +78,17 @@ import Testing
         #expect(text.contains("# TYPE herald_ownership_changes_total counter"))
     }
 
+    @Test func reconcilePassesAreReported() {
+        let text = PrometheusText.render(
+            StatusSnapshot(
+                version: "v", abi: "1.0", node: "n", instances: [], reconcilePasses: 7, reconcileSeconds: 0.25,
+                lastReconcileSeconds: 0.125))
+        #expect(text.contains("herald_reconcile_passes_total 7"))
+        #expect(text.contains("herald_reconcile_seconds_total 0.25"))
+        #expect(text.contains("herald_reconcile_last_seconds 0.125"))
+        #expect(text.contains("# TYPE herald_reconcile_last_seconds gauge"))
+    }
+
     @Test func valuesAreFormattedForPrometheus() {
         #expect(PrometheusText.format(3) == "3")
         #expect(PrometheusText.format(0.25) == "0.25")

@@ -84,12 +84,14 @@ public enum HeraldRuntime {
             let version = options.version
             let server = StatusServer(host: status.host, port: status.port, logger: logger) {
                 let reloads = reloader?.statistics ?? (applied: 0, rejected: 0)
+                let passes = reconciler.passStatistics
                 return StatusSnapshot(
                     version: version, abi: abi, node: node.name, instances: reconciler.instanceSnapshots(),
                     pluginProblems: plugins.problems.count, reloads: reloads.applied,
                     failedReloads: reloads.rejected, problems: plugins.problems.map(\.description),
-                    ownershipGained: reconciler.ownershipChanges.gained, ownershipLost: reconciler.ownershipChanges.lost
-                )
+                    ownershipGained: reconciler.ownershipChanges.gained, ownershipLost: reconciler.ownershipChanges.lost,
+                    reconcilePasses: passes.passes, reconcileSeconds: Self.seconds(passes.total),
+                    lastReconcileSeconds: Self.seconds(passes.last))
             }
             // The endpoints ending (a port already taken) must not stop the host.
             services.append(
@@ -104,5 +106,9 @@ public enum HeraldRuntime {
             throw error
         }
         try? await client?.shutdown()
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

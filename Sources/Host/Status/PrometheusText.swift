@@ -30,6 +30,15 @@ public enum PrometheusText {
         family(
             "herald_config_reloads_total", "counter", "Configuration reloads (SIGHUP), by result.",
             [([("result", "applied")], Double(s.reloads)), ([("result", "rejected")], Double(s.failedReloads))])
+        family(
+            "herald_reconcile_passes_total", "counter", "Reconcile passes (sources → planner → plugin instances).",
+            [([], Double(s.reconcilePasses))])
+        family(
+            "herald_reconcile_seconds_total", "counter", "Time spent in reconcile passes.",
+            [([], s.reconcileSeconds)])
+        family(
+            "herald_reconcile_last_seconds", "gauge", "How long the last reconcile pass took.",
+            [([], s.lastReconcileSeconds)])
         let instances = Set(s.ownershipGained.keys).union(s.ownershipLost.keys).sorted()
         family(
             "herald_ownership_changes_total", "counter",

@@ -45,12 +45,20 @@ public struct StatusSnapshot: Sendable {
     /// Exclusive (layer-2) announcements this node started (it became the owner) and ended, per instance.
     public var ownershipGained: [String: Int]
     public var ownershipLost: [String: Int]
+    /// Reconcile passes so far, the seconds they took, and the last one's.
+    public var reconcilePasses: Int
+    public var reconcileSeconds: Double
+    public var lastReconcileSeconds: Double
 
     public init(
         version: String, abi: String, node: String, instances: [Instance], pluginProblems: Int = 0, reloads: Int = 0,
         failedReloads: Int = 0, problems: [String] = [], ownershipGained: [String: Int] = [:],
-        ownershipLost: [String: Int] = [:]
+        ownershipLost: [String: Int] = [:], reconcilePasses: Int = 0, reconcileSeconds: Double = 0,
+        lastReconcileSeconds: Double = 0
     ) {
+        self.reconcilePasses = reconcilePasses
+        self.reconcileSeconds = reconcileSeconds
+        self.lastReconcileSeconds = lastReconcileSeconds
         self.ownershipGained = ownershipGained
         self.ownershipLost = ownershipLost
         self.problems = problems
