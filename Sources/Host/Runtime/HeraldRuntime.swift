@@ -85,11 +85,12 @@ public enum HeraldRuntime {
             let server = StatusServer(host: status.host, port: status.port, logger: logger) {
                 let reloads = reloader?.statistics ?? (applied: 0, rejected: 0)
                 let passes = reconciler.passStatistics
+                let ownership = reconciler.ownershipChanges
                 return StatusSnapshot(
                     version: version, abi: abi, node: node.name, instances: reconciler.instanceSnapshots(),
                     pluginProblems: plugins.problems.count, reloads: reloads.applied,
                     failedReloads: reloads.rejected, problems: plugins.problems.map(\.description),
-                    ownershipGained: reconciler.ownershipChanges.gained, ownershipLost: reconciler.ownershipChanges.lost,
+                    ownershipGained: ownership.gained, ownershipLost: ownership.lost,
                     reconcilePasses: passes.passes, reconcileSeconds: Self.seconds(passes.total),
                     lastReconcileSeconds: Self.seconds(passes.last))
             }
