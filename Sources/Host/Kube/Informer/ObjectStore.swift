@@ -6,8 +6,15 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
     /// Computes the index values of an object.
     public typealias IndexFunction = @Sendable (Object) -> [String]
 
+    /// An object on the heap: the table then holds a reference per slot, not a whole object (hundreds of bytes, in
+    /// every slot of a table kept a quarter empty).
+    final class Box: Sendable {
+        let object: Object
+        init(_ object: Object) { self.object = object }
+    }
+
     struct State {
-        var items: [ObjectKey: Object] = [:]
+        var items: [ObjectKey: Box] = [:]
         var indices: [String: [String: Set<ObjectKey>]] = [:]
     }
 
@@ -23,15 +30,15 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
     public static var namespaceIndex: (String, IndexFunction) { ("namespace", { [$0.metadata.namespace ?? ""] }) }
 
     /// The object with this key.
-    public func get(_ key: ObjectKey) -> Object? { state.withLock { $0.items[key] } }
+    public func get(_ key: ObjectKey) -> Object? { state.withLock { $0.items[key]?.object } }
 
     /// Every object.
-    public func list() -> [Object] { state.withLock { Array($0.items.values) } }
+    public func list() -> [Object] { state.withLock { $0.items.values.map(\.object) } }
 
     /// What `transform` makes of every object, read in place: no copy of the cache, which at 10,000 Services is
     /// megabytes per call. `transform` runs under the store's lock, so it must be quick and take no other lock.
     public func compactMap<T: Sendable>(_ transform: (Object) throws -> T?) rethrows -> [T] {
-        try state.withLock { s in try s.items.values.compactMap(transform) }
+        try state.withLock { s in try s.items.values.compactMap { try transform($0.object) } }
     }
 
     /// Every key.
@@ -42,7 +49,7 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
 
     /// The objects whose index `name` contains `value`.
     public func byIndex(_ name: String, _ value: String) -> [Object] {
-        state.withLock { s in (s.indices[name]?[value] ?? []).compactMap { s.items[$0] } }
+        state.withLock { s in (s.indices[name]?[value] ?? []).compactMap { s.items[$0]?.object } }
     }
 
     /// Inserts or replaces an object; returns the previous one.
@@ -50,7 +57,7 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
     public func upsert(_ object: Object) -> Object? {
         let key = ObjectKey(object.metadata)
         return state.withLock { s in
-            let old = s.items.updateValue(object, forKey: key)
+            let old = s.items.updateValue(Box(object), forKey: key)?.object
             if let old { unindex(old, key, &s) }
             index(object, key, &s)
             return old
@@ -61,7 +68,7 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
     @discardableResult
     public func remove(_ key: ObjectKey) -> Object? {
         state.withLock { s in
-            guard let old = s.items.removeValue(forKey: key) else { return nil }
+            guard let old = s.items.removeValue(forKey: key)?.object else { return nil }
             unindex(old, key, &s)
             return old
         }
@@ -70,12 +77,13 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
     /// Replaces the whole content (after a list) and returns what changed, as informer events.
     public func replace(with objects: [Object]) -> [InformerEvent<Object>] {
         state.withLock { s in
-            var fresh: [ObjectKey: Object] = [:]
-            for o in objects { fresh[ObjectKey(o.metadata)] = o }
+            var fresh: [ObjectKey: Box] = [:]
+            for o in objects { fresh[ObjectKey(o.metadata)] = Box(o) }
             var events: [InformerEvent<Object>] = []
-            for (key, old) in s.items where fresh[key] == nil { events.append(.deleted(old)) }
-            for (key, new) in fresh {
-                if let old = s.items[key] {
+            for (key, old) in s.items where fresh[key] == nil { events.append(.deleted(old.object)) }
+            for (key, box) in fresh {
+                let new = box.object
+                if let old = s.items[key]?.object {
                     if old.metadata.resourceVersion != new.metadata.resourceVersion {
                         events.append(.updated(old: old, new: new))
                     }
@@ -85,7 +93,7 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
             }
             s.items = fresh
             s.indices = [:]
-            for (key, o) in fresh { index(o, key, &s) }
+            for (key, o) in fresh { index(o.object, key, &s) }
             return events
         }
     }
