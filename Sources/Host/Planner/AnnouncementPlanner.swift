@@ -34,6 +34,15 @@ public enum AnnouncementPlanner {
     ) -> [String: [String: Announcement]] {
         let running = Dictionary(instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var plan: [String: [String: Announcement]] = [:]
+        // Each instance's table sized once for the addresses its advertisements cover (at most one entry each):
+        // growing it by doubling would hold the old and the new table at once, pass after pass.
+        var sizes: [String: Int] = [:]
+        for ad in advertisements where running[ad.plugin] != nil {
+            sizes[ad.plugin, default: 0] += addresses.reduce(0) {
+                $0 + (ad.covers(pool: $1.pool) ? $1.addresses.count : 0)
+            }
+        }
+        for (name, size) in sizes where size > 0 { plan[name] = Dictionary(minimumCapacity: size) }
         for entry in addresses {
             for ad in advertisements where ad.covers(pool: entry.pool) {
                 if !entry.advertisements.isEmpty && !entry.advertisements.contains(ad.name) { continue }
@@ -66,7 +75,7 @@ public enum AnnouncementPlanner {
                 }
             }
         }
-        return plan
+        return plan.filter { !$0.value.isEmpty }
     }
 
     /// What to change to go from `current` to `desired` for one instance: withdrawals first, then announcements
