@@ -24,6 +24,23 @@ import Testing
         #expect(throws: KubeError.self) { _ = try small.append(ByteBuffer(string: "0123456789abcdef")) }
     }
 
+    /// A line far longer than a chunk arrives in pieces and comes out whole; once it is done, the splitter lets go
+    /// of the capacity it needed.
+    @Test func lineSplitterReleasesALongLinesBuffer() throws {
+        let long = String(repeating: "x", count: 300_000)
+        var splitter = LineSplitter()
+        var seen: [Int] = []
+        let bytes = Array((long + "\n" + #"{"a":1}"# + "\n" + #"{"b":"#).utf8)
+        for start in stride(from: 0, to: bytes.count, by: 16_384) {
+            try splitter.append(ByteBuffer(bytes: bytes[start..<min(bytes.count, start + 16_384)])) {
+                seen.append($0.readableBytes)
+            }
+        }
+        #expect(seen == [300_000, 7])
+        #expect(splitter.remainder.map { String(buffer: $0) } == #"{"b":"#)
+        #expect(splitter.carriedCapacity <= LineSplitter.retainedCapacity)
+    }
+
     @Test func watchEventsDecode() throws {
         let d = WatchEventDecoder<Service>()
         let added = try d.decode(

@@ -183,7 +183,7 @@ public final class KubeClient: Sendable {
                 var splitter = LineSplitter()
                 let decoder = WatchEventDecoder<T>()
                 for try await chunk in response.body {
-                    for line in try splitter.append(chunk) { continuation.yield(try decoder.decode(line)) }
+                    try splitter.append(chunk) { continuation.yield(try decoder.decode($0)) }
                 }
                 if let last = splitter.remainder { continuation.yield(try decoder.decode(last)) }
                 continuation.finish()
