@@ -280,6 +280,35 @@ import Testing
         #expect(String(decoding: data, as: UTF8.self).contains("2026-11-28T10:00:00.123456Z"))
     }
 
+    /// The calendar arithmetic agrees with Foundation's ISO 8601 formatter (the oracle, here only) over five
+    /// centuries, leap days included; offsets are applied; impossible dates and times are refused.
+    @Test func microTimeAgreesWithFoundationAndRefusesImpossibleDates() throws {
+        let oracle = ISO8601DateFormatter()
+        oracle.formatOptions = [.withInternetDateTime]
+        var generator = SystemRandomNumberGenerator()
+        let from = -2_208_988_800  // 1900-01-01
+        let to = 13_569_465_600  // 2400-01-01
+        var samples = (0..<2000).map { _ in Int.random(in: from..<to, using: &generator) }
+        samples += [0, -1, 951_782_400, 951_868_799, 4_107_542_400, 1_709_164_800]  // 2000-02-29, 2100-03-01, …
+        for second in samples {
+            let date = Date(timeIntervalSince1970: Double(second))
+            let text = MicroTime(date).seconds
+            #expect(text == oracle.string(from: date), "\(second)")
+            #expect(MicroTime(string: text)?.date == date, "\(text)")
+        }
+        #expect(MicroTime(string: "2026-11-28T11:30:00+01:30")?.seconds == "2026-11-28T10:00:00Z")
+        #expect(MicroTime(string: "2026-11-28T08:00:00.5-02:00")?.description == "2026-11-28T10:00:00.500000Z")
+        #expect(MicroTime(string: "2024-02-29t10:00:00z") != nil)
+        for bad in [
+            "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z", "2026-04-31T00:00:00Z",
+            "2026-11-28T24:00:00Z", "2026-11-28T10:60:00Z", "2026-11-28T10:00:60Z", "2026-11-28T10:00:00",
+            "2026-11-28T10:00:00.Z", "2026-11-28T10:00:00+0100", "2026-11-28 10:00:00Z", "2026-1-28T10:00:00Z",
+            "2026-11-28T10:00:00Zjunk", "",
+        ] {
+            #expect(MicroTime(string: bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func pathsAndQueries() {
         #expect(Service.collectionPath(namespace: "a") == "/api/v1/namespaces/a/services")
         #expect(

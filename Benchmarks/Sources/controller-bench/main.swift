@@ -233,6 +233,27 @@ func memory(pid: Int32, _ field: String) -> Double {
     return Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "0").map { $0 / 1024 } ?? 0
 }
 
+/// The resident size of each mapped file (and of anonymous memory) in MiB, largest first, from /proc/PID/smaps.
+func residentByMapping(pid: Int32, top: Int = 8) -> String {
+    // procfs files report no size: read to the end.
+    guard let handle = FileHandle(forReadingAtPath: "/proc/\(pid)/smaps"), let data = try? handle.readToEnd() else {
+        return ""
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    var current = "[anonymous]"
+    var sizes: [String: Double] = [:]
+    for line in text.split(separator: "\n") {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        if let first = fields.first, first.contains("-"), first.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+            current = fields.count >= 6 ? String(fields[5].split(separator: "/").last ?? "") : "[anonymous]"
+        } else if fields.first == "Rss:", fields.count >= 2, let kib = Double(fields[1]) {
+            sizes[current, default: 0] += kib / 1024
+        }
+    }
+    return sizes.sorted { $0.value > $1.value }.prefix(top).map { "\($0.key) \(String(format: "%.1f", $0.value))" }
+        .joined(separator: ", ")
+}
+
 func makeClient(_ kubeconfig: String) throws -> KubeClient {
     try KubeClient(configuration: KubeConfigLoader.load(paths: [kubeconfig]), logger: Logger(label: "bench"))
 }
@@ -295,6 +316,7 @@ func round(_ name: String, launch: (String) throws -> Process) async throws -> F
     figures.anonymous = memory(pid: process.processIdentifier, "RssAnon")
     figures.fileBacked = memory(pid: process.processIdentifier, "RssFile")
     print("\(name): \(figures)")
+    print("\(name): resident MiB by mapping: \(residentByMapping(pid: process.processIdentifier))")
     return figures
 }
 
