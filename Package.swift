@@ -74,7 +74,7 @@ let package = Package(
         ),
         // Names the plugin and ABI call a fatal signal hit (async-signal-safe, so in C).
         .target(name: "CHeraldCrash", path: "Sources/Host/CrashReport"),
-        // The C allocator's settings for a long-running host (glibc's mallopt and malloc_trim).
+        // The C allocator's settings for a long-running host (glibc's mallopt).
         .target(name: "CHeraldMemory", path: "Sources/Host/Memory"),
         .target(
             name: "HeraldPluginHost",

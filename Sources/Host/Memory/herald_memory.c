@@ -11,8 +11,6 @@ void herald_memory_tune(void) {
     if (getenv("MALLOC_TRIM_THRESHOLD_") == NULL) mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 }
 
-void herald_memory_release(void) { malloc_trim(0); }
 #else
 void herald_memory_tune(void) {}
-void herald_memory_release(void) {}
 #endif

@@ -14,7 +14,4 @@
  * Does nothing with another C library. Call it once, first thing. */
 void herald_memory_tune(void);
 
-/* Returns the free pages of every arena to the system (malloc_trim); a no-op with another C library. */
-void herald_memory_release(void);
-
 #endif
