@@ -10,7 +10,8 @@ import Synchronization
 /// exclusive addresses one renew interval before the lease duration, counted from the instant it *sent* its last
 /// successful renewal (``mayAnnounceExclusively``); every other host observes that renewal later than it was sent,
 /// and counts the node live for the lease duration less *half* a renew interval from then (``MembershipView``). Half a
-/// renew interval always separates the two, whatever the latency of the request or of the watch.
+/// renew interval always separates the two, whatever the latency of the request; a watch that lags behind later
+/// renewals cannot make a live node look dead either, because every expiry is confirmed by a read of the lease.
 public final class NodeMembership: Sendable {
     /// The label every membership lease carries; its value is the node name.
     public static let label = "herald.dev/member"
