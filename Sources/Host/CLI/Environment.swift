@@ -1,3 +1,4 @@
+import ArgumentParser
 import HeraldConfig
 import HeraldPluginHost
 import Logging
@@ -54,5 +55,15 @@ struct Environment {
 
     func parseConfig() -> Result<HeraldConfiguration, ConfigErrors> {
         ConfigParser.parse(configText, file: configName, plugins: PluginDirectory.index(pluginEntries))
+    }
+
+    /// The configuration; an invalid one prints every problem (file:line:column) and exits with status 2.
+    func validConfig() throws -> HeraldConfiguration {
+        switch parseConfig() {
+        case .success(let config): return config
+        case .failure(let errors):
+            printError(errors.description)
+            throw ExitCode(2)
+        }
     }
 }

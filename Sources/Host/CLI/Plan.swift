@@ -49,13 +49,7 @@ struct Plan: ParsableCommand {
     func run() throws {
         guard output == "text" || output == "json" else { throw ValidationError("--output must be text or json") }
         let env = try Environment.resolve(options: options)
-        let config: HeraldConfiguration
-        switch env.parseConfig() {
-        case .success(let c): config = c
-        case .failure(let errors):
-            printError(errors.description)
-            throw ExitCode(2)
-        }
+        let config = try env.validConfig()
         let nodeInfo = NodeIdentity.resolve(
             config, nameOverride: node, environment: ProcessInfo.processInfo.environment)
 

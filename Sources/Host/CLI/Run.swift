@@ -90,13 +90,7 @@ struct Run: AsyncParsableCommand {
         let status = try Self.parseStatusAddress(statusAddress)
         let logger = Logger(label: "herald")
         let env = try Environment.resolve(options: options)
-        let config: HeraldConfiguration
-        switch env.parseConfig() {
-        case .success(let c): config = c
-        case .failure(let errors):
-            printError(errors.description)
-            throw ExitCode(2)
-        }
+        let config = try env.validConfig()
         for warning in config.warnings { logger.warning("\(warning)") }
         let mode = try source.mode(env)
         logger.info("configuration: \(env.configName); plugins: \(env.pluginsDirectory ?? Defaults.pluginsName)")
