@@ -62,6 +62,17 @@ public struct Allocator: Sendable {
     /// Every service that holds addresses.
     public var assignments: [ServiceID: Assignment] { held.mapValues(\.assignment) }
 
+    /// The latest request of a service the allocator knows (holding addresses or pending), as given.
+    public func request(for service: ServiceID) -> ServiceRequest? {
+        held[service]?.request ?? waiting[service]?.request
+    }
+
+    /// Every service the allocator knows: the ones holding addresses and the pending ones (never both).
+    public var services: [ServiceID] { Array(held.keys) + waiting.keys }
+
+    /// How many services the allocator knows.
+    public var serviceCount: Int { held.count + waiting.count }
+
     /// The services holding `address`, sorted; more than one when they share it.
     public func services(holding address: IPAddress) -> [ServiceID] { holders[address]?.services ?? [] }
 

@@ -48,9 +48,18 @@ final class LogPlugin: HeraldPlugin {
     private let path: String?
     private let node: NodeInfo
     private var file: UnsafeMutablePointer<FILE>?
-    private var active: [String: Announcement] = [:]
+    /// What a withdraw line names, per announced id: the whole announcement is not kept (a host announcing 10,000
+    /// addresses would hold every copy of them twice).
+    private var active: [String: Active] = [:]
     private var announces = 0
     private var withdraws = 0
+
+    struct Active {
+        var address: String
+        var prefixLength: Int
+        /// The services, comma-separated.
+        var services: String
+    }
 
     init(configuration: Configuration, node: NodeInfo, host: PluginHost) throws {
         self.host = host
@@ -71,16 +80,17 @@ final class LogPlugin: HeraldPlugin {
     }
 
     func announce(_ a: Announcement) throws {
-        let replaced = active.updateValue(a, forKey: a.id) != nil
+        let entry = Active(
+            address: a.address, prefixLength: a.prefixLength, services: a.services.joined(separator: ","))
+        let replaced = active.updateValue(entry, forKey: a.id) != nil
         announces += 1
         host.log(
             level,
-            "\(replaced ? "re-announce" : "announce") \(a.address)/\(a.prefixLength) for "
-                + "\(a.services.joined(separator: ",")) via \(a.advertisement.isEmpty ? "-" : a.advertisement) "
-                + "attributes \(a.attributesJSON)")
+            "\(replaced ? "re-announce" : "announce") \(a.address)/\(a.prefixLength) for \(entry.services) "
+                + "via \(a.advertisement.isEmpty ? "-" : a.advertisement) attributes \(a.attributesJSON)")
         record([
             "call": "announce", "id": a.id, "address": a.address, "prefixLength": String(a.prefixLength),
-            "services": a.services.joined(separator: ","), "attributes": a.attributesJSON,
+            "services": entry.services, "attributes": a.attributesJSON,
         ])
     }
 
@@ -90,7 +100,7 @@ final class LogPlugin: HeraldPlugin {
             return
         }
         withdraws += 1
-        host.log(level, "withdraw \(a.address)/\(a.prefixLength) for \(a.services.joined(separator: ","))")
+        host.log(level, "withdraw \(a.address)/\(a.prefixLength) for \(a.services)")
         record(["call": "withdraw", "id": id, "address": a.address])
     }
 

@@ -20,11 +20,26 @@ public actor EventRecorder {
         var count: Int
     }
 
+    /// What makes two events the same (object, type, reason, message), kept as two independent 64-bit hashes: a
+    /// recorder remembers thousands of events, and the texts themselves would cost hundreds of bytes each. A false
+    /// match needs both hashes to collide (about 1 in 10^30 per pair).
     struct DedupKey: Hashable {
-        var object: ObjectReference
-        var type: String
-        var reason: String
-        var message: String
+        var first: Int
+        var second: Int
+
+        init(object: ObjectReference, type: String, reason: String, message: String) {
+            func hash(_ salt: Int) -> Int {
+                var hasher = Hasher()
+                hasher.combine(salt)
+                hasher.combine(object)
+                hasher.combine(type)
+                hasher.combine(reason)
+                hasher.combine(message)
+                return hasher.finalize()
+            }
+            first = hash(0)
+            second = hash(1)
+        }
     }
 
     let client: KubeClient

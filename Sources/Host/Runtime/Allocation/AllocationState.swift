@@ -47,8 +47,8 @@ public struct AllocationState: Sendable {
 
     public private(set) var allocator: Allocator
     public let loadBalancerClass: String?
-    /// The request of every Service Herald serves, by id.
-    public private(set) var requests: [ServiceID: ServiceRequest] = [:]
+    /// The request of every Service Herald serves is the allocator's (``Allocator/request(for:)``): every one
+    /// either holds addresses or is pending there, so it is kept once.
     /// Served Services that cannot be read, with why.
     public private(set) var invalid: [ServiceID: String] = [:]
     /// The failure last reported per Service, so that a retry failing the same way raises no new Event.
@@ -69,6 +69,7 @@ public struct AllocationState: Sendable {
         var state = try AllocationState(pools: pools, loadBalancerClass: loadBalancerClass)
         var effects = Effects()
         var existing: [ExistingAssignment] = []
+        var unassigned: [ServiceRequest] = []
         var shown: [ServiceID: [IPAddress]] = [:]
         // Oldest first: where two statuses claim one address, the older Service keeps it.
         let ordered = services.sorted {
@@ -85,14 +86,18 @@ public struct AllocationState: Sendable {
                 effects.touched.insert(id)
                 effects.events.append(state.failure(id, message))
             case .request(let request):
-                state.requests[id] = request
                 let addresses = ServiceTranslation.statusAddresses(of: service) ?? []
-                shown[id] = addresses
-                if !addresses.isEmpty { existing.append(ExistingAssignment(request: request, addresses: addresses)) }
+                if addresses.isEmpty {
+                    unassigned.append(request)
+                } else {
+                    shown[id] = addresses
+                    existing.append(ExistingAssignment(request: request, addresses: addresses))
+                }
             }
         }
-        state.allocator.reserveCapacity(state.requests.count)
+        state.allocator.reserveCapacity(existing.count + unassigned.count)
         let report = state.allocator.restore(existing)
+        existing = []
         for (id, error) in report.rejected.sorted(by: { $0.key < $1.key }) {
             let held = shown[id]?.map(\.description).joined(separator: ",") ?? ""
             effects.events.append(
@@ -101,15 +106,20 @@ public struct AllocationState: Sendable {
                     message: "\(held) no longer fits the configuration (\(error.detail)); assigning another address"))
             state.reported[id] = nil
         }
-        for id in state.requests.keys.sorted() where report.restored[id] == nil {
-            effects.merge(state.allocate(id, before: shown[id] ?? []))
+        // The rejected ones are pending in the allocator now; they and the Services without an address are served
+        // in name order.
+        var serve = report.rejected.keys.compactMap { state.allocator.request(for: $0) } + unassigned
+        unassigned = []
+        serve.sort { $0.id < $1.id }
+        for request in serve {
+            effects.merge(state.allocate(request, before: shown[request.id] ?? []))
         }
         return (state, effects)
     }
 
     /// What the Service's status should show; nil for a Service that is not Herald's (leave it alone).
     public func desired(_ id: ServiceID) -> Desired? {
-        guard requests[id] != nil || invalid[id] != nil else { return nil }
+        guard allocator.request(for: id) != nil || invalid[id] != nil else { return nil }
         let assignment = allocator.assignment(for: id)
         return Desired(addresses: assignment?.addresses ?? [], pool: assignment?.pool)
     }
@@ -121,7 +131,7 @@ public struct AllocationState: Sendable {
             for: service, namespaceLabels: namespaceLabels, loadBalancerClass: loadBalancerClass)
         {
         case .notServed:
-            guard requests[id] != nil || invalid[id] != nil else { return Effects() }
+            guard allocator.request(for: id) != nil || invalid[id] != nil else { return Effects() }
             let held = allocator.assignment(for: id)
             var effects = forget(id)
             if let held {
@@ -135,7 +145,6 @@ public struct AllocationState: Sendable {
             return effects
         case .invalid(let message):
             let before = allocator.assignment(for: id)?.addresses ?? []
-            requests[id] = nil
             invalid[id] = message
             var effects = releasing(id)
             effects.touched.insert(id)
@@ -149,9 +158,8 @@ public struct AllocationState: Sendable {
             return effects
         case .request(let request):
             invalid[id] = nil
-            if requests[id] == request, allocator.assignment(for: id) != nil { return Effects() }
-            requests[id] = request
-            return allocate(id, before: allocator.assignment(for: id)?.addresses ?? [])
+            if allocator.assignment(for: id) != nil, allocator.request(for: id) == request { return Effects() }
+            return allocate(request, before: allocator.assignment(for: id)?.addresses ?? [])
         }
     }
 
@@ -177,17 +185,18 @@ public struct AllocationState: Sendable {
         effects.touched.formUnion(change.moved.keys)
         // Pending and displaced Services, and PreferDualStack ones whose pool now has their other family.
         for id in change.retry + change.gainsFamily.filter({ !change.retry.contains($0) }) {
-            effects.merge(allocate(id, before: before[id]?.addresses ?? []))
+            guard let request = allocator.request(for: id) else { continue }
+            effects.merge(allocate(request, before: before[id]?.addresses ?? []))
         }
         return effects
     }
 
     // MARK: Steps
 
-    /// Allocates for the known request of `id` and reports what changed against `before` (the addresses the
+    /// Allocates for `request` (the Service's latest) and reports what changed against `before` (the addresses the
     /// Service showed).
-    private mutating func allocate(_ id: ServiceID, before: [IPAddress]) -> Effects {
-        guard let request = requests[id] else { return Effects() }
+    private mutating func allocate(_ request: ServiceRequest, before: [IPAddress]) -> Effects {
+        let id = request.id
         let held = allocator.assignment(for: id)
         var effects = Effects()
         effects.touched.insert(id)
@@ -211,7 +220,6 @@ public struct AllocationState: Sendable {
 
     /// Forgets a Service (deleted, or no longer Herald's) and retries the Services its addresses can help.
     private mutating func forget(_ id: ServiceID) -> Effects {
-        requests[id] = nil
         invalid[id] = nil
         reported[id] = nil
         return releasing(id)
@@ -221,14 +229,18 @@ public struct AllocationState: Sendable {
     private mutating func releasing(_ id: ServiceID) -> Effects {
         let outcome = allocator.release(id)
         var effects = Effects()
-        for other in outcome.retry { effects.merge(allocate(other, before: [])) }
+        for other in outcome.retry {
+            if let request = allocator.request(for: other) { effects.merge(allocate(request, before: [])) }
+        }
         return effects
     }
 
     /// Tries every pending Service again (addresses were freed).
     private mutating func retryWaiting() -> Effects {
         var effects = Effects()
-        for id in allocator.pending.keys.sorted() { effects.merge(allocate(id, before: [])) }
+        for id in allocator.pending.keys.sorted() {
+            if let request = allocator.request(for: id) { effects.merge(allocate(request, before: [])) }
+        }
         return effects
     }
 

@@ -114,10 +114,10 @@ public final class ServiceController: Sendable {
             logger.error("allocator: the pools are invalid (\(error)); serving nothing")
             return
         }
-        let served = state.requests.count
+        let served = state.allocator.serviceCount
         let written = WriteLog()
         var all = effects.touched
-        all.formUnion(state.requests.keys)
+        all.formUnion(state.allocator.services)
         await write(all, cleared: effects.cleared, state: state, written: written, inbox: inbox)
         for event in effects.events { events.yield(event) }
         logger.info(

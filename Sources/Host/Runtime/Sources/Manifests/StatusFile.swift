@@ -29,7 +29,7 @@ public struct StatusFile: Codable, Sendable, Equatable {
 
     /// The record of `state`: every Service Herald serves, sorted.
     public init(_ state: AllocationState) {
-        let ids = Set(state.requests.keys).union(state.invalid.keys).sorted()
+        let ids = Set(state.allocator.services).union(state.invalid.keys).sorted()
         services = ids.map { id in
             let assignment = state.allocator.assignment(for: id)
             let error = state.invalid[id] ?? state.allocator.pending[id]?.detail
