@@ -52,7 +52,9 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
         client: KubeClient, config: ConfigStore, node: NodeInfo, namespace: String,
         leaderElection: RuntimeOptions.LeaderElection, membership timing: Timing, candidate: Bool, logger: Logger
     ) {
-        services = Informer(client: client, indexers: Self.serviceIndexers, logger: logger)
+        services = Informer(
+            client: client, options: .init(transform: ServiceTranslation.cached), indexers: Self.serviceIndexers,
+            logger: logger)
         namespaces = Informer(client: client, logger: logger)
         nodes = Informer(client: client, logger: logger)
         slices = Informer(client: client, indexers: Self.sliceIndexers, logger: logger)

@@ -14,11 +14,16 @@ public final class Reflector<Object: KubeResource>: Sendable {
         /// Server-side watch timeout; the watch is then re-opened from the last resourceVersion.
         public var watchTimeoutSeconds: Int
         public var backoff: Backoff
+        /// What the store keeps of each object, applied to everything listed or watched before it is stored or
+        /// passed on (client-go's `SetTransform`): a cache of thousands of objects need not keep the fields, or the
+        /// annotations, that nothing reads. Must be pure and keep the metadata that identifies the object.
+        public var transform: (@Sendable (Object) -> Object)?
 
         /// Creates options.
         public init(
             namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500,
-            watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff()
+            watchTimeoutSeconds: Int = 300, backoff: Backoff = Backoff(),
+            transform: (@Sendable (Object) -> Object)? = nil
         ) {
             self.namespace = namespace
             self.labelSelector = labelSelector
@@ -26,6 +31,7 @@ public final class Reflector<Object: KubeResource>: Sendable {
             self.pageSize = pageSize
             self.watchTimeoutSeconds = watchTimeoutSeconds
             self.backoff = backoff
+            self.transform = transform
         }
     }
 
@@ -85,9 +91,12 @@ public final class Reflector<Object: KubeResource>: Sendable {
         relist: while !Task.isCancelled {
             var resourceVersion: String
             do {
-                let (items, rv) = try await client.listAll(
+                var (items, rv) = try await client.listAll(
                     Object.self, namespace: options.namespace, labelSelector: options.labelSelector,
                     fieldSelector: options.fieldSelector, pageSize: options.pageSize)
+                if let transform = options.transform {
+                    for index in items.indices { items[index] = transform(items[index]) }
+                }
                 for event in store.replace(with: items) { onEvent(event) }
                 resourceVersion = rv
                 stats.withLock {
@@ -132,9 +141,10 @@ public final class Reflector<Object: KubeResource>: Sendable {
     private func apply(_ event: WatchEvent<Object>, _ resourceVersion: inout String) throws {
         switch event {
         case .added(let o), .modified(let o):
+            let o = options.transform?(o) ?? o
             if let old = store.upsert(o) { onEvent(.updated(old: old, new: o)) } else { onEvent(.added(o)) }
         case .deleted(let o):
-            onEvent(.deleted(store.remove(ObjectKey(o.metadata)) ?? o))
+            onEvent(.deleted(store.remove(ObjectKey(o.metadata)) ?? options.transform?(o) ?? o))
         case .bookmark:
             stats.withLock { $0.bookmarks += 1 }
         case .error(let status):

@@ -107,6 +107,54 @@ public enum ServiceTranslation {
                 slices.flatMap { $0.endpoints ?? [] }.filter { $0.conditions?.ready ?? true }.compactMap(\.nodeName)))
     }
 
+    /// What Herald's Service cache keeps of a Service: the fields ``verdict(for:namespaceLabels:loadBalancerClass:)``,
+    /// the status and the Events read, and nothing else. Annotations outside Herald's and MetalLB's prefixes go (a
+    /// `kubectl apply`'d Service carries its whole last-applied configuration in one); the names of the annotations
+    /// Herald reads, and the usual `spec.ipFamilies`, are shared rather than copied per Service; the cluster IPs are
+    /// kept only when `spec.ipFamilies` is unset (they then give the families). At 10,000 Services this is megabytes.
+    @Sendable public static func cached(_ service: Service) -> Service {
+        var meta = ObjectMeta(name: service.metadata.name, namespace: service.metadata.namespace)
+        meta.uid = service.metadata.uid
+        meta.resourceVersion = service.metadata.resourceVersion
+        meta.creationTimestamp = service.metadata.creationTimestamp
+        meta.deletionTimestamp = service.metadata.deletionTimestamp
+        meta.labels = service.metadata.labels
+        if let annotations = service.metadata.annotations {
+            var kept: [String: String] = [:]
+            for (key, value) in annotations
+            where RequestedAllocation.prefixes.contains(where: { key.hasPrefix($0) }) {
+                kept[knownAnnotations.firstIndex(of: key).map { knownAnnotations[$0] } ?? key] = value
+            }
+            meta.annotations = kept.isEmpty ? nil : kept
+        }
+        var result = Service(metadata: meta, status: service.status)
+        if let spec = service.spec {
+            var kept = Service.Spec(
+                type: spec.type, ports: spec.ports?.map { Service.Port(protocol: $0.protocol, port: $0.port) },
+                selector: spec.selector)
+            kept.externalTrafficPolicy = spec.externalTrafficPolicy
+            kept.loadBalancerIP = spec.loadBalancerIP
+            kept.loadBalancerClass = spec.loadBalancerClass
+            kept.ipFamilyPolicy = spec.ipFamilyPolicy
+            if let families = spec.ipFamilies, !families.isEmpty {
+                kept.ipFamilies = usualFamilies.first { $0 == families } ?? families
+            } else {
+                kept.clusterIP = spec.clusterIP
+                kept.clusterIPs = spec.clusterIPs
+            }
+            result.spec = kept
+        }
+        return result
+    }
+
+    /// The annotations Herald reads or writes, under each prefix.
+    static let knownAnnotations: Set<String> = Set(
+        RequestedAllocation.prefixes.flatMap { prefix in
+            [RequestedAllocation.addressesSuffix, RequestedAllocation.poolSuffix, RequestedAllocation.sharingSuffix]
+                .map { prefix + $0 }
+        } + RequestedAllocation.allocatedFromPoolAnnotations)
+    static let usualFamilies = [["IPv4"], ["IPv6"], ["IPv4", "IPv6"], ["IPv6", "IPv4"]]
+
     /// The pool annotation Herald writes (`herald.dev/ip-allocated-from-pool`), as the Service shows it.
     public static func allocatedPool(of service: Service) -> String? {
         service.metadata.annotations?[RequestedAllocation.allocatedFromPoolAnnotations[0]]
