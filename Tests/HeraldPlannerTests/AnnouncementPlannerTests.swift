@@ -52,6 +52,26 @@ import Testing
         #expect(plan["gone"] == nil)
     }
 
+    /// What each instance announces now changes nothing in the plan: only which copy of an equal announcement it
+    /// holds.
+    @Test func thePreviousPlanChangesNothing() {
+        let kinds = ["arp": true, "bgp": false]
+        let fresh = plan(labels: ["rack": "r1"], kinds: kinds)
+        var stale = fresh
+        stale["arp"]?["l2/192.0.2.1/32"]?.services = ["someone/else"]
+        let copied = stale["arp"]?["l2/192.0.2.2/32"]
+        stale["arp"]?["l2/192.0.2.9/32"] = copied
+        stale["bgp"]?["bgp/192.0.2.0/24"]?.attributesJSON = "{}"
+        for previous in [fresh, stale, [:]] {
+            let again = AnnouncementPlanner.plan(
+                config.staticAddresses, advertisements: config.advertisements, node: "n",
+                nodes: [NodeState(name: "n", labels: ["rack": "r1"])],
+                instances: kinds.map { AnnouncementPlanner.Instance(name: $0.key, exclusive: $0.value) },
+                previous: previous)
+            #expect(again == fresh)
+        }
+    }
+
     @Test func nodeSelectorsDecideWhichNodesAnnounce() {
         let plan = plan(labels: ["rack": "r2"], kinds: ["bgp": false])
         let bgp = plan["bgp"] ?? [:]

@@ -175,7 +175,8 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         let running = plugins.instances.filter { started.contains($0.name) }
         return AnnouncementPlanner.plan(
             addresses, advertisements: advertisements, node: node.name, nodes: nodes,
-            instances: running.map { .init(name: $0.name, exclusive: $0.info.kind == .exclusive) })
+            instances: running.map { .init(name: $0.name, exclusive: $0.info.kind == .exclusive) },
+            previous: Dictionary(running.map { ($0.name, $0.announced) }, uniquingKeysWith: { a, _ in a }))
     }
 
     /// The nodes of the view (or this one alone), this node with its own unhealthy instances.
