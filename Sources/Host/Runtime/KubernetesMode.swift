@@ -33,10 +33,6 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     public let events: KubernetesEvents
     let logger: Logger
 
-    /// The indexes the Service cache needs: the allocator finds a namespace's Services by it when the namespace's
-    /// labels change.
-    public static let serviceIndexers = Dictionary(
-        uniqueKeysWithValues: [ObjectStore<HeraldKube.Service>.namespaceIndex])
     /// The indexes the EndpointSlice cache needs (see ``KubernetesSource/slicesByService``).
     public static let sliceIndexers = Dictionary(uniqueKeysWithValues: [KubernetesSource.slicesByService])
 
@@ -53,8 +49,7 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
         leaderElection: RuntimeOptions.LeaderElection, membership timing: Timing, candidate: Bool, logger: Logger
     ) {
         services = Informer(
-            client: client, options: .init(transform: ServiceTranslation.cached), indexers: Self.serviceIndexers,
-            logger: logger)
+            client: client, options: .init(transform: ServiceTranslation.cached), logger: logger)
         namespaces = Informer(client: client, logger: logger)
         nodes = Informer(client: client, logger: logger)
         slices = Informer(client: client, indexers: Self.sliceIndexers, logger: logger)

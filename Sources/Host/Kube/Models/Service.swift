@@ -30,7 +30,6 @@ public struct Service: KubeResource, Hashable {
         public var loadBalancerClass: String?
         public var ipFamilies: [String]?
         public var ipFamilyPolicy: String?
-        public var allocateLoadBalancerNodePorts: Bool?
 
         /// Creates a spec.
         public init(

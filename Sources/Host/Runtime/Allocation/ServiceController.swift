@@ -32,7 +32,7 @@ public final class ServiceController: Sendable {
     /// Whether status writes carry the pool annotation (they do unless the API server drops metadata there).
     let annotationWritten = Mutex(true)
     /// Concurrent status writes at most.
-    let writeConcurrency = 32
+    let writeConcurrency = 8
 
     public init(
         client: KubeClient, services: Informer<Service>, namespaces: Informer<Namespace>, elector: LeaderElector,
@@ -141,7 +141,9 @@ public final class ServiceController: Sendable {
                     }
                 case .namespace(let name):
                     labels = labels ?? namespaceLabels()
-                    for service in services.store.byIndex(ObjectStore<Service>.namespaceIndex.0, name) {
+                    // A scan, not an index: namespaces' labels seldom change, and an index of 10,000 Services by
+                    // namespace costs half a megabyte for it.
+                    for service in services.store.compactMap({ $0.metadata.namespace == name ? $0 : nil }) {
                         effects.merge(state.update(service, namespaceLabels: labels?[name] ?? [:]))
                     }
                 case .configuration:

@@ -46,6 +46,8 @@ public enum ServiceTranslation {
             families = ServiceRequest.families(ofClusterIPs: clusterIPs)
         }
         if families.isEmpty { families = [.ipv4] }
+        // Shared, not one array per Service: the allocator keeps every request.
+        families = Self.familyLists.first { $0 == families } ?? families
 
         var ports: [ServicePort] = []
         for port in spec.ports ?? [] {
@@ -117,7 +119,6 @@ public enum ServiceTranslation {
         meta.uid = service.metadata.uid
         meta.resourceVersion = service.metadata.resourceVersion
         meta.creationTimestamp = service.metadata.creationTimestamp
-        meta.deletionTimestamp = service.metadata.deletionTimestamp
         meta.labels = service.metadata.labels
         if let annotations = service.metadata.annotations {
             var kept: [String: String] = [:]
@@ -154,6 +155,7 @@ public enum ServiceTranslation {
                 .map { prefix + $0 }
         } + RequestedAllocation.allocatedFromPoolAnnotations)
     static let usualFamilies = [["IPv4"], ["IPv6"], ["IPv4", "IPv6"], ["IPv6", "IPv4"]]
+    static let familyLists: [[IPFamily]] = [[.ipv4], [.ipv6], [.ipv4, .ipv6], [.ipv6, .ipv4]]
 
     /// The pool annotation Herald writes (`herald.dev/ip-allocated-from-pool`), as the Service shows it.
     public static func allocatedPool(of service: Service) -> String? {
