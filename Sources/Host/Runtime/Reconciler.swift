@@ -195,17 +195,23 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         return nodes
     }
 
-    /// The running instances that report their data plane unhealthy (a plugin call: on the loop only).
-    private func unhealthyInstances() -> Set<String> {
+    /// The running instances that report their data plane unhealthy, with what they say (a plugin call: on the loop
+    /// only).
+    private func unhealthyInstances() -> [String: String?] {
         let started = Set(state.withLock { $0.started })
-        return Set(
-            plugins.instances.filter { started.contains($0.name) && $0.health().state == .unhealthy }.map(\.name))
+        var result: [String: String?] = [:]
+        for instance in plugins.instances where started.contains(instance.name) {
+            let health = instance.health()
+            if health.state == .unhealthy { result[instance.name] = health.detail }
+        }
+        return result
     }
 
     /// One pass: brings every started instance to the plan.
     func reconcile() {
         let configuration = config.current
-        let unhealthy = unhealthyInstances()
+        let details = unhealthyInstances()
+        let unhealthy = Set(details.keys)
         let reported = state.withLock { s in
             defer { s.unhealthy = unhealthy }
             return s.unhealthy
@@ -213,7 +219,16 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         if unhealthy != reported {
             nodeView?.report(unhealthyInstances: unhealthy)
             for name in unhealthy.symmetricDifference(reported).sorted() {
-                events?.health(instance: name, healthy: !unhealthy.contains(name), detail: nil)
+                let detail = details[name] ?? nil
+                if unhealthy.contains(name) {
+                    let why = detail.map { ": \($0)" } ?? ""
+                    logger.warning(
+                        "plugin instance \"\(name)\" reports its data plane unhealthy\(why); this node announces nothing through it until it recovers"
+                    )
+                } else {
+                    logger.info("plugin instance \"\(name)\" reports its data plane healthy again")
+                }
+                events?.health(instance: name, healthy: !unhealthy.contains(name), detail: detail)
             }
         }
         let addresses = addresses()

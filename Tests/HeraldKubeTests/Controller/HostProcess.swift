@@ -3,7 +3,8 @@ import HeraldTestSupport
 
 /// One `herald run` process against a dev cluster, as a DaemonSet pod would run it: its own node name, the herald
 /// ServiceAccount's kubeconfig, a herald.yaml and a plugins.d of its own. Its output goes to a file (never a pipe the
-/// test reads), stdin is /dev/null, and it inherits no other descriptor of the test process.
+/// test reads; ``output`` is this run's alone), stdin is /dev/null, and it inherits no other descriptor of the test
+/// process.
 final class HostProcess: @unchecked Sendable {
     // @unchecked: `process` is used from the test task only; the log file is read, never shared.
     let process = Process()
@@ -26,6 +27,13 @@ final class HostProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
         for (name, text) in files {
             try text.write(toFile: "\(plugins)/\(name)", atomically: true, encoding: .utf8)
+        }
+        // A host started again under the same name keeps the log of its earlier run (node.log.1, .2…): a failure
+        // after a restart is often explained by what the run before it said.
+        if FileManager.default.fileExists(atPath: log) {
+            var generation = 1
+            while FileManager.default.fileExists(atPath: "\(log).\(generation)") { generation += 1 }
+            try? FileManager.default.moveItem(atPath: log, toPath: "\(log).\(generation)")
         }
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: log))

@@ -238,7 +238,20 @@ import Testing
                 "ip -n \(lab.nodes[1]) link set eth0 up && ip -n \(lab.nodes[1]) addr replace 2001:db8::12/64 dev eth0 nodad"
             )
             let linkBack = await eventually(timeout: .seconds(20)) { await lab.all(of: onB, ownedBy: "node-b") }
-            #expect(linkBack, "node-b did not take its addresses back after its link came up")
+            var linkBackDetail = ""
+            if !linkBack {
+                // What each side believes: who answers now, node-b's lease (its unhealthy instances), its Events,
+                // and what node-b's host said.
+                for address in onB { linkBackDetail += "\(address): \(await lab.arping(address))\n" }
+                linkBackDetail +=
+                    (try? await cluster.kubectl([
+                        "get", "lease", "-n", "herald-system", "herald-member-node-b", "-o",
+                        "jsonpath={.metadata.annotations}",
+                    ]))?.output ?? ""
+                linkBackDetail += "\nnode-b events:\n" + nodeEvents
+                linkBackDetail += "\nnode-b log:\n" + (hosts["node-b"]?.output.suffix(4000).description ?? "")
+            }
+            #expect(linkBack, "node-b did not take its addresses back after its link came up:\n\(linkBackDetail)")
 
             // A plugin's event reaches the Service: the router claims a Service's address (a duplicate IP on the
             // segment); the owner's ARP plugin reports the conflict, and the Service's Events say so.
