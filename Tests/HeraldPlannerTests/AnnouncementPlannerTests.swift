@@ -69,6 +69,21 @@ import Testing
                 instances: kinds.map { AnnouncementPlanner.Instance(name: $0.key, exclusive: $0.value) },
                 previous: previous)
             #expect(again == fresh)
+            // As changes against what is announced now: the same plan, and exactly what differs from it.
+            let changes = AnnouncementPlanner.changes(
+                config.staticAddresses, advertisements: config.advertisements, node: "n",
+                nodes: [NodeState(name: "n", labels: ["rack": "r1"])],
+                instances: kinds.map { AnnouncementPlanner.Instance(name: $0.key, exclusive: $0.value) },
+                previous: previous)
+            for (name, desired) in fresh {
+                let current = previous[name] ?? [:]
+                let instance = changes[name] ?? AnnouncementPlanner.Changes()
+                #expect(instance.unchanged == Set(desired.keys.filter { current[$0] == desired[$0] }))
+                #expect(instance.changed == desired.filter { current[$0.key] != $0.value })
+                let (withdraw, announce) = instance.steps(from: current)
+                #expect(withdraw == current.keys.filter { desired[$0] == nil }.sorted())
+                #expect(announce == desired.values.filter { current[$0.id] != $0 }.sorted { $0.id < $1.id })
+            }
         }
     }
 
@@ -89,10 +104,11 @@ import Testing
             id: "y", address: IPAddress("192.0.2.2")!, prefixLength: 32, services: ["s/c"], advertisement: "l2")
         let d = Announcement(
             id: "z", address: IPAddress("192.0.2.3")!, prefixLength: 32, services: ["s/d"], advertisement: "l2")
-        let (withdraw, announce) = AnnouncementPlanner.diff(current: ["x": a, "y": c], desired: ["x": b, "z": d])
+        let (withdraw, announce) = AnnouncementPlanner.Changes(changed: ["z": d, "x": b])
+            .steps(from: ["x": a, "y": c])
         #expect(withdraw == ["y"])
         #expect(announce == [b, d])
-        let (none, same) = AnnouncementPlanner.diff(current: ["x": a], desired: ["x": a])
+        let (none, same) = AnnouncementPlanner.Changes(unchanged: ["x"]).steps(from: ["x": a])
         #expect(none.isEmpty && same.isEmpty)
     }
 }

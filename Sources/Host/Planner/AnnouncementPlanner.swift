@@ -20,6 +20,52 @@ public enum AnnouncementPlanner {
         }
     }
 
+    /// What one instance should announce, told against what it announces now (`previous`): the announcements
+    /// that are new or differ, and the ids of the ones that stay as they are. A pass over 10,000 unchanged addresses
+    /// then builds a set of ids, not a second table of 10,000 announcements.
+    public struct Changes: Sendable, Equatable {
+        /// New announcements, and ones whose details differ from the previous ones, by id.
+        public var changed: [String: Announcement] = [:]
+        /// The ids whose announcement is exactly the previous one.
+        public var unchanged: Set<String> = []
+
+        public init(changed: [String: Announcement] = [:], unchanged: Set<String> = []) {
+            self.changed = changed
+            self.unchanged = unchanged
+        }
+
+        /// Adds `service` to the announcement `id` (made by `make` when it is neither planned yet nor `before`, the
+        /// one announced now), and files it as changed or unchanged against `before`.
+        mutating func add(
+            _ service: String, id: String, before: Announcement?, make: () -> Announcement
+        ) {
+            var announcement: Announcement
+            if let before, unchanged.remove(id) != nil {
+                announcement = before
+            } else if let planned = changed.removeValue(forKey: id) {
+                announcement = planned
+            } else {
+                announcement = make()
+            }
+            if !announcement.services.contains(service) {
+                announcement.services.append(service)
+                announcement.services.sort()
+            }
+            if let before, before == announcement {
+                unchanged.insert(before.id)
+            } else {
+                changed[announcement.id] = announcement
+            }
+        }
+
+        /// What to do to get there from `previous`: withdrawals (ids no longer planned) first, then announcements
+        /// (new ids, or ids whose details changed), each sorted by id.
+        public func steps(from previous: [String: Announcement]) -> (withdraw: [String], announce: [Announcement]) {
+            let withdraw = previous.keys.filter { changed[$0] == nil && !unchanged.contains($0) }.sorted()
+            return (withdraw, changed.values.sorted { $0.id < $1.id })
+        }
+    }
+
     /// The announcements of `node` per instance name, then per announcement id.
     ///
     /// - Parameters:
@@ -29,23 +75,37 @@ public enum AnnouncementPlanner {
     ///   - nodes: every node that may take part (this one included), with what eligibility needs to know.
     ///   - instances: the running instances; an advertisement whose instance is not among them plans nothing.
     ///   - previous: what each instance announces now, if known. Changes nothing in the result: an announcement
-    ///     equal to the one announced now *is* that one (its strings and arrays are shared, not made again), so that
-    ///     a pass over 10,000 unchanged addresses holds one copy of them, not two.
+    ///     equal to the one announced now *is* that one (its strings and arrays are shared, not made again).
     public static func plan(
         _ addresses: [ServiceAddress], advertisements: [Advertisement], node: String, nodes: [NodeState],
         instances: [Instance], previous: [String: [String: Announcement]] = [:]
     ) -> [String: [String: Announcement]] {
-        let running = Dictionary(instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var plan: [String: [String: Announcement]] = [:]
-        // Each instance's table sized once for the addresses its advertisements cover (at most one entry each):
-        // growing it by doubling would hold the old and the new table at once, pass after pass.
-        var sizes: [String: Int] = [:]
-        for ad in advertisements where running[ad.plugin] != nil {
-            sizes[ad.plugin, default: 0] += addresses.reduce(0) {
-                $0 + (ad.covers(pool: $1.pool) ? $1.addresses.count : 0)
-            }
+        let changes = changes(
+            addresses, advertisements: advertisements, node: node, nodes: nodes, instances: instances,
+            previous: previous)
+        for (name, changes) in changes {
+            var all = changes.changed
+            all.reserveCapacity(changes.changed.count + changes.unchanged.count)
+            for id in changes.unchanged { all[id] = previous[name]?[id] }
+            if !all.isEmpty { plan[name] = all }
         }
-        for (name, size) in sizes where size > 0 { plan[name] = Dictionary(minimumCapacity: size) }
+        return plan
+    }
+
+    /// The plan of ``plan(_:advertisements:node:nodes:instances:previous:)``, per instance as ``Changes`` against
+    /// `previous` (what each instance announces now).
+    public static func changes(
+        _ addresses: [ServiceAddress], advertisements: [Advertisement], node: String, nodes: [NodeState],
+        instances: [Instance], previous: [String: [String: Announcement]]
+    ) -> [String: Changes] {
+        let running = Dictionary(instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var result: [String: Changes] = [:]
+        // The set of unchanged ids is sized once for what each instance announces now: growing it by doubling
+        // would hold the old and the new table at once, pass after pass. Changes are few, except at start.
+        for (name, announced) in previous where running[name] != nil {
+            result[name] = Changes(unchanged: Set(minimumCapacity: announced.count))
+        }
         for entry in addresses {
             for ad in advertisements where ad.covers(pool: entry.pool) {
                 if !entry.advertisements.isEmpty && !entry.advertisements.contains(ad.name) { continue }
@@ -66,30 +126,14 @@ public enum AnnouncementPlanner {
                         integer: address.integer & IPPrefix.mask(family: address.family, length: length))
                     let id = "\(ad.name)/\(network)/\(length)"
                     let before = previous[instance.name]?[id]
-                    var announcement =
-                        plan[instance.name, default: [:]][id]
-                        ?? Announcement(
+                    result[instance.name, default: Changes()].add(entry.service, id: id, before: before) {
+                        Announcement(
                             id: before?.id ?? id, address: network, prefixLength: length, services: [],
                             attributesJSON: ad.attributesJSON, advertisement: ad.name)
-                    if !announcement.services.contains(entry.service) {
-                        announcement.services.append(entry.service)
-                        announcement.services.sort()
                     }
-                    if let before, before == announcement { announcement = before }
-                    plan[instance.name, default: [:]][announcement.id] = announcement
                 }
             }
         }
-        return plan.filter { !$0.value.isEmpty }
-    }
-
-    /// What to change to go from `current` to `desired` for one instance: withdrawals first, then announcements
-    /// (new ids, or ids whose details changed).
-    public static func diff(
-        current: [String: Announcement], desired: [String: Announcement]
-    ) -> (withdraw: [String], announce: [Announcement]) {
-        let withdraw = current.keys.filter { desired[$0] == nil }.sorted()
-        let announce = desired.values.filter { current[$0.id] != $0 }.sorted { $0.id < $1.id }
-        return (withdraw, announce)
+        return result
     }
 }

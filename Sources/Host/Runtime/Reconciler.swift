@@ -175,12 +175,35 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     private func plan(
         _ addresses: [ServiceAddress], advertisements: [Advertisement], nodes: [NodeState]
     ) -> [String: [String: Announcement]] {
-        let started = Set(state.withLock { $0.started })
-        let running = plugins.instances.filter { started.contains($0.name) }
+        let running = runningInstances()
         return AnnouncementPlanner.plan(
             addresses, advertisements: advertisements, node: node.name, nodes: nodes,
             instances: running.map { .init(name: $0.name, exclusive: $0.info.kind == .exclusive) },
             previous: Dictionary(running.map { ($0.name, $0.announced) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// What each running instance must do to reach the plan: withdrawals, then announcements. Planned as changes
+    /// against what the instances announce now, whose snapshot is gone when this returns (holding it while the
+    /// instances change their tables would copy each of them whole).
+    private func steps(
+        _ addresses: [ServiceAddress], advertisements: [Advertisement], nodes: [NodeState]
+    ) -> [String: (withdraw: [String], announce: [Announcement])] {
+        let running = runningInstances()
+        let announced = Dictionary(running.map { ($0.name, $0.announced) }, uniquingKeysWith: { a, _ in a })
+        let changes = AnnouncementPlanner.changes(
+            addresses, advertisements: advertisements, node: node.name, nodes: nodes,
+            instances: running.map { .init(name: $0.name, exclusive: $0.info.kind == .exclusive) },
+            previous: announced)
+        var steps: [String: (withdraw: [String], announce: [Announcement])] = [:]
+        for (name, current) in announced {
+            steps[name] = (changes[name] ?? AnnouncementPlanner.Changes()).steps(from: current)
+        }
+        return steps
+    }
+
+    private func runningInstances() -> [PluginInstance] {
+        let started = Set(state.withLock { $0.started })
+        return plugins.instances.filter { started.contains($0.name) }
     }
 
     /// The nodes of the view (or this one alone), this node with its own unhealthy instances.
@@ -233,7 +256,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         }
         let addresses = addresses()
         let nodes = nodes(unhealthy: unhealthy)
-        let plan = plan(addresses, advertisements: configuration.advertisements, nodes: nodes)
+        let steps = steps(addresses, advertisements: configuration.advertisements, nodes: nodes)
         // Nodes leaving is the one change whose new claims need no break-before-make delay (see onlyDepartures).
         let digest = addresses.hashValue
         let departuresOnly = state.withLock { s in
@@ -253,8 +276,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         var nextClaim: Duration?
         var wanted: Set<String> = []
         for instance in plugins.instances where started.contains(instance.name) {
-            let (withdraw, announce) = AnnouncementPlanner.diff(
-                current: instance.announced, desired: plan[instance.name] ?? [:])
+            let (withdraw, announce) = steps[instance.name] ?? ([], [])
             for id in withdraw {
                 do { try instance.withdraw(id: id) } catch { logger.error("\(error)") }
                 if instance.info.kind == .exclusive { state.withLock { $0.lost[instance.name, default: 0] += 1 } }
