@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "HeraldRuntime",
             dependencies: [
-                "CHeraldMemory", "HeraldConfig", "HeraldPluginHost", "HeraldCore", "HeraldStatus", "HeraldPlanner",
+                "HeraldConfig", "HeraldPluginHost", "HeraldCore", "HeraldStatus", "HeraldPlanner",
                 "HeraldIPAM", "HeraldKube", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,6 +113,8 @@ let package = Package(
         .executableTarget(
             name: "HeraldCLI",
             dependencies: [
+                // The allocator tuning of the herald process (applied when it loads); test processes keep glibc's.
+                "CHeraldMemory",
                 "HeraldConfig", "HeraldCore", "HeraldIPAM", "HeraldKube", "HeraldPlanner", "HeraldPluginHost",
                 "HeraldRuntime", "HeraldStatus", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

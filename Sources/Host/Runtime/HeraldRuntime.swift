@@ -1,4 +1,3 @@
-import CHeraldMemory
 import CHeraldPlugin
 import Foundation
 import HeraldConfig
@@ -17,7 +16,6 @@ import ServiceLifecycle
 /// reverse order.
 public enum HeraldRuntime {
     public static func run(_ options: RuntimeOptions, logger: Logger) async throws {
-        herald_memory_tune()
         let store = ConfigStore(options.config)
         let node = NodeIdentity.resolve(
             options.config, nameOverride: options.nodeName, environment: ProcessInfo.processInfo.environment)

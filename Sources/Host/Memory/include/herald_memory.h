@@ -12,8 +12,9 @@
  *   second one cost 2.5 MiB of 30 resident at 10,000 Services, for no throughput);
  * - a fixed mmap threshold of 256 KiB: large blocks are mapped on their own and returned when freed;
  * - a trim threshold of 1 MiB: free memory at the top of an arena is returned beyond that.
- * Does nothing with another C library. It runs by itself when a binary that links it is loaded, before any thread
- * exists (later would be too late for the arena limit); calling it again changes nothing. */
+ * Does nothing with another C library. It runs by itself when a binary that links it (the herald executable alone:
+ * test processes keep glibc's defaults) is loaded, before any thread exists (later would be too late for the arena
+ * limit); calling it again changes nothing. */
 void herald_memory_tune(void);
 
 #endif
