@@ -190,6 +190,11 @@ import Testing
             try await Task.sleep(for: .seconds(2))
             let settled = Self.monotonic()
 
+            // Who answers the first 30 addresses with every node eligible: the owners the nodes must return to once
+            // the labels below are restored.
+            var ownersBefore: [String: String?] = [:]
+            for address in v4.prefix(30) { ownersBefore[address] = await lab.owner(address) }
+
             // Eligibility: the exclusion label removes a node; nodeSelectors too (by label value).
             _ = try await cluster.kubectl([
                 "label", "node", "node-b", "node.kubernetes.io/exclude-from-external-load-balancers=true",
@@ -208,6 +213,13 @@ import Testing
             }
             #expect(deselected, "node-c still answers while its labels do not match the advertisement")
             _ = try await cluster.kubectl(["label", "node", "node-c", "lab=yes", "--overwrite"])
+            // Every node eligible again: each takes back what it answered before (after its claim delay). Until
+            // then another node still answers some of them, which the next check must not count as node-b's.
+            let restored = await eventually(timeout: .seconds(20)) {
+                for address in v4.prefix(30) where await lab.owner(address) != ownersBefore[address] { return false }
+                return true
+            }
+            #expect(restored, "the nodes did not take their addresses back once their labels were restored")
 
             // Data-plane health: node-b's link goes down. Its ARP instance reports unhealthy, node-b's lease carries
             // that, and the other nodes take its addresses (the router hears them from node-a or node-c); node-b's
