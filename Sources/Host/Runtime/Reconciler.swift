@@ -175,11 +175,10 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     private func plan(
         _ addresses: [ServiceAddress], advertisements: [Advertisement], nodes: [NodeState]
     ) -> [String: [String: Announcement]] {
-        let running = runningInstances()
+        let (instances, announced) = plannerInputs()
         return AnnouncementPlanner.plan(
-            addresses, advertisements: advertisements, node: node.name, nodes: nodes,
-            instances: running.map { .init(name: $0.name, exclusive: $0.info.kind == .exclusive) },
-            previous: Dictionary(running.map { ($0.name, $0.announced) }, uniquingKeysWith: { a, _ in a }))
+            addresses, advertisements: advertisements, node: node.name, nodes: nodes, instances: instances,
+            previous: announced)
     }
 
     /// What each running instance must do to reach the plan: withdrawals, then announcements. Planned as changes
@@ -188,11 +187,9 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     private func steps(
         _ addresses: [ServiceAddress], advertisements: [Advertisement], nodes: [NodeState]
     ) -> [String: (withdraw: [String], announce: [Announcement])] {
-        let running = runningInstances()
-        let announced = Dictionary(running.map { ($0.name, $0.announced) }, uniquingKeysWith: { a, _ in a })
+        let (instances, announced) = plannerInputs()
         let changes = AnnouncementPlanner.changes(
-            addresses, advertisements: advertisements, node: node.name, nodes: nodes,
-            instances: running.map { .init(name: $0.name, exclusive: $0.info.kind == .exclusive) },
+            addresses, advertisements: advertisements, node: node.name, nodes: nodes, instances: instances,
             previous: announced)
         var steps: [String: (withdraw: [String], announce: [Announcement])] = [:]
         for (name, current) in announced {
@@ -204,6 +201,17 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     private func runningInstances() -> [PluginInstance] {
         let started = Set(state.withLock { $0.started })
         return plugins.instances.filter { started.contains($0.name) }
+    }
+
+    /// The running instances as the planner sees them, and what each announces now.
+    private func plannerInputs() -> (
+        instances: [AnnouncementPlanner.Instance], announced: [String: [String: Announcement]]
+    ) {
+        let running = runningInstances()
+        return (
+            running.map { .init(name: $0.name, exclusive: $0.info.kind == .exclusive) },
+            Dictionary(running.map { ($0.name, $0.announced) }, uniquingKeysWith: { a, _ in a })
+        )
     }
 
     /// The nodes of the view (or this one alone), this node with its own unhealthy instances.
@@ -221,9 +229,8 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     /// The running instances that report their data plane unhealthy, with what they say (a plugin call: on the loop
     /// only).
     private func unhealthyInstances() -> [String: String?] {
-        let started = Set(state.withLock { $0.started })
         var result: [String: String?] = [:]
-        for instance in plugins.instances where started.contains(instance.name) {
+        for instance in runningInstances() {
             let health = instance.health()
             if health.state == .unhealthy { result[instance.name] = health.detail }
         }

@@ -26,9 +26,6 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
         self.indexers = indexers
     }
 
-    /// Index objects by namespace.
-    public static var namespaceIndex: (String, IndexFunction) { ("namespace", { [$0.metadata.namespace ?? ""] }) }
-
     /// The object with this key.
     public func get(_ key: ObjectKey) -> Object? { state.withLock { $0.items[key]?.object } }
 

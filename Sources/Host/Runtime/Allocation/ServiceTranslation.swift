@@ -154,8 +154,8 @@ public enum ServiceTranslation {
             [RequestedAllocation.addressesSuffix, RequestedAllocation.poolSuffix, RequestedAllocation.sharingSuffix]
                 .map { prefix + $0 }
         } + RequestedAllocation.allocatedFromPoolAnnotations)
-    static let usualFamilies = [["IPv4"], ["IPv6"], ["IPv4", "IPv6"], ["IPv6", "IPv4"]]
     static let familyLists: [[IPFamily]] = [[.ipv4], [.ipv6], [.ipv4, .ipv6], [.ipv6, .ipv4]]
+    static let usualFamilies = familyLists.map { $0.map(\.rawValue) }
 
     /// The pool annotation Herald writes (`herald.dev/ip-allocated-from-pool`), as the Service shows it.
     public static func allocatedPool(of service: Service) -> String? {
