@@ -10,7 +10,10 @@
  *                          one clock for every network namespace): the layer-2 lab's recording of who announces
  * Its config (JSON) may hold "record": "/path" (append one line per call), "threads": N (during start, N threads
  * each call every host callback 200 times; stop joins them), "abortInAnnounce": true (announce calls abort(), as a
- * crashing plugin would) and "noLiveReconfigure": true (configure on a started instance returns HERALD_ERR_STATE).
+ * crashing plugin would), "noLiveReconfigure": true (configure on a started instance returns HERALD_ERR_STATE),
+ * "hangInAnnounce": true (announce never returns, as a plugin stuck on a lock would; health still answers) and
+ * "eventOnStop": true (stop starts a thread that emits an event naming announcement "a1" and joins it, as the exec
+ * and layer-2 plugins do while they stop: the host must take the event without waiting for stop to return).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "herald_plugin.h"
 
@@ -36,6 +40,8 @@ typedef struct fixture {
     int started;
     int abort_in_announce;
     int no_live_reconfigure;
+    int hang_in_announce;
+    int event_on_stop;
 } fixture;
 
 static void note(fixture *f, const char *fmt, const char *arg) {
@@ -92,6 +98,10 @@ static herald_status f_configure(void *p, const char *json, const herald_node_in
     f->abort_in_announce = abort_flag && strncmp(abort_flag, "true", 4) == 0;
     const char *no_live = json_value(json, "noLiveReconfigure");
     f->no_live_reconfigure = no_live && strncmp(no_live, "true", 4) == 0;
+    const char *hang = json_value(json, "hangInAnnounce");
+    f->hang_in_announce = hang && strncmp(hang, "true", 4) == 0;
+    const char *event_on_stop = json_value(json, "eventOnStop");
+    f->event_on_stop = event_on_stop && strncmp(event_on_stop, "true", 4) == 0;
     const char *threads = json_value(json, "threads");
     f->threads = threads ? atoi(threads) : 0;
     if (f->threads > 16) f->threads = 16;
@@ -135,6 +145,9 @@ static herald_status f_announce(void *p, const herald_announcement *a, char *err
     snprintf(line, sizeof line, "%s %s/%u services=%zu", a->id, a->address_text, a->prefix_length, a->service_count);
     note(f, "announce %s", line);
     if (f->abort_in_announce) abort();
+    if (f->hang_in_announce) {
+        for (;;) pause();
+    }
     return HERALD_OK;
 }
 
@@ -145,9 +158,20 @@ static herald_status f_withdraw(void *p, const char *id, char *err, size_t cap) 
     return HERALD_OK;
 }
 
+static void *stop_event(void *arg) {
+    fixture *f = arg;
+    f->host->emit_event(f->host->context, HERALD_EVENT_WARNING, "Stopping", "an event while stopping", "a1");
+    return NULL;
+}
+
 static void f_stop(void *p) {
     fixture *f = p;
     if (!f->started) return;
+    if (f->event_on_stop) {
+        pthread_t t;
+        pthread_create(&t, NULL, stop_event, f);
+        pthread_join(t, NULL);
+    }
     for (int i = 0; i < f->threads; i++) pthread_join(f->workers[i], NULL);
     f->started = 0;
     note(f, "stop%s", "");

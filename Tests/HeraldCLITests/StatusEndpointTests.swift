@@ -25,7 +25,9 @@ import Testing
             ])
     }
 
-    func curl(_ arguments: [String]) throws -> (code: String, body: String) {
+    func curl(_ arguments: [String]) throws -> (code: String, body: String) { try Self.curl(arguments) }
+
+    static func curl(_ arguments: [String]) throws -> (code: String, body: String) {
         let out = try TestSupport.run(
             ["/usr/bin/curl", "-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "5"] + arguments, timeout: 10)
         let text = out.stdout
@@ -66,7 +68,9 @@ import Testing
     }
 
     /// `http://HOST:PORT` from the "status endpoints: http://HOST:PORT/metrics, ..." log line.
-    func waitForAddress(_ host: LineProcess) -> String? {
+    func waitForAddress(_ host: LineProcess) -> String? { Self.address(of: host) }
+
+    static func address(of host: LineProcess) -> String? {
         guard host.waitForLine(containing: ["status endpoints: http://"], timeout: 20) != nil,
             let line = host.lines.first(where: { $0.contains("status endpoints: http://") }),
             let start = line.range(of: "http://")

@@ -202,6 +202,28 @@ import Testing
         #expect(v.live(now: .seconds(104)) == [])
     }
 
+    /// The input versions a node publishes in its lease (for confirmed handovers): read per node; a lease without the
+    /// annotation (an older host) is absent; a malformed one confirms nothing.
+    @Test func membershipReadsPublishedInputVersions() {
+        var v = MembershipView()
+        let wall = Date(timeIntervalSince1970: 1000)
+        func lease(_ node: String, applied: String?) -> Lease {
+            Lease(
+                metadata: ObjectMeta(
+                    name: "herald-member-\(node)",
+                    annotations: applied.map { [NodeMembership.appliedAnnotation: $0] }),
+                spec: .init(
+                    holderIdentity: node, leaseDurationSeconds: 3,
+                    renewTime: MicroTime(Date(timeIntervalSince1970: 999))))
+        }
+        v.observe(lease("a", applied: "nodes=5,services=9"), now: .seconds(1), wall: wall)
+        v.observe(lease("old", applied: nil), now: .seconds(1), wall: wall)
+        v.observe(lease("bad", applied: "nodes=five"), now: .seconds(1), wall: wall)
+        #expect(v.applied == ["a": InputVersions(["nodes": 5, "services": 9]), "bad": InputVersions()])
+        v.observe(lease("a", applied: "nodes=6,services=9"), now: .seconds(2), wall: wall)
+        #expect(v.applied["a"] == InputVersions(["nodes": 6, "services": 9]))
+    }
+
     /// A lagging watch: the read finds a renewal the watch has not delivered, and the node stays live from then on;
     /// a read that finds no lease removes the node.
     @Test func membershipExpiryWaitsForARead() {

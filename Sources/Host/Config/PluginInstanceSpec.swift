@@ -7,15 +7,20 @@ import Yams
 /// library: herald-arp # a name searched on the plugin path, or a path
 /// enabled: true       # default true
 /// config: {…}         # handed to the plugin as JSON
+/// callTimeoutMs: 5000 # how long the host waits for one call into the plugin
 /// ```
 public struct PluginInstanceSpec: Sendable, Equatable {
     public static let kind = "PluginInstance"
+    /// The values `callTimeoutMs` may take: a tenth of a second to ten minutes.
+    public static let callTimeoutRange = 100...600_000
 
     public var name: String
     public var library: String
     public var enabled: Bool
     /// The `config` mapping as JSON object text (`{}` when absent).
     public var configJSON: String
+    /// How long the host waits for one call into the plugin (`callTimeoutMs`); nil: the host's default.
+    public var callTimeoutMilliseconds: Int?
     /// Where it was read from, for messages.
     public var file: String
     /// Where each top-level key's value is written (`name`, `library`, `enabled`, `config`), so that a problem found
@@ -52,7 +57,8 @@ public struct PluginInstanceSpec: Sendable, Equatable {
     }
 
     public static func == (a: Self, b: Self) -> Bool {
-        (a.name, a.library, a.enabled, a.configJSON, a.file) == (b.name, b.library, b.enabled, b.configJSON, b.file)
+        (a.name, a.library, a.enabled, a.configJSON, a.file, a.callTimeoutMilliseconds)
+            == (b.name, b.library, b.enabled, b.configJSON, b.file, b.callTimeoutMilliseconds)
     }
 
     /// The instance name a file declares, even when the file is otherwise invalid (nil when it declares none).
@@ -76,7 +82,7 @@ public struct PluginInstanceSpec: Sendable, Equatable {
     public static func parse(_ text: String, file: String) -> Result<PluginInstanceSpec, ConfigErrors> {
         var reader = YAMLReader(file: file)
         guard let root = reader.parse(text) else { return .failure(ConfigErrors(reader.diagnostics)) }
-        let known = ["apiVersion", "kind", "name", "library", "enabled", "config"]
+        let known = ["apiVersion", "kind", "name", "library", "enabled", "config", "callTimeoutMs"]
         guard
             let fields = reader.mapping(root, path: "the plugin instance", known: known, required: ["name", "library"])
         else { return .failure(ConfigErrors(reader.diagnostics)) }
@@ -94,6 +100,7 @@ public struct PluginInstanceSpec: Sendable, Equatable {
         let library = reader.string(fields["library"], path: "library")
         if let library, library.isEmpty { reader.error(fields["library"], "library is empty") }
         let enabled = reader.bool(fields["enabled"], path: "enabled") ?? true
+        let callTimeout = reader.int(fields["callTimeoutMs"], path: "callTimeoutMs", range: Self.callTimeoutRange)
         var configJSON = "{}"
         if let config = fields["config"] {
             switch config {
@@ -107,6 +114,7 @@ public struct PluginInstanceSpec: Sendable, Equatable {
         }
         var spec = PluginInstanceSpec(
             name: name, library: library, enabled: enabled, configJSON: configJSON, file: file)
+        spec.callTimeoutMilliseconds = callTimeout
         for (key, node) in fields { spec.locations[key] = reader.location(node) }
         if let config = fields["config"] { recordLocations(config, path: "config", reader, into: &spec.locations) }
         return .success(spec)

@@ -12,7 +12,7 @@
 static __thread char record[1024] __attribute__((tls_model("initial-exec")));
 static __thread volatile sig_atomic_t recorded __attribute__((tls_model("initial-exec")));
 
-static const int signals[] = {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+static const int signals[] = {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
 
 static void append(char *buffer, size_t *length, size_t capacity, const char *text) {
     for (; *text && *length + 1 < capacity; text++) buffer[(*length)++] = *text;
@@ -49,6 +49,7 @@ static const char *signal_name(int sig) {
     case SIGBUS: return "SIGBUS";
     case SIGILL: return "SIGILL";
     case SIGFPE: return "SIGFPE";
+    case SIGTRAP: return "SIGTRAP";
     default: return "a fatal signal";
     }
 }

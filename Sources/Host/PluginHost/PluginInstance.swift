@@ -31,60 +31,121 @@ public struct PluginCallError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-/// One running instance of a plugin. Every call into the plugin is serialised (the ABI promises plugins that one
-/// instance is never called concurrently); host callbacks from the plugin go to its `InstanceContext` and never wait
-/// for this lock, so a plugin may log from inside a call.
+/// One running instance of a plugin.
+///
+/// Every call into the plugin runs on the instance's own thread (``PluginCaller``), one at a time (the ABI promises
+/// plugins that one instance is never called concurrently), and every caller waits for it at most the instance's call
+/// deadline. No lock is held across a call: the plugin may call any host callback from any thread at any time, stop
+/// included, and host code reading ``announced`` or the instance's state never waits for the plugin. A call that
+/// overruns its deadline marks the instance failed (``hung``): later calls fail at once, stop and destroy skip the
+/// plugin, and the host decides what else a hung instance means (see `Reconciler`).
 public final class PluginInstance: Sendable {
     public let name: String
     public let library: PluginLibrary
+    /// How long a caller waits for one call into the plugin (nanoseconds; plugins.d may change it on reload).
+    private let deadline: Atomic<Int64>
     let context: InstanceContext
+    private let caller: PluginCaller
     private let state: Mutex<State>
     /// How a crash report names this instance.
     private let place: String
 
+    /// The default deadline of one call into a plugin (`callTimeoutMs` in plugins.d overrides it).
+    public static let defaultCallDeadline: Duration = .seconds(5)
+
     public enum Phase: Sendable, Equatable { case created, configured, started, stopped, destroyed, failed }
+
+    /// A call that did not return within its deadline, and since when it has been running.
+    public struct HungCall: Sendable, Equatable {
+        public var call: String
+        public var since: ContinuousClock.Instant
+    }
 
     struct State {
         var handle: UnsafeMutableRawPointer?
         var table: UnsafeMutablePointer<herald_host_api>?
         var phase = Phase.created
+        /// A call is running on the plugin thread (stop and destroy wait for none: they are queued behind it).
+        var busy = false
+        var hung: HungCall?
         /// What this instance currently announces, so that stop can withdraw it and `announced` can be asked.
         var announced: [String: Announcement] = [:]
+        /// The last health and metrics read from the plugin, for readers that must not wait for it.
+        var observed = Observation()
+        var observing = false
+    }
+
+    /// What the host last read of the plugin's health and metrics, and when.
+    public struct Observation: Sendable {
+        public var health: PluginHealth?
+        public var metrics: [PluginMetric] = []
+        public var at: ContinuousClock.Instant?
     }
 
     /// Creates the instance (`vtable->create`). No configuration yet.
     public init(
         name: String, library: PluginLibrary, logger: Logger,
+        callDeadline: Duration = PluginInstance.defaultCallDeadline,
         onEvent: @escaping @Sendable (PluginEvent) -> Void = { _ in },
         onHealth: @escaping @Sendable (String, PluginHealth) -> Void = { _, _ in }
     ) throws(PluginCallError) {
         self.name = name
         self.library = library
+        self.deadline = Atomic(Self.nanoseconds(callDeadline))
         let context = InstanceContext(instance: name, logger: logger, onEvent: onEvent, onHealth: onHealth)
         self.context = context
         let table = InstanceContext.makeTable(for: context)
-        var handle: UnsafeMutableRawPointer?
-        var buffer = [CChar](repeating: 0, count: Self.errorCapacity)
         let place = CrashRecord.place(library: library.path, instance: name)
         self.place = place
-        let status = CrashRecord.during(place, "create") {
-            library.vtable.pointee.create!(library.factoryContext, table, &handle, &buffer, buffer.count)
+        let caller = PluginCaller(label: "herald:\(name)")
+        self.caller = caller
+        let tablePointer = UnsafeHostTable(table: table)
+        let outcome = caller.call(within: callDeadline) { () -> CreateOutcome in
+            var handle: UnsafeMutableRawPointer?
+            var buffer = [CChar](repeating: 0, count: Self.errorCapacity)
+            let status = CrashRecord.during(place, "create") {
+                library.vtable.pointee.create!(
+                    library.factoryContext, tablePointer.table, &handle, &buffer, buffer.count)
+            }
+            return CreateOutcome(status: status, handle: handle.map(UnsafeHandle.init), message: Self.text(buffer))
         }
-        guard status == HERALD_OK, handle != nil else {
-            Unmanaged<InstanceContext>.fromOpaque(table.pointee.context).release()
-            table.deallocate()
+        guard let outcome, outcome.status == HERALD_OK, let handle = outcome.handle else {
+            caller.finish()
+            // A create that never returned may still use the table: leave it (and the context) to the plugin.
+            if outcome != nil {
+                Unmanaged<InstanceContext>.fromOpaque(table.pointee.context).release()
+                table.deallocate()
+            }
+            let status = outcome?.status ?? HERALD_ERR_INTERNAL
             throw PluginCallError(
                 instance: name, call: "create", status: status == HERALD_OK ? HERALD_ERR_INTERNAL : status,
-                message: status == HERALD_OK ? "create returned no instance" : Self.text(buffer))
+                message: outcome == nil
+                    ? "did not return within \(Self.describe(callDeadline))"
+                    : status == HERALD_OK ? "create returned no instance" : outcome!.message)
         }
-        state = Mutex(State(handle: handle, table: table))
+        state = Mutex(State(handle: handle.pointer, table: table))
     }
 
     deinit { destroy() }
 
+    /// How long a caller waits for one call into the plugin.
+    public var callDeadline: Duration {
+        get { .nanoseconds(deadline.load(ordering: .relaxed)) }
+        set { deadline.store(Self.nanoseconds(newValue), ordering: .relaxed) }
+    }
+
+    static func nanoseconds(_ d: Duration) -> Int64 {
+        d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+    }
+
     public var phase: Phase { state.withLock { $0.phase } }
     public var info: PluginInfo { library.info }
+    /// What the instance announces now (never waits for the plugin).
     public var announced: [String: Announcement] { state.withLock { $0.announced } }
+    /// The call that overran its deadline, if one did: the instance is failed and its thread held by the plugin.
+    public var hung: HungCall? { state.withLock { $0.hung } }
+    /// The health the plugin last pushed through `report_health`.
+    public var reportedHealth: PluginHealth { context.pushedHealth }
     /// Log lines the instance wrote through the host, lines the rate limit dropped, and events it raised.
     public var activity: (logLines: Int, suppressedLogLines: Int, events: Int) {
         let c = context.counters
@@ -124,34 +185,80 @@ public final class PluginInstance: Sendable {
         }
     }
 
-    /// Polls the plugin's health (or its last pushed report when it has no health function).
-    public func health() -> PluginHealth {
-        let polled = state.withLock { s -> PluginHealth? in
-            guard let handle = s.handle, s.phase == .started, let health = library.vtable.pointee.health else {
-                return s.phase == .failed ? PluginHealth(.unhealthy, "the instance failed") : nil
-            }
-            var buffer = [CChar](repeating: 0, count: 256)
-            let raw = CrashRecord.during(place, "health") { health(handle, &buffer, buffer.count) }
-            return PluginHealth(
-                PluginHealth.State(rawValue: raw) ?? .unhealthy, buffer[0] == 0 ? nil : Self.text(buffer))
-        }
-        let pushed = context.pushedHealth
-        guard let polled else { return pushed }
-        return pushed.state > polled.state ? pushed : polled
+    /// Polls the plugin's health (or its last pushed report when it has no health function), waiting at most
+    /// `within` (the call deadline by default). A failed instance is unhealthy without a call.
+    public func health(within: Duration? = nil) -> PluginHealth {
+        observe(within: within ?? callDeadline, metrics: false).health ?? context.pushedHealth
     }
 
-    /// The instance's metrics, as the plugin reports them.
-    public func collectMetrics() -> [PluginMetric] {
-        state.withLock { s -> [PluginMetric] in
-            guard let handle = s.handle, s.phase == .started, let collect = library.vtable.pointee.collect_metrics
-            else { return [] }
-            return CrashRecord.during(place, "collect_metrics") {
-                MetricsCollector.collect { sink in collect(handle, sink) }
-            }
-        }
+    /// The instance's metrics, as the plugin reports them, waiting at most `within` (else the last ones read).
+    public func collectMetrics(within: Duration? = nil) -> [PluginMetric] {
+        observe(within: within ?? callDeadline, metrics: true).metrics
     }
 
-    /// Withdraws everything still announced, then stops the plugin. Idempotent.
+    /// Reads health (and metrics) from the plugin on its thread, waiting at most `within`; what was read last when
+    /// the plugin is busy or does not answer in time. One read at a time: callers that come while one runs get the
+    /// last observation at once, so that no number of status requests queues calls behind a slow plugin. A call that
+    /// overruns its own deadline marks the instance failed, as every call does.
+    public func observe(within: Duration, metrics: Bool = true) -> Observation {
+        enum Step {
+            case done(Observation)
+            case read(PluginHandle)
+        }
+        let step = state.withLock { s -> Step in
+            if s.hung != nil || s.phase == .failed { return .done(Self.failedObservation(s)) }
+            guard let handle = s.handle, s.phase == .started else { return .done(Observation()) }
+            guard !s.observing, !s.busy else { return .done(s.observed) }
+            s.observing = true
+            return .read(PluginHandle(instance: handle, vtable: library.vtable))
+        }
+        guard case .read(let plugin) = step else {
+            guard case .done(let observation) = step else { return Observation() }
+            return observation
+        }
+        let place = self.place
+        let context = self.context
+        let started = ContinuousClock.now
+        // The read lands in `observed` whenever it ends, also after the caller stopped waiting.
+        let waited = caller.call(within: min(within, callDeadline)) { () -> Bool in
+            let v = plugin.vtable.pointee
+            let pushed = context.pushedHealth
+            var health = pushed
+            if let poll = v.health {
+                var buffer = [CChar](repeating: 0, count: 256)
+                let raw = CrashRecord.during(place, "health") { poll(plugin.instance, &buffer, buffer.count) }
+                let polled = PluginHealth(
+                    PluginHealth.State(rawValue: raw) ?? .unhealthy, buffer[0] == 0 ? nil : Self.text(buffer))
+                health = pushed.state > polled.state ? pushed : polled
+            }
+            var collected: [PluginMetric]?
+            if metrics, let collect = v.collect_metrics {
+                collected = CrashRecord.during(place, "collect_metrics") {
+                    MetricsCollector.collect { sink in collect(plugin.instance, sink) }
+                }
+            }
+            self.state.withLock { s in
+                s.observing = false
+                s.observed.health = health
+                if let collected { s.observed.metrics = collected }
+                s.observed.at = ContinuousClock.now
+            }
+            return true
+        }
+        if waited == nil {
+            if within >= callDeadline { markHung("health", since: started) } else { watch("health", since: started) }
+        }
+        return state.withLock { s in s.hung != nil ? Self.failedObservation(s) : s.observed }
+    }
+
+    static func failedObservation(_ s: State) -> Observation {
+        var failed = s.observed
+        failed.health = PluginHealth(.unhealthy, failure(s))
+        return failed
+    }
+
+    /// Withdraws everything still announced, then stops the plugin. Idempotent. A failed instance whose call hung is
+    /// not called: its thread is held by the plugin.
     public func stop() {
         let ids = state.withLock { s -> [String] in s.phase == .started ? s.announced.keys.sorted() : [] }
         for id in ids {
@@ -159,62 +266,122 @@ public final class PluginInstance: Sendable {
                 context.logger.warning("\(error)")
             }
         }
+        let handle = state.withLock { s -> PluginHandle? in
+            guard s.hung == nil, let handle = s.handle, s.phase != .stopped, s.phase != .destroyed,
+                s.phase != .created
+            else {
+                if s.hung == nil && s.phase == .created { s.phase = .stopped }
+                return nil
+            }
+            return PluginHandle(instance: handle, vtable: library.vtable)
+        }
+        guard let handle else { return }
+        let place = self.place
+        let started = ContinuousClock.now
+        let returned = caller.call(within: callDeadline) { () -> Bool in
+            CrashRecord.during(place, "stop") { handle.vtable.pointee.stop!(handle.instance) }
+            return true
+        }
+        if returned == nil {
+            markHung("stop", since: started)
+            return
+        }
         state.withLock { s in
-            guard let handle = s.handle, s.phase != .stopped, s.phase != .destroyed else { return }
-            CrashRecord.during(place, "stop") { library.vtable.pointee.stop!(handle) }
-            s.phase = .stopped
+            if s.phase != .failed { s.phase = .stopped }
             s.announced = [:]
         }
     }
 
-    /// Stops (if needed) and frees the instance. After this, every call fails with a state error.
+    /// Stops (if needed) and frees the instance. After this, every call fails with a state error. A hung instance is
+    /// left as it is (its memory and table stay the plugin's): freeing it under a running call would be worse.
     public func destroy() {
         stop()
-        state.withLock { s in
-            guard let handle = s.handle else { return }
-            CrashRecord.during(place, "destroy") { library.vtable.pointee.destroy!(handle) }
+        let handle = state.withLock { s -> (PluginHandle, UnsafeMutablePointer<herald_host_api>?)? in
+            guard s.hung == nil, let handle = s.handle else { return nil }
             s.handle = nil
-            if let table = s.table {
+            s.phase = .destroyed
+            return (PluginHandle(instance: handle, vtable: library.vtable), s.table.take())
+        }
+        guard let (handle, table) = handle else { return }
+        let place = self.place
+        let tableBox = table.map(UnsafeHostTable.init)
+        let started = ContinuousClock.now
+        let returned = caller.call(within: callDeadline) { () -> Bool in
+            CrashRecord.during(place, "destroy") { handle.vtable.pointee.destroy!(handle.instance) }
+            if let table = tableBox?.table {
                 Unmanaged<InstanceContext>.fromOpaque(table.pointee.context).release()
                 table.deallocate()
             }
-            s.table = nil
-            s.phase = .destroyed
+            return true
+        }
+        if returned == nil {
+            markHung("destroy", since: started)
+        } else {
+            caller.finish()
         }
     }
 
     /// An extension of the plugin by versioned id, or nil (also for plugins built before the slot existed).
     public func extensionPointer(_ id: String) -> UnsafeRawPointer? {
-        state.withLock { s in
-            guard let handle = s.handle, library.hasSlot(\.get_extension),
-                let get = library.vtable.pointee.get_extension
-            else { return nil }
-            return CrashRecord.during(place, "get_extension") { id.withCString { get(handle, $0) } }
+        let handle = state.withLock { s -> PluginHandle? in
+            guard s.hung == nil, let handle = s.handle, library.hasSlot(\.get_extension) else { return nil }
+            return PluginHandle(instance: handle, vtable: library.vtable)
         }
+        guard let handle, let get = handle.vtable.pointee.get_extension else { return nil }
+        let place = self.place
+        let started = ContinuousClock.now
+        let pointer = caller.call(within: callDeadline) { () -> UnsafeRawPointerBox in
+            UnsafeRawPointerBox(
+                pointer: CrashRecord.during(place, "get_extension") { id.withCString { get(handle.instance, $0) } })
+        }
+        if pointer == nil { markHung("get_extension", since: started) }
+        return pointer?.pointer
     }
 
     static let errorCapacity = 1024
 
+    /// Runs one call on the plugin thread and waits for it at most the call deadline.
     private func call(
         _ what: String, allowed: Set<Phase>,
-        _ body: (herald_plugin_vtable, UnsafeMutableRawPointer, UnsafeMutablePointer<CChar>, Int) -> Int32,
+        _ body:
+            @escaping @Sendable (herald_plugin_vtable, UnsafeMutableRawPointer, UnsafeMutablePointer<CChar>, Int)
+            -> Int32,
         after: (inout State) -> Void
     ) throws(PluginCallError) {
-        let result: Result<Void, PluginCallError> = state.withLock { s in
-            guard let handle = s.handle, allowed.contains(s.phase) else {
+        let handle = state.withLock { s -> Result<PluginHandle, PluginCallError> in
+            guard s.hung == nil, let handle = s.handle, allowed.contains(s.phase) else {
                 return .failure(
                     PluginCallError(
-                        instance: name, call: what, status: HERALD_ERR_STATE, message: "the instance is \(s.phase)"))
+                        instance: name, call: what, status: HERALD_ERR_STATE,
+                        message: s.hung == nil ? "the instance is \(s.phase)" : Self.failure(s)))
             }
+            s.busy = true
+            return .success(PluginHandle(instance: handle, vtable: library.vtable))
+        }
+        let plugin = try handle.get()
+        let place = self.place
+        let started = ContinuousClock.now
+        let outcome = caller.call(within: callDeadline) { () -> CallOutcome in
             var buffer = [CChar](repeating: 0, count: Self.errorCapacity)
             let status = CrashRecord.during(place, what) {
                 buffer.withUnsafeMutableBufferPointer {
-                    body(library.vtable.pointee, handle, $0.baseAddress!, $0.count)
+                    body(plugin.vtable.pointee, plugin.instance, $0.baseAddress!, $0.count)
                 }
             }
-            guard status == HERALD_OK else {
-                if status == HERALD_ERR_INTERNAL { s.phase = .failed }
-                return .failure(PluginCallError(instance: name, call: what, status: status, message: Self.text(buffer)))
+            return CallOutcome(status: status, message: status == HERALD_OK ? "" : Self.text(buffer))
+        }
+        guard let outcome else {
+            markHung(what, since: started)
+            throw PluginCallError(
+                instance: name, call: what, status: HERALD_ERR_INTERNAL,
+                message: "did not return within \(Self.describe(callDeadline)); the instance is failed")
+        }
+        let result = state.withLock { s -> Result<Void, PluginCallError> in
+            s.busy = false
+            guard outcome.status == HERALD_OK else {
+                if outcome.status == HERALD_ERR_INTERNAL { s.phase = .failed }
+                return .failure(
+                    PluginCallError(instance: name, call: what, status: outcome.status, message: outcome.message))
             }
             after(&s)
             return .success(())
@@ -222,12 +389,65 @@ public final class PluginInstance: Sendable {
         try result.get()
     }
 
+    /// Marks the instance failed by a call that overran its deadline, once, and says so.
+    private func markHung(_ what: String, since: ContinuousClock.Instant) {
+        let first = state.withLock { s -> Bool in
+            guard s.hung == nil else { return false }
+            s.hung = HungCall(call: what, since: since)
+            s.phase = .failed
+            s.busy = false
+            return true
+        }
+        guard first else { return }
+        let detail = "\(what) did not return within \(Self.describe(callDeadline)); the instance is failed"
+        context.logger.error("\(detail)")
+        context.reportHealth(PluginHealth(.unhealthy, detail))
+    }
+
+    /// A read that outlived a short wait: the instance is hung if it is still running at the call deadline.
+    private func watch(_ what: String, since: ContinuousClock.Instant) {
+        let deadline = callDeadline
+        let waited = ContinuousClock.now - since
+        Task.detached { [weak self] in
+            try? await Task.sleep(for: deadline - waited)
+            guard let self else { return }
+            if self.state.withLock({ $0.observing && $0.hung == nil }) { self.markHung(what, since: since) }
+        }
+    }
+
+    static func failure(_ s: State) -> String {
+        guard let hung = s.hung else { return "the instance failed" }
+        return "\(hung.call) did not return (hung since \(describe(ContinuousClock.now - hung.since)) ago)"
+    }
+
+    package static func describe(_ duration: Duration) -> String {
+        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(Double(ms) / 1000) s"
+    }
+
     static func text(_ buffer: [CChar]) -> String {
         let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    struct CallOutcome: Sendable {
+        var status: Int32
+        var message: String
+    }
+
+    struct CreateOutcome: Sendable {
+        var status: Int32
+        var handle: UnsafeHandle?
+        var message: String
+    }
 }
 
+// Pointers the plugin thread uses while a call runs: only that thread touches what they point to then (calls are
+// serialised on it), and the host's own state about them is guarded by the instance's Mutex.
+struct UnsafeHandle: @unchecked Sendable { let pointer: UnsafeMutableRawPointer }
+struct UnsafeHostTable: @unchecked Sendable { let table: UnsafeMutablePointer<herald_host_api> }
+struct UnsafeRawPointerBox: @unchecked Sendable { let pointer: UnsafeRawPointer? }
+
 // The handle and table pointers are only touched under the Mutex, and the plugin promises nothing about thread
-// affinity beyond serialised calls, which the Mutex provides.
+// affinity beyond serialised calls, which the instance's thread provides.
 extension PluginInstance.State: @unchecked Sendable {}

@@ -140,6 +140,7 @@ public final class PluginSet: Sendable {
                     continue
                 }
                 if old.libraryPath == wanted.libraryPath && old.spec.configJSON == wanted.spec.configJSON {
+                    old.instance.callDeadline = Self.callDeadline(wanted.spec)
                     var kept = old
                     kept.spec = wanted.spec
                     members.append(kept)
@@ -149,6 +150,7 @@ public final class PluginSet: Sendable {
                 if old.libraryPath == wanted.libraryPath {
                     do throws(PluginCallError) {
                         try old.instance.configure(json: wanted.spec.configJSON, node: node)
+                        old.instance.callDeadline = Self.callDeadline(wanted.spec)
                         var kept = old
                         kept.spec = wanted.spec
                         members.append(kept)
@@ -224,7 +226,8 @@ public final class PluginSet: Sendable {
         do {
             let library = try loader.load(path: wanted.libraryPath)
             let instance = try PluginInstance(
-                name: spec.name, library: library, logger: logger, onEvent: onEvent, onHealth: onHealth)
+                name: spec.name, library: library, logger: logger, callDeadline: Self.callDeadline(spec),
+                onEvent: onEvent, onHealth: onHealth)
             do {
                 try instance.configure(json: spec.configJSON, node: node)
             } catch {
@@ -246,6 +249,11 @@ public final class PluginSet: Sendable {
                     file: wanted.file, instance: spec.name, message: "\(error)", location: spec.location(of: "library")
                 ))
         }
+    }
+
+    /// How long the host waits for one call into an instance: its `callTimeoutMs`, else the default.
+    static func callDeadline(_ spec: PluginInstanceSpec) -> Duration {
+        spec.callTimeoutMilliseconds.map { .milliseconds($0) } ?? PluginInstance.defaultCallDeadline
     }
 
     private func start(_ member: Member) -> Problem? {

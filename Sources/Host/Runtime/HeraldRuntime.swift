@@ -68,6 +68,10 @@ public enum HeraldRuntime {
         services.insert(.init(service: reconciler), at: 0)
         if let membership = cluster?.membership {
             services.insert(.init(service: MembershipService(membership)), at: 0)
+            // The one-owner promise must not depend on the loop: a stuck loop or a hung exclusive instance holds the
+            // renewals, and the watchdog ends the process if exclusive announcements outlive the fence.
+            membership.setRenewalGate { reconciler.renewalHold() }
+            ExclusiveWatchdog(membership: membership, reconciler: reconciler, logger: logger).start()
         }
 
         let reloader = options.configPath.map {
@@ -84,13 +88,15 @@ public enum HeraldRuntime {
                 let reloads = reloader?.statistics ?? (applied: 0, rejected: 0)
                 let passes = reconciler.passStatistics
                 let ownership = reconciler.ownershipChanges
-                return StatusSnapshot(
+                var snapshot = StatusSnapshot(
                     version: version, abi: abi, node: node.name, instances: reconciler.instanceSnapshots(),
                     pluginProblems: plugins.problems.count, reloads: reloads.applied,
                     failedReloads: reloads.rejected, problems: plugins.problems.map(\.description),
                     ownershipGained: ownership.gained, ownershipLost: ownership.lost,
                     reconcilePasses: passes.passes, reconcileSeconds: Self.seconds(passes.total),
                     lastReconcileSeconds: Self.seconds(passes.last))
+                snapshot.stalled = reconciler.stalled()
+                return snapshot
             }
             // The endpoints ending (a port already taken) must not stop the host.
             services.append(

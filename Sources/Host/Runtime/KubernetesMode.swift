@@ -76,7 +76,15 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
                     nodeName: node.name, namespace: namespace, renewInterval: timing.renewInterval,
                     leaseDuration: timing.leaseDuration),
                 logger: logger) : nil
-        nodeView = KubernetesNodeView(nodes: nodes, membership: watcher, own: membership, node: node)
+        let (services, nodes, slices) = (self.services, self.nodes, self.slices)
+        nodeView = KubernetesNodeView(
+            nodes: nodes, membership: watcher, own: membership, node: node,
+            versions: {
+                Self.versions([
+                    ("services", services.statistics.resourceVersion), ("nodes", nodes.statistics.resourceVersion),
+                    ("endpointslices", slices.statistics.resourceVersion),
+                ])
+            })
         events = KubernetesEvents(
             recorder: EventRecorder(client: client, component: "herald-speaker", host: node.name, logger: logger),
             node: node.name)
@@ -96,6 +104,17 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
             await group.next()
             group.cancelAll()
         }
+    }
+
+    /// The input versions of the caches, or nil while one has not listed or shows a version that is not a number
+    /// (then no handover can be confirmed by versions).
+    static func versions(_ pairs: [(String, String?)]) -> InputVersions? {
+        var versions: [String: UInt64] = [:]
+        for (resource, text) in pairs {
+            guard let text, let version = UInt64(text) else { return nil }
+            versions[resource] = version
+        }
+        return InputVersions(versions)
     }
 
     /// Whether this node may own exclusive addresses: some advertisement through an exclusive instance selects it

@@ -11,8 +11,15 @@ import Synchronization
 ///
 /// It starts the plugin instances, then on every change of a source or of the configuration asks each source for
 /// its addresses, plans this node's announcements, and brings each running instance to the plan (withdrawals
-/// first). Plugin calls happen on this loop only, never under a lock that anything else takes. On shutdown it
-/// withdraws everything and stops the plugins, last started first.
+/// first). Announce and withdraw calls happen on this loop only, each bounded by its instance's call deadline (a
+/// call that overruns it fails the instance, and the loop goes on); status requests read health and metrics through
+/// ``PluginInstance/observe(within:metrics:)``, which never waits for a busy plugin. On shutdown it withdraws
+/// everything and stops the plugins, last started first.
+///
+/// Handovers between nodes: an exclusive address this node starts to own is claimed after `claimDelay` and, when
+/// the change is not only nodes leaving, once every other live node has published (``NodeView/confirmations()``)
+/// input versions that cover the versions this node planned on: the old owner has then planned on the same change
+/// and withdrawn. The loop publishes its own versions after every pass whose exclusive withdrawals all succeeded.
 public final class Reconciler: ServiceLifecycle.Service, Sendable {
     private let config: ConfigStore
     private let plugins: PluginSet
@@ -32,8 +39,13 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         /// Exclusive announcements started and ended, per instance.
         var gained: [String: Int] = [:]
         var lost: [String: Int] = [:]
-        /// Exclusive announcements waiting for the claim delay, by `instance/id`, since when.
-        var claims: [String: ContinuousClock.Instant] = [:]
+        /// Exclusive announcements waiting to be claimed, by `instance/id`: since when, and the input versions every
+        /// other live node must have applied first.
+        var claims: [String: Claim] = [:]
+        /// Since when the current pass has run (nil between passes).
+        var passStarted: ContinuousClock.Instant?
+        /// The input versions of the last pass whose exclusive withdrawals all succeeded.
+        var applied: InputVersions?
         /// The instances last found unhealthy here.
         var unhealthy: Set<String> = []
         /// The inputs of the last plan (the addresses as a digest: 10,000 of them are not kept twice), to tell a
@@ -46,6 +58,15 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         var passTime: Duration = .zero
         var lastPass: Duration = .zero
     }
+
+    /// A claim of an exclusive announcement that waits for its delay and the other nodes' confirmation.
+    struct Claim {
+        var since: ContinuousClock.Instant
+        var needed: InputVersions?
+    }
+
+    /// How often a waiting claim looks again for the other nodes' confirmation.
+    static let confirmationPoll: Duration = .milliseconds(100)
 
     /// How long the loop rests after a pass, as a share of the pass: passes coalesce, so while changes keep coming
     /// (a burst of thousands of Services) planning takes at most half of a core and leaves the rest to the allocator
@@ -131,12 +152,24 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 }
             }
         }
+        // A node whose caches moved on without a change that woke the loop (events the plan does not read) still
+        // publishes that it has seen them, so that another node waiting for its confirmation is not held up.
+        let restamp = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                guard let versions = nodeView?.inputVersions() else { continue }
+                let (applied, idle) = state.withLock { ($0.applied, $0.passStarted == nil) }
+                if idle && applied != versions { trigger() }
+            }
+        }
         for await _ in wakes.cancelOnGracefulShutdown() {
             applyPendingReload()
             let start = ContinuousClock.now
+            state.withLock { $0.passStarted = start }
             reconcile()
             let took = ContinuousClock.now - start
             state.withLock { s in
+                s.passStarted = nil
                 s.passes += 1
                 s.passTime += took
                 s.lastPass = took
@@ -145,6 +178,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
             if rest > .zero { try? await Task.sleep(for: rest) }
         }
         forwarders.cancel()
+        restamp.cancel()
         shutdown()
     }
 
@@ -164,21 +198,6 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         // One source (the usual case) hands its array over as it is: no second copy of 10,000 entries per pass.
         if sources.count == 1 { return sources[0].addresses() }
         return sources.flatMap { $0.addresses() }
-    }
-
-    /// What this node announces through each running instance for `addresses` under the current configuration, with
-    /// `unhealthy` the instances whose data plane is down here.
-    public func plan(_ addresses: [ServiceAddress], unhealthy: Set<String> = []) -> [String: [String: Announcement]] {
-        plan(addresses, advertisements: config.current.advertisements, nodes: nodes(unhealthy: unhealthy))
-    }
-
-    private func plan(
-        _ addresses: [ServiceAddress], advertisements: [Advertisement], nodes: [NodeState]
-    ) -> [String: [String: Announcement]] {
-        let (instances, announced) = plannerInputs()
-        return AnnouncementPlanner.plan(
-            addresses, advertisements: advertisements, node: node.name, nodes: nodes, instances: instances,
-            previous: announced)
     }
 
     /// What each running instance must do to reach the plan: withdrawals, then announcements. Planned as changes
@@ -247,7 +266,9 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
             return s.unhealthy
         }
         if unhealthy != reported {
-            nodeView?.report(unhealthyInstances: unhealthy)
+            // A hung exclusive instance may still answer: the other nodes must not take its addresses on this report.
+            // This node holds its membership renewals instead (``renewalHold``) and leaves the cluster by its lease.
+            nodeView?.report(unhealthyInstances: unhealthy.subtracting(hungExclusiveInstances()))
             for name in unhealthy.symmetricDifference(reported).sorted() {
                 let detail = details[name] ?? nil
                 if unhealthy.contains(name) {
@@ -261,9 +282,15 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 events?.health(instance: name, healthy: !unhealthy.contains(name), detail: detail)
             }
         }
+        // The versions read before the sources are what this pass applies (the caches hold at least that); those
+        // read after planning are what the other nodes must confirm before a claim (they include every change the
+        // plan saw).
+        let appliedVersions = nodeView?.inputVersions()
         let addresses = addresses()
         let nodes = nodes(unhealthy: unhealthy)
         let steps = steps(addresses, advertisements: configuration.advertisements, nodes: nodes)
+        let plannedVersions = nodeView?.inputVersions()
+        let confirmations = nodeView?.confirmations() ?? [:]
         // Nodes leaving is the one change whose new claims need no break-before-make delay (see onlyDepartures).
         let digest = addresses.hashValue
         let departuresOnly = state.withLock { s in
@@ -282,10 +309,15 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         var claims = state.withLock { $0.claims }
         var nextClaim: Duration?
         var wanted: Set<String> = []
+        var withdrawn = true
         for instance in plugins.instances where started.contains(instance.name) {
             let (withdraw, announce) = steps[instance.name] ?? ([], [])
             for id in withdraw {
-                do { try instance.withdraw(id: id) } catch { logger.error("\(error)") }
+                do { try instance.withdraw(id: id) } catch {
+                    logger.error("\(error)")
+                    if instance.info.kind == .exclusive { withdrawn = false }
+                    continue
+                }
                 if instance.info.kind == .exclusive { state.withLock { $0.lost[instance.name, default: 0] += 1 } }
             }
             for announcement in announce {
@@ -298,11 +330,18 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                     && !(departuresOnly && claims[key] == nil)
                 {
                     wanted.insert(key)
-                    let since = claims[key] ?? now
-                    claims[key] = since
-                    let remaining = claimDelay - (now - since)
+                    let claim = claims[key] ?? Claim(since: now, needed: plannedVersions)
+                    claims[key] = claim
+                    let remaining = claimDelay - (now - claim.since)
                     if remaining > .zero {
                         nextClaim = min(nextClaim ?? remaining, remaining)
+                        continue
+                    }
+                    if !departuresOnly
+                        && !Self.confirmed(
+                            claim.needed, current: plannedVersions, by: confirmations, nodes: nodes, except: node.name)
+                    {
+                        nextClaim = min(nextClaim ?? Self.confirmationPoll, Self.confirmationPoll)
                         continue
                     }
                 }
@@ -321,12 +360,75 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         }
         claims = claims.filter { wanted.contains($0.key) }
         state.withLock { $0.claims = claims }
+        if withdrawn, let appliedVersions, state.withLock({ $0.applied }) != appliedVersions {
+            state.withLock { $0.applied = appliedVersions }
+            nodeView?.report(applied: appliedVersions)
+        }
         if let nextClaim {
             Task {
                 try? await Task.sleep(for: nextClaim)
                 self.trigger()
             }
         }
+    }
+
+    /// Whether every other live node confirms a claim first wanted on `needed`: it has published input versions that
+    /// cover `needed` (it planned on at least what this node planned the claim on, and withdrew), and this node's
+    /// view now covers what it published (so this node's current plan, which still wants the claim, is not older
+    /// than the other node's last one). A node that publishes none (an older host) is not waited for; nor is anything
+    /// when this host has no versions.
+    ///
+    /// What this does not see: an ownership that flips away and back (owner here at `needed`, there at a later
+    /// change, here again at a later one) between two of the other node's passes, when this node never planned on
+    /// the middle change either; the other node then holds on a view this node has already passed, until its next
+    /// pass (its watch delivers the newest change within its latency).
+    static func confirmed(
+        _ needed: InputVersions?, current: InputVersions?, by confirmations: [String: InputVersions],
+        nodes: [NodeState], except own: String
+    ) -> Bool {
+        guard let needed else { return true }
+        return nodes.allSatisfy { node in
+            guard node.live, node.name != own, let applied = confirmations[node.name] else { return true }
+            return applied.covers(needed) && (current?.covers(applied) ?? false)
+        }
+    }
+
+    /// The exclusive instances whose call hung: they may still answer for what they announced.
+    func hungExclusiveInstances() -> Set<String> {
+        Set(plugins.instances.filter { $0.info.kind == .exclusive && $0.hung != nil }.map(\.name))
+    }
+
+    /// How long the loop may spend in one pass before it counts as stuck: twice the longest call deadline (a pass
+    /// waits for at most one overrun per instance), and never under ten seconds.
+    public var stallLimit: Duration {
+        let longest = plugins.instances.map(\.callDeadline).max() ?? PluginInstance.defaultCallDeadline
+        return max(.seconds(10), longest * 2)
+    }
+
+    /// Why the loop cannot be trusted to withdraw now, or nil: a pass running for longer than ``stallLimit``.
+    public func stalled(now: ContinuousClock.Instant = .now) -> String? {
+        guard let started = state.withLock({ $0.passStarted }) else { return nil }
+        let running = now - started
+        guard running > stallLimit else { return nil }
+        return "the reconcile loop has been in one pass for \(PluginInstance.describe(running))"
+    }
+
+    /// Why this node must stop renewing its membership, or nil: its loop is stuck, or an exclusive instance hangs
+    /// in a call (it may still answer for its addresses, and nothing in the process can stop it but the process's
+    /// end; see the watchdog in `HeraldRuntime`).
+    public func renewalHold() -> String? {
+        if let stalled = stalled() { return stalled }
+        for instance in plugins.instances where instance.info.kind == .exclusive {
+            if let hung = instance.hung {
+                return "exclusive plugin instance \"\(instance.name)\" hangs in \(hung.call)"
+            }
+        }
+        return nil
+    }
+
+    /// Whether an exclusive instance still announces something (running, or hung with what it held).
+    public func holdsExclusiveAnnouncements() -> Bool {
+        plugins.instances.contains { $0.info.kind == .exclusive && !$0.announced.isEmpty }
     }
 
     /// Reconcile passes so far, their total time and the last one's, for the status endpoints.
@@ -339,18 +441,24 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         state.withLock { ($0.gained, $0.lost) }
     }
 
-    /// Every instance's state, health, announcements, counters and metrics, for the status endpoints.
-    public func instanceSnapshots() -> [StatusSnapshot.Instance] {
+    /// Every instance's state, health, announcements, counters and metrics, for the status endpoints. Never waits
+    /// for a busy or hung plugin: an idle one is asked (at most `observation` long), any other gives what was read
+    /// last.
+    public func instanceSnapshots(observation: Duration = .milliseconds(200)) -> [StatusSnapshot.Instance] {
         let started = Set(state.withLock { $0.started })
         return plugins.instances.map { instance -> StatusSnapshot.Instance in
             let running = started.contains(instance.name) && instance.phase == .started
             let activity = instance.activity
+            let hung = instance.hung
+            let observed = running ? instance.observe(within: observation) : nil
+            let health =
+                hung.map { PluginHealth(.unhealthy, "\($0.call) did not return within its deadline") }
+                ?? (running ? observed?.health ?? instance.reportedHealth : PluginHealth(.unhealthy, "not running"))
             return StatusSnapshot.Instance(
-                name: instance.name, plugin: instance.info.id, started: running,
-                health: running ? instance.health() : PluginHealth(.unhealthy, "not running"),
-                announcements: instance.announced.count, logLines: activity.logLines,
+                name: instance.name, plugin: instance.info.id, started: running || hung != nil,
+                health: health, announcements: instance.announced.count, logLines: activity.logLines,
                 suppressedLogLines: activity.suppressedLogLines, events: activity.events,
-                metrics: running ? instance.collectMetrics() : [])
+                metrics: observed?.metrics ?? [])
         }
     }
 

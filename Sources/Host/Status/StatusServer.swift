@@ -130,6 +130,9 @@ enum StatusRoutes {
         case "/metrics":
             return Answer(status: .ok, contentType: PrometheusText.contentType, body: PrometheusText.render(snapshot()))
         case "/healthz":
+            if let stalled = snapshot().stalled {
+                return Answer(status: .serviceUnavailable, contentType: text, body: "not live: \(stalled)\n")
+            }
             return Answer(status: .ok, contentType: text, body: "ok\n")
         default:
             let (ready, body) = Readiness.evaluate(snapshot())

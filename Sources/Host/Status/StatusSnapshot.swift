@@ -49,6 +49,9 @@ public struct StatusSnapshot: Sendable {
     public var reconcilePasses: Int
     public var reconcileSeconds: Double
     public var lastReconcileSeconds: Double
+    /// Why the host is not live (its reconcile loop is stuck), or nil: `/healthz` then fails so that the kubelet
+    /// restarts the process.
+    public var stalled: String?
 
     public init(
         version: String, abi: String, node: String, instances: [Instance], pluginProblems: Int = 0, reloads: Int = 0,

@@ -155,6 +155,53 @@ import Testing
         }
     }
 
+    /// An exec instance whose withdraw command fails emits a `CommandFailed` event about the announcement while the
+    /// host stops it. Stop held the instance's lock across the plugin's stop, and the event handler read the
+    /// instance's announcements under that lock: a SIGHUP that restarts the instance wedged the reconcile loop, and
+    /// SIGTERM never finished. Now the reload goes through (the loop announces what the new configuration adds) and
+    /// SIGTERM ends the process within the grace period.
+    @Test func aFailingExecWithdrawNeitherWedgesAReloadNorSIGTERM() async throws {
+        let cluster = try await ControllerLab.cluster()
+        try await withClient(try cluster.adminClient("execstop")) { client in
+            try await ControllerLab.cleanUp(client)
+            func config(_ vips: [String]) -> String {
+                """
+                apiVersion: herald.dev/v1
+                pools: [{name: general, addresses: [192.0.2.0/24]}]
+                advertisements: [{name: hooks, plugin: hook}]
+                staticVIPs: [\(vips.enumerated().map { "{name: v\($0.offset), address: \($0.element)}" }.joined(separator: ", "))]
+                """
+            }
+            func hook(_ word: String) -> String {
+                "name: hook\nlibrary: herald-exec\nconfig: {announce: \"echo \(word) $HERALD_ADDRESS\", "
+                    + "withdraw: \"echo withdraw-fails $HERALD_ADDRESS; exit 1\"}\n"
+            }
+            let host = try HostProcess(
+                cluster: cluster, node: "exec-a", directory: directory, config: config(["192.0.2.200"]),
+                plugins: ["10-hook.yaml": hook("first")])
+            #expect(await eventually { host.output.contains("first 192.0.2.200") }, "\(host.output)")
+
+            // A reload that restarts the instance (exec takes no new config while started) and adds an address.
+            try config(["192.0.2.200", "192.0.2.201"]).write(
+                toFile: "\(directory)/exec-a.yaml", atomically: true, encoding: .utf8)
+            try hook("second").write(
+                toFile: "\(directory)/plugins.d-exec-a/10-hook.yaml", atomically: true, encoding: .utf8)
+            host.signal(SIGHUP)
+            #expect(
+                await eventually { host.output.contains("second 192.0.2.201") },
+                "the loop did not reconcile after the reload:\n\(host.output)")
+            #expect(host.output.contains("withdraw-fails 192.0.2.200"), "\(host.output)")
+
+            let start = ContinuousClock.now
+            await host.stop(SIGTERM, timeout: 30)
+            let took = ContinuousClock.now - start
+            print("exec with a failing withdraw: SIGTERM to exit in \(took)")
+            #expect(took < .seconds(10), "SIGTERM took \(took):\n\(host.output)")
+            #expect(host.process.terminationReason == .exit, "\(host.output)")
+            try await ControllerLab.cleanUp(client)
+        }
+    }
+
     /// `kill -9` of the allocator: the other host takes over, not one address changes, and a Service created during
     /// the takeover gets its address after it.
     @Test func anotherHostTakesOverWithoutChangingAnAddress() async throws {

@@ -2,9 +2,14 @@
 #define HERALD_CRASH_H
 
 /* Names the plugin call a crash happened in. Before each call into a plugin the host records, for the calling
- * thread, which library, instance and ABI function it is entering; on SIGABRT, SIGSEGV, SIGBUS, SIGILL or SIGFPE a
+ * thread, which library, instance and ABI function it is entering; on SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE or
+ * SIGTRAP (Swift's trap on arm64) a
  * handler writes that record to standard error with write(2) (async-signal-safe), then re-raises the signal with its
  * default action, so the process still dies with it (and dumps core where that is enabled). */
+
+/* Names the calling thread (at most 15 bytes are kept), so that a backtrace or /proc/PID/task/TID/comm tells a plugin
+ * instance's call thread apart. */
+void herald_thread_set_name(const char *name);
 
 /* Installs the handlers once per process; later calls do nothing. */
 void herald_crash_install(void);

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 
 /// Which nodes are live, from their membership leases, with no I/O. A lease counts as renewed when its record
 /// changes; a node is live while its last renewal was observed less than its live window ago on our own clock: the
@@ -23,6 +24,8 @@ public struct MembershipView: Sendable {
         /// A consistent read showed the record unchanged after the window: the node is gone.
         var confirmedGone = false
         var unhealthy: Set<String> = []
+        /// The input versions the node last published (nil: a host that publishes none).
+        var applied: InputVersions?
     }
 
     var entries: [String: Entry] = [:]
@@ -50,6 +53,7 @@ public struct MembershipView: Sendable {
             entry.node = node
             entry.window = window
             entry.unhealthy = Self.unhealthy(lease)
+            entry.applied = Self.applied(lease)
             entries[name] = entry
             return
         }
@@ -62,7 +66,7 @@ public struct MembershipView: Sendable {
         }
         entries[name] = Entry(
             node: node, record: lease.spec, observedAt: observedAt, window: window,
-            unhealthy: Self.unhealthy(lease))
+            unhealthy: Self.unhealthy(lease), applied: Self.applied(lease))
     }
 
     static func window(_ lease: Lease, duration: Duration) -> Duration {
@@ -76,6 +80,20 @@ public struct MembershipView: Sendable {
         Set(
             (lease.metadata.annotations?[NodeMembership.unhealthyAnnotation] ?? "").split(separator: ",").map(
                 String.init))
+    }
+
+    /// What a lease publishes: nil without the annotation; a malformed one confirms nothing (empty versions).
+    static func applied(_ lease: Lease) -> InputVersions? {
+        lease.metadata.annotations?[NodeMembership.appliedAnnotation].map {
+            InputVersions(annotation: $0) ?? InputVersions()
+        }
+    }
+
+    /// The input versions each node publishes (see ``InputVersions``); a node without the annotation is absent.
+    public var applied: [String: InputVersions] {
+        var result: [String: InputVersions] = [:]
+        for entry in entries.values { result[entry.node] = entry.applied }
+        return result
     }
 
     /// The plugin instances each node reports unhealthy, from its lease.

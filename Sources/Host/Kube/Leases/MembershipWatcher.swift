@@ -1,3 +1,4 @@
+import HeraldCore
 import Logging
 import Synchronization
 
@@ -39,6 +40,9 @@ public final class MembershipWatcher: Sendable {
 
     /// The plugin instances each node reports unhealthy, from the leases.
     public var unhealthyInstances: [String: Set<String>] { state.withLock { $0.unhealthy } }
+
+    /// The input versions each node's lease publishes (see ``InputVersions``).
+    public var appliedVersions: [String: InputVersions] { state.withLock { $0.view.applied } }
 
     /// The current live set (first element) and every change after it.
     public func changes() -> AsyncStream<Set<String>> { broadcast.subscribe() }

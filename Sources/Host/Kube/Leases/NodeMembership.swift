@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Logging
 import Synchronization
 
@@ -24,6 +25,9 @@ public final class NodeMembership: Sendable {
     /// The renew interval in milliseconds: the other hosts count the node live for the lease duration less half of
     /// it (see the fencing contract above).
     public static let renewIntervalAnnotation = "herald.dev/renew-interval-ms"
+    /// The annotation with the input versions (``InputVersions``) this node's last completed reconcile pass was
+    /// planned on: another host confirms a handover from this node by them. Empty until the first pass.
+    public static let appliedAnnotation = "herald.dev/applied"
 
     /// Naming and timing.
     public struct Configuration: Sendable {
@@ -60,6 +64,9 @@ public final class NodeMembership: Sendable {
         var lastRenewSent: Duration?
         var renewals = 0
         var unhealthy: Set<String> = []
+        var applied = InputVersions()
+        /// Why renewals are held now (nil: they are not), as last logged.
+        var held: String?
     }
 
     let client: KubeClient
@@ -67,6 +74,9 @@ public final class NodeMembership: Sendable {
     let clock: any KubeClock
     let logger: Logger
     let state = Mutex(State())
+    /// Asked before each renewal: a reason to hold it (this host cannot keep its promises: its reconcile loop is
+    /// stuck, an exclusive instance hangs), or nil to renew.
+    let gate = Mutex<(@Sendable () -> String?)?>(nil)
 
     /// Creates the membership of one node.
     public init(
@@ -109,12 +119,39 @@ public final class NodeMembership: Sendable {
         state.withLock { $0.unhealthy = instances }
     }
 
+    /// Publishes, from the next renewal on, the input versions of this node's last completed reconcile pass.
+    public func setApplied(_ versions: InputVersions) {
+        state.withLock { $0.applied = versions }
+    }
+
+    /// Sets what is asked before each renewal (see ``gate``).
+    public func setRenewalGate(_ check: @escaping @Sendable () -> String?) {
+        gate.withLock { $0 = check }
+    }
+
     /// Successful renewals so far.
     public var renewals: Int { state.withLock { $0.renewals } }
 
     /// Renews until cancelled, then deletes the lease.
     public func run() async {
         while !Task.isCancelled {
+            let hold = gate.withLock { $0 }?()
+            let before = state.withLock { s in
+                defer { s.held = hold }
+                return s.held
+            }
+            if hold != before {
+                if let hold {
+                    logger.error(
+                        "holding membership renewals: \(hold); this node's lease lapses and other nodes take over")
+                } else {
+                    logger.info("membership renewals resume")
+                }
+            }
+            if hold != nil {
+                do { try await clock.sleep(for: min(configuration.renewInterval, .milliseconds(100))) } catch { break }
+                continue
+            }
             do {
                 try await renewOnce()
             } catch {
@@ -163,6 +200,7 @@ public final class NodeMembership: Sendable {
                     metadata: ObjectMeta(
                         name: c.leaseName, namespace: c.namespace, labels: [Self.label: c.nodeName],
                         annotations: [
+                            Self.appliedAnnotation: state.withLock { $0.applied.description },
                             Self.durationAnnotation: "\(c.leaseDuration.milliseconds)",
                             Self.renewIntervalAnnotation: "\(c.renewInterval.milliseconds)",
                         ]),
@@ -176,8 +214,10 @@ public final class NodeMembership: Sendable {
             wall: wall, acquire: lease.spec?.holderIdentity == c.nodeName ? lease.spec?.acquireTime?.date ?? wall : wall
         )
         lease.metadata.labels = (lease.metadata.labels ?? [:]).merging([Self.label: c.nodeName]) { $1 }
-        let unhealthy = state.withLock { $0.unhealthy }.sorted().joined(separator: ",")
+        let (unhealthySet, applied) = state.withLock { ($0.unhealthy, $0.applied) }
+        let unhealthy = unhealthySet.sorted().joined(separator: ",")
         var annotations = lease.metadata.annotations ?? [:]
+        annotations[Self.appliedAnnotation] = applied.description
         annotations[Self.unhealthyAnnotation] = unhealthy.isEmpty ? nil : unhealthy
         annotations[Self.durationAnnotation] = "\(c.leaseDuration.milliseconds)"
         annotations[Self.renewIntervalAnnotation] = "\(c.renewInterval.milliseconds)"

@@ -21,11 +21,15 @@ public final class KubernetesNodeView: NodeView {
     let joinDelay: Duration
     /// Since when this node has been alive in its own view (nil: it is not).
     let aliveSince = Mutex<ContinuousClock.Instant?>(nil)
+    /// The resourceVersions of the caches the plan reads (see ``InputVersions``).
+    let versions: @Sendable () -> InputVersions?
 
     public init(
         nodes: Informer<Node>, membership: MembershipWatcher, own: NodeMembership?, node: NodeInfo,
-        fenceCheck: Duration = .milliseconds(50), joinDelay: Duration? = nil
+        fenceCheck: Duration = .milliseconds(50), joinDelay: Duration? = nil,
+        versions: @escaping @Sendable () -> InputVersions? = { nil }
     ) {
+        self.versions = versions
         self.joinDelay = joinDelay ?? (own.map { $0.configuration.renewInterval / 2 } ?? .zero)
         self.informer = nodes
         self.membership = membership
@@ -66,6 +70,12 @@ public final class KubernetesNodeView: NodeView {
     }
 
     public func report(unhealthyInstances: Set<String>) { own?.setUnhealthyInstances(unhealthyInstances) }
+
+    public func inputVersions() -> InputVersions? { versions() }
+
+    public func report(applied: InputVersions) { own?.setApplied(applied) }
+
+    public func confirmations() -> [String: InputVersions] { membership.appliedVersions }
 
     public func changes() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))

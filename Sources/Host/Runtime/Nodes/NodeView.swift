@@ -1,3 +1,4 @@
+import HeraldCore
 import HeraldPlanner
 
 /// The nodes that take part in elections, as this host sees them: their labels, whether each renews its membership
@@ -9,10 +10,20 @@ public protocol NodeView: Sendable {
     func changes() -> AsyncStream<Void>
     /// Tells the other hosts which instances are unhealthy on this node.
     func report(unhealthyInstances: Set<String>)
+    /// How far this host's view of the cluster reaches now (nil: a view without versions, where handovers are not
+    /// confirmed; see ``InputVersions``).
+    func inputVersions() -> InputVersions?
+    /// Tells the other hosts the input versions of this node's last completed reconcile pass.
+    func report(applied: InputVersions)
+    /// The input versions each other node last published; a node absent here does not confirm handovers.
+    func confirmations() -> [String: InputVersions]
 }
 
 extension NodeView {
     public func report(unhealthyInstances: Set<String>) {}
+    public func inputVersions() -> InputVersions? { nil }
+    public func report(applied: InputVersions) {}
+    public func confirmations() -> [String: InputVersions] { [:] }
 }
 
 /// What a host tells Kubernetes about its announcements: which node announces a Service, and what its plugins said.

@@ -1,0 +1,77 @@
+import Foundation
+import HeraldTestSupport
+import Testing
+
+/// A plugin whose announce never returns: the host stays responsive, says why it is not ready, keeps reconciling the
+/// other instances, and stops on SIGTERM within its grace period.
+@Suite struct HungPluginTests {
+    @Test func aHungAnnounceFailsTheInstanceAndNothingElse() throws {
+        let herald = try TestSupport.product("herald")
+        let dir = try TestSupport.temporaryDirectory("herald-hung")
+        let library = "\(dir)/libhung.so"
+        try TestSupport.compilePlugin(source: "fixture_plugin.c", output: library)
+        try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
+        try "name: hung\nlibrary: \(library)\ncallTimeoutMs: 500\nconfig: {hangInAnnounce: true}\n".write(
+            toFile: "\(dir)/plugins.d/hung.yaml", atomically: true, encoding: .utf8)
+        try "name: rec\nlibrary: herald-log\n".write(
+            toFile: "\(dir)/plugins.d/rec.yaml", atomically: true, encoding: .utf8)
+        try """
+        apiVersion: herald.dev/v1
+        node: {name: hung-node}
+        pools: [{name: p, addresses: [192.0.2.0/28]}]
+        advertisements: [{name: first, plugin: hung}, {name: second, plugin: rec}]
+        staticVIPs: [{name: v, address: 192.0.2.1}, {name: w, address: 192.0.2.2}]
+        """.write(toFile: "\(dir)/herald.yaml", atomically: true, encoding: .utf8)
+        let host = try LineProcess(
+            executable: herald,
+            arguments: [
+                "run", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d", "--status-address",
+                "127.0.0.1:0",
+            ])
+        defer { host.stop(quit: nil) }
+        #expect(
+            host.waitForLine(containing: ["announce 192.0.2.1/32 did not return within 0.5 s"], timeout: 20) != nil,
+            "\(host.transcript)")
+        let base = try #require(StatusEndpointTests.address(of: host), "\(host.transcript)")
+
+        // The loop went on: the other instance announced both addresses.
+        #expect(host.waitForLine(containing: ["announce 192.0.2.2/32"], timeout: 10) != nil, "\(host.transcript)")
+
+        let threadsBefore = Self.threads(of: host.pid)
+        var slowest = Duration.zero
+        var codes: Set<String> = []
+        var body = ""
+        for _ in 0..<100 {
+            let start = ContinuousClock.now
+            let ready = try StatusEndpointTests.curl([base + "/readyz"])
+            slowest = max(slowest, ContinuousClock.now - start)
+            codes.insert(ready.code)
+            body = ready.body
+        }
+        #expect(codes == ["503"], "\(codes)")
+        #expect(slowest < .seconds(1), "slowest /readyz took \(slowest)")
+        #expect(body.contains(#""instance":"hung","plugin":"dev.herald.test.fixture","state":"unhealthy""#), "\(body)")
+        #expect(body.contains("did not return within its deadline"), "\(body)")
+        #expect(
+            Self.threads(of: host.pid) <= threadsBefore + 2, "threads: \(threadsBefore) → \(Self.threads(of: host.pid))"
+        )
+        #expect(try StatusEndpointTests.curl([base + "/healthz"]).code == "200", "the loop itself is not stuck")
+        let metrics = try StatusEndpointTests.curl([base + "/metrics"]).body
+        #expect(
+            metrics.contains(#"herald_plugin_instance_health{instance="hung",plugin="dev.herald.test.fixture"} 2"#),
+            "\(metrics)")
+
+        // SIGTERM: the hung instance is skipped, the other withdraws, the host exits at once.
+        let start = ContinuousClock.now
+        kill(host.pid, SIGTERM)
+        while host.isRunning && ContinuousClock.now - start < .seconds(10) { usleep(10_000) }
+        let took = ContinuousClock.now - start
+        #expect(!host.isRunning, "herald did not stop within 10 s of SIGTERM")
+        #expect(took < .seconds(3), "stopping took \(took)")
+        #expect(host.transcript.contains("withdraw"), "\(host.transcript)")
+    }
+
+    static func threads(of pid: Int32) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count) ?? 0
+    }
+}
