@@ -17,6 +17,12 @@ struct ErrorHandlingTests {
     static let asPath: [UInt8] = [0x40, 2, 6, 2, 1, 0, 0, 0xFC, 0]
     static let nextHop: [UInt8] = [0x40, 3, 4, 198, 51, 100, 11]
     static let valid = origin + asPath + nextHop
+    /// 2001:db8::1.
+    static let v6NextHop: [UInt8] = [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [1]
+    /// An MP_REACH_NLRI for IPv6 unicast with a 16-octet next hop and no NLRI.
+    static let mpReachV6: [UInt8] = [0x80, 14, 21, 0, 2, 1, 16] + v6NextHop + [0]
+    /// The same with a prefix length of 129 as its NLRI.
+    static let mpReachV6Prefix129: [UInt8] = [0x80, 14, 22, 0, 2, 1, 16] + v6NextHop + [0, 129]
 
     static func decoded(_ frame: BGPFrame) throws -> BGPUpdate {
         guard case .update(let update) = try BGPMessage.decode(frame) else { throw BGPDecodeError(.malformedOpen, "") }
@@ -88,9 +94,9 @@ struct ErrorHandlingTests {
         ("NLRI overruns", [0, 0, 0, 0] + [24, 1, 2], 3, 10),
         ("withdrawn prefix overruns", [0, 2, 24, 1, 0, 0], 3, 10),
         ("unrecognized well-known attribute", [0, 0, 0, 3, 0x40, 99, 0], 3, 2),
-        ("MP_REACH twice", [0, 0, 0, 14, 0x80, 14, 5, 0, 2, 1, 0, 0, 0x80, 14, 5, 0, 2, 1, 0, 0], 3, 1),
+        ("MP_REACH twice", [0, 0, 0, 48] + mpReachV6 + mpReachV6, 3, 1),
         ("MP_REACH next hop overruns", [0, 0, 0, 9, 0x80, 14, 6, 0, 2, 1, 16, 0, 0], 3, 9),
-        ("MP_REACH prefix longer than 128", [0, 0, 0, 9, 0x80, 14, 6, 0, 2, 1, 0, 0, 129], 3, 9),
+        ("MP_REACH prefix longer than 128", [0, 0, 0, 25] + mpReachV6Prefix129, 3, 9),
         ("MP_UNREACH flagged transitive", [0, 0, 0, 6, 0xC0, 15, 3, 0, 2, 1], 3, 9),
     ])
     func sessionReset(name: String, body: [UInt8], code: UInt8, subcode: UInt8) {
@@ -110,6 +116,82 @@ struct ErrorHandlingTests {
             Self.update(attributes: [0x80, 14, 6, 0, 25, 65, 1, 9, 0], nlri: []))
         #expect(update.errors.isEmpty)
         #expect(update.attributes.mpReach == nil)
+    }
+
+    /// RFC 7606 section 7.11: an MP_REACH_NLRI whose next hop length is inconsistent with its AFI/SAFI is malformed;
+    /// this codec resets the session (UPDATE Message Error, Optional Attribute Error).
+    static let inconsistentNextHops: [(String, [UInt8])] = [
+        ("IPv6 next hop of 0 octets", [0, 2, 1, 0, 0]),
+        ("IPv6 next hop of 4 octets", [0, 2, 1, 4, 192, 0, 2, 1, 0]),
+        ("IPv6 next hop of 24 octets", [0, 2, 1, 24] + v6NextHop + [UInt8](repeating: 0, count: 8) + [0]),
+        ("IPv4 next hop of 16 octets", [0, 1, 1, 16] + v6NextHop + [0]),
+        ("IPv4 next hop of 3 octets", [0, 1, 1, 3, 192, 0, 2, 0]),
+    ]
+
+    @Test func mpReachNextHopLengthInconsistentWithTheFamilyResetsTheSession() {
+        for (name, value) in Self.inconsistentNextHops {
+            let attributes: [UInt8] = [0x80, 14, UInt8(value.count)] + value
+            let body: [UInt8] = [0, 0, 0, UInt8(attributes.count)] + attributes
+            let result = Self.resetCode(BGPFrame(type: 2, body: body))
+            #expect(result ?? (0, 0) == (3, 9), "\(name): got \(String(describing: result))")
+        }
+    }
+
+    @Test func mpReachNextHopLengthsConsistentWithTheFamilyAreAccepted() throws {
+        let linkLocal: [UInt8] = [0xFE, 0x80] + [UInt8](repeating: 0, count: 13) + [1]
+        let v6Prefix: [UInt8] = [128] + Self.v6NextHop
+        let cases: [(nextHop: [UInt8], afi: UInt8, nlri: [UInt8])] = [
+            (Self.v6NextHop, 2, v6Prefix),
+            (Self.v6NextHop + linkLocal, 2, v6Prefix),
+            ([192, 0, 2, 1], 1, [32, 198, 51, 100, 7]),
+        ]
+        for (nextHop, afi, nlri) in cases {
+            var attribute: [UInt8] = [0, afi, 1, UInt8(nextHop.count)]
+            attribute += nextHop
+            attribute += [0]
+            attribute += nlri
+            var attributes: [UInt8] = Self.origin + Self.asPath
+            attributes += [0x80, 14, UInt8(attribute.count)]
+            attributes += attribute
+            let update = try Self.decoded(Self.update(attributes: attributes, nlri: []))
+            #expect(update.errors.isEmpty)
+            #expect(update.attributes.mpReach?.nextHop == nextHop)
+            #expect(update.attributes.mpReach?.nlri.count == 1)
+        }
+    }
+
+    /// An OPEN body for My AS `myAS` with 4-octet AS capabilities of `capabilities`.
+    static func open(myAS: UInt16, capabilities: [UInt32]) -> BGPFrame {
+        var parameters: [UInt8] = []
+        for asn in capabilities {
+            parameters += [
+                2, 6, 65, 4, UInt8(asn >> 24), UInt8(asn >> 16 & 0xFF), UInt8(asn >> 8 & 0xFF), UInt8(asn & 0xFF),
+            ]
+        }
+        let body: [UInt8] = [4, UInt8(myAS >> 8), UInt8(myAS & 0xFF), 0, 90, 198, 51, 100, 1, UInt8(parameters.count)]
+        return BGPFrame(type: 1, body: body + parameters)
+    }
+
+    @Test(arguments: [
+        ("2-octet AS, capability agrees", UInt16(64512), [UInt32(64512)], false),
+        ("AS_TRANS, capability beyond 2 octets", 23456, [4_200_000_000], false),
+        ("AS_TRANS, capability that would fit (accepted, as FRR does)", 23456, [64512], false),
+        ("2-octet AS, no capability", 64512, [], false),
+        ("capability disagrees with My AS", 64512, [64513], true),
+        ("capability beyond 2 octets without AS_TRANS", 64512, [4_200_000_000], true),
+        ("AS_TRANS without the capability", 23456, [], true),
+        ("capability of AS 0", 23456, [0], true),
+        ("two capabilities that disagree", 64512, [64512, 64513], true),
+    ])
+    func fourOctetASCapabilityIsCrossCheckedAgainstMyAS(
+        name: String, myAS: UInt16, capabilities: [UInt32], refused: Bool
+    ) throws {
+        let result = Self.resetCode(Self.open(myAS: myAS, capabilities: capabilities))
+        if refused {
+            #expect(result ?? (0, 0) == (2, 2), "\(name): Bad Peer AS expected, got \(String(describing: result))")
+        } else {
+            #expect(result == nil, "\(name): got \(String(describing: result))")
+        }
     }
 
     @Test func openErrors() {

@@ -185,3 +185,117 @@ extension ConflictTests {
         )
     }
 }
+
+/// Spoofed claims and churn: a frame naming a sender other than the station that sent it is dropped; a claimant
+/// cycling MACs gets no more warnings; per-address counters and the limiter follow the announced addresses.
+extension ConflictTests {
+    /// An ARP frame whose Ethernet source differs from its sender hardware address.
+    func spoofed(
+        _ operation: ARPFrame.Operation, ethernetSource: MACAddress, sender hardware: MACAddress,
+        address: IPv4Address, target: IPv4Address
+    ) -> [UInt8] {
+        ARPFrame(
+            ethernetDestination: .broadcast, ethernetSource: ethernetSource, operation: operation,
+            senderHardware: hardware, senderAddress: address, targetHardware: .zero, targetAddress: target
+        ).encoded()
+    }
+
+    @Test func anARPSenderOtherThanTheEthernetSourceIsDroppedBeforeConflictOrAnswer() {
+        var r = responder()
+        let relay = MACAddress(0x02, 0x11, 0x22, 0x33, 0x44, 0x55)
+        // A claim of our address whose packet names another MAC than the frame's source: no conflict.
+        let claim = spoofed(.request, ethernetSource: relay, sender: other, address: vip, target: vip)
+        #expect(ARPFrame.parse(claim) == .drop(.senderMismatch))
+        #expect(handle(&r, claim) == .drop(.senderMismatch))
+        // A question for our address the same way: no answer (it would go to a MAC that did not ask).
+        let question = spoofed(.request, ethernetSource: relay, sender: other, address: router, target: vip)
+        #expect(handle(&r, question) == .drop(.senderMismatch))
+        #expect(r.counters.drops[.senderMismatch] == 2)
+        #expect(r.counters.conflicts.isEmpty && r.counters.replies.isEmpty && r.counters.requests.isEmpty)
+        #expect(L2DropReason.senderMismatch.rawValue == "sender_mismatch")
+    }
+
+    @Test func aClaimantCyclingMACsGetsOneWarningPerAddressPerWindow() {
+        var r = responder()
+        var limiter = ConflictLimiter(window: 30_000_000_000)
+        var warnings: [String] = []
+        let t0: UInt64 = 1_000_000_000
+        for i in 0..<200 {
+            let claimant = MACAddress(0x02, 0xAA, 0, 0, UInt8(i >> 8), UInt8(i & 0xFF))
+            let address = i % 2 == 0 ? vip : vip2
+            let action = handle(&r, frame(.request, from: claimant, sender: address, target: address))
+            guard case .conflict(let conflict, _) = action else {
+                Issue.record("frame \(i) not a conflict: \(action)")
+                continue
+            }
+            #expect(conflict.otherMAC == claimant)
+            if limiter.admit(conflict.address, now: t0 + UInt64(i) * 1_000_000) { warnings.append(conflict.address) }
+        }
+        // Every frame is counted, but each address is reported once in the window whatever MAC claims it.
+        #expect(r.counters.conflicts["198.51.100.130"] == 100 && r.counters.conflicts["198.51.100.131"] == 100)
+        #expect(warnings == ["198.51.100.130", "198.51.100.131"])
+        #expect(limiter.last.count == 2)
+    }
+
+    @Test func theLimiterKeepsOnlyAnnouncedAddresses() {
+        var r = responder()
+        var limiter = ConflictLimiter(window: 30_000_000_000)
+        let first = [limiter.admit("198.51.100.130", now: 1), limiter.admit("198.51.100.131", now: 1)]
+        #expect(first == [true, true])
+        _ = r.withdraw(id: "default/other")
+        let live = Set(r.announced.addresses.map(\.description))
+        limiter.retain { live.contains($0) }
+        #expect(Set(limiter.last.keys) == ["198.51.100.130"])
+        // Still rate-limited: retaining does not reopen the window of an address still announced.
+        let again = limiter.admit("198.51.100.130", now: 2)
+        #expect(!again)
+    }
+
+    @Test func perAddressCountersEndWhenTheAddressIsWithdrawn() {
+        var r = responder()
+        _ = handle(&r, frame(.request, from: other, sender: router, target: vip))
+        _ = handle(&r, frame(.request, from: other, sender: router, target: vip2))
+        _ = handle(&r, frame(.request, from: other, sender: vip, target: vip))
+        r.recordGratuitous(vip, count: 2)
+        r.recordGratuitous(vip2, count: 2)
+        #expect(r.counters.requests.keys.sorted() == ["198.51.100.130", "198.51.100.131"])
+        #expect(r.counters.conflicts["198.51.100.130"] == 1 && r.counters.gratuitous["198.51.100.130"] == 2)
+        // One of two ids of vip withdrawn: vip is still announced, its counters stay.
+        _ = r.withdraw(id: "default/web")
+        #expect(r.counters.requests["198.51.100.130"] == 2 && r.counters.gratuitous["198.51.100.130"] == 2)
+        // The last one: every series of vip ends.
+        _ = r.withdraw(id: "default/api")
+        for series in [r.counters.requests, r.counters.replies, r.counters.gratuitous, r.counters.conflicts] {
+            #expect(series["198.51.100.130"] == nil)
+        }
+        #expect(r.counters.requests["198.51.100.131"] == 1)
+        // A gratuitous round that was in flight at the withdrawal does not bring the series back.
+        r.recordGratuitous(vip, count: 2)
+        #expect(r.counters.gratuitous["198.51.100.130"] == nil)
+        // An id moved to another address ends the old address's series.
+        _ = r.announce(id: "default/other", address: vip, interfaces: nil)
+        #expect(r.counters.requests["198.51.100.131"] == nil && r.counters.gratuitous["198.51.100.131"] == nil)
+        // Churn leaves nothing behind.
+        for i in 0..<1_000 {
+            let address = IPv4Address([10, 0, UInt8(i >> 8), UInt8(i & 0xFF)])!
+            _ = r.announce(id: "churn", address: address, interfaces: nil)
+            _ = handle(&r, frame(.request, from: other, sender: router, target: address))
+            r.recordGratuitous(address, count: 1)
+        }
+        _ = r.withdraw(id: "churn")
+        #expect(r.counters.requests.count == 0 && r.counters.replies.count == 0)
+        #expect(r.counters.gratuitous.count == 0)
+    }
+
+    @Test func ndpCountersEndWhenTheAddressIsWithdrawn() {
+        var ndp = NDPResponder()
+        let vip6 = IPv6Address(high: 0x2001_0db8_0000_0000, low: 0x150)
+        _ = ndp.announce(id: "v6", address: vip6, interfaces: nil)
+        ndp.recordGratuitous(vip6, count: 3)
+        #expect(ndp.counters.gratuitous["2001:db8::150"] == 3)
+        _ = ndp.withdraw(id: "v6")
+        #expect(ndp.counters.gratuitous.isEmpty)
+        ndp.recordGratuitous(vip6, count: 3)
+        #expect(ndp.counters.gratuitous.isEmpty)
+    }
+}

@@ -141,6 +141,48 @@ import Testing
         instance.destroy()
     }
 
+    @Test func aFullQueueCoalescesByIdAndRefusesNewIds() throws {
+        // A hung command holds the worker; the queue fills to its bound of 1024 jobs. Past that, a later action for an
+        // id with a job waiting replaces that job, and an action for another id is refused and changes nothing.
+        let out = "\(dir)/queue.log"
+        let gate = "\(dir)/queue.gate"
+        let instance = try makeInstance(
+            #"{"announce": "while [ ! -e \#(gate) ]; do sleep 0.02; done; echo up $HERALD_ID $HERALD_SERVICES >> \#(out)", "withdraw": "echo down $HERALD_ID >> \#(out)", "timeoutSeconds": 120}"#
+        )
+        func announcement(_ id: String, services: [String] = []) -> Announcement {
+            Announcement(
+                id: id, address: IPAddress("192.0.2.1")!, prefixLength: 32, services: services, advertisement: "ad")
+        }
+        func metric(_ name: String) -> Double? { instance.collectMetrics().first { $0.name == name }?.value }
+        try instance.announce(announcement("held"))
+        let start = Date()
+        while metric("exec_queue_length") != 0 && Date().timeIntervalSince(start) < 10 { usleep(10_000) }
+        for i in 0..<1024 { try instance.announce(announcement("q\(i)")) }
+        #expect(metric("exec_queue_length") == 1024)
+
+        #expect {
+            try instance.announce(announcement("extra"))
+        } throws: { error in
+            let e = error as? PluginCallError
+            return e?.status == -6 && e?.message.contains("the command queue is full (1024 jobs waiting") == true
+        }
+        #expect(instance.announced["extra"] == nil)
+        try instance.withdraw(id: "q5")  // replaces q5's waiting announce
+        try instance.announce(announcement("q7", services: ["web/a"]))  // replaces q7's waiting announce
+        #expect(metric("exec_queue_length") == 1024)
+        #expect(metric("exec_queue_coalesced_total") == 2)
+        #expect(metric("exec_queue_refused_total") == 1)
+
+        #expect(FileManager.default.createFile(atPath: gate, contents: nil))
+        let lines = waitForLines(out, count: 1025)
+        #expect(lines.count == 1025)
+        #expect(lines.first == "up held")
+        #expect(!lines.contains("up q5") && !lines.contains("up q7") && !lines.contains("up extra"))
+        #expect(Array(lines.suffix(2)) == ["down q5", "up q7 web/a"])
+        #expect(lines.contains("up q1023"))
+        instance.destroy()
+    }
+
     @Test(arguments: [
         (#"{"withdraw": ["/bin/true"]}"#, "config.announce: required key is missing"),
         (

@@ -4,7 +4,10 @@
  * route table, a firewall rule, a DNS record, a static route for BIRD or FRR).
  *
  * Plugin calls never block: announce and withdraw queue a job; one worker thread per instance runs the jobs in order,
- * each with a timeout, and reports failures through the host's log, events and health.
+ * each with a timeout, and reports failures through the host's log, events and health. The queue holds at most
+ * EXEC_QUEUE_LIMIT jobs: when it is full, a new action for an id that already has a job waiting replaces that job (the
+ * latest action for an id is the one that counts, and it goes to the back so the latest actions keep their order); an
+ * action for any other id is refused with HERALD_ERR_RESOURCE and changes nothing, so the host tries it again later.
  *
  * Environment of each command: HERALD_ACTION (announce|withdraw), HERALD_ID, HERALD_ADDRESS, HERALD_PREFIX_LENGTH,
  * HERALD_FAMILY (ipv4|ipv6), HERALD_SERVICES (comma-separated namespace/name), HERALD_ATTRIBUTES (JSON),
@@ -28,6 +31,10 @@
 #include "exec_plugin.h"
 
 #define EXEC_ENV_COUNT 12
+
+#ifndef EXEC_QUEUE_LIMIT
+#define EXEC_QUEUE_LIMIT 1024
+#endif
 
 typedef struct announcement {
     char *id;
@@ -54,7 +61,7 @@ typedef struct instance {
     job *head, *tail;
     int running, stopping;
     pthread_t worker;
-    unsigned long long runs, failures, queued;
+    unsigned long long runs, failures, queued, coalesced, refused;
     int last_failed;
     char last_error[512];
 } instance;
@@ -240,7 +247,9 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-static int enqueue(instance *in, int withdraw, const announcement *a) {
+/* Queues a job: 0 on success, -1 out of memory, -2 when the queue is full and holds no job for this id (refused,
+ * nothing queued). `force` (used by stop, which must withdraw everything) queues past the limit. */
+static int enqueue(instance *in, int withdraw, const announcement *a, int force) {
     job *j = calloc(1, sizeof *j);
     if (j == NULL) return -1;
     j->withdraw = withdraw;
@@ -255,14 +264,50 @@ static int enqueue(instance *in, int withdraw, const announcement *a) {
         job_free(j);
         return -1;
     }
+    job *superseded = NULL;
     pthread_mutex_lock(&in->lock);
+    if (in->queued >= EXEC_QUEUE_LIMIT) {
+        job *prev = NULL;
+        for (job *q = in->head; q != NULL; prev = q, q = q->next) {
+            if (strcmp(q->id, j->id) != 0) continue;
+            if (prev) prev->next = q->next;
+            else in->head = q->next;
+            if (in->tail == q) in->tail = prev;
+            superseded = q;
+            break;
+        }
+        if (superseded != NULL) {
+            in->queued--;
+            in->coalesced++;
+        } else if (!force) {
+            in->refused++;
+            pthread_mutex_unlock(&in->lock);
+            job_free(j);
+            return -2;
+        }
+    }
     if (in->tail) in->tail->next = j;
     else in->head = j;
     in->tail = j;
     in->queued++;
     pthread_cond_signal(&in->wake);
     pthread_mutex_unlock(&in->lock);
+    if (superseded != NULL) job_free(superseded);
     return 0;
+}
+
+/* The error text of a failed enqueue. */
+static herald_status enqueue_error(int rc, const char *id, char *err, size_t cap) {
+    if (rc == -2) {
+        if (err != NULL && cap > 0)
+            snprintf(err, cap,
+                     "%s: the command queue is full (%d jobs waiting behind a slow or hung command); "
+                     "check the command and its timeoutSeconds",
+                     id, EXEC_QUEUE_LIMIT);
+    } else {
+        set_err(err, cap, "out of memory");
+    }
+    return HERALD_ERR_RESOURCE;
 }
 
 /* ---- The vtable ------------------------------------------------------------------------------------------------ */
@@ -395,16 +440,20 @@ static herald_status exec_announce(void *p, const herald_announcement *a, char *
             announcement_free(entry);
             return HERALD_OK;
         }
+    }
+    /* Queue first: a refused job leaves the announcement as it was, so the host's retry finds the same state. */
+    int rc = enqueue(in, 0, entry, 0);
+    if (rc != 0) {
+        announcement_free(entry);
+        return enqueue_error(rc, a->id, err, cap);
+    }
+    if (old != NULL) {
         entry->next = old->next;
         *link = entry;
         announcement_free(old);
     } else {
         entry->next = in->active;
         in->active = entry;
-    }
-    if (enqueue(in, 0, entry) != 0) {
-        set_err(err, cap, "out of memory");
-        return HERALD_ERR_RESOURCE;
     }
     return HERALD_OK;
 }
@@ -422,13 +471,10 @@ static herald_status exec_withdraw(void *p, const char *id, char *err, size_t ca
     announcement **link;
     announcement *a = find(in, id, &link);
     if (a == NULL) return HERALD_OK; /* unknown ids are not an error */
+    int rc = enqueue(in, 1, a, 0);
+    if (rc != 0) return enqueue_error(rc, id, err, cap); /* still announced: the host tries again */
     *link = a->next;
-    int rc = enqueue(in, 1, a);
     announcement_free(a);
-    if (rc != 0) {
-        set_err(err, cap, "out of memory");
-        return HERALD_ERR_RESOURCE;
-    }
     return HERALD_OK;
 }
 
@@ -449,6 +495,7 @@ static void exec_collect_metrics(void *p, const herald_metrics_sink *sink) {
     for (announcement *a = in->active; a != NULL; a = a->next) active++;
     pthread_mutex_lock(&in->lock);
     double runs = (double)in->runs, failures = (double)in->failures, queued = (double)in->queued;
+    double coalesced = (double)in->coalesced, refused = (double)in->refused;
     pthread_mutex_unlock(&in->lock);
     sink->emit(sink->context, HERALD_METRIC_COUNTER, "exec_commands_total", "Commands run", NULL, 0, runs);
     sink->emit(sink->context, HERALD_METRIC_COUNTER, "exec_command_failures_total", "Commands that failed or timed out",
@@ -456,6 +503,11 @@ static void exec_collect_metrics(void *p, const herald_metrics_sink *sink) {
     sink->emit(sink->context, HERALD_METRIC_GAUGE, "exec_queue_length", "Commands waiting to run", NULL, 0, queued);
     sink->emit(sink->context, HERALD_METRIC_GAUGE, "exec_active_announcements", "Addresses announced", NULL, 0,
                (double)active);
+    sink->emit(sink->context, HERALD_METRIC_COUNTER, "exec_queue_coalesced_total",
+               "Waiting commands replaced by a later action for the same id while the queue was full", NULL, 0,
+               coalesced);
+    sink->emit(sink->context, HERALD_METRIC_COUNTER, "exec_queue_refused_total",
+               "Announces and withdraws refused because the queue was full", NULL, 0, refused);
 }
 
 static void exec_stop(void *p) {
@@ -465,7 +517,7 @@ static void exec_stop(void *p) {
     while (in->active != NULL) {
         announcement *a = in->active;
         in->active = a->next;
-        enqueue(in, 1, a);
+        enqueue(in, 1, a, 1);
         announcement_free(a);
     }
     pthread_mutex_lock(&in->lock);

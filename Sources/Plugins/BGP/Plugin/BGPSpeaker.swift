@@ -194,6 +194,9 @@ final class BGPSpeaker: @unchecked Sendable {
                 "bgp_updates_received_total", Double(p.counters.updatesReceived), labels: labels,
                 help: "UPDATE messages received (ignored: Herald only announces)")
             writer.counter(
+                "bgp_output_overflows_total", Double(p.counters.outputOverflows), labels: labels,
+                help: "Sessions ended because the peer stopped reading and the output buffer toward it filled")
+            writer.counter(
                 "bgp_malformed_updates_total", Double(p.counters.malformedUpdates), labels: labels,
                 help: "UPDATEs handled as treat-as-withdraw or with attributes discarded (RFC 7606)")
             for (code, n) in p.counters.notificationsSent.sorted(by: { $0.key < $1.key }) {
@@ -411,7 +414,7 @@ final class BGPSpeaker: @unchecked Sendable {
                 _ = session.flush()
                 session.closeSocket()
             case .send(let message):
-                session.queue(message)
+                guard session.queue(message) else { continue }
                 if !session.flush() {
                     session.closeSocket()
                     followUps.append(.tcpConnectionFails)
@@ -435,7 +438,24 @@ final class BGPSpeaker: @unchecked Sendable {
                 .debug, "bgp: \(session.config.label): \(session.lastState.rawValue) -> \(session.fsm.state.rawValue)")
             session.lastState = session.fsm.state
         }
+        if endIfOverflowed(session) { return }
         for event in followUps { handle(session, event) }
+    }
+
+    /// Ends a session whose peer stopped reading, once its output buffer filled: Cease (Out of Resources), close,
+    /// and the automatic restart after the backoff. True when it did.
+    @discardableResult
+    private func endIfOverflowed(_ session: PeerSession) -> Bool {
+        guard session.output.overflowed else { return false }
+        session.counters.outputOverflows += 1
+        let limit = session.output.limit
+        host.log(
+            .warning,
+            "bgp: \(session.config.label) stopped reading: \(session.output.pending) bytes wait to be sent and the "
+                + "next message would pass the limit of \(limit); ending the session")
+        perform(session, session.fsm.outputOverflowed(now: BGPClock.now(), limit: limit))
+        if session.output.overflowed { session.closeSocket() }
+        return true
     }
 
     private func established(_ session: PeerSession, _ negotiated: BGPNegotiated) {
@@ -463,7 +483,11 @@ final class BGPSpeaker: @unchecked Sendable {
         session.awaitingSettle = false
         guard let policy = session.policy else { return }
         syncRoutes(only: session)
-        for family in policy.families { session.queue(.update(.endOfRIB(family))) }
+        guard session.fsm.state == .established else { return }
+        for family in policy.families {
+            if !session.queue(.update(.endOfRIB(family))) { break }
+        }
+        if endIfOverflowed(session) { return }
         if !session.flush() { connectionFailed(session) }
     }
 
@@ -498,8 +522,11 @@ final class BGPSpeaker: @unchecked Sendable {
                 for (_, route) in routes.sorted(by: { $0.key > $1.key }) { table[route.prefix] = route.attributes }
                 desired = table
             }
-            for update in session.ribOut.sync(to: desired!, policy: policy) { session.queue(.update(update)) }
+            for update in session.ribOut.sync(to: desired!, policy: policy) {
+                if !session.queue(.update(update)) { break }
+            }
             session.syncedVersion = version
+            if endIfOverflowed(session) { continue }
             if !session.flush() { connectionFailed(session) }
         }
     }

@@ -16,8 +16,8 @@ final class PeerSession {
     /// A non-blocking connect is in progress on `fd`.
     var connecting = false
     var framer = BGPFramer()
-    var output: [UInt8] = []
-    var outputStart = 0
+    /// Bounded: a peer that stops reading ends its session once this fills (see `BGPSpeaker.endIfOverflowed`).
+    var output = BGPOutputBuffer()
     var ribOut = AdjRIBOut()
     var policy: ExportPolicy?
     /// The route table version last sent (see `BGPSpeaker.Shared.version`).
@@ -36,7 +36,7 @@ final class PeerSession {
         self.fsm = BGPFSM(settings: settings)
     }
 
-    var pendingOutput: Int { output.count - outputStart }
+    var pendingOutput: Int { output.pending }
 
     /// Opens the socket with the peer's options and starts connecting. Returns false when it failed at once.
     func connect(log: (String) -> Void) -> Bool {
@@ -72,13 +72,17 @@ final class PeerSession {
         fd = -1
         connecting = false
         framer = BGPFramer()
-        output = []
-        outputStart = 0
+        output.clear()
     }
 
-    func queue(_ message: BGPMessage) {
+    /// Queues a message; false when the output buffer is full (`output.overflowed`), and the message was not queued.
+    /// A NOTIFICATION is always queued: it ends the session.
+    @discardableResult
+    func queue(_ message: BGPMessage) -> Bool {
         let codec = fsm.negotiated?.codec ?? BGPCodecOptions()
-        output += message.encoded(codec)
+        var force = false
+        if case .notification = message { force = true }
+        guard output.append(message.encoded(codec), force: force) else { return false }
         counters.messagesSent += 1
         switch message {
         case .update(let update):
@@ -89,27 +93,20 @@ final class PeerSession {
         case .notification(let n): counters.notificationsSent[n.codeName, default: 0] += 1
         default: break
         }
+        return true
     }
 
     /// Writes what the socket takes now. False when the connection failed.
     func flush() -> Bool {
         guard fd >= 0, !connecting else { return true }
-        while outputStart < output.count {
-            let n = output.withUnsafeBytes { raw in
-                send(fd, raw.baseAddress! + outputStart, output.count - outputStart, Int32(MSG_NOSIGNAL))
-            }
+        let socket = fd
+        while output.pending > 0 {
+            let n = output.drain { raw in send(socket, raw.baseAddress!, raw.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { break }
                 return false
             }
-            outputStart += n
-        }
-        if outputStart == output.count {
-            output.removeAll(keepingCapacity: output.count < 1 << 20)
-            outputStart = 0
-        } else if outputStart > 1 << 20 {
-            output.removeFirst(outputStart)
-            outputStart = 0
+            if n == 0 { break }
         }
         return true
     }
@@ -141,6 +138,8 @@ struct PeerCounters: Sendable {
     var prefixesWithdrawn: UInt64 = 0
     var updatesReceived: UInt64 = 0
     var malformedUpdates: UInt64 = 0
+    /// Sessions ended because the peer stopped reading and the output buffer filled.
+    var outputOverflows: UInt64 = 0
     var notificationsSent: [String: UInt64] = [:]
     var notificationsReceived: [String: UInt64] = [:]
 }

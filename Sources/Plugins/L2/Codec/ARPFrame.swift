@@ -63,10 +63,14 @@ public struct ARPFrame: Equatable, Sendable {
         guard let operation = Operation(rawValue: rawOperation) else { return .drop(.unknownOperation) }
         let senderHardware = MACAddress(bytes, at: 22)
         if senderHardware.isMulticast { return .drop(.badSender) }
+        // The station that sent the frame must be the one the packet names: a sender hardware address other than the
+        // Ethernet source is a forged claim (or a proxy we do not serve), never answered nor counted as a conflict.
+        let ethernetSource = MACAddress(bytes, at: 6)
+        if senderHardware != ethernetSource { return .drop(.senderMismatch) }
         return .frame(
             ARPFrame(
                 ethernetDestination: MACAddress(bytes, at: 0),
-                ethernetSource: MACAddress(bytes, at: 6),
+                ethernetSource: ethernetSource,
                 operation: operation,
                 senderHardware: senderHardware,
                 senderAddress: IPv4Address(bytes, at: 28),

@@ -16,6 +16,8 @@ public enum L2DropReason: String, CaseIterable, Sendable {
     case unknownOperation = "unknown_operation"
     /// A multicast or broadcast sender hardware address.
     case badSender = "bad_sender"
+    /// An ARP sender hardware address other than the frame's Ethernet source address.
+    case senderMismatch = "sender_mismatch"
     /// IPv6 version field not 6.
     case badVersion = "bad_version"
     /// Next header not ICMPv6 (extension headers are not followed).

@@ -35,6 +35,6 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
         array.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":")
     }
 
-    public static func == (a: MACAddress, b: MACAddress) -> Bool { a.array == b.array }
+    public static func == (a: MACAddress, b: MACAddress) -> Bool { a.bytes == b.bytes }
     public func hash(into hasher: inout Hasher) { hasher.combine(array) }
 }

@@ -265,10 +265,13 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     }
 
     /// Emits an `AddressConflict` warning per announcement id for each address another station claims, at most one
-    /// round per address per 30 s.
+    /// round per address per 30 s, whatever hardware addresses the claims come from. The limiter tracks the node's
+    /// announced addresses only.
     private func report(_ conflicts: [L2Conflict], on interface: String) {
         guard !conflicts.isEmpty else { return }
         let now = MonotonicClock.now()
+        let live = shared.withLock { Set($0.responder.announced.addresses.map(\.description)) }
+        conflictLimiter.retain { live.contains($0) }
         for conflict in conflicts where conflictLimiter.admit(conflict.address, now: now) {
             let message =
                 "\(R.protocolName): \(conflict.address) is also claimed by \(conflict.otherMAC) on \(interface)"
@@ -280,7 +283,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
 
     /// Sends the gratuitous rounds that are due; returns the time of the next one.
     private func fireDue(now: UInt64) -> UInt64? {
-        var work: [(socket: PacketSocket, address: String, frames: [[UInt8]])] = []
+        var work: [(socket: PacketSocket, address: R.Address, frames: [[UInt8]])] = []
         let next = shared.withLock { state -> UInt64? in
             var remaining: [Scheduled] = []
             for entry in state.scheduled {
@@ -291,14 +294,14 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
                 for (name, socket) in sockets where entry.interface == nil || entry.interface == name {
                     let frames = state.responder.gratuitous(
                         entry.address, interface: name, mac: socket.interface.mac)
-                    if !frames.isEmpty { work.append((socket, entry.address.description, frames)) }
+                    if !frames.isEmpty { work.append((socket, entry.address, frames)) }
                 }
             }
             state.scheduled = remaining
             return remaining.map(\.due).min()
         }
         guard !work.isEmpty else { return next }
-        var sent: [(String, Int)] = []
+        var sent: [(R.Address, Int)] = []
         var failures: UInt64 = 0
         for item in work {
             var count = 0

@@ -82,8 +82,9 @@ public struct ARPResponder: Sendable {
         ]
     }
 
-    /// Records that `count` gratuitous frames for `address` went out.
-    public mutating func recordGratuitous(_ address: String, count: Int) {
-        counters.gratuitous[address, default: 0] += UInt64(count)
+    /// Records that `count` gratuitous frames for `address` went out, while it is announced.
+    public mutating func recordGratuitous(_ address: IPv4Address, count: Int) {
+        guard announced.contains(address) else { return }
+        counters.gratuitous[address.description, default: 0] += UInt64(count)
     }
 }

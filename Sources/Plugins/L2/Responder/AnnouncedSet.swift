@@ -53,4 +53,7 @@ public struct AnnouncedSet<Address: Hashable & Sendable>: Sendable {
     }
 
     public var addresses: Set<Address> { Set(ids.keys) }
+
+    /// True while some id announces `address`.
+    public func contains(_ address: Address) -> Bool { ids[address] != nil }
 }

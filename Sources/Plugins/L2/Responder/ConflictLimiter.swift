@@ -1,5 +1,6 @@
 /// Rate limit of conflict reports: at most one per address per window, so that a flood of frames claiming our
-/// addresses cannot flood the API server with Events. Pure: the caller passes the monotonic time in nanoseconds.
+/// addresses cannot flood the API server with Events. Keyed by the address alone: a claimant that changes its hardware
+/// address gets no more reports. Pure: the caller passes the monotonic time in nanoseconds.
 public struct ConflictLimiter: Sendable {
     public let window: UInt64
     /// The time of the last report admitted, by address text.
@@ -15,5 +16,11 @@ public struct ConflictLimiter: Sendable {
         if last.count >= 256 { last = last.filter { now &- $0.value < window } }
         last[address] = now
         return true
+    }
+
+    /// Forgets every address `keep` rejects (the caller keeps the addresses it still announces), so the table is
+    /// bounded by the announced addresses.
+    public mutating func retain(_ keep: (String) -> Bool) {
+        last = last.filter { keep($0.key) }
     }
 }

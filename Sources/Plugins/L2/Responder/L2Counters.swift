@@ -1,5 +1,6 @@
-/// Counters of one responder, exported as metrics. Per-address counters survive a withdraw so that rates stay
-/// monotonic while the process lives.
+/// Counters of one responder, exported as metrics. Per-address counters end when their address is no longer announced
+/// (`forget`), so the metric series follow the announced addresses and do not grow with churn; an address announced
+/// again starts from zero (a counter reset, which rate functions handle).
 public struct L2Counters: Sendable {
     /// Every frame handed to the responder.
     public var frames: UInt64 = 0
@@ -19,4 +20,12 @@ public struct L2Counters: Sendable {
     public init() {}
 
     public var totalDrops: UInt64 { drops.values.reduce(0, +) }
+
+    /// Drops every per-address counter of `address` (its text).
+    public mutating func forget(_ address: String) {
+        requests[address] = nil
+        replies[address] = nil
+        gratuitous[address] = nil
+        conflicts[address] = nil
+    }
 }

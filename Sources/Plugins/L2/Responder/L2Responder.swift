@@ -26,7 +26,9 @@ public protocol L2Responder: Sendable {
     ) -> L2Action
     /// The frames of one gratuitous round for the address on the interface (empty when not announced there).
     func gratuitous(_ address: Address, interface: String, mac: MACAddress) -> [[UInt8]]
-    mutating func recordGratuitous(_ address: String, count: Int)
+    /// Counts gratuitous frames sent for an address; nothing once the address is no longer announced (a round that
+    /// was in flight when it was withdrawn must not bring its counters back).
+    mutating func recordGratuitous(_ address: Address, count: Int)
     /// Counts a frame the I/O layer dropped before parsing (for example a VLAN tag in the socket's metadata).
     mutating func recordDrop(_ reason: L2DropReason)
 }
@@ -44,12 +46,13 @@ extension ARPResponder: L2Responder {
     }
 
     public mutating func announce(id: String, address: IPv4Address, interfaces: InterfacePatterns?) -> [L2Membership] {
-        announced.announce(id: id, address: address, interfaces: interfaces)
+        let change = announced.announce(id: id, address: address, interfaces: interfaces)
+        if let removed = change.removed { counters.forget(removed.description) }
         return []
     }
 
     public mutating func withdraw(id: String) -> [L2Membership] {
-        _ = announced.withdraw(id: id)
+        if let removed = announced.withdraw(id: id) { counters.forget(removed.description) }
         return []
     }
 }

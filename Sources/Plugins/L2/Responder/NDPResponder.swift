@@ -14,6 +14,7 @@ public struct NDPResponder: Sendable {
     public mutating func announce(id: String, address: IPv6Address, interfaces: InterfacePatterns?) -> [L2Membership] {
         let change = announced.announce(id: id, address: address, interfaces: interfaces)
         var out: [L2Membership] = []
+        if let removed = change.removed { counters.forget(removed.description) }
         if let removed = change.removed, groups.release(removed.solicitedNode.multicastMAC) {
             out.append(.leave(removed.solicitedNode.multicastMAC))
         }
@@ -26,6 +27,7 @@ public struct NDPResponder: Sendable {
     /// Stops answering for the id's address at once; returns the membership changes (a leave after the last user).
     public mutating func withdraw(id: String) -> [L2Membership] {
         guard let removed = announced.withdraw(id: id) else { return [] }
+        counters.forget(removed.description)
         let group = removed.solicitedNode.multicastMAC
         return groups.release(group) ? [.leave(group)] : []
     }
@@ -81,7 +83,8 @@ public struct NDPResponder: Sendable {
         return [NDPFrame.unsolicited(address, mac: mac)]
     }
 
-    public mutating func recordGratuitous(_ address: String, count: Int) {
-        counters.gratuitous[address, default: 0] += UInt64(count)
+    public mutating func recordGratuitous(_ address: IPv6Address, count: Int) {
+        guard announced.contains(address) else { return }
+        counters.gratuitous[address.description, default: 0] += UInt64(count)
     }
 }

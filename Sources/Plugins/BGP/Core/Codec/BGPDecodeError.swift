@@ -11,6 +11,8 @@ public struct BGPDecodeError: Error, Hashable, Sendable, CustomStringConvertible
         case badMessageType(UInt8)
         /// 2/1: data is the largest supported version (section 6.2).
         case unsupportedVersion
+        /// 2/2: the peer's AS fields disagree (RFC 6793 section 4.1: My AS against the 4-octet AS capability).
+        case badPeerAS
         /// 2/3.
         case badBGPIdentifier
         /// 2/4.
@@ -46,6 +48,7 @@ public struct BGPDecodeError: Error, Hashable, Sendable, CustomStringConvertible
             return BGPNotification(code: C.messageHeader, subcode: 2, data: [UInt8(length >> 8), UInt8(length & 0xFF)])
         case .badMessageType(let type): return BGPNotification(code: C.messageHeader, subcode: 3, data: [type])
         case .unsupportedVersion: return BGPNotification(code: C.openMessage, subcode: 1, data: [0, 4])
+        case .badPeerAS: return BGPNotification(code: C.openMessage, subcode: 2)
         case .badBGPIdentifier: return BGPNotification(code: C.openMessage, subcode: 3)
         case .unsupportedOptionalParameter: return BGPNotification(code: C.openMessage, subcode: 4)
         case .unacceptableHoldTime: return BGPNotification(code: C.openMessage, subcode: 6)

@@ -30,6 +30,7 @@ public struct BGPNotification: Hashable, Sendable, CustomStringConvertible {
         public static let connectionRejected: UInt8 = 5
         public static let otherConfigurationChange: UInt8 = 6
         public static let connectionCollisionResolution: UInt8 = 7
+        public static let outOfResources: UInt8 = 8
         /// RFC 8538 section 3: a hard reset, after which a Graceful Restart peer drops the routes.
         public static let hardReset: UInt8 = 9
     }

@@ -111,7 +111,37 @@ public struct BGPOpen: Hashable, Sendable {
                 capabilities.append(BGPCapability.decode(code: code, value: capValue))
             }
         }
+        try checkAS(myAS: myAS, capabilities: capabilities)
         return BGPOpen(
             version: version, myAS: myAS, holdTime: holdTime, identifier: identifier, capabilities: capabilities)
+    }
+
+    /// Cross-checks My AS against the 4-octet AS capability (RFC 6793 section 4.1, as FRR and BIRD do): a speaker
+    /// whose AS fits 2 octets puts it in My AS, one whose AS does not puts AS_TRANS there; AS_TRANS without the
+    /// capability, a capability that disagrees with a My AS other than AS_TRANS, or a capability of AS 0 (RFC 7607)
+    /// is Bad Peer AS.
+    static func checkAS(myAS: UInt16, capabilities: [BGPCapability]) throws(BGPDecodeError) {
+        let fourOctet = capabilities.compactMap { if case .fourOctetAS(let asn) = $0 { asn } else { nil } }
+        guard let asn = fourOctet.first else {
+            guard myAS != asTrans else {
+                throw BGPDecodeError(.badPeerAS, "My AS is AS_TRANS (23456) without the 4-octet AS capability")
+            }
+            return
+        }
+        guard fourOctet.allSatisfy({ $0 == asn }) else {
+            throw BGPDecodeError(
+                .badPeerAS,
+                "4-octet AS capabilities disagree: "
+                    + fourOctet.map { String($0) }.joined(separator: ", "))
+        }
+        guard asn != 0 else { throw BGPDecodeError(.badPeerAS, "4-octet AS capability of AS 0") }
+        if myAS == asTrans { return }
+        guard asn == UInt32(myAS) else {
+            throw BGPDecodeError(
+                .badPeerAS,
+                asn > 0xFFFF
+                    ? "4-octet AS capability of AS \(asn) with My AS \(myAS) (must be AS_TRANS, 23456)"
+                    : "4-octet AS capability of AS \(asn) disagrees with My AS \(myAS)")
+        }
     }
 }

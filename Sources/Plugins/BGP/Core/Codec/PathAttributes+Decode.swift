@@ -131,6 +131,16 @@ extension PathAttributes {
             other.append(Raw(flags: Flag.optional, type: PathAttributes.TypeCode.mpReachNLRI, value: Array(value)))
             return
         }
+        // RFC 7606 section 7.11: a next hop length inconsistent with the family is malformed, and "session reset" is
+        // this codec's approach. IPv6: a global address, optionally followed by a link-local one (RFC 2545 section 3);
+        // IPv4: 4 octets (RFC 4760; the RFC 8950 extended next hop is not negotiated).
+        let lengths: Set<Int> = width == 16 ? [16, 32] : [4]
+        guard lengths.contains(nextHop.count) else {
+            throw BGPDecodeError(
+                .optionalAttributeError(whole),
+                "MP_REACH_NLRI next hop of \(nextHop.count) octets for AFI \(afi) SAFI \(safi) (expected "
+                    + lengths.sorted().map(String.init).joined(separator: " or ") + ")")
+        }
         guard let nlri = BGPPrefix.decodeList(reader.rest(), width: width) else {
             throw BGPDecodeError(.optionalAttributeError(whole), "MP_REACH_NLRI with an unparsable prefix")
         }

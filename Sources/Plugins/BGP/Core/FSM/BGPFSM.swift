@@ -153,6 +153,16 @@ public struct BGPFSM: Sendable {
         return actions
     }
 
+    /// The I/O layer could not queue a message: the peer stopped reading and the output buffer toward it reached its
+    /// bound (`BGPOutputBuffer`). The session ends as after a failure (Cease, Out of Resources, RFC 4486; drop; Idle)
+    /// and restarts automatically after the backoff. Nothing to do in Idle.
+    public mutating func outputOverflowed(now: UInt64, limit: Int) -> [BGPAction] {
+        guard state != .idle else { return [] }
+        return fail(
+            now, notify: .cease(BGPNotification.CeaseSubcode.outOfResources),
+            reason: "the peer stopped reading: more than \(limit) bytes waited to be sent")
+    }
+
     /// Checks the peer's OPEN against the configuration (RFC 4271 section 6.2): the AS, and for iBGP a different
     /// identifier (RFC 6286 section 2.1). Returns the NOTIFICATION to send when it is unacceptable.
     func check(_ open: BGPOpen) -> BGPNotification? {
