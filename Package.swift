@@ -199,7 +199,9 @@ let package = Package(
             name: "HeraldRuntimeTests",
             dependencies: [
                 "HeraldRuntime", "HeraldConfig", "HeraldCore", "HeraldIPAM", "HeraldKube", "HeraldPlanner",
-                "HeraldPluginHost", "HeraldTestSupport",
+                "HeraldPluginHost", "HeraldTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
         .testTarget(name: "HeraldCLITests", dependencies: ["HeraldTestSupport"], swiftSettings: strict),
