@@ -199,7 +199,9 @@ let package = Package(
             name: "HeraldRuntimeTests",
             dependencies: [
                 "HeraldRuntime", "HeraldConfig", "HeraldCore", "HeraldIPAM", "HeraldKube", "HeraldPlanner",
-                "HeraldPluginHost", "HeraldTestSupport",
+                "HeraldPluginHost", "HeraldTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict),
         .testTarget(name: "HeraldCLITests", dependencies: ["HeraldTestSupport"], swiftSettings: strict),
@@ -208,7 +210,12 @@ let package = Package(
             dependencies: ["HeraldPlanner", "HeraldConfig", "HeraldCore", "HeraldTestSupport"],
             swiftSettings: strict),
         .testTarget(
-            name: "HeraldStatusTests", dependencies: ["HeraldStatus", "HeraldPluginHost"], swiftSettings: strict),
+            name: "HeraldStatusTests",
+            dependencies: [
+                "HeraldStatus", "HeraldPluginHost", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         // A generic ABI test harness: loads one plugin .so, drives it from stdin, prints host callbacks on stdout.
         .executableTarget(
             name: "herald-plugin-harness",

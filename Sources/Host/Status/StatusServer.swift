@@ -4,19 +4,32 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// The status endpoints over HTTP/1.1: `GET /metrics` (Prometheus text), `GET /healthz` (the process serves) and
 /// `GET /readyz` (every plugin instance runs and none is unhealthy; JSON detail). A port that cannot be bound is
 /// logged and leaves the endpoints off: announcing matters more than being observed, so the host keeps running.
+///
+/// Connections are bounded: at most `maxConnections` at once (one more is closed as soon as it is accepted), and a
+/// connection that sends nothing for `idleTimeout` while no answer is pending is closed, so clients that open
+/// connections and stay silent cannot hold the endpoints.
 public final class StatusServer: Service, Sendable {
     public let host: String
     public let port: Int
+    public let maxConnections: Int
+    public let idleTimeout: Duration
     let snapshot: @Sendable () -> StatusSnapshot
     let logger: Logger
+    let connections = ConnectionCount()
 
-    public init(host: String, port: Int, logger: Logger, snapshot: @escaping @Sendable () -> StatusSnapshot) {
+    public init(
+        host: String, port: Int, maxConnections: Int = 64, idleTimeout: Duration = .seconds(10), logger: Logger,
+        snapshot: @escaping @Sendable () -> StatusSnapshot
+    ) {
         self.host = host
         self.port = port
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
         self.logger = logger
         self.snapshot = snapshot
     }
@@ -24,20 +37,34 @@ public final class StatusServer: Service, Sendable {
     /// `host:port`, with an IPv6 host in brackets.
     func authority(port: Int) -> String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    public func run() async throws {
+    /// Listens; the returned channel serves until it is closed.
+    func bind() async throws -> any Channel {
         let snapshot = self.snapshot
+        let (connections, limit) = (self.connections, maxConnections)
+        let idle = TimeAmount.nanoseconds(
+            idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                // Refused: the bootstrap closes a connection whose initializer fails.
+                guard connections.open(limit: limit) else {
+                    return channel.eventLoop.makeFailedFuture(ConnectionCount.Full(limit: limit))
+                }
+                channel.closeFuture.whenComplete { _ in connections.closed() }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(StatusHandler(snapshot: snapshot))
+                }
+            }
+            .bind(host: host, port: port).get()
+    }
+
+    public func run() async throws {
         let channel: any Channel
         do {
-            channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .serverChannelOption(.backlog, value: 64)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(StatusHandler(snapshot: snapshot))
-                    }
-                }
-                .bind(host: host, port: port).get()
+            channel = try await bind()
         } catch {
             let wanted = authority(port: port)
             logger.error(
@@ -52,13 +79,39 @@ public final class StatusServer: Service, Sendable {
     }
 }
 
-/// Answers one request at a time per connection (HTTP pipelining is ordered by NIO's server pipeline).
+/// The number of open connections, shared by every connection's event loop.
+final class ConnectionCount: Sendable {
+    let count = Mutex(0)
+
+    /// Counts one more connection unless `limit` are open.
+    func open(limit: Int) -> Bool {
+        count.withLock { n in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }
+    }
+
+    func closed() { count.withLock { $0 -= 1 } }
+
+    var current: Int { count.withLock { $0 } }
+
+    struct Full: Error, CustomStringConvertible {
+        var limit: Int
+        var description: String { "the status endpoints serve \(limit) connections at most" }
+    }
+}
+
+/// Answers one request at a time per connection (HTTP pipelining is ordered by NIO's server pipeline); closes the
+/// connection when it has been read-idle for the idle timeout with no answer pending.
 final class StatusHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     let snapshot: @Sendable () -> StatusSnapshot
     private var head: HTTPRequestHead?
+    /// Requests read and not answered yet.
+    private var pending = 0
 
     init(snapshot: @escaping @Sendable () -> StatusSnapshot) { self.snapshot = snapshot }
 
@@ -69,8 +122,17 @@ final class StatusHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let request = head else { return }
             head = nil
+            pending += 1
             respond(context, request)
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            if pending == 0 { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     /// Takes the snapshot on a Dispatch thread (it calls into every plugin instance, which may wait for a call in
@@ -86,6 +148,7 @@ final class StatusHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func write(_ answer: StatusRoutes.Answer, to request: HTTPRequestHead, _ context: ChannelHandlerContext) {
+        pending -= 1
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: answer.contentType)
         headers.add(name: "Content-Length", value: "\(answer.body.utf8.count)")

@@ -6,6 +6,11 @@ import Synchronization
 /// over a lease only after observing it unchanged for `leaseDuration` on our own clock; write with PUT and the read
 /// resourceVersion, so a 409 means another candidate won; a leader that cannot renew for `renewDeadline` steps down;
 /// a graceful stop (task cancellation) releases the lease so a follower takes over at once.
+///
+/// Leadership lasts `renewDeadline` from the start of the last successful attempt (followers wait `leaseDuration`
+/// from when they see that renewal, which is later). Each attempt is bounded by the time left, so a renewal hanging on
+/// a stalled API server cannot keep a leader in office: ``isLeader`` is false from the deadline on, while the request
+/// may still hang, and the step-down is announced at the deadline.
 public final class LeaderElector: Sendable {
     /// Election timing and identity.
     public struct Configuration: Sendable {
@@ -36,7 +41,12 @@ public final class LeaderElector: Sendable {
     struct State {
         var election: LeaderElectionState
         var leader = false
+        /// When the last successful attempt started: leadership lasts `renewDeadline` from then.
         var lastRenew: Duration?
+
+        func leads(at now: Duration, deadline: Duration) -> Bool {
+            leader && lastRenew.map { now - $0 < deadline } ?? false
+        }
     }
 
     let client: KubeClient
@@ -60,35 +70,70 @@ public final class LeaderElector: Sendable {
                     identity: configuration.identity, leaseDuration: configuration.leaseDuration)))
     }
 
-    /// Whether this candidate currently believes it leads.
-    public var isLeader: Bool { state.withLock { $0.leader } }
+    /// Whether this candidate leads: it acquired or renewed the lease less than `renewDeadline` ago. False from the
+    /// deadline on, even while a renewal is still in flight.
+    public var isLeader: Bool {
+        let now = clock.now()
+        return state.withLock { $0.leads(at: now, deadline: configuration.renewDeadline) }
+    }
+
+    /// The time left until the renew deadline while leading; nil when not leading. A write made for the leader is
+    /// bounded by it, so that none is in flight after the leader steps down.
+    public var leadershipLeft: Duration? {
+        let now = clock.now()
+        return state.withLock { s in
+            guard s.leads(at: now, deadline: configuration.renewDeadline), let last = s.lastRenew else { return nil }
+            return configuration.renewDeadline - (now - last)
+        }
+    }
 
     /// The current leadership (first element) and every change after it.
     public func leadership() -> AsyncStream<Bool> { changes.subscribe() }
 
     /// Campaigns and renews until the task is cancelled; then releases the lease if configured and leading.
     public func run() async {
+        let c = configuration
         while !Task.isCancelled {
-            let ok = await tryAcquireOrRenew()
-            let now = clock.now()
-            if ok {
-                state.withLock { $0.lastRenew = now }
-                setLeader(true)
-            } else if isLeader {
-                let last = state.withLock { $0.lastRenew }
-                if last.map({ now - $0 >= configuration.renewDeadline }) ?? true {
-                    logger.warning("could not renew the lease within the renew deadline; stepping down")
-                    setLeader(false)
+            let started = clock.now()
+            // A leader's attempt may take what is left of its term; a candidate's, one renew deadline.
+            let limit = leadershipLeft ?? c.renewDeadline
+            let ok: Bool
+            do {
+                ok = try await withTimeLimit(limit, clock: clock, "lease \(c.leaseName) renewal") {
+                    await self.tryAcquireOrRenew()
                 }
+            } catch is CancellationError {
+                break
+            } catch {
+                logger.debug("lease attempt abandoned", metadata: ["error": "\(error)"])
+                ok = false
             }
-            do { try await clock.sleep(for: configuration.retryPeriod) } catch { break }
+            // A term that ran out during the attempt ends even if the attempt succeeded: a renewal then starts anew.
+            stepDownIfExpired()
+            if ok && clock.now() - started < c.renewDeadline {
+                state.withLock { $0.lastRenew = started }
+                setLeader(true)
+            }
+            // While leading, wake up at the deadline at the latest, to announce the step-down when it passes.
+            let pause = leadershipLeft.map { min($0, c.retryPeriod) } ?? c.retryPeriod
+            do { try await clock.sleep(for: pause) } catch { break }
+            stepDownIfExpired()
         }
-        if isLeader && configuration.releaseOnCancel {
+        if isLeader && c.releaseOnCancel {
             // The run task is cancelled by now; release from a fresh task so the request is not cancelled too.
             await Task { await self.release() }.value
         }
         setLeader(false)
         changes.finish()
+    }
+
+    /// Announces the end of leadership once the renew deadline has passed without a successful renewal.
+    private func stepDownIfExpired() {
+        let now = clock.now()
+        let expired = state.withLock { s in s.leader && !s.leads(at: now, deadline: configuration.renewDeadline) }
+        guard expired else { return }
+        logger.warning("could not renew the lease within the renew deadline; stepping down")
+        setLeader(false)
     }
 
     private func setLeader(_ leader: Bool) {
@@ -114,6 +159,8 @@ public final class LeaderElector: Sendable {
             logger.debug("cannot read lease", metadata: ["error": "\(error)"])
             return false
         }
+        // An attempt abandoned at its deadline writes nothing.
+        if Task.isCancelled { return false }
         let now = clock.now()
         let wall = clock.wallNow()
         let (action, record) = state.withLock { s in
@@ -150,15 +197,17 @@ public final class LeaderElector: Sendable {
         }
     }
 
-    /// Gives the lease up: empty holder, so followers take over without waiting.
     /// Gives the lease up: empty holder, so followers take over without waiting. The lease is read first, so that a
     /// renewal cancelled mid-flight (which may still have reached the server) cannot make the release conflict; it is
     /// released only while we still hold it.
     private func release() async {
         let c = configuration
+        let client = self.client
         for _ in 0..<3 {
             do {
-                var lease = try await client.get(Lease.self, name: c.leaseName, namespace: c.namespace)
+                var lease = try await withTimeLimit(c.renewDeadline, clock: clock, "lease \(c.leaseName) release") {
+                    try await client.get(Lease.self, name: c.leaseName, namespace: c.namespace)
+                }
                 guard var spec = lease.spec, spec.holderIdentity == c.identity else { return }
                 let wall = clock.wallNow()
                 spec.holderIdentity = ""
@@ -166,7 +215,10 @@ public final class LeaderElector: Sendable {
                 spec.renewTime = MicroTime(wall)
                 spec.acquireTime = MicroTime(wall)
                 lease.spec = spec
-                _ = try await client.replace(lease)
+                let released = lease
+                _ = try await withTimeLimit(c.renewDeadline, clock: clock, "lease \(c.leaseName) release") {
+                    try await client.replace(released)
+                }
                 logger.info("released the lease", metadata: ["lease": "\(c.leaseName)"])
                 return
             } catch let error as KubeError where error.isConflict {

@@ -13,8 +13,9 @@ import Synchronization
 /// Each leadership term starts from what the API server shows: every address already in a status is taken back
 /// before any Service gets a new one (``AllocationState/restoring(_:namespaceLabels:pools:loadBalancerClass:)``).
 /// Then one serial loop takes Service, Namespace and configuration changes in batches, decides, and writes the
-/// statuses of the batch concurrently. A host checks that it still leads before each write, and a term ends the
-/// moment the lease is lost.
+/// statuses of the batch concurrently. A host checks that it still leads before each write, bounds each write by
+/// its renew deadline, and a term ends the moment the lease is lost. Each write names the resourceVersion it was
+/// decided on; one the API server refuses as stale (409) is decided again on the Service the cache shows next.
 public final class ServiceController: Sendable {
     enum Input: Hashable, Sendable {
         case service(ServiceID)
@@ -229,19 +230,37 @@ public final class ServiceController: Sendable {
                 group.addTask {
                     do {
                         try await self.write(id, desired, written: written)
+                    } catch is CancellationError {
+                        // The term is over: the next one restores from what the API server shows.
+                    } catch let error as KubeError where error.isConflict {
+                        // Decided on an object the API server no longer holds: nothing was written. The cache's
+                        // update queues the Service again, to be decided on what it shows then; the retry below
+                        // only covers an update that never comes.
+                        self.logger.info("allocator: \(id) changed since it was decided; deciding again")
+                        Self.retry(id, inbox: inbox)
                     } catch {
                         self.logger.warning("allocator: cannot write the status of \(id): \(error); retrying")
-                        Task {
-                            try? await Task.sleep(for: .seconds(1))
-                            inbox.add(.service(id))
-                        }
+                        Self.retry(id, inbox: inbox)
                     }
                 }
             }
         }
     }
 
+    /// Queues a Service again after a second, to be decided anew.
+    static func retry(_ id: ServiceID, inbox: WorkQueue<Input>) {
+        Task {
+            try? await Task.sleep(for: .seconds(1))
+            inbox.add(.service(id))
+        }
+    }
+
     /// Brings one Service's status and pool annotation to `desired`, if the API server shows something else.
+    ///
+    /// The patch names the resourceVersion of the object the decision was made on (the cached one, or the one our
+    /// own last write produced when the cache does not show it yet), so the API server refuses it with 409 Conflict
+    /// if the Service changed since. It is sent only while this host leads and is abandoned at the renew deadline:
+    /// no write of this host is in flight once it has stepped down.
     func write(
         _ id: ServiceID, _ desired: AllocationState.Desired, written: WriteLog
     )
@@ -252,9 +271,11 @@ public final class ServiceController: Sendable {
         let version = service.metadata.resourceVersion.flatMap { UInt64($0) } ?? 0
         var shown = ServiceTranslation.statusAddresses(of: service) ?? []
         var poolShown = ServiceTranslation.allocatedPool(of: service)
+        var basis = service.metadata.resourceVersion
         if let last = written.entries.withLock({ $0[id] }), version < last.resourceVersion {
             shown = last.desired.addresses
             poolShown = last.desired.pool
+            basis = String(last.resourceVersion)
         }
         let annotates = annotationWritten.withLock { $0 }
         guard shown != desired.addresses || (annotates && poolShown != desired.pool) else { return }
@@ -267,11 +288,17 @@ public final class ServiceController: Sendable {
         let ingress = try String(
             decoding: JSONEncoder().encode(desired.addresses.map { Service.Ingress(ip: $0.description) }),
             as: UTF8.self)
+        let quotedBasis = try basis.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let versioned = quotedBasis.map { #""resourceVersion":\#($0),"# } ?? ""
         let body =
-            #"{"metadata":{"annotations":{"\#(key)":\#(pool)}},"status":{"loadBalancer":{"ingress":\#(ingress)}}}"#
-        guard elector.isLeader else { throw CancellationError() }
-        let result = try await client.patch(
-            Service.self, name: id.name, namespace: id.namespace, subresource: "status", body: Array(body.utf8))
+            #"{"metadata":{\#(versioned)"annotations":{"\#(key)":\#(pool)}},"#
+            + #""status":{"loadBalancer":{"ingress":\#(ingress)}}}"#
+        guard let left = elector.leadershipLeft else { throw CancellationError() }
+        let client = self.client
+        let result = try await withTimeLimit(left, "status write of \(id)") {
+            try await client.patch(
+                Service.self, name: id.name, namespace: id.namespace, subresource: "status", body: Array(body.utf8))
+        }
         if annotates, desired.pool != nil, ServiceTranslation.allocatedPool(of: result) != desired.pool {
             annotationWritten.withLock { $0 = false }
             logger.warning(
