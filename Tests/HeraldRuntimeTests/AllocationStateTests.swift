@@ -16,9 +16,9 @@ import Testing
         _ name: String, namespace: String = "ns", type: String = "LoadBalancer", annotations: [String: String] = [:],
         families: [String] = ["IPv4"], policy: String? = nil, status: [String] = [],
         created: String = "2026-01-01T00:00:00Z",
-        lbClass: String? = nil
+        lbClass: String? = nil, port: Int = 80
     ) -> Service {
-        var spec = Service.Spec(type: type, ports: [.init(port: 80)])
+        var spec = Service.Spec(type: type, ports: [.init(port: port)])
         spec.ipFamilies = families
         spec.ipFamilyPolicy = policy
         spec.loadBalancerClass = lbClass
@@ -131,5 +131,56 @@ import Testing
         #expect(state.desired(Self.id("d"))?.addresses.map(\.description) == ["2001:db8::", "192.0.2.0"])
         let bad = state.update(Self.service("p", policy: "SomeStack"), namespaceLabels: [:])
         #expect(bad.events.first?.message.contains("spec.ipFamilyPolicy \"SomeStack\"") == true)
+    }
+
+    /// A Service of another namespace that asks for an address held under a sharing key learns neither the key nor
+    /// the holder, from its Event or from its pending reason (what `herald status` prints), whatever it sets.
+    @Test func aRefusedSharerOfAnotherNamespaceSeesNoKey() throws {
+        var state = try AllocationState(pools: Self.pools, loadBalancerClass: nil)
+        let share = "metallb.io/allow-shared-ip"
+        let ask = "metallb.io/loadBalancerIPs"
+        _ = state.update(
+            Self.service("holder", namespace: "team-a", annotations: [share: "s3cret"]), namespaceLabels: [:])
+        let intruders = [
+            Self.service("no-key", namespace: "team-b", annotations: [ask: "192.0.2.0"], port: 8080),
+            Self.service("wrong-key", namespace: "team-b", annotations: [ask: "192.0.2.0", share: "x"], port: 8080),
+            Self.service("right-key-same-port", namespace: "team-b", annotations: [ask: "192.0.2.0", share: "s3cret"]),
+        ]
+        for intruder in intruders {
+            let id = ServiceID(intruder)
+            let effects = state.update(intruder, namespaceLabels: [:])
+            let messages = effects.events.filter { $0.reason == "AllocationFailed" }.map(\.message)
+            #expect(messages.count == 1, "\(id): \(effects.events)")
+            let pending = try #require(state.allocator.pending[id])
+            for text in messages + [pending.detail, pending.description] + effects.events.map(\.description) {
+                #expect(!text.contains("s3cret"), "\(id): \(text)")
+                #expect(!text.contains("team-a") && !text.contains("holder"), "\(id): \(text)")
+                #expect(text.contains("192.0.2.0"), "\(id): \(text)")
+            }
+        }
+    }
+
+    /// With `sharingScope: namespace`, the right key and free ports are not enough across namespaces; within one,
+    /// sharing is unchanged.
+    @Test func namespaceScopeRefusesTheRightKeyFromAnotherNamespace() throws {
+        var pool = Self.pool("small", "192.0.2.0/30")
+        pool.sharingScope = .namespace
+        var state = try AllocationState(pools: [pool], loadBalancerClass: nil)
+        let share = "metallb.io/allow-shared-ip"
+        let ask = "metallb.io/loadBalancerIPs"
+        _ = state.update(
+            Self.service("holder", namespace: "team-a", annotations: [share: "k"]), namespaceLabels: [:])
+        let refused = state.update(
+            Self.service("acme", namespace: "team-b", annotations: [ask: "192.0.2.0", share: "k"], port: 8080),
+            namespaceLabels: [:])
+        #expect(refused.events.map(\.reason) == ["AllocationFailed"])
+        #expect(refused.events.first?.message.contains("sharingScope: namespace") == true)
+        #expect(state.desired(ServiceID(namespace: "team-b", name: "acme"))?.addresses == [])
+        let shared = state.update(
+            Self.service("api", namespace: "team-a", annotations: [ask: "192.0.2.0", share: "k"], port: 8080),
+            namespaceLabels: [:])
+        #expect(shared.events.map(\.reason) == ["IPAllocated"])
+        #expect(
+            state.desired(ServiceID(namespace: "team-a", name: "api"))?.addresses.map(\.description) == ["192.0.2.0"])
     }
 }
