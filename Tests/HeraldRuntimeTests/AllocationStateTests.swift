@@ -183,4 +183,51 @@ import Testing
         #expect(
             state.desired(ServiceID(namespace: "team-a", name: "api"))?.addresses.map(\.description) == ["192.0.2.0"])
     }
+
+    /// One tenant's churn (a Service whose address changes, again and again) used to retry every pending Service of
+    /// the cluster each time. Now it retries only the ones the address it gave up can help, and a freed address is
+    /// tried by the pending Services only until one takes it.
+    @Test func oneTenantsChurnDoesNotRetryEveryPendingService() throws {
+        var state = try AllocationState(
+            pools: [Self.pool("two", "192.0.2.0/31"), Self.pool("other", "198.51.100.0/29")], loadBalancerClass: nil)
+        let named = ["metallb.io/address-pool": "two"]
+        for name in ["a", "b"] {
+            _ = state.update(Self.service(name, namespace: "full", annotations: named), namespaceLabels: [:])
+        }
+        let waiters = (0..<50).map { Self.service("w\($0)", namespace: "waiting", annotations: named) }
+        for waiter in waiters { _ = state.update(waiter, namespaceLabels: [:]) }
+        #expect(state.allocator.pending.count == 50)
+        // The tenant's Service moves from address to address in the other pool.
+        for round in 0..<6 {
+            let churn = Self.service(
+                "churn", namespace: "tenant",
+                annotations: ["metallb.io/loadBalancerIPs": "198.51.100.\(round)", "metallb.io/address-pool": "other"])
+            let effects = state.update(churn, namespaceLabels: [:])
+            #expect(effects.touched == [ServiceID(namespace: "tenant", name: "churn")], "round \(round)")
+        }
+        // One freed address of the exhausted pool: the first waiter gets it, and the other 49 are not tried.
+        let freed = state.delete(ServiceID(namespace: "full", name: "a"))
+        #expect(freed.touched == [ServiceID(namespace: "waiting", name: "w0")])
+        #expect(
+            state.desired(ServiceID(namespace: "waiting", name: "w0"))?.addresses.map(\.description) == ["192.0.2.0"])
+        #expect(freed.events.map(\.reason) == ["IPAllocated"])
+        #expect(state.allocator.pending.count == 49)
+    }
+
+    /// A Service waiting for an address that two Services share, refused for a port clash with one of them, gets it
+    /// when that one goes, although the address stays held (it used to wait for another change).
+    @Test func aSharerLeavingLetsTheRefusedOneIn() throws {
+        var state = try AllocationState(pools: Self.pools, loadBalancerClass: nil)
+        let share = "metallb.io/allow-shared-ip"
+        let ask = "metallb.io/loadBalancerIPs"
+        _ = state.update(Self.service("a", annotations: [share: "k", ask: "192.0.2.0"]), namespaceLabels: [:])
+        _ = state.update(
+            Self.service("b", annotations: [share: "k", ask: "192.0.2.0"], port: 443), namespaceLabels: [:])
+        let refused = state.update(
+            Self.service("c", annotations: [share: "k", ask: "192.0.2.0"]), namespaceLabels: [:])
+        #expect(refused.events.map(\.reason) == ["AllocationFailed"])
+        let effects = state.delete(Self.id("a"))
+        #expect(effects.events.map(\.reason) == ["IPAllocated"])
+        #expect(state.desired(Self.id("c"))?.addresses.map(\.description) == ["192.0.2.0"])
+    }
 }
