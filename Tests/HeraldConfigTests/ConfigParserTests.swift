@@ -73,6 +73,51 @@ import Testing
         #expect(config.warnings.isEmpty)
     }
 
+    /// `sharingScope` at the top applies to every pool that sets none; a pool's own overrides it; unset is
+    /// `cluster` (MetalLB's rule: the key alone is the permission).
+    @Test func sharingScopeIsGlobalWithAPerPoolOverride() throws {
+        let text = """
+            apiVersion: herald.dev/v1
+            sharingScope: namespace
+            pools:
+              - {name: a, addresses: [192.0.2.0/28]}
+              - {name: b, addresses: [192.0.2.16/28], sharingScope: cluster}
+            """
+        let config = try ConfigParser.parse(text, file: "herald.yaml").get()
+        #expect(config.sharingScope == .namespace)
+        #expect(config.pools.map(\.sharingScope) == [.namespace, .cluster])
+        let defaults = try ConfigParser.parse(
+            "apiVersion: herald.dev/v1\npools:\n  - {name: a, addresses: [192.0.2.0/28], sharingScope: namespace}\n"
+                + "  - {name: b, addresses: [192.0.2.16/28]}\n",
+            file: "herald.yaml"
+        ).get()
+        #expect(defaults.sharingScope == .cluster)
+        #expect(defaults.pools.map(\.sharingScope) == [.namespace, .cluster])
+    }
+
+    @Test func aBadSharingScopeIsLocated() {
+        let text = """
+            apiVersion: herald.dev/v1
+            sharingScope: tenant
+            pools:
+              - name: a
+                addresses: [192.0.2.0/28]
+                sharingScope: [namespace]
+              - name: b
+                addresses: [192.0.2.16/28]
+                sharingScope: Namespace
+            """
+        let hint =
+            " (cluster: any Service with the same allow-shared-ip key may share an address (MetalLB's rule); "
+            + "namespace: only Services of one namespace may)"
+        #expect(
+            ConfigParser.parse(text, file: "herald.yaml").failureLines == [
+                "herald.yaml:2:15: error: sharingScope \"tenant\" is not one of cluster, namespace" + hint,
+                "herald.yaml:6:19: error: pools[0].sharingScope must be a string, found a list",
+                "herald.yaml:9:19: error: pools[1].sharingScope \"Namespace\" is not one of cluster, namespace" + hint,
+            ])
+    }
+
     /// Every mistake in the file is reported at once, each at its own line and column.
     @Test func reportsEveryErrorWithItsLocation() {
         let broken = """

@@ -60,16 +60,10 @@ struct ErrorMessageTests {
             (
                 .addressTaken(
                     ip("10.0.0.1"),
-                    SharingConflict(
-                        holder: id("shop/db"),
-                        reason: .differentKey(
-                            holderKey: "x",
-                            requesterKey: "y"
-                        )
-                    )
+                    SharingConflict(holder: id("shop/db"), requester: id("shop/web"), reason: .differentKey)
                 ), .addressTaken,
-                "shop/web: requested 10.0.0.1 cannot be assigned: it is held by shop/db with sharing key \"x\", "
-                    + "not \"y\""
+                "shop/web: requested 10.0.0.1 cannot be assigned: it is held by shop/db with a different "
+                    + "allow-shared-ip key"
             ),
             (
                 .statusDiffersFromRequest(held: [ip("10.0.0.1")], requested: [ip("10.0.0.2")]), .addressNotInPool,

@@ -32,7 +32,10 @@ func invariantViolations(_ allocator: Allocator, requests: [ServiceID: ServiceRe
         for first in holders {
             for second in holders where first < second {
                 guard let a = allocator.held[first]?.request, let b = allocator.held[second]?.request else { continue }
-                if !compatible(a, b) {
+                let scope = allocator.pool(containing: address).flatMap { name in
+                    allocator.pools.first { $0.name == name }?.sharingScope
+                }
+                if !compatible(a, b, scope: scope ?? .cluster) {
                     problems.append("\(address) held by \(first) and \(second), which cannot share")
                 }
             }
@@ -42,8 +45,9 @@ func invariantViolations(_ allocator: Allocator, requests: [ServiceID: ServiceRe
     return problems
 }
 
-/// MetalLB's sharing rules, written out independently of the allocator's own check.
-private func compatible(_ a: ServiceRequest, _ b: ServiceRequest) -> Bool {
+/// MetalLB's sharing rules and the pool's sharing scope, written out independently of the allocator's own check.
+private func compatible(_ a: ServiceRequest, _ b: ServiceRequest, scope: SharingScope) -> Bool {
+    if scope == .namespace && a.id.namespace != b.id.namespace { return false }
     guard let key = a.sharingKey, key == b.sharingKey else { return false }
     let sameBackend: Bool
     switch (a.backend, b.backend) {

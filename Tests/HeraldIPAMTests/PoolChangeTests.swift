@@ -89,6 +89,39 @@ struct PoolChangeTests {
         #expect(allocator.release(id("holder")).retry == [id("full"), id("wants-it")])
     }
 
+    @Test("a release lists only the services waiting on the released address's pool or on that address")
+    func retryOnlyThePoolsWaiters() throws {
+        var allocator = try allocator(pool("a", "10.0.0.0/32"), pool("b", "10.0.1.0/32"))
+        _ = allocator.allocate(service("on-a", pool: "a"))
+        _ = allocator.allocate(service("on-b", pool: "b"))
+        _ = allocator.allocate(service("waits-a", pool: "a"))
+        _ = allocator.allocate(service("waits-b", pool: "b"))
+        _ = allocator.allocate(service("wants-b", addresses: ["10.0.1.0"]))
+        #expect(allocator.pending.count == 3)
+        #expect(allocator.release(id("on-b")).retry == [id("waits-b"), id("wants-b")])
+        // Free space decides whether a waiter is worth trying: one free address in "b", none in "a".
+        #expect(allocator.worthRetrying(id("waits-b")))
+        #expect(!allocator.worthRetrying(id("waits-a")))
+        #expect(allocator.allocate(service("waits-b", pool: "b")).addresses == ["10.0.1.0"])
+        // The address went: "wants-b" (which asked for it) is still worth a try by its reason, not by free space.
+        #expect(allocator.worthRetrying(id("wants-b")))
+        // An address that stays held helps no waiter without a sharing key.
+        #expect(allocator.pending(helpedBy: [ip("10.0.0.0")]).isEmpty)
+    }
+
+    @Test("a sharer leaving lists the service refused for a clash with it, though the address stays held")
+    func sharerLeaves() throws {
+        var allocator = try allocator(pool("p", "10.0.0.0/24"))
+        _ = allocator.allocate(service("a", addresses: ["10.0.0.5"], key: "k", ports: [tcp80]))
+        _ = allocator.allocate(service("b", addresses: ["10.0.0.5"], key: "k", ports: [tcp443]))
+        let clash = service("c", addresses: ["10.0.0.5"], key: "k", ports: [tcp80])
+        #expect(allocator.allocate(clash).failure?.code == .addressTaken)
+        let outcome = allocator.release(id("a"))
+        #expect(outcome.freed.isEmpty)
+        #expect(outcome.retry == [id("c")])
+        #expect(allocator.allocate(clash).addresses == ["10.0.0.5"])
+    }
+
     @Test("adding a range lists the waiting services to retry")
     func growRetries() throws {
         var allocator = try allocator(pool("p", "10.0.0.0/32"))

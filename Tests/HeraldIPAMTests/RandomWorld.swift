@@ -41,7 +41,8 @@ struct RandomWorld {
                 ranges: owners[owner] ?? [],
                 autoAssign: chance(85),
                 avoidBuggyIPs: chance(30),
-                serviceAllocation: allocation()
+                serviceAllocation: allocation(),
+                sharingScope: chance(30) ? .namespace : .cluster
             )
         }
     }

@@ -24,14 +24,16 @@ func pool(
     _ entries: String...,
     autoAssign: Bool = true,
     avoidBuggyIPs: Bool = false,
-    allocation: ServiceAllocation? = nil
+    allocation: ServiceAllocation? = nil,
+    sharingScope: SharingScope = .cluster
 ) -> Pool {
     Pool(
         name: name,
         ranges: ranges(entries),
         autoAssign: autoAssign,
         avoidBuggyIPs: avoidBuggyIPs,
-        serviceAllocation: allocation
+        serviceAllocation: allocation,
+        sharingScope: sharingScope
     )
 }
 

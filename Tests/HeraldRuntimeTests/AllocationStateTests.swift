@@ -16,9 +16,9 @@ import Testing
         _ name: String, namespace: String = "ns", type: String = "LoadBalancer", annotations: [String: String] = [:],
         families: [String] = ["IPv4"], policy: String? = nil, status: [String] = [],
         created: String = "2026-01-01T00:00:00Z",
-        lbClass: String? = nil
+        lbClass: String? = nil, port: Int = 80
     ) -> Service {
-        var spec = Service.Spec(type: type, ports: [.init(port: 80)])
+        var spec = Service.Spec(type: type, ports: [.init(port: port)])
         spec.ipFamilies = families
         spec.ipFamilyPolicy = policy
         spec.loadBalancerClass = lbClass
@@ -131,5 +131,103 @@ import Testing
         #expect(state.desired(Self.id("d"))?.addresses.map(\.description) == ["2001:db8::", "192.0.2.0"])
         let bad = state.update(Self.service("p", policy: "SomeStack"), namespaceLabels: [:])
         #expect(bad.events.first?.message.contains("spec.ipFamilyPolicy \"SomeStack\"") == true)
+    }
+
+    /// A Service of another namespace that asks for an address held under a sharing key learns neither the key nor
+    /// the holder, from its Event or from its pending reason (what `herald status` prints), whatever it sets.
+    @Test func aRefusedSharerOfAnotherNamespaceSeesNoKey() throws {
+        var state = try AllocationState(pools: Self.pools, loadBalancerClass: nil)
+        let share = "metallb.io/allow-shared-ip"
+        let ask = "metallb.io/loadBalancerIPs"
+        _ = state.update(
+            Self.service("holder", namespace: "team-a", annotations: [share: "s3cret"]), namespaceLabels: [:])
+        let intruders = [
+            Self.service("no-key", namespace: "team-b", annotations: [ask: "192.0.2.0"], port: 8080),
+            Self.service("wrong-key", namespace: "team-b", annotations: [ask: "192.0.2.0", share: "x"], port: 8080),
+            Self.service("right-key-same-port", namespace: "team-b", annotations: [ask: "192.0.2.0", share: "s3cret"]),
+        ]
+        for intruder in intruders {
+            let id = ServiceID(intruder)
+            let effects = state.update(intruder, namespaceLabels: [:])
+            let messages = effects.events.filter { $0.reason == "AllocationFailed" }.map(\.message)
+            #expect(messages.count == 1, "\(id): \(effects.events)")
+            let pending = try #require(state.allocator.pending[id])
+            for text in messages + [pending.detail, pending.description] + effects.events.map(\.description) {
+                #expect(!text.contains("s3cret"), "\(id): \(text)")
+                #expect(!text.contains("team-a") && !text.contains("holder"), "\(id): \(text)")
+                #expect(text.contains("192.0.2.0"), "\(id): \(text)")
+            }
+        }
+    }
+
+    /// With `sharingScope: namespace`, the right key and free ports are not enough across namespaces; within one,
+    /// sharing is unchanged.
+    @Test func namespaceScopeRefusesTheRightKeyFromAnotherNamespace() throws {
+        var pool = Self.pool("small", "192.0.2.0/30")
+        pool.sharingScope = .namespace
+        var state = try AllocationState(pools: [pool], loadBalancerClass: nil)
+        let share = "metallb.io/allow-shared-ip"
+        let ask = "metallb.io/loadBalancerIPs"
+        _ = state.update(
+            Self.service("holder", namespace: "team-a", annotations: [share: "k"]), namespaceLabels: [:])
+        let refused = state.update(
+            Self.service("acme", namespace: "team-b", annotations: [ask: "192.0.2.0", share: "k"], port: 8080),
+            namespaceLabels: [:])
+        #expect(refused.events.map(\.reason) == ["AllocationFailed"])
+        #expect(refused.events.first?.message.contains("sharingScope: namespace") == true)
+        #expect(state.desired(ServiceID(namespace: "team-b", name: "acme"))?.addresses == [])
+        let shared = state.update(
+            Self.service("api", namespace: "team-a", annotations: [ask: "192.0.2.0", share: "k"], port: 8080),
+            namespaceLabels: [:])
+        #expect(shared.events.map(\.reason) == ["IPAllocated"])
+        #expect(
+            state.desired(ServiceID(namespace: "team-a", name: "api"))?.addresses.map(\.description) == ["192.0.2.0"])
+    }
+
+    /// One tenant's churn (a Service whose address changes, again and again) used to retry every pending Service of
+    /// the cluster each time. Now it retries only the ones the address it gave up can help, and a freed address is
+    /// tried by the pending Services only until one takes it.
+    @Test func oneTenantsChurnDoesNotRetryEveryPendingService() throws {
+        var state = try AllocationState(
+            pools: [Self.pool("two", "192.0.2.0/31"), Self.pool("other", "198.51.100.0/29")], loadBalancerClass: nil)
+        let named = ["metallb.io/address-pool": "two"]
+        for name in ["a", "b"] {
+            _ = state.update(Self.service(name, namespace: "full", annotations: named), namespaceLabels: [:])
+        }
+        let waiters = (0..<50).map { Self.service("w\($0)", namespace: "waiting", annotations: named) }
+        for waiter in waiters { _ = state.update(waiter, namespaceLabels: [:]) }
+        #expect(state.allocator.pending.count == 50)
+        // The tenant's Service moves from address to address in the other pool.
+        for round in 0..<6 {
+            let churn = Self.service(
+                "churn", namespace: "tenant",
+                annotations: ["metallb.io/loadBalancerIPs": "198.51.100.\(round)", "metallb.io/address-pool": "other"])
+            let effects = state.update(churn, namespaceLabels: [:])
+            #expect(effects.touched == [ServiceID(namespace: "tenant", name: "churn")], "round \(round)")
+        }
+        // One freed address of the exhausted pool: the first waiter gets it, and the other 49 are not tried.
+        let freed = state.delete(ServiceID(namespace: "full", name: "a"))
+        #expect(freed.touched == [ServiceID(namespace: "waiting", name: "w0")])
+        #expect(
+            state.desired(ServiceID(namespace: "waiting", name: "w0"))?.addresses.map(\.description) == ["192.0.2.0"])
+        #expect(freed.events.map(\.reason) == ["IPAllocated"])
+        #expect(state.allocator.pending.count == 49)
+    }
+
+    /// A Service waiting for an address that two Services share, refused for a port clash with one of them, gets it
+    /// when that one goes, although the address stays held (it used to wait for another change).
+    @Test func aSharerLeavingLetsTheRefusedOneIn() throws {
+        var state = try AllocationState(pools: Self.pools, loadBalancerClass: nil)
+        let share = "metallb.io/allow-shared-ip"
+        let ask = "metallb.io/loadBalancerIPs"
+        _ = state.update(Self.service("a", annotations: [share: "k", ask: "192.0.2.0"]), namespaceLabels: [:])
+        _ = state.update(
+            Self.service("b", annotations: [share: "k", ask: "192.0.2.0"], port: 443), namespaceLabels: [:])
+        let refused = state.update(
+            Self.service("c", annotations: [share: "k", ask: "192.0.2.0"]), namespaceLabels: [:])
+        #expect(refused.events.map(\.reason) == ["AllocationFailed"])
+        let effects = state.delete(Self.id("a"))
+        #expect(effects.events.map(\.reason) == ["IPAllocated"])
+        #expect(state.desired(Self.id("c"))?.addresses.map(\.description) == ["192.0.2.0"])
     }
 }

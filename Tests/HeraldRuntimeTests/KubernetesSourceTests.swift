@@ -1,8 +1,11 @@
 import HeraldCore
 import HeraldKube
 import HeraldPlanner
-import HeraldRuntime
+import Logging
+import Synchronization
 import Testing
+
+@testable import HeraldRuntime
 
 /// How the Kubernetes source finds a `Local` Service's endpoints: through an index of slices by Service, which must
 /// give the same ready nodes as a scan of every slice.
@@ -37,5 +40,101 @@ import Testing
         #expect(ServiceTranslation.trafficPolicy(service, slices: slices) == indexed)
         #expect(store.byIndex(name, "b/web").count == 1)
         #expect(index(slices[3]).isEmpty)
+    }
+
+    static let pools = [
+        Pool(name: "a", ranges: [try! IPRange.parse("192.0.2.0/28").get()]),
+        Pool(name: "b", ranges: [try! IPRange.parse("198.51.100.0/28").get()]),
+    ]
+
+    static func service(_ name: String, status: [String], pool: String? = nil) -> Service {
+        var meta = ObjectMeta(name: name, namespace: "ns")
+        meta.annotations = pool.map { ["metallb.io/address-pool": $0] }
+        return Service(
+            metadata: meta, spec: .init(type: "LoadBalancer"),
+            status: .init(loadBalancer: .init(ingress: status.map { .init(ip: $0) })))
+    }
+
+    static func screen(_ service: Service) -> KubernetesSource.Screened {
+        KubernetesSource.screen(service, in: pools, loadBalancerClass: nil)
+    }
+
+    /// Anyone who may patch `services/status` (every node's service account) could otherwise make every speaker
+    /// announce any address: only the addresses the pools allow are planned.
+    @Test func aStatusAddressOutsideEveryPoolIsNotAnnounced() throws {
+        let screened = Self.screen(Self.service("web", status: ["192.0.2.1", "203.0.113.7"]))
+        let address = try #require(screened.address)
+        #expect(address.addresses.map(\.description) == ["192.0.2.1"])
+        #expect(address.pool == "a")
+        #expect(screened.refused.map(\.address.description) == ["203.0.113.7"])
+        #expect(screened.refused.first?.reason == "it is in no address pool")
+        // An outside address first does not take the entry with it, nor decide its pool.
+        let first = Self.screen(Self.service("web", status: ["203.0.113.7", "198.51.100.2"]))
+        #expect(first.address?.addresses.map(\.description) == ["198.51.100.2"])
+        #expect(first.address?.pool == "b")
+        // Nothing in a pool: no entry at all.
+        let none = Self.screen(Self.service("web", status: ["203.0.113.7", "10.0.0.1"]))
+        #expect(none.address == nil)
+        #expect(none.refused.count == 2)
+    }
+
+    @Test func aStatusAddressOutsideTheNamedPoolIsNotAnnounced() throws {
+        let screened = Self.screen(Self.service("web", status: ["192.0.2.1", "198.51.100.1"], pool: "b"))
+        #expect(screened.address?.addresses.map(\.description) == ["198.51.100.1"])
+        #expect(screened.address?.pool == "b")
+        #expect(
+            screened.refused.map(\.reason) == [
+                "it is in pool \"a\", but the Service's address-pool annotation names \"b\""
+            ])
+        // A pool that does not exist allows nothing.
+        #expect(Self.screen(Self.service("web", status: ["192.0.2.1"], pool: "gone")).address == nil)
+        // Without the annotation, the first address's pool is the entry's: an address of another pool would be
+        // announced through advertisements that do not cover it.
+        let mixed = Self.screen(Self.service("web", status: ["192.0.2.1", "198.51.100.1"]))
+        #expect(mixed.address?.addresses.map(\.description) == ["192.0.2.1"])
+        #expect(mixed.refused.map(\.address.description) == ["198.51.100.1"])
+    }
+
+    /// Collects the messages logged through it.
+    struct Capture: LogHandler {
+        let sink: Lines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) { sink.lines.withLock { $0.append("\(event.level): \(event.message)") } }
+    }
+
+    final class Lines: Sendable {
+        let lines = Mutex<[String]>([])
+        var logger: Logger { Logger(label: "test") { _ in Capture(sink: self) } }
+    }
+
+    @Test func aRefusedAddressIsSaidOncePerAppearance() {
+        let lines = Lines()
+        let log = KubernetesSource.RefusalLog(logger: lines.logger, perPass: 2)
+        let web = Self.screen(Self.service("web", status: ["203.0.113.7"])).refused
+        let api = Self.screen(Self.service("api", status: ["203.0.113.8"])).refused
+        #expect(log.note(web).count == 1)
+        #expect(log.note(web).isEmpty)
+        #expect(log.note(web + api).map(\.address.description) == ["203.0.113.8"])
+        #expect(log.note(web + api).isEmpty)
+        #expect(lines.lines.withLock { $0.count } == 2)
+        #expect(
+            lines.lines.withLock { $0.first }
+                == "warning: speaker: not announcing 203.0.113.7 of the status of ns/web: it is in no address pool "
+                + "(a status Herald did not write)")
+        // Gone, then back: said again.
+        #expect(log.note(api).isEmpty)
+        #expect(log.note(web + api).count == 1)
+        // Many new ones at once: a few by name, then a count.
+        let many = (1...5).flatMap { Self.screen(Self.service("s\($0)", status: ["10.0.0.\($0)"])).refused }
+        let before = lines.lines.withLock { $0.count }
+        #expect(log.note(many).count == 5)
+        let said = lines.lines.withLock { Array($0.dropFirst(before)) }
+        #expect(said.count == 3)
+        #expect(said.last == "warning: speaker: not announcing 3 more status addresses outside the pools")
     }
 }

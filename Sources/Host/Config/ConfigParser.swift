@@ -22,7 +22,9 @@ public enum ConfigParser {
         var reader = YAMLReader(file: file)
         guard let root = reader.parse(text) else { return .failure(ConfigErrors(reader.diagnostics)) }
         var config = HeraldConfiguration()
-        let known = ["apiVersion", "kind", "node", "loadBalancerClass", "pools", "advertisements", "staticVIPs"]
+        let known = [
+            "apiVersion", "kind", "node", "loadBalancerClass", "sharingScope", "pools", "advertisements", "staticVIPs",
+        ]
         guard let top = reader.mapping(root, path: "the configuration", known: known, required: ["apiVersion"]) else {
             return .failure(ConfigErrors(reader.diagnostics))
         }
@@ -44,6 +46,10 @@ public enum ConfigParser {
             }
         }
 
+        if let node = top["sharingScope"], let scope = sharingScope(node, path: "sharingScope", &reader) {
+            config.sharingScope = scope
+        }
+
         var poolNodes: [String: Node] = [:]
         let poolItems = reader.sequence(top["pools"], path: "pools") ?? []
         // Names of every pool written in the file, valid or not: a reference to an invalid pool is not dangling.
@@ -51,7 +57,7 @@ public enum ConfigParser {
         // When a pool could not be read, which addresses it holds is unknown: "in no pool" would be a guess.
         var poolsComplete = top["pools"] == nil || top["pools"]?.sequence != nil
         for (index, item) in poolItems.enumerated() {
-            guard let pool = parsePool(item, path: "pools[\(index)]", &reader) else {
+            guard let pool = parsePool(item, path: "pools[\(index)]", sharingScope: config.sharingScope, &reader) else {
                 poolsComplete = false
                 continue
             }
@@ -147,8 +153,25 @@ public enum ConfigParser {
         return spec
     }
 
-    private static func parsePool(_ node: Node, path: String, _ reader: inout YAMLReader) -> Pool? {
-        let known = ["name", "addresses", "autoAssign", "avoidBuggyIPs", "serviceAllocation"]
+    /// `sharingScope`: `cluster` or `namespace`.
+    private static func sharingScope(_ node: Node, path: String, _ reader: inout YAMLReader) -> SharingScope? {
+        guard let text = reader.string(node, path: path) else { return nil }
+        guard let scope = SharingScope(rawValue: text) else {
+            let names = SharingScope.allCases.map(\.rawValue)
+            reader.error(
+                node, "\(path) \"\(text)\" is not one of \(names.joined(separator: ", "))",
+                hint: "cluster: any Service with the same allow-shared-ip key may share an address (MetalLB's rule); "
+                    + "namespace: only Services of one namespace may")
+            return nil
+        }
+        return scope
+    }
+
+    /// - Parameter sharingScope: the file's `sharingScope`, for a pool that sets none.
+    private static func parsePool(
+        _ node: Node, path: String, sharingScope: SharingScope, _ reader: inout YAMLReader
+    ) -> Pool? {
+        let known = ["name", "addresses", "autoAssign", "avoidBuggyIPs", "serviceAllocation", "sharingScope"]
         guard let fields = reader.mapping(node, path: path, known: known, required: ["name", "addresses"]),
             let name = reader.name(fields["name"], path: "\(path).name")
         else { return nil }
@@ -172,7 +195,14 @@ public enum ConfigParser {
                 valid = false
             }
         }
-        var pool = Pool(name: name, ranges: ranges)
+        var pool = Pool(name: name, ranges: ranges, sharingScope: sharingScope)
+        if let node = fields["sharingScope"] {
+            if let scope = Self.sharingScope(node, path: "\(path).sharingScope", &reader) {
+                pool.sharingScope = scope
+            } else {
+                valid = false
+            }
+        }
         if let v = reader.bool(fields["autoAssign"], path: "\(path).autoAssign") { pool.autoAssign = v }
         if let v = reader.bool(fields["avoidBuggyIPs"], path: "\(path).avoidBuggyIPs") { pool.avoidBuggyIPs = v }
         if let sa = fields["serviceAllocation"] {

@@ -10,6 +10,9 @@ public struct HeraldConfiguration: Sendable, Equatable {
     public var node: NodeSpec
     /// Serve only Services with this `spec.loadBalancerClass`; nil: only Services with no class (MetalLB's rule).
     public var loadBalancerClass: String?
+    /// Who may share an address under one `allow-shared-ip` key, for every pool that sets no `sharingScope` of its
+    /// own (the parser has already applied it to each pool's `Pool/sharingScope`).
+    public var sharingScope: SharingScope = .cluster
     public var pools: [Pool]
     public var advertisements: [Advertisement]
     public var staticVIPs: [StaticVIP]

@@ -9,23 +9,36 @@ public struct Pool: Hashable, Sendable {
     public var avoidBuggyIPs: Bool
     /// When set, the pool serves only the services this matches, in this priority.
     public var serviceAllocation: ServiceAllocation?
+    /// Which services may share one of the pool's addresses under a common `allow-shared-ip` key.
+    public var sharingScope: SharingScope
 
     public init(
         name: String,
         ranges: [IPRange],
         autoAssign: Bool = true,
         avoidBuggyIPs: Bool = false,
-        serviceAllocation: ServiceAllocation? = nil
+        serviceAllocation: ServiceAllocation? = nil,
+        sharingScope: SharingScope = .cluster
     ) {
         self.name = name
         self.ranges = ranges
         self.autoAssign = autoAssign
         self.avoidBuggyIPs = avoidBuggyIPs
         self.serviceAllocation = serviceAllocation
+        self.sharingScope = sharingScope
     }
 
     /// Whether the pool has any range of `family` (usable or not).
     public func serves(_ family: IPFamily) -> Bool { ranges.contains { $0.family == family } }
+}
+
+/// Who may share an address under one `allow-shared-ip` key.
+public enum SharingScope: String, Hashable, Sendable, CaseIterable {
+    /// Any service that sets the key, in any namespace: the key itself is the permission (MetalLB's rule).
+    case cluster
+    /// Only services of the namespace of the address's holders; a service of another namespace is refused even with
+    /// the right key.
+    case namespace
 }
 
 /// Restricts a pool to some services and orders it among pools (MetalLB's `serviceAllocation`).

@@ -16,11 +16,63 @@ extension Allocator {
     /// Forgets the service: frees its addresses unless other services share them.
     public mutating func release(_ service: ServiceID) -> ReleaseOutcome {
         waiting[service] = nil
+        let given = held[service]?.assignment.addresses ?? []
         let freed = drop(service)
-        guard !freed.isEmpty else { return ReleaseOutcome(freed: [], retry: []) }
-        // A freed address helps only services that found their pools full or their requested address taken.
-        let helped = waiting.filter { [.poolExhausted, .addressTaken].contains($0.value.error.code) }
-        return ReleaseOutcome(freed: freed, retry: helped.keys.sorted())
+        guard !given.isEmpty else { return ReleaseOutcome(freed: [], retry: []) }
+        return ReleaseOutcome(freed: freed, retry: pending(helpedBy: given))
+    }
+
+    /// The pending services that `addresses`, which a service has just given up (released, or left for others),
+    /// may help, sorted: those that requested one of them and found it taken (it is free now, or has one holder
+    /// less to share with), and those that found the pool of one of them exhausted (when it is free now; or, for a
+    /// service with a sharing key, when it is still shared). Others are left alone: one service's churn does not
+    /// make every pending service try again.
+    public func pending(helpedBy addresses: [IPAddress]) -> [ServiceID] {
+        guard !waiting.isEmpty, !addresses.isEmpty else { return [] }
+        let given = Set(addresses)
+        var freedPools: Set<String> = []
+        var sharedPools: Set<String> = []
+        for address in given {
+            guard let pool = pool(containing: address) else { continue }
+            if holders[address] == nil { freedPools.insert(pool) } else { sharedPools.insert(pool) }
+        }
+        return waiting.compactMap { id, entry -> ServiceID? in
+            switch entry.error.reason {
+            case .addressTaken:
+                let wanted = entry.request.requestedAddresses
+                return wanted.isEmpty || wanted.contains(where: given.contains) ? id : nil
+            case .noPoolAvailable(let verdicts):
+                let keyed = entry.request.sharingKey != nil
+                let helped = verdicts.contains {
+                    $0.isExhaustion && (freedPools.contains($0.pool) || (keyed && sharedPools.contains($0.pool)))
+                }
+                return helped ? id : nil
+            default:
+                return nil
+            }
+        }.sorted()
+    }
+
+    /// Whether trying the pending service again can succeed now, as far as the pools' free space tells: false only
+    /// for a service without a sharing key that found pools exhausted, while each of those pools still has no free
+    /// address of the families it needs (after the addresses a release freed went to the services before it).
+    /// True for a service that is not pending, or pending for any other reason.
+    public func worthRetrying(_ service: ServiceID) -> Bool {
+        guard let entry = waiting[service], entry.request.sharingKey == nil,
+            case .noPoolAvailable(let verdicts) = entry.error.reason
+        else { return true }
+        let families = entry.request.distinctFamilies
+        guard !families.isEmpty else { return true }
+        for verdict in verdicts where verdict.isExhaustion {
+            guard let pool = index(ofPool: verdict.pool) else { continue }
+            func free(_ family: IPFamily) -> Bool { spaces[pool].inUse(family) < spaces[pool].capacity(family) }
+            switch entry.request.ipFamilyPolicy {
+            case .singleStack: if free(families[0]) { return true }
+            case .requireDualStack: if families.allSatisfy(free) { return true }
+            case .preferDualStack: if families.contains(where: free) { return true }
+            }
+        }
+        return false
     }
 
     /// Tries every pending service again, in service order.

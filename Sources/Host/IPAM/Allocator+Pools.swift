@@ -124,6 +124,6 @@ extension Allocator {
         return addresses(sharedUnder: key)
             .filter { $0.family == family && spaces[pool].isUsable($0) }
             .sorted()
-            .first { conflict(sharing: $0, with: request) == nil }
+            .first { conflict(sharing: $0, inPool: pool, with: request) == nil }
     }
 }

@@ -49,7 +49,7 @@ extension Allocator {
         }
         if let reason = admission(of: request, to: pool, for: addresses[0]) { return fail(reason) }
         for address in addresses {
-            if let conflict = conflict(sharing: address, with: request) {
+            if let conflict = conflict(sharing: address, inPool: pool, with: request) {
                 return fail(.addressTaken(address, conflict))
             }
         }
@@ -95,12 +95,18 @@ extension Allocator {
         }
     }
 
-    /// Why the service of `request` may not share `address` with its current holders (itself aside), or nil.
-    func conflict(sharing address: IPAddress, with request: ServiceRequest) -> SharingConflict? {
+    /// Why the service of `request` may not share `address` of pool `pool` with its current holders (itself aside),
+    /// or nil.
+    func conflict(sharing address: IPAddress, inPool pool: Int, with request: ServiceRequest) -> SharingConflict? {
         let profile = request.sharing
+        let (name, scope) = (spaces[pool].name, spaces[pool].pool.sharingScope)
         for holder in services(holding: address) where holder != request.id {
             guard let theirs = held[holder]?.request.sharing else { continue }
-            if let conflict = profile.conflict(with: theirs, holder: holder) { return conflict }
+            if let conflict = profile.conflict(
+                with: theirs, holder: holder, requester: request.id, pool: name, scope: scope)
+            {
+                return conflict
+            }
         }
         return nil
     }

@@ -7,7 +7,8 @@ import HeraldCore
 /// holders); one that names a pool gets the lowest free address of that pool; otherwise pools are tried in order
 /// (pools whose `serviceAllocation` matches the service before pools without one; then priority, lower first and
 /// unset last; then name), skipping `autoAssign: false` pools and pools whose `serviceAllocation` does not match.
-/// Services with the same sharing key, the same backend and no common (protocol, port) share an address. A service
+/// Services with the same sharing key, the same backend and no common (protocol, port) share an address; in a pool
+/// with `SharingScope.namespace`, only services of one namespace do. No error names another service's key. A service
 /// keeps its addresses as long as they fit its request; a PreferDualStack service that holds one address gains one
 /// of its other family from the same pool as soon as that pool has one.
 ///

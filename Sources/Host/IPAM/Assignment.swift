@@ -40,8 +40,8 @@ public struct RestoreReport: Hashable, Sendable {
 public struct ReleaseOutcome: Hashable, Sendable {
     /// Addresses no service holds any more.
     public var freed: [IPAddress]
-    /// Pending services worth retrying now that addresses are free (those that found their pools exhausted or their
-    /// requested address taken), in the order to retry them.
+    /// Pending services worth retrying now that the service's addresses are free or have one holder less (see
+    /// `Allocator.pending(helpedBy:)`), in the order to retry them.
     public var retry: [ServiceID]
 }
 

@@ -66,6 +66,9 @@ public struct RequestedAllocation: Hashable, Sendable {
         return .success(result)
     }
 
+    /// The pool a Service's `address-pool` annotation names (the highest-precedence one), if any.
+    public static func pool(in annotations: [String: String]) -> String? { value(annotations, poolSuffix)?.text }
+
     /// `text` without leading and trailing blanks.
     private static func trimmed(_ text: some StringProtocol) -> String {
         String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())

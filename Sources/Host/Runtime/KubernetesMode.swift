@@ -66,7 +66,7 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
         controller = ServiceController(
             client: client, services: services, namespaces: namespaces, elector: elector, recorder: recorder,
             config: config, logger: logger)
-        source = KubernetesSource(services: services, slices: slices, config: config)
+        source = KubernetesSource(services: services, slices: slices, config: config, logger: logger)
         watcher = MembershipWatcher(client: client, namespace: namespace, logger: logger)
         membership =
             candidate

@@ -4,9 +4,13 @@ import Logging
 
 /// Records core/v1 Events the way client-go's recorder does: a repeat of the same event (same object, type, reason
 /// and message) increments `count` and `lastTimestamp` on the existing Event with a merge patch instead of creating a
-/// new one; a token bucket limits the write rate, and events over the limit are dropped and counted. Warnings have a
-/// bucket of their own, so that a burst of routine Normal events (an address moving to this node for each of many
-/// Services) never crowds out the Warning that says why something is unreachable.
+/// new one; token buckets limit the write rate, and events over the limit are dropped and counted.
+///
+/// The buckets are per namespace (the namespace of the object the Event is about), so that one tenant's churn never
+/// uses up the budget of the others, and per type: a burst of routine Normal events (an address moving to this node
+/// for each of many Services) never crowds out the Warning that says why something is unreachable. The buckets of
+/// `namespaceLimit` namespaces and the last `cacheLimit` distinct events are remembered; past that the least
+/// recently used go, a generation at a time (see `GenerationalCache`), never all at once.
 public actor EventRecorder {
     /// `Normal` or `Warning`.
     public enum EventType: String, Sendable {
@@ -14,7 +18,7 @@ public actor EventRecorder {
         case warning = "Warning"
     }
 
-    struct Aggregate {
+    struct Aggregate: Sendable {
         var name: String
         var namespace: String
         var count: Int
@@ -23,7 +27,7 @@ public actor EventRecorder {
     /// What makes two events the same (object, type, reason, message), kept as two independent 64-bit hashes: a
     /// recorder remembers thousands of events, and the texts themselves would cost hundreds of bytes each. A false
     /// match needs both hashes to collide (about 1 in 10^30 per pair).
-    struct DedupKey: Hashable {
+    struct DedupKey: Hashable, Sendable {
         var first: Int
         var second: Int
 
@@ -47,45 +51,46 @@ public actor EventRecorder {
     let host: String?
     let clock: any KubeClock
     let logger: Logger
-    var bucket: TokenBucket
-    var warningBucket: TokenBucket
-    var seen: [DedupKey: Aggregate] = [:]
+    var budget: EventBudget
+    var seen: GenerationalCache<DedupKey, Aggregate>
     let cacheLimit: Int
     /// Events dropped by the rate limit.
     public private(set) var dropped = 0
     /// Events written (created or patched).
     public private(set) var written = 0
 
-    /// Creates a recorder for `component` (e.g. `herald`) running on `host`.
+    /// Creates a recorder for `component` (e.g. `herald`) running on `host`; `burst` and `refillPerSecond` are the
+    /// budget of each namespace and type.
     public init(
         client: KubeClient, component: String, host: String? = nil, burst: Int = 25, refillPerSecond: Double = 1,
-        cacheLimit: Int = 4096, clock: any KubeClock = SystemKubeClock(), logger: Logger
+        cacheLimit: Int = 4096, namespaceLimit: Int = 2048, clock: any KubeClock = SystemKubeClock(), logger: Logger
     ) {
         self.client = client
         self.component = component
         self.host = host
         self.clock = clock
         self.logger = logger
-        self.bucket = TokenBucket(burst: burst, refillPerSecond: refillPerSecond)
-        self.warningBucket = TokenBucket(burst: burst, refillPerSecond: refillPerSecond)
+        self.budget = EventBudget(burst: burst, refillPerSecond: refillPerSecond, namespaceLimit: namespaceLimit)
+        self.seen = GenerationalCache(limit: cacheLimit)
         self.cacheLimit = cacheLimit
     }
+
+    /// Distinct events remembered for aggregation (at most `cacheLimit`).
+    public var remembered: Int { seen.count }
 
     /// Records an event about `object`. Never throws: failures are logged (events are best effort).
     /// Returns the written Event, or nil if it was rate-limited or failed.
     @discardableResult
     public func record(_ object: ObjectReference, type: EventType, reason: String, message: String) async -> Event? {
-        let allowed =
-            type == .warning ? warningBucket.tryTake(now: clock.now()) : bucket.tryTake(now: clock.now())
-        guard allowed else {
+        let namespace = object.namespace ?? "default"
+        guard budget.tryTake(namespace: namespace, warning: type == .warning, now: clock.now()) else {
             dropped += 1
-            logger.debug("event dropped by rate limit", metadata: ["reason": "\(reason)"])
+            logger.debug("event dropped by rate limit", metadata: ["reason": "\(reason)", "namespace": "\(namespace)"])
             return nil
         }
-        let namespace = object.namespace ?? "default"
         let key = DedupKey(object: object, type: type.rawValue, reason: reason, message: message)
         let now = MicroTime(clock.wallNow()).seconds
-        if let aggregate = seen[key] {
+        if let aggregate = seen.get(key) {
             struct Patch: Encodable {
                 var count: Int
                 var lastTimestamp: String
@@ -94,11 +99,13 @@ public actor EventRecorder {
                 let event = try await client.mergePatch(
                     Event.self, name: aggregate.name, namespace: aggregate.namespace,
                     body: Patch(count: aggregate.count + 1, lastTimestamp: now))
-                seen[key]?.count = event.count ?? aggregate.count + 1
+                var updated = aggregate
+                updated.count = event.count ?? aggregate.count + 1
+                seen.set(key, updated)
                 written += 1
                 return event
             } catch let error as KubeError where error.isNotFound {
-                seen[key] = nil
+                seen.set(key, nil)
             } catch {
                 logger.warning("cannot update event", metadata: ["error": "\(error)"])
                 return nil
@@ -117,8 +124,7 @@ public actor EventRecorder {
         event.reportingInstance = host
         do {
             let created = try await client.create(event)
-            if seen.count >= cacheLimit { seen.removeAll() }
-            seen[key] = Aggregate(name: created.metadata.name ?? "", namespace: namespace, count: 1)
+            seen.set(key, Aggregate(name: created.metadata.name ?? "", namespace: namespace, count: 1))
             written += 1
             return created
         } catch {
@@ -126,4 +132,36 @@ public actor EventRecorder {
             return nil
         }
     }
+}
+
+/// The write budget of an Event recorder: a token bucket per namespace and type (Normal, Warning), so that no
+/// namespace can spend another's. Buckets of `namespaceLimit` namespaces and types are kept; a bucket forgotten
+/// after others were used starts full again. Pure: the caller passes monotonic time in.
+public struct EventBudget: Sendable {
+    struct Key: Hashable, Sendable {
+        var namespace: String
+        var warning: Bool
+    }
+
+    public let burst: Int
+    public let refillPerSecond: Double
+    var buckets: GenerationalCache<Key, TokenBucket>
+
+    public init(burst: Int, refillPerSecond: Double, namespaceLimit: Int = 2048) {
+        self.burst = burst
+        self.refillPerSecond = refillPerSecond
+        buckets = GenerationalCache(limit: namespaceLimit)
+    }
+
+    /// Takes one token from the bucket of `namespace` and the type at `now`, if it has one.
+    public mutating func tryTake(namespace: String, warning: Bool, now: Duration) -> Bool {
+        let key = Key(namespace: namespace, warning: warning)
+        var bucket = buckets.get(key) ?? TokenBucket(burst: burst, refillPerSecond: refillPerSecond)
+        let taken = bucket.tryTake(now: now)
+        buckets.set(key, bucket)
+        return taken
+    }
+
+    /// How many buckets are kept.
+    public var count: Int { buckets.count }
 }

@@ -210,10 +210,13 @@ public struct AllocationState: Sendable {
                         message: "assigned \(assignment.addresses.map(\.description).joined(separator: ",")) "
                             + "from pool \"\(assignment.pool)\""))
             }
-            if let held, held.addresses != assignment.addresses { effects.merge(retryWaiting()) }
+            if let held, held.addresses != assignment.addresses {
+                let given = held.addresses.filter { !assignment.addresses.contains($0) }
+                effects.merge(retry(allocator.pending(helpedBy: given)))
+            }
         case .failure(let error):
             if reported[id] != error.detail { effects.events.append(failure(id, error.detail)) }
-            if held != nil { effects.merge(retryWaiting()) }
+            if let held { effects.merge(retry(allocator.pending(helpedBy: held.addresses))) }
         }
         return effects
     }
@@ -227,18 +230,16 @@ public struct AllocationState: Sendable {
 
     /// Releases the addresses of `id` and gives them to the Services that wait for one.
     private mutating func releasing(_ id: ServiceID) -> Effects {
-        let outcome = allocator.release(id)
-        var effects = Effects()
-        for other in outcome.retry {
-            if let request = allocator.request(for: other) { effects.merge(allocate(request, before: [])) }
-        }
-        return effects
+        retry(allocator.release(id).retry)
     }
 
-    /// Tries every pending Service again (addresses were freed).
-    private mutating func retryWaiting() -> Effects {
+    /// Tries the pending Services of `ids` again, in order: the ones the addresses a Service gave up may help
+    /// (``HeraldIPAM/Allocator/pending(helpedBy:)``), never every pending Service; and of those, only while the
+    /// pools they found exhausted have room for them, so that one freed address costs one retry, not one per waiting
+    /// Service.
+    private mutating func retry(_ ids: [ServiceID]) -> Effects {
         var effects = Effects()
-        for id in allocator.pending.keys.sorted() {
+        for id in ids where allocator.pending[id] != nil && allocator.worthRetrying(id) {
             if let request = allocator.request(for: id) { effects.merge(allocate(request, before: [])) }
         }
         return effects

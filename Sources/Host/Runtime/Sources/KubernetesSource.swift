@@ -2,19 +2,28 @@ import HeraldCore
 import HeraldIPAM
 import HeraldKube
 import HeraldPlanner
+import Logging
+import Synchronization
 
 /// The addresses Kubernetes Services show in their status, whichever host assigned them: every host reads the same
-/// statuses, so every host agrees on what exists. Only Services Herald serves (type LoadBalancer, its class) with
-/// addresses in one of its pools count.
+/// statuses, so every host agrees on what exists. Only Services Herald serves (type LoadBalancer, its class) count,
+/// and of their addresses only those the pools allow: any holder of `services/status` (every node's service account,
+/// and so every plugin) can write a status, so an address in no pool, outside the pool the Service's `address-pool`
+/// annotation names, or in another pool than the Service's other addresses is not announced, and said once.
 public struct KubernetesSource: AddressSource {
     let services: Informer<Service>
     let slices: Informer<EndpointSlice>
     let config: ConfigStore
+    let refusals: RefusalLog
 
-    public init(services: Informer<Service>, slices: Informer<EndpointSlice>, config: ConfigStore) {
+    public init(
+        services: Informer<Service>, slices: Informer<EndpointSlice>, config: ConfigStore,
+        logger: Logger = Logger(label: "herald.kubernetes-source")
+    ) {
         self.services = services
         self.slices = slices
         self.config = config
+        refusals = RefusalLog(logger: logger)
     }
 
     public var name: String { "kubernetes" }
@@ -33,9 +42,14 @@ public struct KubernetesSource: AddressSource {
     /// their own slices, by index.
     public func addresses() -> [ServiceAddress] {
         let configuration = config.current
+        var refused: [Refusal] = []
         var result = services.store.compactMap { service -> ServiceAddress? in
-            Self.address(of: service, in: configuration.pools, loadBalancerClass: configuration.loadBalancerClass)
+            let screened = Self.screen(
+                service, in: configuration.pools, loadBalancerClass: configuration.loadBalancerClass)
+            refused += screened.refused
+            return screened.address
         }
+        refusals.note(refused)
         for index in result.indices where result[index].trafficPolicy != .cluster {
             let slices = self.slices.store.byIndex(Self.slicesByService.0, result[index].service)
             result[index].trafficPolicy = ServiceTranslation.readyNodes(in: slices)
@@ -43,17 +57,93 @@ public struct KubernetesSource: AddressSource {
         return result
     }
 
-    /// The service address a Service's status shows, if it is one Herald serves; under `externalTrafficPolicy:
-    /// Local` its ready nodes are left for the caller to fill in.
-    static func address(of service: Service, in pools: [Pool], loadBalancerClass: String?) -> ServiceAddress? {
+    /// A status address that is not announced, and why.
+    public struct Refusal: Hashable, Sendable, CustomStringConvertible {
+        public var service: ServiceID
+        public var address: IPAddress
+        public var reason: String
+
+        public var description: String {
+            "not announcing \(address) of the status of \(service): \(reason) (a status Herald did not write)"
+        }
+    }
+
+    /// What a Service's status gives the planner: the address entry (nil when no address may be announced) and the
+    /// addresses refused.
+    public struct Screened: Hashable, Sendable {
+        public var address: ServiceAddress?
+        public var refused: [Refusal]
+    }
+
+    /// The service address a Service's status shows, if it is one Herald serves, keeping only the addresses the pools
+    /// allow: each must lie in a pool, in the pool the `address-pool` annotation names when it names one, and in the
+    /// pool of the Service's first such address (an entry has one pool, which decides its advertisements). Under
+    /// `externalTrafficPolicy: Local` its ready nodes are left for the caller to fill in.
+    public static func screen(_ service: Service, in pools: [Pool], loadBalancerClass: String?) -> Screened {
         guard ServiceTranslation.isServed(service, loadBalancerClass: loadBalancerClass),
-            let addresses = ServiceTranslation.statusAddresses(of: service), let first = addresses.first,
-            let pool = pools.first(where: { $0.ranges.contains { $0.contains(first) } })
-        else { return nil }
+            let addresses = ServiceTranslation.statusAddresses(of: service), !addresses.isEmpty
+        else { return Screened(address: nil, refused: []) }
         let id = ServiceID(service)
-        return ServiceAddress(
-            service: id.description, addresses: addresses, pool: pool.name,
-            trafficPolicy: service.spec?.externalTrafficPolicy == "Local" ? .local(readyNodes: []) : .cluster)
+        let named = RequestedAllocation.pool(in: service.metadata.annotations ?? [:])
+        var pool: String?
+        var kept: [IPAddress] = []
+        var refused: [Refusal] = []
+        for address in addresses {
+            func refuse(_ reason: String) { refused.append(Refusal(service: id, address: address, reason: reason)) }
+            guard let containing = pools.first(where: { $0.ranges.contains { $0.contains(address) } })?.name else {
+                refuse("it is in no address pool")
+                continue
+            }
+            if let named, containing != named {
+                refuse("it is in pool \"\(containing)\", but the Service's address-pool annotation names \"\(named)\"")
+                continue
+            }
+            if let pool, containing != pool {
+                refuse("it is in pool \"\(containing)\", but the Service's other addresses are in pool \"\(pool)\"")
+                continue
+            }
+            guard !kept.contains(address) else { continue }
+            pool = containing
+            kept.append(address)
+        }
+        guard let pool else { return Screened(address: nil, refused: refused) }
+        return Screened(
+            address: ServiceAddress(
+                service: id.description, addresses: kept, pool: pool,
+                trafficPolicy: service.spec?.externalTrafficPolicy == "Local" ? .local(readyNodes: []) : .cluster),
+            refused: refused)
+    }
+
+    /// Says each refused status address once: a warning when it first appears, nothing on the passes after, again
+    /// if it goes and comes back. It remembers only the refusals of the last pass (no more than the cache holds), and
+    /// a pass says at most `perPass` new ones by name, then how many more.
+    final class RefusalLog: Sendable {
+        let logger: Logger
+        let perPass: Int
+        private let said = Mutex<Set<Refusal>>([])
+
+        init(logger: Logger, perPass: Int = 20) {
+            self.logger = logger
+            self.perPass = perPass
+        }
+
+        /// Takes the refusals of one pass; returns the new ones (those it logs).
+        @discardableResult
+        func note(_ refusals: [Refusal]) -> [Refusal] {
+            let current = Set(refusals)
+            let fresh = said.withLock { said -> [Refusal] in
+                if said.isEmpty && current.isEmpty { return [] }
+                let fresh = current.subtracting(said)
+                said = current
+                return fresh.sorted { ($0.service, $0.address) < ($1.service, $1.address) }
+            }
+            for refusal in fresh.prefix(perPass) { logger.warning("speaker: \(refusal)") }
+            if fresh.count > perPass {
+                logger.warning(
+                    "speaker: not announcing \(fresh.count - perPass) more status addresses outside the pools")
+            }
+            return fresh
+        }
     }
 
     public func changes() -> AsyncStream<Void> {
