@@ -199,7 +199,8 @@ let package = Package(
             name: "HeraldRuntimeTests",
             dependencies: [
                 "HeraldRuntime", "HeraldConfig", "HeraldCore", "HeraldIPAM", "HeraldKube", "HeraldPlanner",
-                "HeraldPluginHost", "HeraldTestSupport",
+                "HeraldPluginHost", "HeraldTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
         .testTarget(name: "HeraldCLITests", dependencies: ["HeraldTestSupport"], swiftSettings: strict),
