@@ -70,9 +70,9 @@ public enum TrustedFile {
     /// `path` made absolute against the working folder.
     public static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return path }
-        let cwd = String(cString: buffer)
+        guard let pointer = getcwd(nil, 0) else { return path }
+        defer { free(pointer) }
+        let cwd = String(cString: pointer)
         let relative = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
         return cwd == "/" ? "/\(relative)" : "\(cwd)/\(relative)"
     }
