@@ -13,8 +13,28 @@ apt_need() {
         sudo="sudo"
     fi
     echo "installing: ${missing[*]}" >&2
-    if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; then
-        $sudo apt-get update -q >/dev/null
-        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+    if ! apt_get "$sudo" install -y -q "${missing[@]}"; then
+        apt_get "$sudo" update -q
+        apt_get "$sudo" install -y -q "${missing[@]}"
     fi
+}
+
+# apt_get SUDO ARGS... runs apt-get quietly, waiting up to 10 minutes for another apt-get or dpkg (an unattended
+# upgrade on a fresh machine) to release its lock: dpkg's lock through DPkg::Lock::Timeout, the package lists' lock
+# (taken by `apt-get update`, which that option does not cover) by trying again every 2 s.
+apt_get() {
+    local sudo="$1" deadline=$((SECONDS + 600)) errors
+    shift
+    while true; do
+        if errors=$($sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@" 2>&1 >/dev/null)
+        then
+            return 0
+        fi
+        if grep -q "Could not get lock" <<<"$errors" && [ "$SECONDS" -lt "$deadline" ]; then
+            sleep 2
+            continue
+        fi
+        printf '%s\n' "$errors" >&2
+        return 1
+    done
 }

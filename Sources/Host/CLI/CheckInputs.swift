@@ -27,7 +27,13 @@ struct CheckInputs {
             configName = Defaults.configName
             configText = Defaults.config
         }
-        pluginsDirectory = options.pluginsDir ?? Defaults.pluginDirectories.first(where: Environment.exists)
+        if let given = options.pluginsDir {
+            pluginsDirectory = given
+        } else {
+            let chosen = Defaults.pluginsDirectory()
+            pluginsDirectory = chosen.path
+            if let warning = chosen.warning { printError(warning) }
+        }
         if let directory = pluginsDirectory {
             do {
                 entries = try PluginDirectory.read(directory)

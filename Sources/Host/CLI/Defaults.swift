@@ -1,4 +1,5 @@
 import Foundation
+import HeraldPluginHost
 
 /// What Herald runs on when no file is given and none is installed: a demo that needs no cluster and touches no
 /// network. A manifest directory of a few Services (IPv4, IPv6, dual-stack, two sharing an address, one that cannot
@@ -30,7 +31,7 @@ enum Defaults {
             services: [demo/dns]
         """
 
-    /// The manifests of the demo, written to ``manifestsDirectory()``.
+    /// The manifests of the demo, written to ``manifestsDirectory(environment:uid:)``.
     static let manifests: [(name: String, text: String)] = [
         (
             "10-namespace.yaml",
@@ -109,12 +110,44 @@ enum Defaults {
         ),
     ]
 
+    /// Why the demo's folder is not used.
+    struct DemoFolderError: Error, CustomStringConvertible {
+        var description: String
+    }
+
     /// Writes the demo manifests to a directory of their own (kept between runs, so the demo's status file and its
-    /// assignments survive a restart) and returns its path.
-    static func manifestsDirectory() -> String {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        let directory = "\(base)/herald-demo-\(getuid())"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    /// assignments survive a restart) and returns its path. The folder sits in a temp folder others may write to:
+    /// one that is a symbolic link or that another user owns is refused (its owner could change what Herald reads
+    /// and writes there).
+    static func manifestsDirectory(
+        environment: [String: String] = ProcessInfo.processInfo.environment, uid: uid_t = getuid()
+    ) throws -> String {
+        let base = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let directory = "\(base)/herald-demo-\(uid)"
+        try? FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+            throw DemoFolderError(
+                description: "\(directory): cannot create the demo's folder: \(String(cString: strerror(errno)))")
+        }
+        var st = stat()
+        guard lstat(directory, &st) == 0 else {
+            throw DemoFolderError(
+                description: "\(directory): cannot examine the demo's folder: \(String(cString: strerror(errno)))")
+        }
+        let advice = "remove it, or set TMPDIR to a folder of your own"
+        if (st.st_mode & S_IFMT) == S_IFLNK {
+            throw DemoFolderError(
+                description: "\(directory): refused: the demo's folder is a symbolic link, which someone else may "
+                    + "have put there; \(advice)")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw DemoFolderError(description: "\(directory): refused: the demo's folder is not a folder; \(advice)")
+        }
+        guard st.st_uid == uid else {
+            throw DemoFolderError(
+                description: "\(directory): refused: the demo's folder is owned by uid \(st.st_uid), not by you "
+                    + "(uid \(uid)), so its owner could change what Herald reads and writes there; \(advice)")
+        }
         for (name, text) in manifests {
             let path = "\(directory)/\(name)"
             if FileManager.default.contents(atPath: path) != Data(text.utf8) {
@@ -133,4 +166,18 @@ enum Defaults {
 
     static let configPaths = ["/etc/herald/herald.yaml"]
     static let pluginDirectories = ["plugins.d", "/etc/herald/plugins.d"]
+
+    /// The plugins.d folder when `--plugins-dir` is not given: the first of ``pluginDirectories`` that exists. The
+    /// relative `plugins.d` depends on the folder Herald is started in; when Herald runs as root and takes it, the
+    /// warning names the absolute folder used (its files choose what runs as root).
+    static func pluginsDirectory(euid: UInt32 = geteuid()) -> (path: String?, warning: String?) {
+        guard let path = pluginDirectories.first(where: Environment.exists) else { return (nil, nil) }
+        guard euid == 0, !path.hasPrefix("/") else { return (path, nil) }
+        let absolute = TrustedFile.absolute(path)
+        let warning =
+            "warning: running as root with the plugins.d folder of the working folder, \(absolute): its files "
+            + "choose what runs as root; pass --plugins-dir \(absolute) (or install it as /etc/herald/plugins.d) to "
+            + "silence this"
+        return (path, warning)
+    }
 }

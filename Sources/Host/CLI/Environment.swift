@@ -15,6 +15,8 @@ struct Environment {
     var pluginsDirectory: String?
     var pluginEntries: [PluginDirectory.Entry]
     var loader: PluginLoader
+    /// Advertisements must name a plugins.d instance (false for the allocator role, which reads no plugins.d).
+    var checksAdvertisements = true
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
@@ -36,7 +38,11 @@ struct Environment {
         }
 
         var directory = options.pluginsDir
-        if directory == nil { directory = Defaults.pluginDirectories.first(where: exists) }
+        if directory == nil {
+            let chosen = Defaults.pluginsDirectory()
+            directory = chosen.path
+            if let warning = chosen.warning { printError(warning) }
+        }
         let entries: [PluginDirectory.Entry]
         if let directory {
             entries = try PluginDirectory.read(directory)
@@ -54,7 +60,8 @@ struct Environment {
     }
 
     func parseConfig() -> Result<HeraldConfiguration, ConfigErrors> {
-        ConfigParser.parse(configText, file: configName, plugins: PluginDirectory.index(pluginEntries))
+        ConfigParser.parse(
+            configText, file: configName, plugins: checksAdvertisements ? PluginDirectory.index(pluginEntries) : nil)
     }
 
     /// The configuration; an invalid one prints every problem (file:line:column) and exits with status 2.

@@ -56,7 +56,7 @@ struct Plan: ParsableCommand {
         var addresses = config.staticAddresses
         var services: [Output.Assignment] = []
         var nodes: [NodeState] = []
-        let directory = manifests ?? (env.configPath == nil ? Defaults.manifestsDirectory() : nil)
+        let directory = try manifests ?? (env.configPath == nil ? Defaults.manifestsDirectory() : nil)
         if let directory {
             var reader = ManifestDirectory(path: directory)
             let objects = reader.read { printError("\($0)") }

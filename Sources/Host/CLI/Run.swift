@@ -43,6 +43,15 @@ struct Run: AsyncParsableCommand {
         help: "Seconds a membership lease lasts: a node that has not renewed for that long is dead to the others.")
     var membershipLeaseDuration: Double = 3
 
+    @Option(
+        name: .long,
+        help: """
+            On a cluster: all (every host is an allocator candidate and a speaker), allocator (a Deployment that \
+            assigns addresses and announces nothing; plugins.d is not read) or speaker (a DaemonSet that announces \
+            and never writes a Service); see deploy/rbac.yaml.
+            """)
+    var role: RuntimeOptions.Role = .all
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -89,17 +98,30 @@ struct Run: AsyncParsableCommand {
         }
         let status = try Self.parseStatusAddress(statusAddress)
         let logger = Logger(label: "herald")
-        let env = try Environment.resolve(options: options)
-        let config = try env.validConfig()
+        var env = try Environment.resolve(options: options)
+        if !role.speaks {
+            // The allocator loads no plugin: its advertisements are not checked against a plugins.d it never reads.
+            env.pluginEntries = []
+            env.pluginsDirectory = nil
+            env.checksAdvertisements = false
+        }
+        let config = role.configuration(try env.validConfig())
         for warning in config.warnings { logger.warning("\(warning)") }
         let mode = try source.mode(env)
-        logger.info("configuration: \(env.configName); plugins: \(env.pluginsDirectory ?? Defaults.pluginsName)")
+        if role != .all {
+            guard case .kubernetes = mode else {
+                throw ValidationError("--role \(role.rawValue) needs a cluster (Kubernetes mode)")
+            }
+        }
+        let plugins = role.speaks ? env.pluginsDirectory ?? Defaults.pluginsName : "none (allocator role)"
+        logger.info("configuration: \(env.configName); plugins: \(plugins)")
 
         var runtime = RuntimeOptions(
             mode: mode, config: config, configPath: env.configPath, pluginEntries: env.pluginEntries,
             pluginsDirectory: env.pluginsDirectory, loader: env.loader, nodeName: nodeName,
             namespace: namespace ?? SourceOptions.podNamespace() ?? "herald-system", statusAddress: status,
             version: Herald.version)
+        runtime.role = role
         runtime.leaderElection.leaseDuration = .seconds(leaderElectLeaseDuration)
         runtime.leaderElection.renewDeadline = .seconds(leaderElectRenewDeadline)
         runtime.leaderElection.retryPeriod = .seconds(leaderElectRetryPeriod)
@@ -137,7 +159,7 @@ struct SourceOptions: ParsableArguments {
         {
             return .kubernetes(try InClusterConfig.load(environment: environment))
         }
-        if env.configPath == nil { return .manifests(directory: Defaults.manifestsDirectory()) }
+        if env.configPath == nil { return .manifests(directory: try Defaults.manifestsDirectory()) }
         return .standalone
     }
 
@@ -172,3 +194,5 @@ struct StandardError: TextOutputStream {
 #if canImport(Glibc)
     import Glibc
 #endif
+
+extension RuntimeOptions.Role: ExpressibleByArgument {}

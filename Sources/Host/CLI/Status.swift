@@ -35,7 +35,7 @@ struct Status: AsyncParsableCommand {
             try await cluster(paths)
             return
         }
-        let directory = manifests ?? Defaults.manifestsDirectory()
+        let directory = try manifests ?? Defaults.manifestsDirectory()
         guard FileManager.default.fileExists(atPath: directory + "/" + StatusFile.name) else {
             printError("\(directory): no \(StatusFile.name) yet: herald run --manifests \(directory) writes it")
             throw ExitCode(1)

@@ -73,7 +73,8 @@ public enum PluginDirectory {
         }
     }
 
-    /// Reads a whole text file, or a diagnostic naming it.
+    /// Reads a whole text file (herald.yaml or a plugins.d file), or a diagnostic naming it. The file must pass
+    /// ``TrustedFile``'s check, as a plugin library must: it chooses what runs with Herald's privileges.
     public static func readText(_ path: String) -> Result<String, Diagnostic> {
         var st = stat()
         if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
@@ -89,6 +90,11 @@ public enum PluginDirectory {
                     SourceLocation(file: path, line: 1, column: 1), "cannot read: \(String(cString: strerror(errno)))"))
         }
         defer { fclose(file) }
+        // The file opened is the file checked: its status comes from the open descriptor.
+        if fstat(fileno(file), &st) == 0, let problem = TrustedFile.check(st, path: path) {
+            let (message, hint) = TrustedFile.configMessage(problem)
+            return .failure(Diagnostic(SourceLocation(file: path, line: 1, column: 1), message, hint: hint))
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {

@@ -6,8 +6,8 @@ import Synchronization
 
 /// Finds plugin libraries on a search path and loads each file once. Thread-safe.
 ///
-/// Before a file is opened it must be a regular file owned by the effective user or root and writable by nobody else:
-/// loading a plugin runs its code with the host's privileges.
+/// Before a file is opened it must pass ``TrustedFile``'s check (a regular file owned by the effective user or root,
+/// writable by nobody else, in folders as safe): loading a plugin runs its code with the host's privileges.
 public final class PluginLoader: Sendable {
     public let searchPath: [String]
     private let state = Mutex(State())
@@ -83,39 +83,20 @@ public final class PluginLoader: Sendable {
         }
     }
 
+    /// The library must be trusted like Herald itself: ``TrustedFile``'s rule, the file and every folder above it.
     static func checkFile(_ path: String) throws(PluginLoadError) {
         var st = stat()
         guard stat(path, &st) == 0 else { throw .notFound(library: path, searched: [path]) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .notRegularFile(path: path) }
-        let me = geteuid()
-        guard st.st_uid == me || st.st_uid == 0 else {
-            throw .wrongOwner(path: path, owner: st.st_uid, expected: me)
-        }
-        guard st.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
-            throw .insecurePermissions(path: path, mode: st.st_mode)
-        }
-        try checkDirectories(of: path)
-    }
-
-    /// Every folder above the library must be as safe as the file: whoever may write to one of them may replace the
-    /// library (or a folder on its path) with their own. Each must be owned by the effective user or root and not
-    /// group- or world-writable, unless it is sticky and owned by root, like /tmp (there, only a file's owner may
-    /// rename or remove it).
-    static func checkDirectories(of path: String) throws(PluginLoadError) {
-        let me = geteuid()
-        var directory = path
-        while let slash = directory.lastIndex(of: "/") {
-            directory = slash == directory.startIndex ? "/" : String(directory[..<slash])
-            var st = stat()
-            guard stat(directory, &st) == 0 else { throw .notFound(library: path, searched: [directory]) }
-            guard st.st_uid == me || st.st_uid == 0 else {
-                throw .wrongDirectoryOwner(path: path, directory: directory, owner: st.st_uid, expected: me)
-            }
-            let sticky = st.st_mode & S_ISVTX != 0 && st.st_uid == 0
-            guard st.st_mode & (S_IWGRP | S_IWOTH) == 0 || sticky else {
-                throw .insecureDirectory(path: path, directory: directory, mode: st.st_mode)
-            }
-            if directory == "/" { break }
+        guard let problem = TrustedFile.check(st, path: path) else { return }
+        switch problem {
+        case .folderMissing(let directory): throw .notFound(library: path, searched: [directory])
+        case .notRegularFile: throw .notRegularFile(path: path)
+        case .wrongOwner(let owner, let expected): throw .wrongOwner(path: path, owner: owner, expected: expected)
+        case .writable(let mode): throw .insecurePermissions(path: path, mode: mode)
+        case .wrongDirectoryOwner(let directory, let owner, let expected):
+            throw .wrongDirectoryOwner(path: path, directory: directory, owner: owner, expected: expected)
+        case .writableDirectory(let directory, let mode):
+            throw .insecureDirectory(path: path, directory: directory, mode: mode)
         }
     }
 

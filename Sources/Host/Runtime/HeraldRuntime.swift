@@ -49,7 +49,7 @@ public enum HeraldRuntime {
             let mode = KubernetesMode(
                 client: kube, config: store, node: node, namespace: options.namespace,
                 leaderElection: options.leaderElection, membership: options.membership, candidate: candidate,
-                logger: logger)
+                role: options.role, logger: logger)
             cluster = mode
             sources.append(mode.source)
             services.append(.init(service: mode))
@@ -76,7 +76,7 @@ public enum HeraldRuntime {
 
         let reloader = options.configPath.map {
             ConfigReloader(path: $0, pluginsDirectory: options.pluginsDirectory, logger: logger) { config, entries in
-                reconciler.reload(config: config, plugins: entries)
+                reconciler.reload(config: options.role.configuration(config), plugins: entries)
             }
         }
         if let reloader { services.append(.init(service: reloader)) }

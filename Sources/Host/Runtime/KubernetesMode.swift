@@ -5,7 +5,8 @@ import HeraldPlanner
 import Logging
 import ServiceLifecycle
 
-/// Herald on a Kubernetes cluster. Every host runs all of it:
+/// Herald on a Kubernetes cluster. Every host runs all of it (with `--role all`, the default; `allocator` and
+/// `speaker` run their parts alone, see ``parts(_:)``):
 /// - the caches of Services, Namespaces, Nodes and EndpointSlices;
 /// - the election of the allocator (the `herald-allocator` Lease in Herald's namespace) and the allocator itself,
 ///   which writes only while elected;
@@ -32,6 +33,7 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     /// Events about announcements, on Services and on this node.
     public let events: KubernetesEvents
     let logger: Logger
+    let role: RuntimeOptions.Role
 
     /// The indexes the EndpointSlice cache needs (see ``KubernetesSource/slicesByService``).
     public static let sliceIndexers = Dictionary(uniqueKeysWithValues: [KubernetesSource.slicesByService])
@@ -46,8 +48,10 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
 
     public init(
         client: KubeClient, config: ConfigStore, node: NodeInfo, namespace: String,
-        leaderElection: RuntimeOptions.LeaderElection, membership timing: Timing, candidate: Bool, logger: Logger
+        leaderElection: RuntimeOptions.LeaderElection, membership timing: Timing, candidate: Bool,
+        role: RuntimeOptions.Role = .all, logger: Logger
     ) {
+        self.role = role
         services = Informer(
             client: client, options: .init(transform: ServiceTranslation.cached), logger: logger)
         namespaces = Informer(client: client, logger: logger)
@@ -69,7 +73,7 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
         source = KubernetesSource(services: services, slices: slices, config: config, logger: logger)
         watcher = MembershipWatcher(client: client, namespace: namespace, logger: logger)
         membership =
-            candidate
+            candidate && role.speaks
             ? NodeMembership(
                 client: client,
                 configuration: .init(
@@ -93,13 +97,16 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
 
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
+            let parts = Self.parts(role)
             group.addTask { await self.services.run() }
-            group.addTask { await self.namespaces.run() }
-            group.addTask { await self.nodes.run() }
-            group.addTask { await self.slices.run() }
-            group.addTask { await self.watcher.run() }
-            group.addTask { await self.elector.run() }
-            group.addTask { await self.controller.run() }
+            if parts.contains(.namespaces) { group.addTask { await self.namespaces.run() } }
+            if parts.contains(.nodes) { group.addTask { await self.nodes.run() } }
+            if parts.contains(.endpointSlices) { group.addTask { await self.slices.run() } }
+            if parts.contains(.membership) { group.addTask { await self.watcher.run() } }
+            if parts.contains(.allocator) {
+                group.addTask { await self.elector.run() }
+                group.addTask { await self.controller.run() }
+            }
             group.addTask { try? await gracefulShutdown() }
             await group.next()
             group.cancelAll()
@@ -115,6 +122,27 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
             versions[resource] = version
         }
         return InputVersions(versions)
+    }
+
+    /// What runs besides the Services' cache, and so what the role's ServiceAccount must be allowed
+    /// (`deploy/rbac.yaml`).
+    public enum Part: Hashable, Sendable {
+        /// The Namespaces' cache (their labels select pools): the allocator's.
+        case namespaces
+        /// The Nodes' and EndpointSlices' caches: the speaker's (eligibility).
+        case nodes, endpointSlices
+        /// The membership leases of every node: the speaker's.
+        case membership
+        /// The allocator's election and the allocator, which writes Service statuses.
+        case allocator
+    }
+
+    /// The parts a role runs.
+    public static func parts(_ role: RuntimeOptions.Role) -> Set<Part> {
+        var parts: Set<Part> = []
+        if role.allocates { parts.formUnion([.namespaces, .allocator]) }
+        if role.speaks { parts.formUnion([.nodes, .endpointSlices, .membership]) }
+        return parts
     }
 
     /// Whether this node may own exclusive addresses: some advertisement through an exclusive instance selects it

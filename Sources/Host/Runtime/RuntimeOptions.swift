@@ -23,7 +23,35 @@ public struct RuntimeOptions: Sendable {
         public init() {}
     }
 
+    /// Which parts of Herald run on a cluster (`--role`), so that the allocator and the speakers can run under
+    /// ServiceAccounts of their own (`deploy/rbac.yaml`).
+    public enum Role: String, Sendable, CaseIterable {
+        /// Both, in every pod: each host is an allocator candidate and a speaker.
+        case all
+        /// The allocator alone (a Deployment): elected, writes Service statuses and their Events; loads no plugin,
+        /// announces nothing and renews no membership lease.
+        case allocator
+        /// The speaker alone (a DaemonSet): announces, renews its membership lease and writes its Events; never
+        /// writes a Service.
+        case speaker
+
+        /// Runs the allocator election and, when elected, the allocator.
+        public var allocates: Bool { self != .speaker }
+        /// Runs plugins and announces.
+        public var speaks: Bool { self != .allocator }
+
+        /// The configuration this role works with: the allocator's has no advertisements (it announces nothing).
+        public func configuration(_ config: HeraldConfiguration) -> HeraldConfiguration {
+            guard !speaks else { return config }
+            var config = config
+            config.advertisements = []
+            return config
+        }
+    }
+
     public var mode: Mode
+    /// Which parts run in Kubernetes mode.
+    public var role = Role.all
     public var config: HeraldConfiguration
     /// The file the configuration came from (reloaded on SIGHUP); nil for the embedded default.
     public var configPath: String?

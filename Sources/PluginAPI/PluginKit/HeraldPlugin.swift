@@ -112,13 +112,27 @@ public struct AnyKey: CodingKey, Sendable {
     }
 }
 
+/// A coding path as an operator finds it in the YAML: keys joined by dots, list positions in brackets (`peers[0].bfd`,
+/// never the decoder's `peers.Index 0.bfd`).
+public func configPath(_ keys: [any CodingKey]) -> String {
+    var text = ""
+    for key in keys {
+        if let index = key.intValue {
+            text += "[\(index)]"
+        } else {
+            text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
+        }
+    }
+    return text
+}
+
 extension Decoder {
     /// Throws a config error naming the first key of this object that is not in `known`. Call it at the top of a
     /// custom `init(from:)` so that a typo in an operator's YAML is reported instead of silently ignored.
     public func rejectUnknownKeys(_ known: Set<String>) throws {
         let container = try container(keyedBy: AnyKey.self)
         for key in container.allKeys where !known.contains(key.stringValue) {
-            let path = (codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            let path = configPath(codingPath + [key])
             let expected = known.sorted().joined(separator: ", ")
             throw PluginError(.config, "unknown key \"\(path)\" (known keys: \(expected))")
         }

@@ -244,8 +244,7 @@ func decodeConfiguration<C: Decodable>(_ type: C.Type, json: String, pluginID: S
     } catch let DecodingError.valueNotFound(expected, context) {
         throw PluginError(.config, "config.\(path(context)): expected \(describe(expected)), found null")
     } catch let DecodingError.keyNotFound(key, context) {
-        let full = path(context).isEmpty ? key.stringValue : "\(path(context)).\(key.stringValue)"
-        throw PluginError(.config, "config.\(full): required key is missing")
+        throw PluginError(.config, "config.\(configPath(context.codingPath + [key])): required key is missing")
     } catch let DecodingError.dataCorrupted(context) {
         throw PluginError(.config, "config.\(path(context)): \(context.debugDescription)")
     } catch {
@@ -253,9 +252,7 @@ func decodeConfiguration<C: Decodable>(_ type: C.Type, json: String, pluginID: S
     }
 }
 
-private func path(_ context: DecodingError.Context) -> String {
-    context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-}
+private func path(_ context: DecodingError.Context) -> String { configPath(context.codingPath) }
 
 private func describe(_ type: Any.Type) -> String {
     switch type {

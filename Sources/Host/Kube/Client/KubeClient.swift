@@ -28,6 +28,7 @@ public final class KubeClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.requestTimeout = requestTimeout
+        for warning in configuration.securityWarnings { logger.warning("\(warning)") }
         var tls = TLSConfiguration.makeClientConfiguration()
         do {
             if let ca = configuration.certificateAuthorityPEM {

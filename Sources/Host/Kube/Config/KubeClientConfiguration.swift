@@ -36,6 +36,24 @@ public struct KubeClientConfiguration: Sendable {
         self.origin = origin
     }
 
+    /// What makes this configuration unsafe, in words: a plain `http://` server (requests and the bearer token travel
+    /// unencrypted, and anyone on the path can answer for the API server) or `insecure-skip-tls-verify` (any server
+    /// is believed). Such a configuration still works; every client made from it logs these as warnings.
+    public var securityWarnings: [String] {
+        var warnings: [String] = []
+        if server.lowercased().hasPrefix("http://") {
+            warnings.append(
+                "\(origin): the API server \(server) is plain http: requests, Service statuses and the credentials "
+                    + "travel unencrypted and unauthenticated; use an https:// server")
+        }
+        if insecureSkipTLSVerify && !server.lowercased().hasPrefix("http://") {
+            warnings.append(
+                "\(origin): insecure-skip-tls-verify is set: the API server's certificate is not checked, so anyone "
+                    + "on the path can pose as \(endpoint); give its CA (certificate-authority) instead")
+        }
+        return warnings
+    }
+
     /// `host:port` of ``server``, for error messages.
     public var endpoint: String {
         var s = Substring(server)

@@ -155,8 +155,11 @@ public enum KubeConfigLoader {
     }
 
     static func describe(_ error: DecodingError) -> String {
+        /// `clusters[0].cluster.server`: list positions in brackets.
         func path(_ c: [any CodingKey]) -> String {
-            c.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            c.reduce(into: "") { text, key in
+                text += key.intValue.map { "[\($0)]" } ?? (text.isEmpty ? key.stringValue : ".\(key.stringValue)")
+            }
         }
         switch error {
         case .typeMismatch(_, let c): return "wrong type at \(path(c.codingPath)): \(c.debugDescription)"

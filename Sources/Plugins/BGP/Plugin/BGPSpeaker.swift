@@ -55,6 +55,8 @@ final class BGPSpeaker: @unchecked Sendable {
     private var lastHealth: Health?
     /// When the I/O thread started (monotonic nanoseconds).
     private var startedAt: UInt64 = 0
+    /// When the password files of passive peers are next looked at (see ``refreshPassivePasswords()``).
+    private var nextPasswordCheck: UInt64 = 0
 
     /// After a restart, a Graceful Restart peer keeps our routes as stale and drops whatever is missing once it
     /// gets End-of-RIB (RFC 4724 section 4.2). So the first session of each such peer sends its table and End-of-RIB
@@ -75,22 +77,13 @@ final class BGPSpeaker: @unchecked Sendable {
                 host.log(.info, "bgp: peer \(peer.label) does not select node \(node.name); not connecting")
                 continue
             }
-            var password: [UInt8]?
+            var password: (key: [UInt8], status: PasswordFile.Status)?
             if let file = peer.passwordFile {
-                var bytes: [UInt8]
                 do {
-                    bytes = try TCPSocket.readFile(file)
+                    password = try PasswordFileReader.load(file)
                 } catch {
                     throw PluginError(.config, "config.peers[\(index)].passwordFile: \(error)")
                 }
-                while let last = bytes.last, last == 10 || last == 13 { bytes.removeLast() }
-                guard (1...TCPSocket.md5MaxKeyLength).contains(bytes.count) else {
-                    throw PluginError(
-                        .config,
-                        "config.peers[\(index)].passwordFile: the password must be 1...\(TCPSocket.md5MaxKeyLength) bytes"
-                    )
-                }
-                password = bytes
             }
             if peer.passive, peer.vrf != nil {
                 throw PluginError(.config, "config.peers[\(index)].vrf: not supported with passive: true")
@@ -100,7 +93,9 @@ final class BGPSpeaker: @unchecked Sendable {
                 keepaliveTime: peer.keepaliveTime, families: peer.families,
                 gracefulRestartTime: peer.gracefulRestart ? 120 : nil, restarting: peer.gracefulRestart,
                 passive: peer.passive)
-            sessions.append(PeerSession(config: peer, password: password, settings: settings))
+            sessions.append(
+                PeerSession(config: peer, password: password?.key, passwordStatus: password?.status, settings: settings)
+            )
         }
     }
 
@@ -233,6 +228,26 @@ final class BGPSpeaker: @unchecked Sendable {
         }
     }
 
+    /// How often the password files of passive peers are looked at: their key sits on the listening socket, where
+    /// a connection from the router is checked before Herald sees it. Active peers' files are looked at before each
+    /// connection.
+    static let passwordCheckInterval: UInt64 = 5_000_000_000
+
+    /// Puts the new key of each passive peer whose password file changed on the listening sockets.
+    private func refreshPassivePasswords() {
+        for session in sessions where session.config.passive && session.config.passwordFile != nil {
+            guard session.refreshPassword(log: { self.host.log($0, $1) }), let key = session.password else { continue }
+            let width = session.config.addressBytes.count
+            for fd in listeners where TCPSocket.family(of: fd) == (width == 4 ? 4 : 6) {
+                do {
+                    try TCPSocket.setMD5(fd, peer: session.config.addressBytes, key: key)
+                } catch {
+                    host.log(.error, "bgp: peer \(session.config.label): cannot set the new password: \(error)")
+                }
+            }
+        }
+    }
+
     private func closeAll() {
         for session in sessions { session.closeSocket() }
         for fd in listeners { close(fd) }
@@ -266,6 +281,10 @@ final class BGPSpeaker: @unchecked Sendable {
             for session in sessions where session.awaitingSettle && settled && session.fsm.state == .established {
                 sendInitialTable(session)
             }
+            if now >= nextPasswordCheck {
+                refreshPassivePasswords()
+                nextPasswordCheck = now + Self.passwordCheckInterval
+            }
             syncRoutes()
             publish()
 
@@ -279,6 +298,9 @@ final class BGPSpeaker: @unchecked Sendable {
             }
             var deadline = sessions.compactMap(\.fsm.nextDeadline).min()
             if sessions.contains(where: \.awaitingSettle) { deadline = min(deadline ?? .max, settleDeadline()) }
+            if sessions.contains(where: { $0.config.passive && $0.config.passwordFile != nil }) {
+                deadline = min(deadline ?? .max, nextPasswordCheck)
+            }
             let after = BGPClock.now()
             let timeout: Int32 =
                 deadline.map { $0 <= after ? 0 : Int32(min(($0 - after + 999_999) / 1_000_000, 60_000)) } ?? 60_000
@@ -405,6 +427,7 @@ final class BGPSpeaker: @unchecked Sendable {
         for action in actions {
             switch action {
             case .connect:
+                session.refreshPassword { self.host.log($0, $1) }
                 if !session.connect(log: { self.host.log(.debug, "bgp: \($0)") }) {
                     followUps.append(.tcpConnectionFails)
                 } else if !session.connecting {

@@ -14,7 +14,7 @@ struct NodeSelector: Decodable, Sendable, Equatable {
             key = try c.decode(String.self, forKey: AnyKey(stringValue: "key"))
             `operator` = try c.decode(String.self, forKey: AnyKey(stringValue: "operator"))
             values = try c.decodeIfPresent([String].self, forKey: AnyKey(stringValue: "values")) ?? []
-            let path = decoder.codingPath.map(\.stringValue).joined(separator: ".")
+            let path = configPath(decoder.codingPath)
             switch `operator` {
             case "In", "NotIn":
                 guard !values.isEmpty else {

@@ -26,7 +26,7 @@ struct PeerConfiguration: Decodable, Sendable, Equatable {
 
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(Self.keys)
-        let at = "config." + decoder.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined()
+        let at = "config." + configPath(decoder.codingPath)
         let c = try decoder.container(keyedBy: AnyKey.self)
         func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
         address = try c.decode(String.self, forKey: key("address"))

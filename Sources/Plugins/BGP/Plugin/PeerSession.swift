@@ -1,4 +1,5 @@
 import HeraldBGP
+import PluginKit
 
 #if canImport(Glibc)
     import Glibc
@@ -10,7 +11,9 @@ import HeraldBGP
 /// was sent (Adj-RIB-Out). Used only by `BGPSpeaker`'s thread.
 final class PeerSession {
     let config: PeerConfiguration
-    let password: [UInt8]?
+    /// The TCP MD5 key, and the status of the password file it was read from (see ``refreshPassword(log:)``).
+    private(set) var password: [UInt8]?
+    private(set) var passwordStatus: PasswordFile.Status?
     var fsm: BGPFSM
     var fd: Int32 = -1
     /// A non-blocking connect is in progress on `fd`.
@@ -30,13 +33,47 @@ final class PeerSession {
     /// `BGPSpeaker.settleDeadline`).
     var awaitingSettle = false
 
-    init(config: PeerConfiguration, password: [UInt8]?, settings: BGPSessionSettings) {
+    init(
+        config: PeerConfiguration, password: [UInt8]?, passwordStatus: PasswordFile.Status? = nil,
+        settings: BGPSessionSettings
+    ) {
         self.config = config
         self.password = password
+        self.passwordStatus = passwordStatus
         self.fsm = BGPFSM(settings: settings)
     }
 
     var pendingOutput: Int { output.pending }
+
+    /// Reads the password file again when it is no longer the file last read (rewritten, replaced, or its owner or
+    /// mode changed), so that the next connection uses the new key. A file now refused or invalid is reported and
+    /// the previous key kept. Returns true when the key changed.
+    @discardableResult
+    func refreshPassword(log: (LogLevel, String) -> Void) -> Bool {
+        guard let path = config.passwordFile else { return false }
+        guard let current = PasswordFileReader.status(of: path) else {
+            if passwordStatus != nil {
+                log(.error, "bgp: peer \(config.label): \(path) cannot be examined; keeping the previous password")
+            }
+            passwordStatus = nil
+            return false
+        }
+        guard PasswordFile.needsReading(current, last: passwordStatus) else { return false }
+        passwordStatus = current
+        do {
+            let loaded = try PasswordFileReader.load(path)
+            passwordStatus = loaded.status
+            guard loaded.key != password else { return false }
+            password = loaded.key
+            log(
+                .notice, "bgp: peer \(config.label): \(path) changed; its new password is used from the next connection"
+            )
+            return true
+        } catch {
+            log(.error, "bgp: peer \(config.label): \(error); keeping the previous password")
+            return false
+        }
+    }
 
     /// Opens the socket with the peer's options and starts connecting. Returns false when it failed at once.
     func connect(log: (String) -> Void) -> Bool {

@@ -164,19 +164,18 @@ enum TCPSocket {
         return (client, peer)
     }
 
-    /// Reads a whole small file (a password), through POSIX calls.
-    static func readFile(_ path: String, limit: Int = 4096) throws(Failure) -> [UInt8] {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure(call: "open \(path)", code: errno) }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        while out.count <= limit {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0 { throw Failure(call: "read \(path)", code: errno) }
-            if n == 0 { break }
-            out += buffer[0..<n]
+    /// 4 or 6: the address family of a socket (nil when it cannot be told).
+    static func family(of fd: Int32) -> Int? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 }
         }
-        return out
+        guard ok else { return nil }
+        switch Int32(storage.ss_family) {
+        case AF_INET: return 4
+        case AF_INET6: return 6
+        default: return nil
+        }
     }
 }
