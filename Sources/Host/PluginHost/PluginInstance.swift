@@ -99,15 +99,15 @@ public final class PluginInstance: Sendable {
         self.place = place
         let caller = PluginCaller(label: "herald:\(name)")
         self.caller = caller
-        let tablePointer = UnsafeHostTable(table: table)
+        let tablePointer = PluginPointer(table)
         let outcome = caller.call(within: callDeadline) { () -> CreateOutcome in
             var handle: UnsafeMutableRawPointer?
             var buffer = [CChar](repeating: 0, count: Self.errorCapacity)
             let status = CrashRecord.during(place, "create") {
                 library.vtable.pointee.create!(
-                    library.factoryContext, tablePointer.table, &handle, &buffer, buffer.count)
+                    library.factoryContext, tablePointer.value, &handle, &buffer, buffer.count)
             }
-            return CreateOutcome(status: status, handle: handle.map(UnsafeHandle.init), message: Self.text(buffer))
+            return CreateOutcome(status: status, handle: handle.map(PluginPointer.init), message: Self.text(buffer))
         }
         guard let outcome, outcome.status == HERALD_OK, let handle = outcome.handle else {
             caller.finish()
@@ -123,7 +123,7 @@ public final class PluginInstance: Sendable {
                     ? "did not return within \(Self.describe(callDeadline))"
                     : status == HERALD_OK ? "create returned no instance" : outcome!.message)
         }
-        state = Mutex(State(handle: handle.pointer, table: table))
+        state = Mutex(State(handle: handle.value, table: table))
     }
 
     deinit { destroy() }
@@ -304,11 +304,11 @@ public final class PluginInstance: Sendable {
         }
         guard let (handle, table) = handle else { return }
         let place = self.place
-        let tableBox = table.map(UnsafeHostTable.init)
+        let tableBox = table.map(PluginPointer.init)
         let started = ContinuousClock.now
         let returned = caller.call(within: callDeadline) { () -> Bool in
             CrashRecord.during(place, "destroy") { handle.vtable.pointee.destroy!(handle.instance) }
-            if let table = tableBox?.table {
+            if let table = tableBox?.value {
                 Unmanaged<InstanceContext>.fromOpaque(table.pointee.context).release()
                 table.deallocate()
             }
@@ -330,12 +330,12 @@ public final class PluginInstance: Sendable {
         guard let handle, let get = handle.vtable.pointee.get_extension else { return nil }
         let place = self.place
         let started = ContinuousClock.now
-        let pointer = caller.call(within: callDeadline) { () -> UnsafeRawPointerBox in
-            UnsafeRawPointerBox(
-                pointer: CrashRecord.during(place, "get_extension") { id.withCString { get(handle.instance, $0) } })
+        let pointer = caller.call(within: callDeadline) { () -> PluginPointer<UnsafeRawPointer?> in
+            PluginPointer(
+                CrashRecord.during(place, "get_extension") { id.withCString { get(handle.instance, $0) } })
         }
         if pointer == nil { markHung("get_extension", since: started) }
-        return pointer?.pointer
+        return pointer?.value
     }
 
     static let errorCapacity = 1024
@@ -437,16 +437,17 @@ public final class PluginInstance: Sendable {
 
     struct CreateOutcome: Sendable {
         var status: Int32
-        var handle: UnsafeHandle?
+        var handle: PluginPointer<UnsafeMutableRawPointer>?
         var message: String
     }
 }
 
 // Pointers the plugin thread uses while a call runs: only that thread touches what they point to then (calls are
 // serialised on it), and the host's own state about them is guarded by the instance's Mutex.
-struct UnsafeHandle: @unchecked Sendable { let pointer: UnsafeMutableRawPointer }
-struct UnsafeHostTable: @unchecked Sendable { let table: UnsafeMutablePointer<herald_host_api> }
-struct UnsafeRawPointerBox: @unchecked Sendable { let pointer: UnsafeRawPointer? }
+struct PluginPointer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
 
 // The handle and table pointers are only touched under the Mutex, and the plugin promises nothing about thread
 // affinity beyond serialised calls, which the instance's thread provides.
