@@ -154,8 +154,8 @@ struct BirdNamespaceTests {
                 """
             let bird = try Bird(lab: lab, extra: extra, ranges: false)
             defer { bird.stop() }
-            let good = try lab.write("good.password", "s3cret-Herald\n")
-            let bad = try lab.write("bad.password", "not-the-secret\n")
+            let good = try lab.write("good.password", "s3cret-Herald\n", mode: 0o600)
+            let bad = try lab.write("bad.password", "not-the-secret\n", mode: 0o600)
             let node1 = try BGPHarness(
                 namespace: lab.nodes[0], config: Self.ebgpConfig(extra: #","passwordFile":"\#(good)""#))
             defer { node1.stop() }

@@ -1,5 +1,7 @@
 /// How far a host's view of the cluster reached: per watched resource (`nodes`, `services`, `endpointslices`), the
-/// resourceVersion up to which its caches held every change.
+/// cache's content version: the highest resourceVersion of an object it listed or a change it watched. Not the
+/// stream position: a host that lists after a restart is at the store's current revision, which another host's idle
+/// watch never reaches, although both hold the same objects.
 ///
 /// A host publishes the versions its last completed reconcile pass was planned on (``NodeMembership`` writes them
 /// into its membership lease); another host that is about to claim an exclusive address after an eligibility change

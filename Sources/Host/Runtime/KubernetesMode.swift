@@ -85,8 +85,8 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
             nodes: nodes, membership: watcher, own: membership, node: node,
             versions: {
                 Self.versions([
-                    ("services", services.statistics.resourceVersion), ("nodes", nodes.statistics.resourceVersion),
-                    ("endpointslices", slices.statistics.resourceVersion),
+                    ("services", services.statistics.contentVersion), ("nodes", nodes.statistics.contentVersion),
+                    ("endpointslices", slices.statistics.contentVersion),
                 ])
             })
         events = KubernetesEvents(
@@ -113,12 +113,12 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
         }
     }
 
-    /// The input versions of the caches, or nil while one has not listed or shows a version that is not a number
-    /// (then no handover can be confirmed by versions).
-    static func versions(_ pairs: [(String, String?)]) -> InputVersions? {
+    /// The input versions of the caches (their content versions), or nil while one has not listed or shows a
+    /// version that is not a number (then no handover can be confirmed by versions).
+    static func versions(_ pairs: [(String, UInt64?)]) -> InputVersions? {
         var versions: [String: UInt64] = [:]
-        for (resource, text) in pairs {
-            guard let text, let version = UInt64(text) else { return nil }
+        for (resource, version) in pairs {
+            guard let version else { return nil }
             versions[resource] = version
         }
         return InputVersions(versions)

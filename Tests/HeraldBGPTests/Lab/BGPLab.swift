@@ -43,10 +43,11 @@ final class BGPLab {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Writes a file in the lab's directory and returns its path.
-    func write(_ name: String, _ text: String) throws -> String {
+    /// Writes a file in the lab's directory with the given mode and returns its path.
+    func write(_ name: String, _ text: String, mode: mode_t = 0o644) throws -> String {
         let path = directory + "/" + name
         try text.write(toFile: path, atomically: true, encoding: .utf8)
+        guard chmod(path, mode) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
         return path
     }
 }
