@@ -92,6 +92,47 @@ import Testing
         }
     }
 
+    /// The split of deploy/rbac.yaml against the API server: a speaker's token reads what the speakers plan on,
+    /// renews membership leases and records Events, and gets 403 on `services/status` (so a compromised node cannot
+    /// make the others announce an address); the allocator's writes status and only its own Lease.
+    @Test func aSpeakerTokenCannotWriteServiceStatusAndTheAllocatorsCan() async throws {
+        let cluster = try await DevCluster.shared()
+        try await withClient(try cluster.adminClient()) { admin in
+            let ns = try await makeNamespace(admin, "split")
+            _ = try await admin.create(testService("s", namespace: ns))
+            let status = Service.LoadBalancerStatus(ingress: [.init(ip: "198.51.100.9")])
+            try await withClient(try cluster.roleClient("speaker")) { speaker in
+                #expect(try await speaker.listAll(Service.self, namespace: ns).items.count == 1)
+                _ = try await speaker.listAll(Node.self)
+                _ = try await speaker.listAll(EndpointSlice.self, namespace: ns)
+                let lease = try await speaker.create(
+                    Lease(
+                        metadata: ObjectMeta(name: uniqueName("herald-member-split"), namespace: "herald-system"),
+                        spec: .init(holderIdentity: "node")))
+                try await speaker.delete(Lease.self, name: lease.metadata.name ?? "", namespace: "herald-system")
+                let recorder = EventRecorder(client: speaker, component: "herald-speaker", logger: .test("events"))
+                let ref = ObjectReference(kind: "Service", namespace: ns, name: "s")
+                #expect(await recorder.record(ref, type: .normal, reason: "NodeAssigned", message: "x") != nil)
+                await expectForbidden {
+                    _ = try await speaker.patchServiceStatus(namespace: ns, name: "s", loadBalancer: status)
+                }
+                await expectForbidden { _ = try await speaker.create(testService("nope", namespace: ns)) }
+            }
+            try await withClient(try cluster.roleClient("allocator")) { allocator in
+                _ = try await allocator.patchServiceStatus(namespace: ns, name: "s", loadBalancer: status)
+                await expectForbidden { _ = try await allocator.listAll(Node.self) }
+                await expectForbidden {
+                    _ = try await allocator.create(
+                        Lease(
+                            metadata: ObjectMeta(name: "herald-member-x", namespace: ns),
+                            spec: .init(holderIdentity: "me")))
+                }
+            }
+            let written = try await admin.get(Service.self, name: "s", namespace: ns)
+            #expect(written.status?.loadBalancer?.ingress?.compactMap(\.ip) == ["198.51.100.9"])
+        }
+    }
+
     /// Handovers compare content versions (``InputVersions``): a cache listed after changes elsewhere in the cluster
     /// shows the same content version as one that watched the same objects all along, although its stream position
     /// (the list's revision) is further on and the watching cache's never gets there.

@@ -104,6 +104,13 @@ struct DevCluster: Sendable {
         try KubeClient(configuration: KubeConfigLoader.load(paths: [heraldKubeconfig]), logger: .test(label))
     }
 
+    /// A client with the token of ServiceAccount `herald-allocator` or `herald-speaker` (the split roles of
+    /// deploy/rbac.yaml): `account` is `allocator` or `speaker`.
+    func roleClient(_ account: String) throws -> KubeClient {
+        try KubeClient(
+            configuration: KubeConfigLoader.load(paths: [directory + "/\(account).kubeconfig"]), logger: .test(account))
+    }
+
     /// `scripts/dev-cluster CMD --name NAME`.
     func script(_ command: String) async throws {
         let r = try await DevCluster.run(DevCluster.script, [command, "--name", name])
