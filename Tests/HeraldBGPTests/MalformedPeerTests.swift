@@ -27,7 +27,8 @@ struct MalformedPeerTests {
         // Session 1: a bad marker (1/1). Session 2: MP_REACH_NLRI twice (3/1). Session 3: an UPDATE with ORIGIN 7,
         // treat-as-withdraw, then a KEEPALIVE: the session stays up. Session 4: an unknown message type (1/3).
         // IPv6 unicast, a 16-octet next hop (2001:db8::1), the reserved octet, no NLRI: valid alone, an error twice.
-        let mpReach: [UInt8] = [0x80, 14, 21, 0, 2, 1, 16, 0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [1, 0]
+        let nextHop6: [UInt8] = [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [1]
+        let mpReach: [UInt8] = [0x80, 14, 21, 0, 2, 1, 16] + nextHop6 + [0]
         let sessions = [
             "00" + String(repeating: "ff", count: 15) + "001304",
             Self.update(origin + asPath + mpReach + mpReach, nlri: []),
