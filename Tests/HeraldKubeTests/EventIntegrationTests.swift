@@ -37,15 +37,15 @@ import Testing
                 client: client, component: "herald", burst: 3, refillPerSecond: 0.001, logger: .test("rl"))
             let ref = ObjectReference(kind: "Service", namespace: ns, name: "x")
             for i in 0..<10 { await recorder.record(ref, type: .normal, reason: "R\(i)", message: "m") }
-            #expect(await recorder.written == 3)
-            #expect(await recorder.dropped == 7)
+            #expect(recorder.written == 3)
+            #expect(recorder.dropped == 7)
             #expect(try await client.listAll(Event.self, namespace: ns).items.count == 3)
             // Warnings have a bucket of their own: the Normal burst above does not silence them.
             let warning = await recorder.record(ref, type: .warning, reason: "Unreachable", message: "why")
             #expect(warning != nil)
             for i in 0..<5 { await recorder.record(ref, type: .warning, reason: "W\(i)", message: "m") }
-            #expect(await recorder.written == 6)
-            #expect(await recorder.dropped == 10)
+            #expect(recorder.written == 6)
+            #expect(recorder.dropped == 10)
         }
     }
 }

@@ -69,31 +69,35 @@ import Testing
         let channel = try await server.bind()
         let port = try #require(channel.localAddress?.port)
 
-        // Four silent connections take every place.
+        // Four silent connections take every place. (The server's idle clock starts at its accept, after `opened`.)
+        let opened = ContinuousClock.now
         let silent = try (0..<4).map { _ in try Connection(port: port) }
         try await Task.sleep(for: .milliseconds(500))
-        let opened = ContinuousClock.now
         // One more is closed at once, before it can send anything.
         let extra = try Connection(port: port)
-        let refused = extra.readUntilClosed(timeout: .seconds(1))
+        // (Closed unanswered as soon as the server's event loop accepts it; on a loaded machine that can take a while.)
+        let refused = extra.readUntilClosed(timeout: .seconds(3))
         #expect(refused.closed && refused.text.isEmpty, "a fifth connection was kept")
 
         // The silent ones are closed after the idle timeout, not before.
         for connection in silent {
-            let (_, closed) = connection.readUntilClosed(timeout: .seconds(6))
+            let (_, closed) = connection.readUntilClosed(timeout: .seconds(10))
             #expect(closed, "a silent connection was kept open")
         }
         let after = ContinuousClock.now - opened
-        #expect(
-            after >= .milliseconds(1000) && after <= .milliseconds(5000), "silent connections closed after \(after)")
+        #expect(after >= .seconds(3) && after <= .seconds(10), "silent connections closed after \(after)")
 
         // Then the endpoints answer again; a connection with an answer pending is not cut by the idle timeout.
         let client = try Connection(port: port)
         client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         let answer = client.readUntilClosed(timeout: .seconds(3))
         #expect(answer.text.hasPrefix("HTTP/1.1 200 OK"), "\(answer.text)")
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(server.connections.current == 0)
+        var open = server.connections.current
+        for _ in 0..<50 where open != 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            open = server.connections.current
+        }
+        #expect(open == 0)
         try await channel.close()
     }
 

@@ -89,6 +89,19 @@ import Testing
         #expect(text.contains("# TYPE herald_reconcile_last_seconds gauge"))
     }
 
+    @Test func poolUsageIsReportedOnlyByTheLeadingAllocator() {
+        var snapshot = StatusSnapshot(version: "v", abi: "1.0", node: "n", instances: [])
+        #expect(!PrometheusText.render(snapshot).contains("herald_pool_addresses"))
+        snapshot.pools = [
+            .init(pool: "general", family: "IPv4", total: 256, inUse: 3, services: 4),
+            .init(pool: "general", family: "IPv6", total: 65536, inUse: 1, services: 4),
+        ]
+        let text = PrometheusText.render(snapshot)
+        #expect(text.contains(#"herald_pool_addresses{pool="general",family="IPv4"} 256"#))
+        #expect(text.contains(#"herald_pool_addresses_in_use{pool="general",family="IPv6"} 1"#))
+        #expect(text.contains("# TYPE herald_pool_addresses_in_use gauge"))
+    }
+
     @Test func valuesAreFormattedForPrometheus() {
         #expect(PrometheusText.format(3) == "3")
         #expect(PrometheusText.format(0.25) == "0.25")

@@ -2,6 +2,7 @@ import CHeraldPlugin
 import Foundation
 import HeraldConfig
 import HeraldCore
+import HeraldIPAM
 import HeraldKube
 import HeraldPluginHost
 import HeraldStatus
@@ -84,6 +85,7 @@ public enum HeraldRuntime {
         if let status = options.statusAddress {
             let abi = "\(HERALD_ABI_MAJOR).\(HERALD_ABI_MINOR)"
             let version = options.version
+            let (controller, recorders) = (cluster?.controller, cluster?.recorders ?? [])
             let server = StatusServer(host: status.host, port: status.port, logger: logger) {
                 let reloads = reloader?.statistics ?? (applied: 0, rejected: 0)
                 let passes = reconciler.passStatistics
@@ -96,6 +98,10 @@ public enum HeraldRuntime {
                     reconcilePasses: passes.passes, reconcileSeconds: Self.seconds(passes.total),
                     lastReconcileSeconds: Self.seconds(passes.last))
                 snapshot.stalled = reconciler.stalled()
+                snapshot.pools = controller?.poolStatistics.map(Self.usage)
+                for recorder in recorders {
+                    snapshot.events[recorder.component] = (recorder.written, recorder.dropped)
+                }
                 return snapshot
             }
             // The endpoints ending (a port already taken) must not stop the host.
@@ -111,6 +117,17 @@ public enum HeraldRuntime {
             throw error
         }
         try? await client?.shutdown()
+    }
+
+    /// The pools' usage as the status endpoints report it: one row per pool and family, families in order.
+    static func usage(_ pools: [PoolStatistics]) -> [StatusSnapshot.PoolUsage] {
+        pools.flatMap { pool in
+            pool.usage.sorted { $0.key.description < $1.key.description }.map { family, usage in
+                StatusSnapshot.PoolUsage(
+                    pool: pool.pool, family: family.description, total: Double(usage.total),
+                    inUse: Double(usage.inUse), services: pool.services)
+            }
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -32,6 +32,8 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     public let nodeView: KubernetesNodeView
     /// Events about announcements, on Services and on this node.
     public let events: KubernetesEvents
+    /// The allocator's and the speaker's Event recorders (their counters feed the status endpoints).
+    let recorders: [EventRecorder]
     let logger: Logger
     let role: RuntimeOptions.Role
 
@@ -89,9 +91,10 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
                     ("endpointslices", slices.statistics.contentVersion),
                 ])
             })
-        events = KubernetesEvents(
-            recorder: EventRecorder(client: client, component: "herald-speaker", host: node.name, logger: logger),
-            node: node.name)
+        let speakerRecorder = EventRecorder(
+            client: client, component: "herald-speaker", host: node.name, logger: logger)
+        events = KubernetesEvents(recorder: speakerRecorder, node: node.name)
+        recorders = [recorder, speakerRecorder]
         self.logger = logger
     }
 

@@ -39,6 +39,26 @@ public enum PrometheusText {
         family(
             "herald_reconcile_last_seconds", "gauge", "How long the last reconcile pass took.",
             [([], s.lastReconcileSeconds)])
+        let components = s.events.keys.sorted()
+        if !components.isEmpty {
+            family(
+                "herald_events_written_total", "counter", "Kubernetes Events created or updated, by component.",
+                components.map { ([("component", $0)], Double(s.events[$0]!.written)) })
+            family(
+                "herald_events_dropped_total", "counter",
+                "Kubernetes Events left out by the per-namespace rate limit, by component.",
+                components.map { ([("component", $0)], Double(s.events[$0]!.dropped)) })
+        }
+        if let pools = s.pools {
+            family(
+                "herald_pool_addresses", "gauge",
+                "Usable addresses of a pool, per family (from the leading allocator).",
+                pools.map { ([("pool", $0.pool), ("family", $0.family)], $0.total) })
+            family(
+                "herald_pool_addresses_in_use", "gauge",
+                "Addresses of a pool held by at least one Service, per family (from the leading allocator).",
+                pools.map { ([("pool", $0.pool), ("family", $0.family)], $0.inUse) })
+        }
         let instances = Set(s.ownershipGained.keys).union(s.ownershipLost.keys).sorted()
         family(
             "herald_ownership_changes_total", "counter",

@@ -12,10 +12,11 @@ final class HostProcess: @unchecked Sendable {
     let node: String
 
     /// Starts `herald run` in Kubernetes mode, inside network namespace `netns` when given, with the plugins.d files
-    /// `plugins` (file name → text; default: one `log` instance).
+    /// `plugins` (file name → text; default: one `log` instance) and the herald ServiceAccount's kubeconfig (or
+    /// `kubeconfig`).
     init(
         cluster: DevCluster, node: String, directory: String, config: String, extra: [String] = [],
-        leaseSeconds: Double = 3, netns: String? = nil,
+        leaseSeconds: Double = 3, netns: String? = nil, kubeconfig: String? = nil,
         plugins files: [String: String] = ["10-log.yaml": "name: log\nlibrary: herald-log\nconfig: {level: debug}\n"]
     ) throws {
         self.node = node
@@ -42,7 +43,8 @@ final class HostProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: netns == nil ? herald : "/usr/sbin/ip")
         process.arguments =
             (netns.map { ["netns", "exec", $0, herald] } ?? []) + [
-                "run", "--kubeconfig", cluster.heraldKubeconfig, "--config", configPath, "--plugins-dir", plugins,
+                "run", "--kubeconfig", kubeconfig ?? cluster.heraldKubeconfig, "--config", configPath, "--plugins-dir",
+                plugins,
                 "--node-name", node, "--namespace", "herald-system", "--status-address", "none",
                 "--leader-elect-lease-duration", "\(leaseSeconds)",
                 "--leader-elect-renew-deadline", "\(leaseSeconds * 2 / 3)",
@@ -56,6 +58,7 @@ final class HostProcess: @unchecked Sendable {
     }
 
     var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
     var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }

@@ -202,6 +202,174 @@ import Testing
         }
     }
 
+    /// The allocator cut off from its Lease by a proxy that holds its renewals, as a stuck API server would: counted
+    /// at the proxy, it writes no Service status after its renew deadline, and the host that takes over gives every
+    /// Service created meanwhile its own address.
+    @Test func aLeaderWhoseRenewalHangsWritesNothingAfterItsRenewDeadline() async throws {
+        let cluster = try await ControllerLab.cluster()
+        try await withClient(try cluster.adminClient("stall")) { client in
+            try await ControllerLab.cleanUp(client)
+            let ns = try await makeNamespace(client, "stall")
+            let config = ControllerLab.config(reservedNamespace: "none")
+            let proxy = try StallingProxy(cluster: cluster)
+            defer { proxy.stop() }
+            let viaProxy = try proxy.kubeconfig(from: cluster.heraldKubeconfig, name: "proxy-\(proxy.port).kubeconfig")
+            let a = try HostProcess(
+                cluster: cluster, node: "stall-a", directory: directory, config: config, kubeconfig: viaProxy)
+            #expect(try await eventually { try await ControllerLab.allocator(client) == "stall-a" }, "\(a.output)")
+            let b = try HostProcess(cluster: cluster, node: "stall-b", directory: directory, config: config)
+            // Services keep coming, one every 100 ms, so that whoever leads always has something to write.
+            let creator = Task {
+                var index = 0
+                while !Task.isCancelled {
+                    try? await ControllerLab.create(client, [ControllerLab.service("s-\(index)", namespace: ns)])
+                    index += 1
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                return index
+            }
+            try await Task.sleep(for: .seconds(3))
+            proxy.stall("/leases/herald-allocator")
+            let tookOver = try await eventually(timeout: .seconds(20)) {
+                try await ControllerLab.allocator(client) == "stall-b"
+            }
+            #expect(tookOver, "\(b.output)")
+            let takeover = LineProcess.monotonicNanoseconds()
+            try await Task.sleep(for: .seconds(3))
+            creator.cancel()
+            let count = await creator.value
+            let assigned = try await ControllerLab.waitAssigned(
+                client, namespace: ns, names: Set((0..<count).map { "s-\($0)" }))
+            let addresses = assigned.values.flatMap(\.addresses)
+            #expect(Set(addresses).count == addresses.count, "an address was given twice")
+
+            let requests = proxy.requests
+            let writes = requests.filter {
+                !$0.held && ($0.method == "PATCH" || $0.method == "PUT") && $0.path.hasSuffix("/status")
+            }
+            guard let held = requests.first(where: \.held),
+                let lastRenewal = requests.last(where: {
+                    !$0.held && $0.method == "PUT" && $0.path.contains("/leases/herald-allocator")
+                        && $0.time < held.time
+                })
+            else {
+                Issue.record("no renewal was held at the proxy: \(requests.suffix(20).map(\.path))")
+                return
+            }
+            // The renew deadline of HostProcess's timing: two thirds of its 3 s lease.
+            let deadline = lastRenewal.time + 2.0
+            let late = writes.filter { $0.time > deadline + 0.05 }
+            #expect(writes.contains { $0.time < held.time }, "the leader wrote nothing through the proxy")
+            #expect(late.isEmpty, "\(late.count) status writes after the renew deadline: \(late.prefix(5).map(\.path))")
+            let last = (writes.last?.time ?? 0) - lastRenewal.time
+            print(
+                "allocator behind a stalling proxy: \(writes.count) status writes through it, the last "
+                    + "\(String(format: "%.2f", last)) s after its last renewal (renew deadline 2 s), \(late.count) "
+                    + "after the deadline; takeover seen \(String(format: "%.2f", Double(takeover) / 1e9 - lastRenewal.time)) s "
+                    + "after the last renewal; \(count) Services, every address once")
+            await a.stop(SIGKILL)
+            await b.stop()
+            try await ControllerLab.cleanUp(client)
+        }
+    }
+
+    /// One tenant patches its pending Service 20 times a second (its address is outside every pool, so each patch
+    /// is decided again and fails again): a new Service in another namespace still gets its address and its
+    /// `IPAllocated` Event about as fast as without the churn. `HERALD_TENANT_SECONDS` sets how long the churn lasts
+    /// (15 s here; 60 for the full measurement).
+    @Test func oneTenantsChurnDoesNotDelayAnotherNamespace() async throws {
+        let seconds = Int(ProcessInfo.processInfo.environment["HERALD_TENANT_SECONDS"] ?? "") ?? 15
+        let cluster = try await ControllerLab.cluster()
+        try await withClient(try cluster.adminClient("tenant")) { client in
+            try await ControllerLab.cleanUp(client)
+            let noisy = try await makeNamespace(client, "noisy")
+            let quiet = try await makeNamespace(client, "quiet")
+            let host = try HostProcess(
+                cluster: cluster, node: "tenant-a", directory: directory,
+                config: ControllerLab.config(reservedNamespace: "none"))
+            #expect(try await eventually { try await ControllerLab.allocator(client) == "tenant-a" })
+            try await ControllerLab.create(
+                client,
+                [
+                    ControllerLab.service(
+                        "pending", namespace: noisy, annotations: ["metallb.io/loadBalancerIPs": "10.9.9.9"])
+                ])
+            /// Creates `count` Services in the quiet namespace, one per `every`; for each, the seconds until its
+            /// status shows an address and until its IPAllocated Event exists.
+            func measure(
+                _ prefix: String, count: Int, every: Duration
+            ) async throws -> (
+                address: [Double], event: [Double]
+            ) {
+                var (addressTimes, eventTimes): ([Double], [Double]) = ([], [])
+                let clock = ContinuousClock()
+                for index in 0..<count {
+                    let name = "\(prefix)-\(index)"
+                    let start = clock.now
+                    try await ControllerLab.create(client, [ControllerLab.service(name, namespace: quiet)])
+                    var (address, event): (Duration?, Duration?) = (nil, nil)
+                    while clock.now - start < .seconds(30) && (address == nil || event == nil) {
+                        if address == nil,
+                            let service = try? await client.get(Service.self, name: name, namespace: quiet),
+                            !(service.status?.loadBalancer?.ingress ?? []).isEmpty
+                        {
+                            address = clock.now - start
+                        }
+                        if event == nil,
+                            let found = try? await client.listAll(
+                                Event.self, namespace: quiet,
+                                fieldSelector: "involvedObject.name=\(name),reason=IPAllocated"),
+                            !found.items.isEmpty
+                        {
+                            event = clock.now - start
+                        }
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    addressTimes.append(Self.seconds(address ?? .seconds(30)))
+                    eventTimes.append(Self.seconds(event ?? .seconds(30)))
+                    try await Task.sleep(until: start + every, clock: clock)
+                }
+                return (addressTimes, eventTimes)
+            }
+            let base = try await measure("base", count: 10, every: .milliseconds(500))
+            let churn = Task {
+                let clock = ContinuousClock()
+                let start = clock.now
+                var patches = 0
+                while clock.now - start < .seconds(seconds) {
+                    let body = #"{"metadata":{"annotations":{"example.com/tick":"\#(patches)"}}}"#
+                    if (try? await client.patch(Service.self, name: "pending", namespace: noisy, body: Array(body.utf8)))
+                        != nil
+                    {
+                        patches += 1
+                    }
+                    try? await Task.sleep(until: start + .milliseconds(50 * (patches + 1)), clock: clock)
+                }
+                return patches
+            }
+            let during = try await measure("during", count: max(5, seconds - 3), every: .seconds(1))
+            let patches = await churn.value
+            let (baseAddress, baseEvent) = (base.address.max() ?? 0, base.event.max() ?? 0)
+            let (churnAddress, churnEvent) = (during.address.max() ?? 0, during.event.max() ?? 0)
+            let failed = try await ControllerLab.events(client, namespace: noisy).filter { $0.1 == "AllocationFailed" }
+            print(
+                "tenant churn: \(patches) patches in \(seconds) s; quiet namespace's new Services, max of "
+                    + "\(base.address.count) without churn / \(during.address.count) during: address "
+                    + "\(String(format: "%.3f", baseAddress)) s / \(String(format: "%.3f", churnAddress)) s, Event "
+                    + "\(String(format: "%.3f", baseEvent)) s / \(String(format: "%.3f", churnEvent)) s; the noisy "
+                    + "namespace holds \(failed.count) AllocationFailed Event objects")
+            #expect(patches >= seconds * 20 * 8 / 10, "the churn reached \(patches) patches")
+            #expect(churnAddress <= max(3 * baseAddress, baseAddress + 1), "addresses slowed down under churn")
+            #expect(churnEvent <= max(3 * baseEvent, baseEvent + 1), "Events slowed down under churn")
+            await host.stop()
+            try await ControllerLab.cleanUp(client)
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
     /// `kill -9` of the allocator: the other host takes over, not one address changes, and a Service created during
     /// the takeover gets its address after it.
     @Test func anotherHostTakesOverWithoutChangingAnAddress() async throws {

@@ -17,17 +17,27 @@ import Testing
           - {name: l2v6, plugin: ndp, pools: [v6]}
           - {name: rec, plugin: rec}
           - {name: routed, plugin: log, pools: [v4], aggregationLength: 25}
+          - {name: stuck, plugin: stuck, pools: [v4]}
         """
 
-    static func plugins(directory: String, node: String) -> [String: String] {
-        [
+    /// What a node's plugins.d holds. `hang`: a call that never returns on this node, in the `stuck` instance (a
+    /// routed fixture: shared) or in `rec` (the exclusive recorder, then recording to a file of its own).
+    enum Hang { case none, shared, exclusive }
+
+    static func plugins(directory: String, node: String, hang: Hang = .none) -> [String: String] {
+        let record = hang == .exclusive ? "\(directory)/rec-hung-\(node).txt" : "\(directory)/rec-\(node).txt"
+        return [
             "10-arp.yaml":
                 "name: arp\nlibrary: herald-arp\nconfig: {interfaces: [eth0], gratuitous: {count: 3, intervalMs: 100}}\n",
             "20-ndp.yaml":
                 "name: ndp\nlibrary: herald-ndp\nconfig: {interfaces: [eth0], gratuitous: {count: 3, intervalMs: 100}}\n",
             "30-rec.yaml":
-                "name: rec\nlibrary: \(directory)/librecorder.so\nconfig: {record: \(directory)/rec-\(node).txt}\n",
+                "name: rec\nlibrary: \(directory)/librecorder.so\ncallTimeoutMs: 1000\n"
+                + "config: {record: \(record), hangInAnnounce: \(hang == .exclusive)}\n",
             "40-log.yaml": "name: log\nlibrary: herald-log\nconfig: {file: \(directory)/log-\(node).jsonl}\n",
+            "50-stuck.yaml":
+                "name: stuck\nlibrary: \(directory)/libstuck.so\ncallTimeoutMs: 1000\n"
+                + "config: {hangInAnnounce: \(hang == .shared)}\n",
         ]
     }
 
@@ -46,6 +56,9 @@ import Testing
         try TestSupport.compilePlugin(
             source: "fixture_plugin.c", output: "\(directory)/librecorder.so",
             defines: ["FIXTURE_RECORDER", "FIXTURE_ID=\"dev.herald.test.recorder\""])
+        try TestSupport.compilePlugin(
+            source: "fixture_plugin.c", output: "\(directory)/libstuck.so",
+            defines: ["FIXTURE_ID=\"dev.herald.test.stuck\""])
         let lab = try await Lab(cluster: cluster, directory: directory)
         defer { lab.destroy() }
         try await withClient(try cluster.adminClient("lab")) { client in
@@ -54,11 +67,11 @@ import Testing
             }
             var hosts: [String: HostProcess] = [:]
             var deaths: [String: [UInt64]] = [:]
-            func launch(_ index: Int, extra: [String] = []) throws {
+            func launch(_ index: Int, extra: [String] = [], hang: Hang = .none) throws {
                 let name = lab.names[index]
                 hosts[name] = try HostProcess(
                     cluster: cluster, node: name, directory: directory, config: Self.config, extra: extra,
-                    netns: lab.nodes[index], plugins: Self.plugins(directory: directory, node: name))
+                    netns: lab.nodes[index], plugins: Self.plugins(directory: directory, node: name, hang: hang))
             }
             for index in 0..<3 { try launch(index) }
 
@@ -344,6 +357,109 @@ import Testing
                     + "max \(String(format: "%.2f", quick.max() ?? 0)) s; SIGTERM p50 "
                     + "\(String(format: "%.2f", Self.percentile(quickStop, 0.5))) s")
             #expect(Self.percentile(quick, 0.5) <= 2.0)
+
+            // A status patched with an address outside every pool (by anyone who may write services/status): no node
+            // plans it, so no protocol announces it. The allocator puts its own address back; until it does, and
+            // while the patch is repeated, the router hears no answer for the foreign address, and neither the
+            // exclusive recorder nor the routed log plugin is ever called with it.
+            let foreign = "198.51.100.60"
+            let foreignSampler = try ARPSampler(namespace: lab.router, addresses: [foreign])
+            for _ in 0..<25 {
+                _ = try? await client.patchServiceStatus(
+                    namespace: ns, name: "v4-2", loadBalancer: .init(ingress: [.init(ip: foreign)]))
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let (foreignRounds, _) = foreignSampler.finish()
+            let foreignAnswers = foreignSampler.process.lines.filter {
+                $0.hasPrefix("owner ") || $0.hasPrefix("double ")
+            }
+            #expect(foreignRounds >= 20 && foreignAnswers.isEmpty, "\(foreign) was answered: \(foreignAnswers)")
+            for name in lab.names {
+                let recorded = (try? String(contentsOfFile: "\(directory)/rec-\(name).txt", encoding: .utf8)) ?? ""
+                let logged = (try? String(contentsOfFile: "\(directory)/log-\(name).jsonl", encoding: .utf8)) ?? ""
+                #expect(!recorded.contains(foreign) && !logged.contains(foreign), "\(name) announced \(foreign)")
+            }
+            print("lab foreign status address: \(foreignRounds) ARP rounds, no answer, no plugin call")
+            let statusBack = await eventually(timeout: .seconds(20)) {
+                let now = try? await ControllerLab.snapshot(client, namespace: ns)
+                return now?["v4-2"]?.addresses == assigned["v4-2"]?.addresses
+            }
+            #expect(statusBack, "the allocator did not put v4-2's own address back after the foreign patch")
+
+            // A call that never returns on node-a: first in a shared instance (its announce; deadline 1 s). The loop
+            // goes on, so node-a's eligibility changes still move its addresses: at no sampled instant (ARP from the
+            // router every 0.1 s) do two nodes answer for one address.
+            let mine = v4.prefix(30).filter { ownersBefore[$0] == "node-a" }
+            await hosts["node-a"]?.stop(SIGTERM, timeout: 5)
+            try launch(0, extra: short, hang: .shared)
+            let hungShared = await eventually(timeout: .seconds(20)) {
+                hosts["node-a"]?.output.contains("did not return within 1") ?? false
+            }
+            #expect(hungShared, "node-a's stuck instance did not overrun its deadline")
+            let settledA = await eventually(timeout: .seconds(30)) { await lab.all(of: mine, ownedBy: "node-a") }
+            #expect(settledA && !mine.isEmpty, "node-a did not take back \(mine) while its stuck instance hangs")
+            let sampled = Array(v4.prefix(30)) + [localAddress]
+            let sampler = try ARPSampler(namespace: lab.router, addresses: sampled)
+            var moves: [String: Double] = [:]
+            func awayAndBack(_ what: String, leave: [String], restore: [String], addresses: [String]) async throws {
+                let start = Self.monotonic()
+                _ = try await cluster.kubectl(leave)
+                let away = await eventually(timeout: .seconds(15)) {
+                    guard await lab.none(of: addresses, ownedBy: "node-a") else { return false }
+                    return await lab.allAnswered(addresses)
+                }
+                moves[what] = Double(Self.monotonic() - start) / 1e9
+                #expect(away, "\(what): node-a's addresses did not move while its plugin call hangs")
+                _ = try await cluster.kubectl(restore)
+                let back = await eventually(timeout: .seconds(20)) { await lab.all(of: addresses, ownedBy: "node-a") }
+                #expect(back, "\(what): node-a did not take its addresses back")
+            }
+            let exclusion = "node.kubernetes.io/exclude-from-external-load-balancers"
+            try await awayAndBack(
+                "exclusion label", leave: ["label", "node", "node-a", "\(exclusion)=true"],
+                restore: ["label", "node", "node-a", "\(exclusion)-"], addresses: mine)
+            try await awayAndBack(
+                "selector", leave: ["label", "node", "node-a", "lab=no", "--overwrite"],
+                restore: ["label", "node", "node-a", "lab=yes", "--overwrite"], addresses: mine)
+            // Endpoints moved: the Local Service's endpoint (on node-a since the step above) goes to node-b.
+            let endpointMoved = Self.monotonic()
+            try await endpoint(on: "node-b")
+            let followedB = await eventually(timeout: .seconds(15)) { await lab.owner(localAddress) == "node-b" }
+            moves["endpoints"] = Double(Self.monotonic() - endpointMoved) / 1e9
+            #expect(followedB, "\(localAddress) did not follow its endpoint to node-b while node-a's plugin hangs")
+            let (rounds, doubles) = sampler.finish()
+            #expect(rounds >= 50, "the ARP sampler ran \(rounds) rounds")
+            #expect(doubles.isEmpty, "two nodes answered at once: \(doubles.prefix(10))")
+            print(
+                "lab hung shared call on node-a: \(rounds) ARP rounds over \(sampled.count) addresses, "
+                    + "\(doubles.count) with two answers; moved away in "
+                    + moves.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value)) s" }
+                    .joined(separator: ", "))
+
+            // Then in the exclusive recorder: node-a holds its membership renewals (a hung exclusive instance may
+            // still answer), its lease lapses, and the other nodes take its addresses; if it still holds exclusive
+            // announcements after its fence, its watchdog ends the process. Never two answers at once.
+            await hosts["node-a"]?.stop(SIGTERM, timeout: 5)
+            let exclusiveSampler = try ARPSampler(namespace: lab.router, addresses: Array(v4.prefix(30)))
+            let hangStart = Self.monotonic()
+            try launch(0, extra: short, hang: .exclusive)
+            let elsewhere = await eventually(timeout: .seconds(20)) {
+                guard hosts["node-a"]?.output.contains("did not return within 1") ?? false else { return false }
+                guard await lab.none(of: mine, ownedBy: "node-a") else { return false }
+                return await lab.allAnswered(mine)
+            }
+            #expect(elsewhere, "node-a's addresses were not answered elsewhere while its exclusive instance hangs")
+            try await Task.sleep(for: .seconds(3))
+            #expect(await lab.none(of: mine, ownedBy: "node-a"), "node-a answered again while its instance hangs")
+            let (exclusiveRounds, exclusiveDoubles) = exclusiveSampler.finish()
+            #expect(exclusiveDoubles.isEmpty, "two nodes answered at once: \(exclusiveDoubles.prefix(10))")
+            let exitedA = hosts["node-a"].map { !$0.isRunning } ?? false
+            print(
+                "lab hung exclusive call on node-a: its addresses answered elsewhere, \(exclusiveRounds) ARP rounds, "
+                    + "\(exclusiveDoubles.count) with two answers, \(Double(Self.monotonic() - hangStart) / 1e9) s "
+                    + "sampled; node-a \(exitedA ? "exited (watchdog)" : "still running, fenced")")
+            await hosts["node-a"]?.stop(SIGKILL, timeout: 5)
+            deaths["node-a", default: []].append(Self.monotonic())
 
             // From the recordings: no instant with two owners of one address, over the whole run.
             var records: [Recorded] = []

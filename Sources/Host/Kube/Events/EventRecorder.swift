@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import Logging
+import Synchronization
 
 /// Records core/v1 Events the way client-go's recorder does: a repeat of the same event (same object, type, reason
 /// and message) increments `count` and `lastTimestamp` on the existing Event with a merge patch instead of creating a
@@ -47,17 +48,19 @@ public actor EventRecorder {
     }
 
     let client: KubeClient
-    let component: String
+    public nonisolated let component: String
     let host: String?
     let clock: any KubeClock
     let logger: Logger
     var budget: EventBudget
     var seen: GenerationalCache<DedupKey, Aggregate>
     let cacheLimit: Int
+    /// Events written (created or patched) and dropped by the rate limit; read without waiting for the actor.
+    nonisolated let tally = Mutex((written: 0, dropped: 0))
     /// Events dropped by the rate limit.
-    public private(set) var dropped = 0
+    public nonisolated var dropped: Int { tally.withLock { $0.dropped } }
     /// Events written (created or patched).
-    public private(set) var written = 0
+    public nonisolated var written: Int { tally.withLock { $0.written } }
 
     /// Creates a recorder for `component` (e.g. `herald`) running on `host`; `burst` and `refillPerSecond` are the
     /// budget of each namespace and type.
@@ -84,7 +87,7 @@ public actor EventRecorder {
     public func record(_ object: ObjectReference, type: EventType, reason: String, message: String) async -> Event? {
         let namespace = object.namespace ?? "default"
         guard budget.tryTake(namespace: namespace, warning: type == .warning, now: clock.now()) else {
-            dropped += 1
+            tally.withLock { $0.dropped += 1 }
             logger.debug("event dropped by rate limit", metadata: ["reason": "\(reason)", "namespace": "\(namespace)"])
             return nil
         }
@@ -102,7 +105,7 @@ public actor EventRecorder {
                 var updated = aggregate
                 updated.count = event.count ?? aggregate.count + 1
                 seen.set(key, updated)
-                written += 1
+                tally.withLock { $0.written += 1 }
                 return event
             } catch let error as KubeError where error.isNotFound {
                 seen.set(key, nil)
@@ -125,7 +128,7 @@ public actor EventRecorder {
         do {
             let created = try await client.create(event)
             seen.set(key, Aggregate(name: created.metadata.name ?? "", namespace: namespace, count: 1))
-            written += 1
+            tally.withLock { $0.written += 1 }
             return created
         } catch {
             logger.warning("cannot create event", metadata: ["error": "\(error)"])

@@ -34,6 +34,11 @@ public final class ServiceController: Sendable {
     let annotationWritten = Mutex(true)
     /// Concurrent status writes at most.
     let writeConcurrency = 8
+    /// The pools' usage after the last batch of this term; nil while not leading.
+    let usage = Mutex<[PoolStatistics]?>(nil)
+
+    /// The pools' usage while this host leads, else nil.
+    public var poolStatistics: [PoolStatistics]? { usage.withLock { $0 } }
 
     public init(
         client: KubeClient, services: Informer<Service>, namespaces: Informer<Namespace>, elector: LeaderElector,
@@ -121,6 +126,8 @@ public final class ServiceController: Sendable {
         all.formUnion(state.allocator.services)
         await write(all, cleared: effects.cleared, state: state, written: written, inbox: inbox)
         for event in effects.events { events.yield(event) }
+        usage.withLock { $0 = state.allocator.statistics() }
+        defer { usage.withLock { $0 = nil } }
         logger.info(
             "allocator: restored and served \(served) services in \(ContinuousClock.now - start)",
             metadata: ["pending": "\(state.allocator.pending.count)"])
@@ -162,6 +169,7 @@ public final class ServiceController: Sendable {
             await write(effects.touched, cleared: effects.cleared, state: state, written: written, inbox: inbox)
             written.prune(caughtUpWith: services.store)
             for event in effects.events { events.yield(event) }
+            usage.withLock { $0 = state.allocator.statistics() }
             for input in batch { inbox.done(input) }
         }
     }
