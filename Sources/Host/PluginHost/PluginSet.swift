@@ -45,8 +45,9 @@ public final class PluginSet: Sendable {
     }
 
     private let state: Mutex<State>
-    /// Held for the whole of `apply` and `shutdown`, so that two never interleave; never while a reader waits.
-    private let changing = Mutex(())
+    /// Set for the whole of `apply` and `shutdown`. Their callers serialise them (the reconciler runs both on its
+    /// loop), so no lock is held across the plugin calls they make; an overlap is a programming error and traps.
+    private let changing = Atomic(false)
     private let loader: PluginLoader
     private let node: NodeInfo
     private let logger: Logger
@@ -115,10 +116,10 @@ public final class PluginSet: Sendable {
     /// The set's ``problems`` become the problems of this reading. Nothing here decides what to announce: the caller
     /// (the running host, on SIGHUP) reads plugins.d with ``PluginDirectory/read(_:)``, calls `apply`, marks the
     /// report's `started` and `restarted` instances as running (and forgets `stopped` ones), then brings
-    /// announcements up to date, since new instances start with none. `apply` and ``shutdown()`` are serialised.
+    /// announcements up to date, since new instances start with none. Callers serialise `apply` and ``shutdown()``.
     @discardableResult
     public func apply(_ entries: [PluginDirectory.Entry], directory: String?) -> PluginSetReport {
-        changing.withLock { _ in
+        exclusively {
             let current = state.withLock { $0.members }
             let plan = PluginSetPlan(entries: entries, directory: directory, loader: loader, current: current)
             var report = PluginSetReport()
@@ -216,9 +217,18 @@ public final class PluginSet: Sendable {
 
     /// Stops and destroys every instance, in reverse order of creation.
     public func shutdown() {
-        changing.withLock { _ in
+        exclusively {
             for instance in instances.reversed() { instance.destroy() }
         }
+    }
+
+    /// Runs a change of the set; traps if another is under way (see ``changing``).
+    private func exclusively<T>(_ body: () -> T) -> T {
+        guard changing.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            preconditionFailure("PluginSet.apply and shutdown overlapped: their callers must serialise them")
+        }
+        defer { changing.store(false, ordering: .releasing) }
+        return body()
     }
 
     private func create(_ wanted: PluginSetPlan.Wanted) -> Result<Member, Problem> {

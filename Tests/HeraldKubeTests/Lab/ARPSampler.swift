@@ -82,7 +82,10 @@ final class ARPSampler: Sendable {
     /// Ends sampling; returns the rounds sampled and every `double` line.
     func finish() -> (rounds: Int, doubles: [String]) {
         kill(process.pid, SIGTERM)
-        _ = process.expect("rounds", timeout: 10)
+        // Not `expect`: the summary is the last line before the process exits, and `expect` gives up once the process
+        // has ended, possibly before its last output was read.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && !process.lines.contains(where: { $0.hasPrefix("rounds ") }) { usleep(10_000) }
         process.stop(quit: nil)
         let lines = process.lines
         let summary = lines.last { $0.hasPrefix("rounds ") }?.split(separator: " ") ?? []
