@@ -5,14 +5,19 @@ import HeraldTestSupport
 /// address and collects the replies until the next round. Two MACs answering one round for one address is an instant
 /// with two owners (the nodes answer within a millisecond, far inside a round). Prints `double ADDRESS MAC MAC` for
 /// each, `owner ADDRESS MAC` when the answering MAC changes, and `rounds N doubles D` when it ends (after `duration`
-/// seconds, or at SIGTERM).
+/// seconds, or at `stop` on its stdin).
 final class ARPSampler: Sendable {
     static let script = #"""
-        import signal, socket, struct, sys, time
+        import socket, struct, sys, threading, time
         iface, source, interval, duration = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
         targets = {socket.inet_aton(a): a for a in sys.argv[5:]}
         stop = []
-        signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+        def commands():
+            for line in sys.stdin:
+                if line.strip() == "stop":
+                    break
+            stop.append(1)
+        threading.Thread(target=commands, daemon=True).start()
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
         s.bind((iface, 0))
         mac = s.getsockname()[4]
@@ -81,7 +86,8 @@ final class ARPSampler: Sendable {
 
     /// Ends sampling; returns the rounds sampled and every `double` line.
     func finish() -> (rounds: Int, doubles: [String]) {
-        kill(process.pid, SIGTERM)
+        // (A line on stdin, not a signal: a child of the test process may inherit a mask that blocks SIGTERM.)
+        process.send("stop")
         // Not `expect`: the summary is the last line before the process exits, and `expect` gives up once the process
         // has ended, possibly before its last output was read.
         let deadline = Date().addingTimeInterval(10)

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldKube
 import HeraldTestSupport
+import Synchronization
 
 /// The layer-2 lab: a `router` namespace with bridge `br0` (198.51.100.1/24) and three node namespaces on it
 /// (`eth0`, 198.51.100.11–13), each running its own `herald` as node-a, node-b, node-c against a real API server.
@@ -22,13 +23,16 @@ final class Lab: @unchecked Sendable {
     var macs: [String: String] = [:]
     var relays: [String: Process] = [:]
     var nodeRelays: [Process] = []
+    static let count = Atomic(0)
 
     init(cluster: DevCluster, directory: String) async throws {
         self.cluster = cluster
         self.directory = directory
-        suffix = "\(getpid() % 100_000)"
+        // The process and a count of labs in it: two labs of one test process never share a name.
+        let suffix = "\(getpid() % 100_000)\(Self.count.add(1, ordering: .relaxed).oldValue % 10)"
+        self.suffix = suffix
         router = "labr\(suffix)"
-        nodes = (1...3).map { "labn\($0)x\(getpid() % 100_000)" }
+        nodes = (1...3).map { "labn\($0)x\(suffix)" }
         let server =
             try String(contentsOfFile: cluster.heraldKubeconfig, encoding: .utf8)
             .split(separator: "\n").first { $0.contains("server:") } ?? ""
