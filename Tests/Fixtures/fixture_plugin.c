@@ -10,7 +10,7 @@
  *                          one clock for every network namespace): the layer-2 lab's recording of who announces
  * Its config (JSON) may hold "record": "/path" (append one line per call), "threads": N (during start, N threads
  * each call every host callback 200 times; stop joins them), "abortInAnnounce": true (announce calls abort(), as a
- * crashing plugin would), "noLiveReconfigure": true (configure on a started instance returns HERALD_ERR_STATE),
+ * crashing plugin would), "trapInAnnounce": true (announce raises SIGTRAP), "noLiveReconfigure": true (configure on a started instance returns HERALD_ERR_STATE),
  * "hangInAnnounce": true (announce never returns, as a plugin stuck on a lock would; health still answers) and
  * "eventOnStop": true (stop starts a thread that emits an event naming announcement "a1" and joins it, as the exec
  * and layer-2 plugins do while they stop: the host must take the event without waiting for stop to return).
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "herald_plugin.h"
+#include <signal.h>
 
 #ifndef FIXTURE_ID
 #define FIXTURE_ID "dev.herald.test.fixture"
@@ -39,6 +40,7 @@ typedef struct fixture {
     pthread_t workers[16];
     int started;
     int abort_in_announce;
+    int trap_in_announce;
     int no_live_reconfigure;
     int hang_in_announce;
     int event_on_stop;
@@ -96,6 +98,8 @@ static herald_status f_configure(void *p, const char *json, const herald_node_in
     }
     const char *abort_flag = json_value(json, "abortInAnnounce");
     f->abort_in_announce = abort_flag && strncmp(abort_flag, "true", 4) == 0;
+    const char *trap_flag = json_value(json, "trapInAnnounce");
+    f->trap_in_announce = trap_flag && strncmp(trap_flag, "true", 4) == 0;
     const char *no_live = json_value(json, "noLiveReconfigure");
     f->no_live_reconfigure = no_live && strncmp(no_live, "true", 4) == 0;
     const char *hang = json_value(json, "hangInAnnounce");
@@ -145,6 +149,7 @@ static herald_status f_announce(void *p, const herald_announcement *a, char *err
     snprintf(line, sizeof line, "%s %s/%u services=%zu", a->id, a->address_text, a->prefix_length, a->service_count);
     note(f, "announce %s", line);
     if (f->abort_in_announce) abort();
+    if (f->trap_in_announce) raise(SIGTRAP);
     if (f->hang_in_announce) {
         for (;;) pause();
     }

@@ -71,6 +71,47 @@ import Testing
         #expect(host.transcript.contains("withdraw"), "\(host.transcript)")
     }
 
+    /// Three instances whose announce never returns, each with the default 5 s deadline: the first pass takes 15 s,
+    /// longer than the stall limit (twice the longest deadline, at least 10 s). Meanwhile `/healthz` says the host
+    /// is not live (so that the kubelet restarts it); once the pass ends, it is live again.
+    @Test func aPassLongerThanTheStallLimitFailsHealthz() throws {
+        let herald = try TestSupport.product("herald")
+        let dir = try TestSupport.temporaryDirectory("herald-stall")
+        let library = "\(dir)/libhung.so"
+        try TestSupport.compilePlugin(source: "fixture_plugin.c", output: library)
+        try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
+        for name in ["h1", "h2", "h3"] {
+            try "name: \(name)\nlibrary: \(library)\nconfig: {hangInAnnounce: true}\n".write(
+                toFile: "\(dir)/plugins.d/\(name).yaml", atomically: true, encoding: .utf8)
+        }
+        try """
+        apiVersion: herald.dev/v1
+        node: {name: stall-node}
+        pools: [{name: p, addresses: [192.0.2.0/28]}]
+        advertisements: [{name: a1, plugin: h1}, {name: a2, plugin: h2}, {name: a3, plugin: h3}]
+        staticVIPs: [{name: v, address: 192.0.2.1}]
+        """.write(toFile: "\(dir)/herald.yaml", atomically: true, encoding: .utf8)
+        let host = try LineProcess(
+            executable: herald,
+            arguments: [
+                "run", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d", "--status-address",
+                "127.0.0.1:0",
+            ])
+        defer { host.stop(quit: nil) }
+        let base = try #require(StatusEndpointTests.address(of: host), "\(host.transcript)")
+        var notLive: String?
+        var liveAgain = false
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(30) && !liveAgain {
+            let health = try StatusEndpointTests.curl([base + "/healthz"])
+            if health.code == "503" { notLive = notLive ?? health.body }
+            if health.code == "200" && notLive != nil { liveAgain = true }
+            usleep(100_000)
+        }
+        #expect(notLive?.contains("not live") == true, "\(notLive ?? "always live")\n\(host.transcript)")
+        #expect(liveAgain, "/healthz did not recover once the pass ended")
+    }
+
     static func threads(of pid: Int32) -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count) ?? 0
     }
