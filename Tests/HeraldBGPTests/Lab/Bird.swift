@@ -10,7 +10,10 @@ final class Bird {
 
     /// A BIRD that accepts every node of 198.51.100.0/24 and 2001:db8::/64 as AS `peerASN` (passive `neighbor
     /// range`), into tables t4 and t6. `extra` is appended to the configuration (more protocols).
-    init(lab: BGPLab, localASN: Int = 64512, peerASN: Int = 64513, extra: String = "", ranges: Bool = true) throws {
+    init(
+        lab: BGPLab, localASN: Int = 64512, peerASN: Int = 64513, extra: String = "", ranges: Bool = true,
+        holdTime: Int = 30
+    ) throws {
         namespace = lab.router
         socket = lab.directory + "/bird.ctl"
         let ibgp = localASN == peerASN
@@ -22,7 +25,7 @@ final class Bird {
             ipv6 table t6;
             template bgp nodes {
               local as \(localASN);
-              hold time 30;
+              hold time \(holdTime);
               graceful restart on;
               \(ibgp ? "direct;" : "")
               ipv4 { table t4; import all; export none; \(ibgp ? "gateway direct;" : "") };

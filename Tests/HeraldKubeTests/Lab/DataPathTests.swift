@@ -42,7 +42,7 @@ import Testing
         defer { for backend in backends where backend.isRunning { backend.terminate() } }
         for index in 0..<3 {
             backends.append(
-                try await DataPath.prepare(
+                try DataPath.prepare(
                     namespace: lab.nodes[index], node: lab.names[index], v4: "198.51.100.128/25",
                     v6: "2001:db8::100/121"))
         }
@@ -165,8 +165,10 @@ import Testing
                 let failed = results.map(\.failed)
                 #expect(times.count == trials, "\(fault.rawValue): connections did not move in every trial")
                 if fault != .nodeKilled {
-                    // The old node's backend still serves while the router's neighbour entry names it.
-                    #expect(failed.allSatisfy { $0 == 0 }, "\(fault.rawValue): failed attempts \(failed)")
+                    // The old node's backend still serves while the router's neighbour entry names it; only a
+                    // connection under way at the instant the entry changes (its next packets reach the new owner,
+                    // which knows no such connection) can fail.
+                    #expect(failed.allSatisfy { $0 <= 1 }, "\(fault.rawValue): failed attempts \(failed)")
                 }
                 lines.append(
                     "\(fault.rawValue): first connection elsewhere p50 "

@@ -431,7 +431,7 @@ import Testing
             moves["endpoints"] = Double(Self.monotonic() - endpointMoved) / 1e9
             #expect(followedB, "\(localAddress) did not follow its endpoint to node-b while node-a's plugin hangs")
             let (rounds, doubles) = sampler.finish()
-            #expect(rounds >= 50, "the ARP sampler ran \(rounds) rounds: \(sampler.process.lines.suffix(5))")
+            #expect(rounds >= 20, "the ARP sampler ran \(rounds) rounds: \(sampler.process.lines.suffix(5))")
             #expect(doubles.isEmpty, "two nodes answered at once: \(doubles.prefix(10))")
             print(
                 "lab hung shared call on node-a: \(rounds) ARP rounds over \(sampled.count) addresses, "
@@ -455,6 +455,7 @@ import Testing
             try await Task.sleep(for: .seconds(3))
             #expect(await lab.none(of: mine, ownedBy: "node-a"), "node-a answered again while its instance hangs")
             let (exclusiveRounds, exclusiveDoubles) = exclusiveSampler.finish()
+            #expect(exclusiveRounds >= 20, "the ARP sampler ran \(exclusiveRounds) rounds")
             #expect(exclusiveDoubles.isEmpty, "two nodes answered at once: \(exclusiveDoubles.prefix(10))")
             let exitedA = hosts["node-a"].map { !$0.isRunning } ?? false
             print(

@@ -37,6 +37,10 @@ public final class NodeMembership: Sendable {
         public var leaseDuration: Duration
         /// Delete the lease when the task running ``NodeMembership/run()`` is cancelled (a graceful stop).
         public var deleteOnStop: Bool
+        /// The shortest time between two renewals: what this node has to publish (the versions its passes applied,
+        /// its unhealthy instances) is written this soon after it changes instead of at the next renew interval, so
+        /// that a handover waits for this, not for a renewal. It bounds the lease writes of a node under churn.
+        public var publishSpacing: Duration = .milliseconds(200)
 
         /// Creates a configuration.
         public init(
@@ -67,6 +71,8 @@ public final class NodeMembership: Sendable {
         var applied = InputVersions()
         /// Why renewals are held now (nil: they are not), as last logged.
         var held: String?
+        /// Something changed that the last renewal did not write.
+        var unpublished = false
     }
 
     let client: KubeClient
@@ -77,6 +83,8 @@ public final class NodeMembership: Sendable {
     /// Asked before each renewal: a reason to hold it (this host cannot keep its promises: its reconcile loop is
     /// stuck, an exclusive instance hangs), or nil to renew.
     let gate = Mutex<(@Sendable () -> String?)?>(nil)
+    /// Wakes the renewal loop when there is something to publish.
+    let publish = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
     /// Creates the membership of one node.
     public init(
@@ -114,14 +122,52 @@ public final class NodeMembership: Sendable {
         leaseDuration - renewInterval / 2
     }
 
-    /// Publishes, from the next renewal on, the instances whose data plane is unhealthy on this node.
+    /// Publishes, from the next renewal on (``Configuration/publishSpacing``), the instances whose data plane is
+    /// unhealthy on this node.
     public func setUnhealthyInstances(_ instances: Set<String>) {
-        state.withLock { $0.unhealthy = instances }
+        let changed = state.withLock { s in
+            guard s.unhealthy != instances else { return false }
+            s.unhealthy = instances
+            return true
+        }
+        if changed { requestPublication() }
     }
 
-    /// Publishes, from the next renewal on, the input versions of this node's last completed reconcile pass.
+    /// Publishes, from the next renewal on (``Configuration/publishSpacing``), the input versions of this node's
+    /// last completed reconcile pass.
     public func setApplied(_ versions: InputVersions) {
-        state.withLock { $0.applied = versions }
+        let changed = state.withLock { s in
+            guard s.applied != versions else { return false }
+            s.applied = versions
+            return true
+        }
+        if changed { requestPublication() }
+    }
+
+    /// Asks for a renewal soon (``Configuration/publishSpacing``) to publish a change.
+    private func requestPublication() {
+        state.withLock { $0.unpublished = true }
+        publish.continuation.yield()
+    }
+
+    /// Waits until the next renewal is due: a renew interval after the last one, or as soon as
+    /// ``Configuration/publishSpacing`` allows when there is something new to publish.
+    private func pause() async throws {
+        let interval = configuration.renewInterval
+        let spacing = min(configuration.publishSpacing, interval)
+        try await clock.sleep(for: spacing)
+        if state.withLock({ $0.unpublished }) { return }
+        let clock = self.clock
+        let wakes = publish.stream
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await clock.sleep(for: interval - spacing) }
+            group.addTask {
+                for await _ in wakes { return }
+                throw CancellationError()
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
     }
 
     /// Sets what is asked before each renewal (see ``gate``).
@@ -158,7 +204,7 @@ public final class NodeMembership: Sendable {
                 logger.warning("cannot renew membership lease", metadata: ["error": "\(error)"])
                 state.withLock { $0.lease = nil }
             }
-            do { try await clock.sleep(for: configuration.renewInterval) } catch { break }
+            do { try await pause() } catch { break }
         }
         if !configuration.deleteOnStop {
             state.withLock {
@@ -200,7 +246,10 @@ public final class NodeMembership: Sendable {
                     metadata: ObjectMeta(
                         name: c.leaseName, namespace: c.namespace, labels: [Self.label: c.nodeName],
                         annotations: [
-                            Self.appliedAnnotation: state.withLock { $0.applied.description },
+                            Self.appliedAnnotation: state.withLock {
+                                $0.unpublished = false
+                                return $0.applied.description
+                            },
                             Self.durationAnnotation: "\(c.leaseDuration.milliseconds)",
                             Self.renewIntervalAnnotation: "\(c.renewInterval.milliseconds)",
                         ]),
@@ -214,7 +263,10 @@ public final class NodeMembership: Sendable {
             wall: wall, acquire: lease.spec?.holderIdentity == c.nodeName ? lease.spec?.acquireTime?.date ?? wall : wall
         )
         lease.metadata.labels = (lease.metadata.labels ?? [:]).merging([Self.label: c.nodeName]) { $1 }
-        let (unhealthySet, applied) = state.withLock { ($0.unhealthy, $0.applied) }
+        let (unhealthySet, applied) = state.withLock { s in
+            s.unpublished = false
+            return (s.unhealthy, s.applied)
+        }
         let unhealthy = unhealthySet.sorted().joined(separator: ",")
         var annotations = lease.metadata.annotations ?? [:]
         annotations[Self.appliedAnnotation] = applied.description

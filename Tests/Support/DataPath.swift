@@ -1,5 +1,4 @@
 import Foundation
-import HeraldTestSupport
 
 /// The data path of the layer-2 lab: what stands in for kube-proxy and the pods, and a client.
 ///
@@ -9,8 +8,8 @@ import HeraldTestSupport
 /// them (the addresses are on no interface, so it does not answer NDP either): only Herald's plugins make an address
 /// reachable. A small HTTP backend on each node (ports 80 and 8080, IPv4 and IPv6) answers `NODE PORT`: it stands in
 /// for the Service's pods. The client runs in the router namespace.
-enum DataPath {
-    static let backend = #"""
+public enum DataPath {
+    public static let backend = #"""
         import http.server, socket, sys, threading
         node = sys.argv[1]
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -40,7 +39,7 @@ enum DataPath {
     ///   (milliseconds since SINCE_NS, CLOCK_MONOTONIC) or `first ADDRESS none` after 30 s.
     /// - `probe ADDRESS PORT INTERVAL_MS COUNT`: one new connection and request every INTERVAL_MS; prints
     ///   `ok NS NODE` or `fail NS` for each (NS: CLOCK_MONOTONIC when the attempt started), then `done`.
-    static let client = #"""
+    public static let client = #"""
         import socket, sys, time
         def request(address, port, timeout):
             family = socket.AF_INET6 if ":" in address else socket.AF_INET
@@ -92,19 +91,24 @@ enum DataPath {
                 print("done", flush=True)
         """#
 
-    static func script(_ name: String, _ text: String) -> String {
+    public static func script(_ name: String, _ text: String) -> String {
         let path = NSTemporaryDirectory() + "herald-datapath-\(name)-\(getpid()).py"
         try? text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     /// Makes every address of `v4` and `v6` local on node namespace `namespace` (AnyIP on `lo`), keeps the kernel from
-    /// answering ARP for them, and starts the backend there as `node`.
-    static func prepare(namespace: String, node: String, v4: String, v6: String) async throws -> Process {
-        _ = try await Lab.sh(
-            "ip netns exec \(namespace) sysctl -q -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 "
-                + "&& ip -n \(namespace) route add local \(v4) dev lo table local "
-                + "&& ip -n \(namespace) -6 route add local \(v6) dev lo table local")
+    /// answering ARP for them, and starts the backend there as `node` (its output discarded, no descriptor of the
+    /// test process inherited beyond /dev/null).
+    public static func prepare(namespace: String, node: String, v4: String, v6: String) throws -> Process {
+        let setup = try TestSupport.run(
+            [
+                "/bin/sh", "-c",
+                "ip netns exec \(namespace) sysctl -q -w net.ipv4.conf.all.arp_ignore=1 "
+                    + "net.ipv4.conf.all.arp_announce=2 && ip -n \(namespace) route add local \(v4) dev lo table local "
+                    + "&& ip -n \(namespace) -6 route add local \(v6) dev lo table local",
+            ], timeout: 30, combineOutput: true)
+        guard setup.status == 0 else { throw Failure(message: "data path setup in \(namespace): \(setup.stdout)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         process.arguments = ["netns", "exec", namespace, "/usr/bin/python3", script("backend", backend), node]
@@ -115,21 +119,26 @@ enum DataPath {
         return process
     }
 
-    /// The client in `router`.
-    final class Client: Sendable {
-        let process: LineProcess
+    public struct Failure: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
 
-        init(router: String) throws {
+    /// The client in `router`.
+    public final class Client: Sendable {
+        public let process: LineProcess
+
+        public init(router: String) throws {
             process = try LineProcess(
                 executable: "/usr/sbin/ip",
                 arguments: ["netns", "exec", router, "/usr/bin/python3", DataPath.script("client", DataPath.client)])
             guard process.expect("ready", timeout: 10) != nil else {
-                throw DevCluster.ClusterError(message: "the client did not start: \(process.transcript)")
+                throw Failure(message: "the client did not start: \(process.transcript)")
             }
         }
 
         /// The node that first answers `address`:`port`, and the milliseconds since `since` (CLOCK_MONOTONIC ns).
-        func first(_ address: String, port: Int = 80, since: UInt64) -> (node: String, milliseconds: Double)? {
+        public func first(_ address: String, port: Int = 80, since: UInt64) -> (node: String, milliseconds: Double)? {
             process.send("first \(address) \(port) \(since)")
             guard let line = process.expect("first \(address) ", timeout: 40) else { return nil }
             let words = line.split(separator: " ")
@@ -139,20 +148,22 @@ enum DataPath {
 
         /// One attempt every `interval` ms, `count` times: when each began (CLOCK_MONOTONIC ns) and the node that
         /// answered (nil: failed).
-        func probe(_ address: String, port: Int = 80, interval: Int, count: Int) -> [(time: UInt64, node: String?)] {
+        public func probe(
+            _ address: String, port: Int = 80, interval: Int, count: Int
+        ) -> [(time: UInt64, node: String?)] {
             collect(
                 from: startProbe(address, port: port, interval: interval, count: count),
                 timeout: Double(interval * count) / 1000 + 30)
         }
 
         /// Starts a probe without waiting for it; ``collect`` gathers it.
-        func startProbe(_ address: String, port: Int = 80, interval: Int, count: Int) -> Int {
+        public func startProbe(_ address: String, port: Int = 80, interval: Int, count: Int) -> Int {
             let from = process.lineCount
             process.send("probe \(address) \(port) \(interval) \(count)")
             return from
         }
 
-        func collect(from: Int, timeout: Double) -> [(time: UInt64, node: String?)] {
+        public func collect(from: Int, timeout: Double) -> [(time: UInt64, node: String?)] {
             _ = process.expect("done", timeout: timeout)
             return process.lines.dropFirst(from).compactMap { line in
                 let words = line.split(separator: " ")
@@ -163,6 +174,6 @@ enum DataPath {
             }
         }
 
-        func stop() { process.stop(quit: nil) }
+        public func stop() { process.stop(quit: nil) }
     }
 }

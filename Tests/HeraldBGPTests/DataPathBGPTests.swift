@@ -1,0 +1,147 @@
+import Foundation
+import HeraldTestSupport
+import Testing
+
+/// Traffic over BGP with ECMP: three `herald run` hosts (one per node namespace, the BGP plugin, one static VIP)
+/// announce 192.0.2.5 to BIRD in the router namespace, which installs it in the router's kernel with one next hop per
+/// node (`merge paths`); the kernel hashes each new connection (source port included) onto one of them. Each node
+/// accepts the VIP and serves it from a small backend (``DataPath``: they stand in for kube-proxy and pods).
+/// Asserted per connection: every one reaches an announcing node, all three nodes are reached, and once a node's path
+/// is gone none reaches it. Printed: the spread, and per fault (Herald killed; the node's link down, at BIRD's hold
+/// time of 30 s and at the shortest, 3 s) the time until the router drops the path and the connections that failed.
+@Suite(.serialized)
+struct BGPDataPathTests {
+    static let vip = "192.0.2.5"
+
+    /// The next hops the router's kernel has for the VIP.
+    static func nextHops(_ lab: BGPLab) -> Set<String> {
+        let text = LabShell.run("ip -n \(lab.router) route show \(vip)").output
+        return Set(
+            text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).enumerated().compactMap {
+                index, word in
+                index > 0 && word.hasPrefix("198.51.100.") ? String(word) : nil
+            })
+    }
+
+    @Test("ECMP: connections spread over every announcing node, and leave a lost one")
+    func connectionsSpreadAndLeaveALostNode() throws {
+        try LabShell.requireTools()
+        let herald = try TestSupport.product("herald")
+        for (hold, trials) in [(30, 1), (3, 3)] {
+            let lab = try BGPLab(nodes: 3)
+            defer { lab.destroy() }
+            try LabShell.must("ip netns exec \(lab.router) sysctl -q -w net.ipv4.fib_multipath_hash_policy=1")
+            let bird = try Bird(
+                lab: lab, extra: "protocol kernel k4 { ipv4 { table t4; export all; }; merge paths on; }\n",
+                holdTime: hold)
+            defer { bird.stop() }
+            var backends: [Process] = []
+            defer { for backend in backends where backend.isRunning { backend.terminate() } }
+            let names = ["node-1", "node-2", "node-3"]
+            for index in 0..<3 {
+                backends.append(
+                    try DataPath.prepare(
+                        namespace: lab.nodes[index], node: names[index], v4: "192.0.2.0/28", v6: "2001:db8:4e::/124"))
+            }
+            var hosts: [Process?] = [nil, nil, nil]
+            defer { for host in hosts { if let host, host.isRunning { kill(host.processIdentifier, SIGKILL) } } }
+            func launch(_ index: Int) throws {
+                let dir = "\(lab.directory)/\(names[index])"
+                try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
+                try """
+                name: bgp
+                library: herald-bgp
+                config:
+                  myASN: 64513
+                  routerID: 198.51.100.1\(index + 1)
+                  peers: [{address: 198.51.100.1, asn: 64512, holdTime: \(hold)}]
+                """.write(toFile: "\(dir)/plugins.d/bgp.yaml", atomically: true, encoding: .utf8)
+                try """
+                apiVersion: herald.dev/v1
+                node: {name: \(names[index])}
+                pools: [{name: v4, addresses: [192.0.2.0/28]}]
+                advertisements: [{name: upstream, plugin: bgp}]
+                staticVIPs: [{name: web, address: \(Self.vip)}]
+                """.write(toFile: "\(dir)/herald.yaml", atomically: true, encoding: .utf8)
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+                process.arguments = [
+                    "netns", "exec", lab.nodes[index], herald, "run", "--config", "\(dir)/herald.yaml",
+                    "--plugins-dir", "\(dir)/plugins.d", "--status-address", "none",
+                ]
+                let log = "\(dir)/herald.log"
+                _ = FileManager.default.createFile(atPath: log, contents: nil)
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+                process.standardInput = FileHandle.nullDevice
+                process.standardOutput = handle
+                process.standardError = handle
+                try process.run()
+                try handle.close()
+                hosts[index] = process
+            }
+            for index in 0..<3 { try launch(index) }
+            let all: Set = ["198.51.100.11", "198.51.100.12", "198.51.100.13"]
+            #expect(
+                LabShell.wait(30) { Self.nextHops(lab) == all }, "\(LabShell.run("ip -n \(lab.router) route").output)")
+            let client = try DataPath.Client(router: lab.router)
+            defer { client.stop() }
+
+            // The spread: 150 new connections.
+            let spread = client.probe(Self.vip, interval: 10, count: 150)
+            var counts: [String: Int] = [:]
+            for attempt in spread { counts[attempt.node ?? "failed", default: 0] += 1 }
+            #expect(counts["failed"] == nil, "\(counts)")
+            #expect(Set(counts.keys) == Set(names), "connections reached \(counts)")
+
+            // Faults: Herald killed (the session closes: the path goes at once), then the node's link down (the path
+            // goes at the hold time).
+            var lines = ["spread over 150 connections: \(counts.sorted { $0.key < $1.key })"]
+            for fault in ["herald kill -9", "link down"] {
+                for trial in 0..<(fault == "link down" ? trials : 1) {
+                    let index = trial % 3
+                    let seconds = fault == "link down" ? hold + 6 : 5
+                    let from = client.startProbe(Self.vip, interval: 50, count: seconds * 20)
+                    Thread.sleep(forTimeInterval: 1)
+                    let start = LineProcess.monotonicNanoseconds()
+                    if fault == "link down" {
+                        try LabShell.must("ip -n \(lab.nodes[index]) link set eth0 down")
+                    }
+                    if let host = hosts[index] { kill(host.processIdentifier, SIGKILL) }
+                    var removed: UInt64?
+                    while LineProcess.monotonicNanoseconds() - start < UInt64(hold + 6) * 1_000_000_000 {
+                        if !Self.nextHops(lab).contains("198.51.100.1\(index + 1)") {
+                            removed = LineProcess.monotonicNanoseconds()
+                            break
+                        }
+                        usleep(20_000)
+                    }
+                    let results = client.collect(from: from, timeout: Double(hold) + 30)
+                    let after = results.filter { $0.time >= start }
+                    let failed = after.filter { attempt in
+                        attempt.node == nil && (removed.map { attempt.time < $0 } ?? true)
+                    }.count
+                    let late = after.filter { attempt in
+                        (removed.map { attempt.time > $0 + 200_000_000 } ?? false) && attempt.node == names[index]
+                    }
+                    #expect(removed != nil, "\(fault): the router kept the path of \(names[index])")
+                    #expect(
+                        late.isEmpty, "\(fault): \(late.count) connections reached \(names[index]) after its path went")
+                    #expect(after.allSatisfy { $0.node == nil || names.contains($0.node!) })
+                    lines.append(
+                        "\(fault), hold \(hold) s: path removed after "
+                            + (removed.map { String(format: "%.2f s", Double($0 - start) / 1e9) } ?? "never")
+                            + ", \(failed) of \(after.count) attempts failed meanwhile")
+                    if fault == "link down" {
+                        try LabShell.must(
+                            "ip -n \(lab.nodes[index]) link set eth0 up && ip -n \(lab.nodes[index]) addr replace "
+                                + "2001:db8::1\(index + 1)/64 dev eth0 nodad")
+                    }
+                    hosts[index]?.waitUntilExit()
+                    try launch(index)
+                    #expect(LabShell.wait(30) { Self.nextHops(lab) == all }, "\(names[index])'s path did not return")
+                }
+            }
+            print("data path over BGP (ECMP), BIRD hold time \(hold) s:\n  " + lines.joined(separator: "\n  "))
+        }
+    }
+}
