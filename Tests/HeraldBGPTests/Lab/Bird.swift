@@ -12,7 +12,7 @@ final class Bird {
     /// range`), into tables t4 and t6. `extra` is appended to the configuration (more protocols).
     init(
         lab: BGPLab, localASN: Int = 64512, peerASN: Int = 64513, extra: String = "", ranges: Bool = true,
-        holdTime: Int = 30
+        holdTime: Int = 30, errorWaitTime: String? = nil
     ) throws {
         namespace = lab.router
         socket = lab.directory + "/bird.ctl"
@@ -26,6 +26,7 @@ final class Bird {
             template bgp nodes {
               local as \(localASN);
               hold time \(holdTime);
+              \(errorWaitTime.map { "error wait time \($0);" } ?? "")
               graceful restart on;
               \(ibgp ? "direct;" : "")
               ipv4 { table t4; import all; export none; \(ibgp ? "gateway direct;" : "") };
