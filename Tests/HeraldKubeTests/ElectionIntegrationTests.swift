@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import HeraldKube
 import HeraldTestSupport
 import Synchronization
@@ -160,6 +161,18 @@ import Testing
                 try await Task.sleep(for: .seconds(4))  // renewals keep everyone live past the 3 s duration
                 #expect(watcher.liveNodes == ["n1", "n2", "n3"])
                 #expect(n1.holdsValidLease && n1.renewals >= 3)
+                // What a node publishes goes out with a lease write soon after it changes (publishSpacing, 200 ms), not
+                // at the next renewal; an unchanged value writes nothing early.
+                let published = InputVersions(["nodes": 42, "services": 7])
+                let before = n3.renewals
+                let asked = ContinuousClock.now
+                n3.setApplied(published)
+                #expect(await eventually(timeout: .seconds(3)) { watcher.appliedVersions["n3"] == published })
+                let seen = ContinuousClock.now - asked
+                #expect(seen < .milliseconds(800), "published after \(seen)")
+                n3.setApplied(published)
+                try await Task.sleep(for: .milliseconds(700))
+                #expect(n3.renewals - before <= 2, "\(n3.renewals - before) renewals in about a second")
 
                 // Graceful stop deletes the lease: gone at once.
                 let stop = ContinuousClock.now

@@ -83,8 +83,6 @@ public final class NodeMembership: Sendable {
     /// Asked before each renewal: a reason to hold it (this host cannot keep its promises: its reconcile loop is
     /// stuck, an exclusive instance hangs), or nil to renew.
     let gate = Mutex<(@Sendable () -> String?)?>(nil)
-    /// Wakes the renewal loop when there is something to publish.
-    let publish = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
     /// Creates the membership of one node.
     public init(
@@ -147,26 +145,20 @@ public final class NodeMembership: Sendable {
     /// Asks for a renewal soon (``Configuration/publishSpacing``) to publish a change.
     private func requestPublication() {
         state.withLock { $0.unpublished = true }
-        publish.continuation.yield()
     }
 
-    /// Waits until the next renewal is due: a renew interval after the last one, or as soon as
-    /// ``Configuration/publishSpacing`` allows when there is something new to publish.
+    /// Waits until the next renewal is due: a renew interval after the last one, or sooner, at a multiple of
+    /// ``Configuration/publishSpacing``, when there is something new to publish. (Steps of the clock, not a stream of
+    /// wakes: an `AsyncStream` ends for good once a waiting task is cancelled.)
     private func pause() async throws {
         let interval = configuration.renewInterval
-        let spacing = min(configuration.publishSpacing, interval)
-        try await clock.sleep(for: spacing)
-        if state.withLock({ $0.unpublished }) { return }
-        let clock = self.clock
-        let wakes = publish.stream
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await clock.sleep(for: interval - spacing) }
-            group.addTask {
-                for await _ in wakes { return }
-                throw CancellationError()
-            }
-            defer { group.cancelAll() }
-            try await group.next()
+        let step = min(configuration.publishSpacing, interval)
+        var waited = Duration.zero
+        while waited < interval {
+            let next = min(step, interval - waited)
+            try await clock.sleep(for: next)
+            waited += next
+            if state.withLock({ $0.unpublished }) { return }
         }
     }
 
