@@ -361,3 +361,17 @@ import Testing
         #expect(after == [3])
     }
 }
+
+@Suite struct NodeConditionTests {
+    @Test func theNetworkUnavailableConditionIsReadFromTheNodeStatus() {
+        func node(_ conditions: [(String, String)]) -> Node {
+            Node(
+                metadata: ObjectMeta(name: "n"),
+                status: .init(conditions: conditions.map { Node.Condition(type: $0.0, status: $0.1) }))
+        }
+        #expect(node([("NetworkUnavailable", "True")]).networkUnavailable)
+        #expect(!node([("NetworkUnavailable", "False"), ("Ready", "True")]).networkUnavailable)
+        #expect(!node([]).networkUnavailable)
+        #expect(!Node(metadata: ObjectMeta(name: "n")).networkUnavailable)
+    }
+}

@@ -100,6 +100,14 @@ import Testing
         linkDown.unhealthyInstances = ["arp"]
         #expect(Eligibility.check(linkDown, instance: "arp", nodeSelectors: [], policy: cluster) == .unhealthyDataPlane)
         #expect(Eligibility.check(linkDown, instance: "bgp", nodeSelectors: [], policy: cluster) == nil)
+        // NetworkUnavailable: no announcement through any instance, routed ones (no liveness needed) included.
+        var noNetwork = ok
+        noNetwork.networkUnavailable = true
+        #expect(
+            Eligibility.check(noNetwork, instance: "arp", nodeSelectors: [], policy: cluster) == .networkUnavailable)
+        #expect(
+            Eligibility.check(noNetwork, instance: "bgp", nodeSelectors: [], policy: cluster, requireLive: false)
+                == .networkUnavailable)
     }
 
     @Test func exclusiveInstancesHaveOneAnnouncerAndRoutedOnesHaveEveryEligibleNode() {

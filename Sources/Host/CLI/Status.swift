@@ -76,7 +76,7 @@ struct Status: AsyncParsableCommand {
         let states = nodes.map { node in
             NodeState(
                 name: node.metadata.name ?? "", labels: node.metadata.labels ?? [:],
-                live: live.contains(node.metadata.name ?? ""))
+                live: live.contains(node.metadata.name ?? ""), networkUnavailable: node.networkUnavailable)
         }
         var rows = [["SERVICE", "ADDRESSES", "POOL", "ANNOUNCED BY"]]
         for service in services.sorted(by: { ServiceID($0) < ServiceID($1) })

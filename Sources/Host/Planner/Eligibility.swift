@@ -8,12 +8,18 @@ public struct NodeState: Sendable, Hashable {
     public var live: Bool
     /// Plugin instances that report their data plane unhealthy on this node (link down…).
     public var unhealthyInstances: Set<String>
+    /// The node's `NetworkUnavailable` condition is `True` (its network is not set up; the CNI says so).
+    public var networkUnavailable: Bool
 
-    public init(name: String, labels: [String: String] = [:], live: Bool = true, unhealthyInstances: Set<String> = []) {
+    public init(
+        name: String, labels: [String: String] = [:], live: Bool = true, unhealthyInstances: Set<String> = [],
+        networkUnavailable: Bool = false
+    ) {
         self.name = name
         self.labels = labels
         self.live = live
         self.unhealthyInstances = unhealthyInstances
+        self.networkUnavailable = networkUnavailable
     }
 }
 
@@ -34,6 +40,7 @@ public enum Eligibility {
     public enum Reason: String, Sendable, Hashable {
         case notLive = "no fresh membership lease"
         case excluded = "labelled node.kubernetes.io/exclude-from-external-load-balancers"
+        case networkUnavailable = "its NetworkUnavailable condition is True"
         case notSelected = "not selected by the advertisement's node selectors"
         case noLocalEndpoint = "no ready endpoint on the node (externalTrafficPolicy: Local)"
         case unhealthyDataPlane = "the plugin instance reports its data plane unhealthy"
@@ -49,6 +56,7 @@ public enum Eligibility {
     ) -> Reason? {
         if requireLive && !node.live { return .notLive }
         if node.labels[excludeLabel] != nil { return .excluded }
+        if node.networkUnavailable { return .networkUnavailable }
         if !nodeSelectors.isEmpty && !nodeSelectors.contains(where: { $0.matches(node.labels) }) { return .notSelected }
         if case .local(let ready) = policy, !ready.contains(node.name) { return .noLocalEndpoint }
         if node.unhealthyInstances.contains(instance) { return .unhealthyDataPlane }

@@ -194,6 +194,34 @@ import Testing
                 "label", "node", owner, "node.kubernetes.io/exclude-from-external-load-balancers-",
             ])
 
+            // NetworkUnavailable (what a CNI sets while a node's network is not ready): the same. Cordoned: Herald's
+            // rule is that a cordoned node keeps announcing (cordoning stops scheduling, not traffic; draining moves the
+            // pods, and with `externalTrafficPolicy: Local` their endpoints, which the step below follows).
+            if let owner = await lab.owner(probe) {
+                func condition(_ status: String) async throws {
+                    let body = #"{"status":{"conditions":[{"type":"NetworkUnavailable","status":"\#(status)"}]}}"#
+                    _ = try await kube.patch(Node.self, name: owner, subresource: "status", body: Array(body.utf8))
+                }
+                try await condition("True")
+                let gone = await eventually(timeout: .seconds(15)) {
+                    await lab.owner(probe).map { $0 != owner } ?? false
+                }
+                #expect(gone, "\(probe) is still answered by \(owner), whose network is unavailable")
+                let unavailable = client.probe(probe, interval: 50, count: 20)
+                #expect(
+                    unavailable.allSatisfy { $0.node != nil && $0.node != owner },
+                    "while \(owner)'s network is unavailable: \(unavailable.map { $0.node ?? "fail" })")
+                try await condition("False")
+                #expect(await eventually(timeout: .seconds(20)) { await lab.owner(probe) == owner })
+                _ = try await cluster.kubectl(["cordon", owner])
+                try await Task.sleep(for: .seconds(2))
+                let cordoned = client.probe(probe, interval: 50, count: 20)
+                #expect(
+                    cordoned.allSatisfy { $0.node == owner },
+                    "\(owner) cordoned: \(cordoned.map { $0.node ?? "fail" })")
+                _ = try await cluster.kubectl(["uncordon", owner])
+            }
+
             // Two Services sharing one address on different ports: each port answers, from the address's owner.
             let key = ["metallb.io/allow-shared-ip": "shared"]
             try await ControllerLab.create(

@@ -55,10 +55,22 @@ public struct Node: KubeResource, Hashable {
         }
     }
 
+    /// Whether the `NetworkUnavailable` condition is `True`: the node's network is not ready, so it must not
+    /// announce (what MetalLB's speakers also honour).
+    public var networkUnavailable: Bool {
+        status?.conditions?.contains { $0.type == "NetworkUnavailable" && $0.status == "True" } ?? false
+    }
+
     /// `NodeCondition`.
     public struct Condition: Codable, Sendable, Hashable {
         public var type: String
         public var status: String
+
+        /// Creates a condition.
+        public init(type: String, status: String) {
+            self.type = type
+            self.status = status
+        }
     }
 }
 

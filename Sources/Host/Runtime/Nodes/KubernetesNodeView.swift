@@ -45,7 +45,7 @@ public final class KubernetesNodeView: NodeView {
             let name = object.metadata.name ?? ""
             return NodeState(
                 name: name, labels: object.metadata.labels ?? [:], live: live.contains(name),
-                unhealthyInstances: unhealthy[name] ?? [])
+                unhealthyInstances: unhealthy[name] ?? [], networkUnavailable: object.networkUnavailable)
         }
         let mine = claims(alive: (own?.mayAnnounceExclusively ?? false) && live.contains(node.name))
         if let index = result.firstIndex(where: { $0.name == node.name }) {
