@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "HeraldStatus",
             dependencies: [
-                "HeraldConfig", "HeraldPluginHost",
+                "HeraldConfig", "HeraldPluginHost", "HeraldIPAM",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -213,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "HeraldStatusTests",
             dependencies: [
-                "HeraldStatus", "HeraldPluginHost", .product(name: "Logging", package: "swift-log"),
+                "HeraldStatus", "HeraldPluginHost", "HeraldIPAM", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),

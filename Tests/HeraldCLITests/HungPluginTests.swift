@@ -6,28 +6,21 @@ import Testing
 /// other instances, and stops on SIGTERM within its grace period.
 @Suite struct HungPluginTests {
     @Test func aHungAnnounceFailsTheInstanceAndNothingElse() throws {
-        let herald = try TestSupport.product("herald")
-        let dir = try TestSupport.temporaryDirectory("herald-hung")
-        let library = "\(dir)/libhung.so"
-        try TestSupport.compilePlugin(source: "fixture_plugin.c", output: library)
-        try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
-        try "name: hung\nlibrary: \(library)\ncallTimeoutMs: 500\nconfig: {hangInAnnounce: true}\n".write(
-            toFile: "\(dir)/plugins.d/hung.yaml", atomically: true, encoding: .utf8)
-        try "name: rec\nlibrary: herald-log\n".write(
-            toFile: "\(dir)/plugins.d/rec.yaml", atomically: true, encoding: .utf8)
-        try """
-        apiVersion: herald.dev/v1
-        node: {name: hung-node}
-        pools: [{name: p, addresses: [192.0.2.0/28]}]
-        advertisements: [{name: first, plugin: hung}, {name: second, plugin: rec}]
-        staticVIPs: [{name: v, address: 192.0.2.1}, {name: w, address: 192.0.2.2}]
-        """.write(toFile: "\(dir)/herald.yaml", atomically: true, encoding: .utf8)
-        let host = try LineProcess(
-            executable: herald,
-            arguments: [
-                "run", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d", "--status-address",
-                "127.0.0.1:0",
+        let fixture = try FixtureHost("herald-hung")
+        try fixture.write(
+            config: """
+                apiVersion: herald.dev/v1
+                node: {name: hung-node}
+                pools: [{name: p, addresses: [192.0.2.0/28]}]
+                advertisements: [{name: first, plugin: hung}, {name: second, plugin: rec}]
+                staticVIPs: [{name: v, address: 192.0.2.1}, {name: w, address: 192.0.2.2}]
+                """,
+            plugins: [
+                "hung.yaml":
+                    "name: hung\nlibrary: \(fixture.library)\ncallTimeoutMs: 500\nconfig: {hangInAnnounce: true}\n",
+                "rec.yaml": "name: rec\nlibrary: herald-log\n",
             ])
+        let host = try fixture.start()
         defer { host.stop(quit: nil) }
         #expect(
             host.waitForLine(containing: ["announce 192.0.2.1/32 did not return within 0.5 s"], timeout: 20) != nil,
@@ -75,28 +68,20 @@ import Testing
     /// longer than the stall limit (twice the longest deadline, at least 10 s). Meanwhile `/healthz` says the host
     /// is not live (so that the kubelet restarts it); once the pass ends, it is live again.
     @Test func aPassLongerThanTheStallLimitFailsHealthz() throws {
-        let herald = try TestSupport.product("herald")
-        let dir = try TestSupport.temporaryDirectory("herald-stall")
-        let library = "\(dir)/libhung.so"
-        try TestSupport.compilePlugin(source: "fixture_plugin.c", output: library)
-        try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
-        for name in ["h1", "h2", "h3"] {
-            try "name: \(name)\nlibrary: \(library)\nconfig: {hangInAnnounce: true}\n".write(
-                toFile: "\(dir)/plugins.d/\(name).yaml", atomically: true, encoding: .utf8)
-        }
-        try """
-        apiVersion: herald.dev/v1
-        node: {name: stall-node}
-        pools: [{name: p, addresses: [192.0.2.0/28]}]
-        advertisements: [{name: a1, plugin: h1}, {name: a2, plugin: h2}, {name: a3, plugin: h3}]
-        staticVIPs: [{name: v, address: 192.0.2.1}]
-        """.write(toFile: "\(dir)/herald.yaml", atomically: true, encoding: .utf8)
-        let host = try LineProcess(
-            executable: herald,
-            arguments: [
-                "run", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d", "--status-address",
-                "127.0.0.1:0",
-            ])
+        let fixture = try FixtureHost("herald-stall")
+        try fixture.write(
+            config: """
+                apiVersion: herald.dev/v1
+                node: {name: stall-node}
+                pools: [{name: p, addresses: [192.0.2.0/28]}]
+                advertisements: [{name: a1, plugin: h1}, {name: a2, plugin: h2}, {name: a3, plugin: h3}]
+                staticVIPs: [{name: v, address: 192.0.2.1}]
+                """,
+            plugins: Dictionary(
+                uniqueKeysWithValues: ["h1", "h2", "h3"].map {
+                    ("\($0).yaml", "name: \($0)\nlibrary: \(fixture.library)\nconfig: {hangInAnnounce: true}\n")
+                }))
+        let host = try fixture.start()
         defer { host.stop(quit: nil) }
         let base = try #require(StatusEndpointTests.address(of: host), "\(host.transcript)")
         var notLive: String?

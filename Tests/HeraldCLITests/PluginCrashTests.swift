@@ -7,24 +7,19 @@ import Testing
     /// abort() (SIGABRT), and SIGTRAP (what a Swift trap raises on arm64, and a breakpoint instruction anywhere).
     @Test(arguments: [("abortInAnnounce", SIGABRT, "SIGABRT"), ("trapInAnnounce", SIGTRAP, "SIGTRAP")])
     func aPluginThatCrashesInAnnounceIsNamedWithTheCall(key: String, signal: Int32, name: String) throws {
-        let herald = try TestSupport.product("herald")
-        let dir = try TestSupport.temporaryDirectory("herald-crash")
-        let library = "\(dir)/libcrashy.so"
-        try TestSupport.compilePlugin(source: "fixture_plugin.c", output: library)
-        try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
-        try "name: crashy\nlibrary: \(library)\nconfig: {\(key): true}\n".write(
-            toFile: "\(dir)/plugins.d/crashy.yaml", atomically: true, encoding: .utf8)
-        try """
-        apiVersion: herald.dev/v1
-        pools: [{name: p, addresses: [192.0.2.0/28]}]
-        advertisements: [{name: ad, plugin: crashy}]
-        staticVIPs: [{name: v, address: 192.0.2.1}]
-        """.write(toFile: "\(dir)/herald.yaml", atomically: true, encoding: .utf8)
+        let fixture = try FixtureHost("herald-crash")
+        let library = fixture.library
+        try fixture.write(
+            config: """
+                apiVersion: herald.dev/v1
+                pools: [{name: p, addresses: [192.0.2.0/28]}]
+                advertisements: [{name: ad, plugin: crashy}]
+                staticVIPs: [{name: v, address: 192.0.2.1}]
+                """,
+            plugins: ["crashy.yaml": "name: crashy\nlibrary: \(library)\nconfig: {\(key): true}\n"])
         let out = try TestSupport.run(
-            [
-                herald, "run", "--config", "\(dir)/herald.yaml", "--plugins-dir", "\(dir)/plugins.d",
-                "--status-address", "none",
-            ], environment: ["PATH": "/usr/bin:/bin", "SWIFT_BACKTRACE": "enable=no"], timeout: 60)
+            [try TestSupport.product("herald")] + fixture.runArguments(status: "none"),
+            environment: ["PATH": "/usr/bin:/bin", "SWIFT_BACKTRACE": "enable=no"], timeout: 60)
         // Killed by the signal, with its default action.
         #expect(out.status == signal, "\(out.stderr)")
         #expect(

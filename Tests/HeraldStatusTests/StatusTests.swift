@@ -1,3 +1,4 @@
+import HeraldIPAM
 import HeraldPluginHost
 import Testing
 
@@ -93,8 +94,9 @@ import Testing
         var snapshot = StatusSnapshot(version: "v", abi: "1.0", node: "n", instances: [])
         #expect(!PrometheusText.render(snapshot).contains("herald_pool_addresses"))
         snapshot.pools = [
-            .init(pool: "general", family: "IPv4", total: 256, inUse: 3, services: 4),
-            .init(pool: "general", family: "IPv6", total: 65536, inUse: 1, services: 4),
+            PoolStatistics(
+                pool: "general", usage: [.ipv4: .init(total: 256, inUse: 3), .ipv6: .init(total: 65536, inUse: 1)],
+                services: 4)
         ]
         let text = PrometheusText.render(snapshot)
         #expect(text.contains(#"herald_pool_addresses{pool="general",family="IPv4"} 256"#))

@@ -91,11 +91,8 @@ public enum DataPath {
                 print("done", flush=True)
         """#
 
-    public static func script(_ name: String, _ text: String) -> String {
-        let path = NSTemporaryDirectory() + "herald-datapath-\(name)-\(getpid()).py"
-        try? text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    static let backendPath = TestSupport.script("datapath-backend", backend)
+    static let clientPath = TestSupport.script("datapath-client", client)
 
     /// Makes every address of `v4` and `v6` local on node namespace `namespace` (AnyIP on `lo`), keeps the kernel from
     /// answering ARP for them, and starts the backend there as `node` (its output discarded, no descriptor of the
@@ -111,7 +108,7 @@ public enum DataPath {
         guard setup.status == 0 else { throw Failure(message: "data path setup in \(namespace): \(setup.stdout)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", namespace, "/usr/bin/python3", script("backend", backend), node]
+        process.arguments = ["netns", "exec", namespace, "/usr/bin/python3", backendPath, node]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -131,7 +128,7 @@ public enum DataPath {
         public init(router: String) throws {
             process = try LineProcess(
                 executable: "/usr/sbin/ip",
-                arguments: ["netns", "exec", router, "/usr/bin/python3", DataPath.script("client", DataPath.client)])
+                arguments: ["netns", "exec", router, "/usr/bin/python3", DataPath.clientPath])
             guard process.expect("ready", timeout: 10) != nil else {
                 throw Failure(message: "the client did not start: \(process.transcript)")
             }

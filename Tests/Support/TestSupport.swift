@@ -31,6 +31,14 @@ public enum TestSupport {
         return path
     }
 
+    /// Writes a helper script a test runs (kept as text in the test target, so the tests need no files outside it)
+    /// to the temp folder as `herald-NAME-PID.py`, and returns its path.
+    public static func script(_ name: String, _ text: String) -> String {
+        let path = NSTemporaryDirectory() + "herald-\(name)-\(getpid()).py"
+        try? text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     /// A new empty folder under the system temp folder, mode 0755.
     public static func temporaryDirectory(_ label: String = "herald-test") throws -> String {
         var template = Array("\(NSTemporaryDirectory())/\(label).XXXXXX".utf8CString)

@@ -9,6 +9,11 @@ public struct PoolStatistics: Hashable, Sendable {
         /// Addresses held by at least one service.
         public var inUse: UInt128
         public var free: UInt128 { total - inUse }
+
+        public init(total: UInt128, inUse: UInt128) {
+            self.total = total
+            self.inUse = inUse
+        }
     }
 
     public var pool: String
@@ -16,4 +21,10 @@ public struct PoolStatistics: Hashable, Sendable {
     public var usage: [IPFamily: Usage]
     /// Services holding addresses of the pool.
     public var services: Int
+
+    public init(pool: String, usage: [IPFamily: Usage], services: Int) {
+        self.pool = pool
+        self.usage = usage
+        self.services = services
+    }
 }

@@ -98,7 +98,7 @@ public enum HeraldRuntime {
                     reconcilePasses: passes.passes, reconcileSeconds: Self.seconds(passes.total),
                     lastReconcileSeconds: Self.seconds(passes.last))
                 snapshot.stalled = reconciler.stalled()
-                snapshot.pools = controller?.poolStatistics.map(Self.usage)
+                snapshot.pools = controller?.poolStatistics
                 for recorder in recorders {
                     snapshot.events[recorder.component] = (recorder.written, recorder.dropped)
                 }
@@ -117,17 +117,6 @@ public enum HeraldRuntime {
             throw error
         }
         try? await client?.shutdown()
-    }
-
-    /// The pools' usage as the status endpoints report it: one row per pool and family, families in order.
-    static func usage(_ pools: [PoolStatistics]) -> [StatusSnapshot.PoolUsage] {
-        pools.flatMap { pool in
-            pool.usage.sorted { $0.key.description < $1.key.description }.map { family, usage in
-                StatusSnapshot.PoolUsage(
-                    pool: pool.pool, family: family.description, total: Double(usage.total),
-                    inUse: Double(usage.inUse), services: pool.services)
-            }
-        }
     }
 
     static func seconds(_ duration: Duration) -> Double {

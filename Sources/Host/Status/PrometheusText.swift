@@ -50,14 +50,20 @@ public enum PrometheusText {
                 components.map { ([("component", $0)], Double(s.events[$0]!.dropped)) })
         }
         if let pools = s.pools {
+            // One sample per pool and family, families in order.
+            let rows = pools.flatMap { pool in
+                pool.usage.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                    (labels: [("pool", pool.pool), ("family", $0.key.rawValue)], usage: $0.value)
+                }
+            }
             family(
                 "herald_pool_addresses", "gauge",
                 "Usable addresses of a pool, per family (from the leading allocator).",
-                pools.map { ([("pool", $0.pool), ("family", $0.family)], $0.total) })
+                rows.map { ($0.labels, Double($0.usage.total)) })
             family(
                 "herald_pool_addresses_in_use", "gauge",
                 "Addresses of a pool held by at least one Service, per family (from the leading allocator).",
-                pools.map { ([("pool", $0.pool), ("family", $0.family)], $0.inUse) })
+                rows.map { ($0.labels, Double($0.usage.inUse)) })
         }
         let instances = Set(s.ownershipGained.keys).union(s.ownershipLost.keys).sorted()
         family(

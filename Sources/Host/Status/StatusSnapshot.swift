@@ -1,3 +1,4 @@
+import HeraldIPAM
 import HeraldPluginHost
 
 /// What the status endpoints report, taken at one moment: the host, and every plugin instance with its health,
@@ -32,29 +33,10 @@ public struct StatusSnapshot: Sendable {
         }
     }
 
-    /// How much of one family of a pool is used, as the leading allocator sees it.
-    public struct PoolUsage: Sendable, Hashable {
-        public var pool: String
-        /// `IPv4` or `IPv6`.
-        public var family: String
-        public var total: Double
-        public var inUse: Double
-        /// Services holding addresses of the pool (of any family).
-        public var services: Int
-
-        public init(pool: String, family: String, total: Double, inUse: Double, services: Int) {
-            self.pool = pool
-            self.family = family
-            self.total = total
-            self.inUse = inUse
-            self.services = services
-        }
-    }
-
     public var version: String
     public var abi: String
     /// The pools' usage when this host leads the allocator, else nil (only the leader knows it).
-    public var pools: [PoolUsage]?
+    public var pools: [PoolStatistics]?
     /// Kubernetes Events written and dropped by the rate limit, per recording component (`herald-allocator`,
     /// `herald-speaker`); empty without a cluster.
     public var events: [String: (written: Int, dropped: Int)] = [:]

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 
 /// A scripted BGP peer (python3, standard library only) in the router namespace: it accepts the plugin's connection
 /// on 198.51.100.1:179, completes the OPEN exchange as AS 64512, then sends the hex-encoded messages it was given
@@ -56,9 +57,5 @@ enum FakePeer {
         """#
 
     /// Writes the script once per process and returns its path.
-    static let path: String = {
-        let path = NSTemporaryDirectory() + "herald-bgp-fakepeer-\(getpid()).py"
-        try? script.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }()
+    static let path = TestSupport.script("bgp-fakepeer", script)
 }

@@ -90,11 +90,7 @@ final class StallingProxy: Sendable {
             threading.Thread(target=serve, args=(conn,), daemon=True).start()
         """#
 
-    static let path: String = {
-        let path = NSTemporaryDirectory() + "herald-stalling-proxy-\(getpid()).py"
-        try? script.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }()
+    static let path = TestSupport.script("stalling-proxy", script)
 
     let process: LineProcess
     let port: Int

@@ -58,11 +58,7 @@ final class ARPSampler: Sendable {
         print("rounds", rounds, "doubles", doubles, flush=True)
         """#
 
-    static let path: String = {
-        let path = NSTemporaryDirectory() + "herald-arp-sampler-\(getpid()).py"
-        try? script.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }()
+    static let path = TestSupport.script("arp-sampler", script)
 
     let process: LineProcess
 

@@ -33,10 +33,8 @@ import Testing
     enum Fault: String { case heraldKilled = "herald kill -9", nodeKilled = "node down", graceful = "SIGTERM" }
 
     @Test func clientsReachTheOwnerAndFailOverPerConnection() async throws {
-        _ = try await Lab.sh("\(DevCluster.root)/scripts/l2-test-deps >/dev/null")
-        let cluster = try await DevCluster.Registry.shared.get("lab", options: [])
-        let directory = try TestSupport.temporaryDirectory("herald-datapath")
-        let lab = try await Lab(cluster: cluster, directory: directory)
+        let lab = try await Lab.start("herald-datapath", fixtures: false)
+        let (cluster, directory) = (lab.cluster, lab.directory)
         defer { lab.destroy() }
         var backends: [Process] = []
         defer { for backend in backends where backend.isRunning { backend.terminate() } }
@@ -50,9 +48,7 @@ import Testing
         defer { client.stop() }
         try await withClient(try cluster.adminClient("datapath")) { kube in
             try await ControllerLab.cleanUp(kube)
-            for name in lab.names {
-                _ = try? await kube.create(Node(metadata: ObjectMeta(name: name, labels: ["lab": "yes"])))
-            }
+            await lab.createNodes(kube)
             var hosts: [String: HostProcess] = [:]
             func launch(_ index: Int) throws {
                 let name = lab.names[index]

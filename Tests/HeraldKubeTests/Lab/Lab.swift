@@ -45,6 +45,30 @@ final class Lab: @unchecked Sendable {
         }
     }
 
+    /// A lab ready for hosts: its tools installed, the API server instance "lab", a fresh folder named after `prefix`
+    /// (holding the recording and the routed `stuck` fixture plugins when `fixtures`), and the namespaces.
+    static func start(_ prefix: String, fixtures: Bool = true) async throws -> Lab {
+        _ = try await sh("\(DevCluster.root)/scripts/l2-test-deps >/dev/null")
+        let cluster = try await DevCluster.Registry.shared.get("lab", options: [])
+        let directory = try TestSupport.temporaryDirectory(prefix)
+        if fixtures {
+            try TestSupport.compilePlugin(
+                source: "fixture_plugin.c", output: "\(directory)/librecorder.so",
+                defines: ["FIXTURE_RECORDER", "FIXTURE_ID=\"dev.herald.test.recorder\""])
+            try TestSupport.compilePlugin(
+                source: "fixture_plugin.c", output: "\(directory)/libstuck.so",
+                defines: ["FIXTURE_ID=\"dev.herald.test.stuck\""])
+        }
+        return try await Lab(cluster: cluster, directory: directory)
+    }
+
+    /// The lab's Node objects (labelled `lab=yes`), created unless they exist.
+    func createNodes(_ client: KubeClient) async {
+        for name in names {
+            _ = try? await client.create(Node(metadata: ObjectMeta(name: name, labels: ["lab": "yes"])))
+        }
+    }
+
     /// Runs a shell command off the cooperative pool (so that waiting for it never stalls other tests' tasks).
     static func sh(_ command: String) async throws -> String {
         let out = try await TestSupport.runDetached(["/bin/sh", "-c", command], timeout: 60)

@@ -54,22 +54,12 @@ import Testing
         let reloadEvery = min(Duration.seconds(60), total / 4)
         let killEvery = min(Duration.seconds(300), total / 2)
         let statusPort = 9464
-        _ = try await Lab.sh("\(DevCluster.root)/scripts/l2-test-deps >/dev/null")
-        let cluster = try await DevCluster.Registry.shared.get("lab", options: [])
-        let directory = try TestSupport.temporaryDirectory("herald-soak")
-        try TestSupport.compilePlugin(
-            source: "fixture_plugin.c", output: "\(directory)/librecorder.so",
-            defines: ["FIXTURE_RECORDER", "FIXTURE_ID=\"dev.herald.test.recorder\""])
-        try TestSupport.compilePlugin(
-            source: "fixture_plugin.c", output: "\(directory)/libstuck.so",
-            defines: ["FIXTURE_ID=\"dev.herald.test.stuck\""])
-        let lab = try await Lab(cluster: cluster, directory: directory)
+        let lab = try await Lab.start("herald-soak", fixtures: true)
+        let (cluster, directory) = (lab.cluster, lab.directory)
         defer { lab.destroy() }
         try await withClient(try cluster.adminClient("soak")) { client in
             try await ControllerLab.cleanUp(client)
-            for name in lab.names {
-                _ = try? await client.create(Node(metadata: ObjectMeta(name: name, labels: ["lab": "yes"])))
-            }
+            await lab.createNodes(client)
             var hosts: [String: HostProcess] = [:]
             var generations: [String: Int] = [:]
             var deaths: [String: [UInt64]] = [:]

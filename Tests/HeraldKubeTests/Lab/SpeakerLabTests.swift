@@ -50,21 +50,11 @@ import Testing
     }
 
     @Test func layer2OwnershipFailoverFencingAndEligibility() async throws {
-        _ = try await Lab.sh("\(DevCluster.root)/scripts/l2-test-deps >/dev/null")
-        let cluster = try await DevCluster.Registry.shared.get("lab", options: [])
-        let directory = try TestSupport.temporaryDirectory("herald-lab")
-        try TestSupport.compilePlugin(
-            source: "fixture_plugin.c", output: "\(directory)/librecorder.so",
-            defines: ["FIXTURE_RECORDER", "FIXTURE_ID=\"dev.herald.test.recorder\""])
-        try TestSupport.compilePlugin(
-            source: "fixture_plugin.c", output: "\(directory)/libstuck.so",
-            defines: ["FIXTURE_ID=\"dev.herald.test.stuck\""])
-        let lab = try await Lab(cluster: cluster, directory: directory)
+        let lab = try await Lab.start("herald-lab", fixtures: true)
+        let (cluster, directory) = (lab.cluster, lab.directory)
         defer { lab.destroy() }
         try await withClient(try cluster.adminClient("lab")) { client in
-            for name in lab.names {
-                _ = try? await client.create(Node(metadata: ObjectMeta(name: name, labels: ["lab": "yes"])))
-            }
+            await lab.createNodes(client)
             var hosts: [String: HostProcess] = [:]
             var deaths: [String: [UInt64]] = [:]
             func launch(_ index: Int, extra: [String] = [], hang: Hang = .none) throws {

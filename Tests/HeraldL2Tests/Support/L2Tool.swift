@@ -1,15 +1,12 @@
 import Foundation
+import HeraldTestSupport
 
 /// A small raw-frame tool run with python3 (standard library only) in the router namespace: crafted Neighbor
 /// Solicitations (with or without the source link-layer option), floods of random and malformed frames, and bursts
 /// of ARP requests for the CPU measurement. Kept here as text so the tests need no files outside their target.
 enum L2Tool {
     /// Writes the script once per process and returns the command prefix that runs it.
-    static let command: String = {
-        let path = NSTemporaryDirectory() + "herald-l2tool-\(getpid()).py"
-        try? script.write(toFile: path, atomically: true, encoding: .utf8)
-        return "/usr/bin/python3 \(path)"
-    }()
+    static let command = "/usr/bin/python3 \(TestSupport.script("l2tool", script))"
 
     static let script = #"""
         import os, random, select, socket, struct, sys, time
