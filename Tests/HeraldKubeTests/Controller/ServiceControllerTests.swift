@@ -218,16 +218,19 @@ import Testing
                 cluster: cluster, node: "stall-a", directory: directory, config: config, kubeconfig: viaProxy)
             #expect(try await eventually { try await ControllerLab.allocator(client) == "stall-a" }, "\(a.output)")
             let b = try HostProcess(cluster: cluster, node: "stall-b", directory: directory, config: config)
-            // Services keep coming, one every 100 ms, so that whoever leads always has something to write.
+            // Services keep coming, one every 100 ms, so that whoever leads always has something to write. The
+            // creator stops at a flag rather than by cancellation: a create cancelled in flight may or may not exist.
+            let stopCreating = Locked(false)
             let creator = Task {
                 var index = 0
-                while !Task.isCancelled {
-                    try? await ControllerLab.create(client, [ControllerLab.service("s-\(index)", namespace: ns)])
+                while !stopCreating.get() {
+                    try await ControllerLab.create(client, [ControllerLab.service("s-\(index)", namespace: ns)])
                     index += 1
-                    try? await Task.sleep(for: .milliseconds(100))
+                    try await Task.sleep(for: .milliseconds(100))
                 }
                 return index
             }
+            defer { stopCreating.set(true) }
             try await Task.sleep(for: .seconds(3))
             proxy.stall("/leases/herald-allocator")
             let tookOver = try await eventually(timeout: .seconds(20)) {
@@ -236,8 +239,8 @@ import Testing
             #expect(tookOver, "\(b.output)")
             let takeover = LineProcess.monotonicNanoseconds()
             try await Task.sleep(for: .seconds(3))
-            creator.cancel()
-            let count = await creator.value
+            stopCreating.set(true)
+            let count = try await creator.value
             let assigned = try await ControllerLab.waitAssigned(
                 client, namespace: ns, names: Set((0..<count).map { "s-\($0)" }))
             let addresses = assigned.values.flatMap(\.addresses)
