@@ -16,10 +16,9 @@ import Synchronization
 /// ``PluginInstance/observe(within:metrics:)``, which never waits for a busy plugin. On shutdown it withdraws
 /// everything and stops the plugins, last started first.
 ///
-/// Handovers between nodes: an exclusive address this node starts to own is claimed after `claimDelay` and, when
-/// the change is not only nodes leaving, once every other live node has published (``NodeView/confirmations()``)
-/// input versions that cover the versions this node planned on: the old owner has then planned on the same change
-/// and withdrawn. The loop publishes its own versions after every pass whose exclusive withdrawals all succeeded.
+/// What a pass does is decided by ``ReconcileDecision`` (pure: break-before-make, the claims of exclusive addresses
+/// and their confirmation by the other nodes' published input versions, the fast path when nodes only left); this
+/// loop gathers its inputs, performs its actions in order and publishes the versions it says to publish.
 public final class Reconciler: ServiceLifecycle.Service, Sendable {
     private let config: ConfigStore
     private let plugins: PluginSet
@@ -28,29 +27,22 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     private let sources: [any AddressSource]
     private let nodeView: (any NodeView)?
     private let events: (any AnnouncementEvents)?
-    private let claimDelay: Duration
     private let logger: Logger
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     struct State {
         var started: [String] = []
         /// Exclusive announcements started and ended, per instance.
         var gained: [String: Int] = [:]
         var lost: [String: Int] = [:]
-        /// Exclusive announcements waiting to be claimed, by `instance/id`: since when, and the input versions every
-        /// other live node must have applied first.
-        var claims: [String: Claim] = [:]
+        /// The handover decisions: claims waiting, the versions planned on and published.
+        var decision: ReconcileDecision
         /// Since when the current pass has run (nil between passes).
         var passStarted: ContinuousClock.Instant?
-        /// The input versions of the last pass whose exclusive withdrawals all succeeded.
-        var applied: InputVersions?
         /// The instances last found unhealthy here.
         var unhealthy: Set<String> = []
-        /// The inputs of the last plan (the addresses as a digest: 10,000 of them are not kept twice), to tell a
-        /// change that is only nodes leaving.
-        var lastInputs: (addresses: Int, advertisements: [Advertisement], nodes: [NodeState])?
         /// A reload waiting for the loop: the plugins.d entries to apply first, then the configuration.
         var pendingReload: (config: HeraldConfiguration, plugins: [PluginDirectory.Entry]?)?
         /// Passes so far, the time they took, and the last one's.
@@ -58,15 +50,6 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         var passTime: Duration = .zero
         var lastPass: Duration = .zero
     }
-
-    /// A claim of an exclusive announcement that waits for its delay and the other nodes' confirmation.
-    struct Claim {
-        var since: ContinuousClock.Instant
-        var needed: InputVersions?
-    }
-
-    /// How often a waiting claim looks again for the other nodes' confirmation.
-    static let confirmationPoll: Duration = .milliseconds(100)
 
     /// How long the loop rests after a pass, as a share of the pass: passes coalesce, so while changes keep coming
     /// (a burst of thousands of Services) planning takes at most half of a core and leaves the rest to the allocator
@@ -81,7 +64,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         sources: [any AddressSource], nodeView: (any NodeView)? = nil, events: (any AnnouncementEvents)? = nil,
         claimDelay: Duration = .zero, logger: Logger
     ) {
-        self.claimDelay = claimDelay
+        self.state = Mutex(State(decision: ReconcileDecision(claimDelay: claimDelay)))
         self.nodeView = nodeView
         self.events = events
         self.config = config
@@ -158,7 +141,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
                 guard let versions = nodeView?.inputVersions() else { continue }
-                let (applied, idle) = state.withLock { ($0.applied, $0.passStarted == nil) }
+                let (applied, idle) = state.withLock { ($0.decision.published, $0.passStarted == nil) }
                 if idle && applied != versions { trigger() }
             }
         }
@@ -200,19 +183,26 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         return sources.flatMap { $0.addresses() }
     }
 
-    /// What each running instance must do to reach the plan: withdrawals, then announcements. Planned as changes
-    /// against what the instances announce now, whose snapshot is gone when this returns (holding it while the
-    /// instances change their tables would copy each of them whole).
+    /// What each running instance must do to reach the plan: withdrawals, then announcements (each marked new when
+    /// the instance does not announce its id now). Planned as changes against what the instances announce now, whose
+    /// snapshot is gone when this returns (holding it while the instances change their tables would copy each of
+    /// them whole).
     private func steps(
         _ addresses: [ServiceAddress], advertisements: [Advertisement], nodes: [NodeState]
-    ) -> [String: (withdraw: [String], announce: [Announcement])] {
-        let (instances, announced) = plannerInputs()
+    ) -> [String: ReconcileDecision.Steps] {
+        let running = runningInstances()
+        let instances = running.map { AnnouncementPlanner.Instance(name: $0.name, exclusive: $0.info.kind == .exclusive) }
+        let announced = Dictionary(running.map { ($0.name, $0.announced) }, uniquingKeysWith: { a, _ in a })
         let changes = AnnouncementPlanner.changes(
             addresses, advertisements: advertisements, node: node.name, nodes: nodes, instances: instances,
             previous: announced)
-        var steps: [String: (withdraw: [String], announce: [Announcement])] = [:]
-        for (name, current) in announced {
-            steps[name] = (changes[name] ?? AnnouncementPlanner.Changes()).steps(from: current)
+        var steps: [String: ReconcileDecision.Steps] = [:]
+        for instance in instances {
+            let current = announced[instance.name] ?? [:]
+            let (withdraw, announce) = (changes[instance.name] ?? AnnouncementPlanner.Changes()).steps(from: current)
+            steps[instance.name] = ReconcileDecision.Steps(
+                instance: instance.name, exclusive: instance.exclusive, withdraw: withdraw,
+                announce: announce.map { ($0, current[$0.id] == nil) })
         }
         return steps
     }
@@ -220,17 +210,6 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     private func runningInstances() -> [PluginInstance] {
         let started = Set(state.withLock { $0.started })
         return plugins.instances.filter { started.contains($0.name) }
-    }
-
-    /// The running instances as the planner sees them, and what each announces now.
-    private func plannerInputs() -> (
-        instances: [AnnouncementPlanner.Instance], announced: [String: [String: Announcement]]
-    ) {
-        let running = runningInstances()
-        return (
-            running.map { .init(name: $0.name, exclusive: $0.info.kind == .exclusive) },
-            Dictionary(running.map { ($0.name, $0.announced) }, uniquingKeysWith: { a, _ in a })
-        )
     }
 
     /// The nodes of the view (or this one alone), this node with its own unhealthy instances.
@@ -282,114 +261,59 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 events?.health(instance: name, healthy: !unhealthy.contains(name), detail: detail)
             }
         }
-        // The versions read before the sources are what this pass applies (the caches hold at least that); those
-        // read after planning are what the other nodes must confirm before a claim (they include every change the
-        // plan saw).
+        // The versions read before the sources and after planning: a pass that planned on one view (they are
+        // equal) can confirm handovers (see ``ReconcileDecision``).
         let appliedVersions = nodeView?.inputVersions()
         let addresses = addresses()
         let nodes = nodes(unhealthy: unhealthy)
         let steps = steps(addresses, advertisements: configuration.advertisements, nodes: nodes)
         let plannedVersions = nodeView?.inputVersions()
-        let confirmations = nodeView?.confirmations() ?? [:]
-        // Nodes leaving is the one change whose new claims need no break-before-make delay (see onlyDepartures).
-        let digest = addresses.hashValue
-        let departuresOnly = state.withLock { s in
-            defer { s.lastInputs = (digest, configuration.advertisements, nodes) }
-            guard let last = s.lastInputs, last.addresses == digest,
-                last.advertisements == configuration.advertisements
-            else { return false }
-            return L2Ownership.onlyDepartures(from: last.nodes, to: nodes)
-        }
         let started = Set(state.withLock { $0.started })
         for ad in configuration.advertisements where !started.contains(ad.plugin) {
             logger.warning(
                 "advertisement \"\(ad.name)\": plugin instance \"\(ad.plugin)\" is not running; nothing announced")
         }
-        let now = ContinuousClock.now
-        var claims = state.withLock { $0.claims }
-        var nextClaim: Duration?
-        var wanted: Set<String> = []
-        var withdrawn = true
-        for instance in plugins.instances where started.contains(instance.name) {
-            let (withdraw, announce) = steps[instance.name] ?? ([], [])
-            for id in withdraw {
+        let instances = plugins.instances.filter { started.contains($0.name) }
+        let inputs = ReconcileDecision.Inputs(
+            steps: instances.compactMap { steps[$0.name] }, node: node.name, nodes: nodes,
+            addresses: addresses.hashValue, advertisements: configuration.advertisements, applied: appliedVersions,
+            planned: plannedVersions, confirmations: nodeView?.confirmations() ?? [:])
+        let decision = state.withLock { $0.decision.decide(inputs, now: .now) }
+        let byName = Dictionary(instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var withdrawalsFailed = false
+        // The loop only performs what was decided: withdrawals first, each call bounded by its deadline.
+        for action in decision.actions {
+            switch action {
+            case .withdraw(let name, let id, let exclusive):
+                guard let instance = byName[name] else { continue }
                 do { try instance.withdraw(id: id) } catch {
                     logger.error("\(error)")
-                    if instance.info.kind == .exclusive { withdrawn = false }
+                    if exclusive { withdrawalsFailed = true }
                     continue
                 }
-                if instance.info.kind == .exclusive { state.withLock { $0.lost[instance.name, default: 0] += 1 } }
-            }
-            for announcement in announce {
-                let new = instance.announced[announcement.id] == nil
-                // Break before make across nodes: an exclusive address this node starts to own is claimed only after
-                // `claimDelay`, while every withdrawal is immediate, so the node that hands it over (seeing the same
-                // change at about the same time) has stopped first.
-                let key = "\(instance.name)/\(announcement.id)"
-                if new && instance.info.kind == .exclusive && claimDelay > .zero
-                    && !(departuresOnly && claims[key] == nil)
-                {
-                    wanted.insert(key)
-                    let claim = claims[key] ?? Claim(since: now, needed: plannedVersions)
-                    claims[key] = claim
-                    let remaining = claimDelay - (now - claim.since)
-                    if remaining > .zero {
-                        nextClaim = min(nextClaim ?? remaining, remaining)
-                        continue
-                    }
-                    if !departuresOnly
-                        && !Self.confirmed(
-                            claim.needed, current: plannedVersions, by: confirmations, nodes: nodes, except: node.name)
-                    {
-                        nextClaim = min(nextClaim ?? Self.confirmationPoll, Self.confirmationPoll)
-                        continue
-                    }
-                }
-                do {
-                    try instance.announce(announcement)
-                    if new && instance.info.kind == .exclusive {
-                        state.withLock { $0.gained[instance.name, default: 0] += 1 }
-                        events?.nodeAssigned(
-                            services: announcement.services, address: announcement.address.description,
-                            node: node.name, instance: instance.name)
-                    }
-                } catch {
+                if exclusive { state.withLock { $0.lost[name, default: 0] += 1 } }
+            case .announce(let name, let announcement, let exclusive, let new):
+                guard let instance = byName[name] else { continue }
+                do { try instance.announce(announcement) } catch {
                     logger.error("\(error)")
+                    continue
+                }
+                if new && exclusive {
+                    state.withLock { $0.gained[name, default: 0] += 1 }
+                    events?.nodeAssigned(
+                        services: announcement.services, address: announcement.address.description,
+                        node: node.name, instance: name)
                 }
             }
         }
-        claims = claims.filter { wanted.contains($0.key) }
-        state.withLock { $0.claims = claims }
-        if withdrawn, let appliedVersions, state.withLock({ $0.applied }) != appliedVersions {
-            state.withLock { $0.applied = appliedVersions }
-            nodeView?.report(applied: appliedVersions)
+        if let versions = state.withLock({ $0.decision.finish(exclusiveWithdrawalsFailed: withdrawalsFailed) }) {
+            nodeView?.report(applied: versions)
         }
-        if let nextClaim {
+        if let wake = decision.wakeAfter {
             Task {
-                try? await Task.sleep(for: nextClaim)
+                try? await Task.sleep(for: wake)
                 self.trigger()
             }
-        }
-    }
-
-    /// Whether every other live node confirms a claim first wanted on `needed`: it has published input versions that
-    /// cover `needed` (it planned on at least what this node planned the claim on, and withdrew), and this node's
-    /// view now covers what it published (so this node's current plan, which still wants the claim, is not older
-    /// than the other node's last one). A node that publishes none (an older host) is not waited for; nor is anything
-    /// when this host has no versions.
-    ///
-    /// What this does not see: an ownership that flips away and back (owner here at `needed`, there at a later
-    /// change, here again at a later one) between two of the other node's passes, when this node never planned on
-    /// the middle change either; the other node then holds on a view this node has already passed, until its next
-    /// pass (its watch delivers the newest change within its latency).
-    static func confirmed(
-        _ needed: InputVersions?, current: InputVersions?, by confirmations: [String: InputVersions],
-        nodes: [NodeState], except own: String
-    ) -> Bool {
-        guard let needed else { return true }
-        return nodes.allSatisfy { node in
-            guard node.live, node.name != own, let applied = confirmations[node.name] else { return true }
-            return applied.covers(needed) && (current?.covers(applied) ?? false)
         }
     }
 
