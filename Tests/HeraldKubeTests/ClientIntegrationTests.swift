@@ -133,21 +133,25 @@ import Testing
         }
     }
 
-    /// Handovers compare content versions (``InputVersions``): a cache listed after changes elsewhere in the cluster
-    /// shows the same content version as one that watched the same objects all along, although its stream position
-    /// (the list's revision) is further on and the watching cache's never gets there.
-    @Test func aLaterListShowsTheContentVersionOfAWatchThatSawTheSameObjects() async throws {
+    /// Handovers compare content digests (``InputVersions``): a cache listed after changes elsewhere in the cluster,
+    /// and after a deletion the watching cache saw happen, shows the same digest as the one that watched all along,
+    /// although its stream position (the list's revision) is further on and the watching cache's never gets there.
+    @Test func aLaterListShowsTheContentDigestOfAWatchThatSawTheSameObjects() async throws {
         let cluster = try await DevCluster.shared()
         try await withClient(try cluster.adminClient()) { admin in
             let ns = try await makeNamespace(admin, "content")
             let other = try await makeNamespace(admin, "content-other")
             _ = try await admin.create(testService("a", namespace: ns))
+            _ = try await admin.create(testService("gone", namespace: ns))
             let watching = Informer<Service>(client: admin, options: .init(namespace: ns), logger: .test("watching"))
             try await whileRunning({ await watching.run() }) {
                 try await watching.waitUntilSynced(timeout: .seconds(60))
-                let b = try await admin.create(testService("b", namespace: ns))
-                let created = UInt64(b.metadata.resourceVersion ?? "") ?? 0
-                #expect(await eventually { watching.statistics.contentVersion == created })
+                let synced = watching.store.content
+                _ = try await admin.create(testService("b", namespace: ns))
+                try await admin.delete(Service.self, name: "gone", namespace: ns)
+                #expect(await eventually { watching.store.count == 2 })
+                let watched = watching.store.content
+                #expect(watched.digest != synced.digest && watched.changes == synced.changes + 2)
                 // Changes elsewhere move the store's revision on, not this namespace's watch.
                 for index in 0..<3 { _ = try await admin.create(testService("x\(index)", namespace: other)) }
                 let listing = Informer<Service>(
@@ -156,13 +160,13 @@ import Testing
                     try await listing.waitUntilSynced(timeout: .seconds(60))
                     let (late, early) = (listing.statistics, watching.statistics)
                     #expect(UInt64(late.resourceVersion ?? "") ?? 0 > UInt64(early.resourceVersion ?? "") ?? 0)
-                    #expect(late.contentVersion == created && early.contentVersion == created)
-                    // A deletion moves both on to its own revision.
+                    #expect(listing.store.content.digest == watched.digest, "the same objects, listed or watched")
+                    // A change moves both on to the same new digest.
                     try await admin.delete(Service.self, name: "b", namespace: ns)
                     #expect(
                         await eventually {
-                            let (l, w) = (listing.statistics.contentVersion, watching.statistics.contentVersion)
-                            return l == w && (l ?? 0) > created
+                            let (l, w) = (listing.store.content.digest, watching.store.content.digest)
+                            return l == w && l != watched.digest
                         })
                 }
             }

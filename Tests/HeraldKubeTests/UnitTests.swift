@@ -375,3 +375,36 @@ import Testing
         #expect(!Node(metadata: ObjectMeta(name: "n")).networkUnavailable)
     }
 }
+
+/// The store's content digest: the same objects give the same digest however they arrived, and any change moves it.
+@Suite struct StoreContentTests {
+    static func service(_ name: String, _ version: String) -> Service {
+        var service = testService(name, namespace: "ns")
+        service.metadata.resourceVersion = version
+        return service
+    }
+
+    @Test func theSameObjectsGiveTheSameDigestListedOrWatched() {
+        let watched = ObjectStore<Service>()
+        watched.upsert(Self.service("a", "1"))
+        watched.upsert(Self.service("gone", "2"))
+        watched.upsert(Self.service("b", "3"))
+        watched.upsert(Self.service("a", "4"))
+        watched.remove(ObjectKey(namespace: "ns", name: "gone"))
+        let listed = ObjectStore<Service>()
+        _ = listed.replace(with: [Self.service("b", "3"), Self.service("a", "4")])
+        #expect(watched.content.digest == listed.content.digest)
+        #expect(watched.content.changes == 5 && listed.content.changes == 1)
+        #expect(watched.content.lists == 0 && listed.content.lists == 1)
+        // A new version of one object, a removal, an addition: each moves the digest.
+        var seen: Set<UInt64> = [listed.content.digest]
+        listed.upsert(Self.service("a", "5"))
+        #expect(seen.insert(listed.content.digest).inserted)
+        listed.remove(ObjectKey(namespace: "ns", name: "b"))
+        #expect(seen.insert(listed.content.digest).inserted)
+        listed.upsert(Self.service("c", "6"))
+        #expect(seen.insert(listed.content.digest).inserted)
+        // The fingerprint is stable across runs (FNV-1a, not the per-process Hasher).
+        #expect(ObjectStore<Service>.fingerprint(ObjectKey(namespace: "ns", name: "a"), "1") == 0x2ebb_d62d_34cb_5c31)
+    }
+}

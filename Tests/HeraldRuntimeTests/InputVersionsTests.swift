@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldKube
 import Testing
 
 @testable import HeraldRuntime
@@ -16,14 +17,18 @@ import Testing
         #expect(InputVersions(annotation: "") == InputVersions())
         #expect(InputVersions(annotation: "nodes=12,services") == nil)
         #expect(InputVersions(annotation: "nodes=-1") == nil)
-        #expect(versions.covers(Self.v(12, 300, 6789)))
-        #expect(!versions.covers(Self.v(13, 300, 6789)))
-        #expect(!InputVersions().covers(Self.v(1)))
+        #expect(InputVersions(["nodes": 1], changes: 9).content == InputVersions(["nodes": 1]))
     }
 
-    @Test func versionsOfCachesAreNumbersOrNone() {
+    @Test func versionsOfCachesAreTheirDigestsOnceEachHasListed() {
         #expect(
-            KubernetesMode.versions([("nodes", 12), ("services", 7)]) == InputVersions(["nodes": 12, "services": 7]))
-        #expect(KubernetesMode.versions([("nodes", 12), ("services", nil)]) == nil)
+            KubernetesMode.versions([
+                ("nodes", StoreContent(digest: 12, changes: 3, lists: 1)),
+                ("services", StoreContent(digest: 7, changes: 4, lists: 2)),
+            ]) == InputVersions(["nodes": 12, "services": 7], changes: 7))
+        #expect(
+            KubernetesMode.versions([
+                ("nodes", StoreContent(digest: 12, changes: 3, lists: 1)), ("services", StoreContent()),
+            ]) == nil)
     }
 }

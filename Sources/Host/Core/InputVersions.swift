@@ -1,25 +1,28 @@
-/// How far a host's view of the cluster reached: per watched resource (`nodes`, `services`, `endpointslices`), the
-/// cache's content version: the highest resourceVersion of an object it listed or a change it watched. Not the
-/// stream position: a host that lists after a restart is at the store's current revision, which another host's idle
-/// watch never reaches, although both hold the same objects.
+/// What a host's view of the cluster holds: per watched resource (`nodes`, `services`, `endpointslices`), the digest
+/// of its cache's content (every object's key and resourceVersion, combined so that a host that listed and one that
+/// watched the same objects arrive, and others leave, show the same number). Plus, local to this host and never
+/// published, how many changes its caches have seen: two reads with the same count saw the same content.
 ///
-/// A host publishes the versions its last completed reconcile pass was planned on (``NodeMembership`` writes them
-/// into its membership lease); another host that is about to claim an exclusive address after an eligibility change
-/// waits until every live node's published versions cover the versions its own plan saw. The old owner has then
-/// planned on a view that includes the change and withdrawn: a handover is confirmed, not assumed after a margin.
-/// resourceVersions are compared as the integers the API server (etcd) gives; a version that is not one is never
-/// covered, so a claim then waits for the old owner's lease to lapse instead.
+/// A host publishes the versions its last reconcile pass planned on (``NodeMembership`` writes them into its
+/// membership lease, as ``description``); a host about to claim an exclusive address waits until every other live
+/// node has published versions *equal* to ones it planned on itself while it wanted the address (see
+/// `ReconcileDecision`): that node then computed the same owner from the same inputs, and withdrew. Digests have no
+/// order; equality is all they tell.
 public struct InputVersions: Sendable, Hashable, CustomStringConvertible {
+    /// The content digest of each resource's cache.
     public var versions: [String: UInt64]
+    /// The changes this host's caches have seen (0 when read from another host's lease).
+    public var changes: UInt64
 
-    public init(_ versions: [String: UInt64] = [:]) { self.versions = versions }
-
-    /// Whether this view is at least as recent as `other` for every resource `other` names.
-    public func covers(_ other: InputVersions) -> Bool {
-        other.versions.allSatisfy { resource, version in (versions[resource] ?? 0) >= version }
+    public init(_ versions: [String: UInt64] = [:], changes: UInt64 = 0) {
+        self.versions = versions
+        self.changes = changes
     }
 
-    /// The text of the lease annotation: `resource=version` pairs, sorted, comma-separated (empty: nothing yet).
+    /// The part another host can compare: the digests alone.
+    public var content: InputVersions { InputVersions(versions) }
+
+    /// The text of the lease annotation: `resource=digest` pairs, sorted, comma-separated (empty: nothing yet).
     public var description: String {
         versions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
     }
@@ -32,6 +35,6 @@ public struct InputVersions: Sendable, Hashable, CustomStringConvertible {
             guard parts.count == 2, let version = UInt64(parts[1]), !parts[0].isEmpty else { return nil }
             versions[String(parts[0])] = version
         }
-        self.versions = versions
+        self.init(versions)
     }
 }

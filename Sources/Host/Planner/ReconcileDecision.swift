@@ -76,10 +76,10 @@ package struct ReconcileDecision: Sendable {
             self.confirmations = confirmations
         }
 
-        /// The versions of a pass that planned on one view (they did not move while it planned), or nil.
+        /// The content of a pass that planned on one view (nothing changed while it planned), or nil.
         var consistent: InputVersions? {
             guard let applied, applied == planned else { return nil }
-            return applied
+            return applied.content
         }
     }
 

@@ -87,8 +87,8 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
             nodes: nodes, membership: watcher, own: membership, node: node,
             versions: {
                 Self.versions([
-                    ("services", services.statistics.contentVersion), ("nodes", nodes.statistics.contentVersion),
-                    ("endpointslices", slices.statistics.contentVersion),
+                    ("services", services.store.content), ("nodes", nodes.store.content),
+                    ("endpointslices", slices.store.content),
                 ])
             })
         let speakerRecorder = EventRecorder(
@@ -116,15 +116,16 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
         }
     }
 
-    /// The input versions of the caches (their content versions), or nil while one has not listed or shows a
-    /// version that is not a number (then no handover can be confirmed by versions).
-    static func versions(_ pairs: [(String, UInt64?)]) -> InputVersions? {
-        var versions: [String: UInt64] = [:]
-        for (resource, version) in pairs {
-            guard let version else { return nil }
-            versions[resource] = version
+    /// The input versions of the caches (their content digests and change counts), or nil while one has not listed
+    /// yet (then this host confirms no handover and claims none by versions).
+    static func versions(_ pairs: [(String, StoreContent)]) -> InputVersions? {
+        var versions = InputVersions()
+        for (resource, content) in pairs {
+            guard content.lists > 0 else { return nil }
+            versions.versions[resource] = content.digest
+            versions.changes &+= content.changes
         }
-        return InputVersions(versions)
+        return versions
     }
 
     /// What runs besides the Services' cache, and so what the role's ServiceAccount must be allowed

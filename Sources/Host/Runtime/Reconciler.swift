@@ -142,7 +142,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
                 try? await Task.sleep(for: .milliseconds(500))
                 guard let versions = nodeView?.inputVersions() else { continue }
                 let (applied, idle) = state.withLock { ($0.decision.published, $0.passStarted == nil) }
-                if idle && applied != versions { trigger() }
+                if idle && applied != versions.content { trigger() }
             }
         }
         for await _ in wakes.cancelOnGracefulShutdown() {

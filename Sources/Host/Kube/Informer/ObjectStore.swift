@@ -1,5 +1,24 @@
 import Synchronization
 
+/// What the store holds, as a number two hosts can compare, and how often it changed.
+public struct StoreContent: Sendable, Equatable {
+    /// The XOR of every object's fingerprint (its key and resourceVersion): equal on two hosts exactly when they
+    /// hold the same versions of the same objects (up to a 64-bit collision), whether a host listed them or
+    /// watched them arrive (and others leave). Not an order: a digest says nothing about which view is newer.
+    public var digest: UInt64 = 0
+    /// Changes since the store was made (monotone, local to this host): two reads with the same count saw the
+    /// same content.
+    public var changes: UInt64 = 0
+    /// Lists so far (0: the store holds nothing yet from the API server).
+    public var lists = 0
+
+    public init(digest: UInt64 = 0, changes: UInt64 = 0, lists: Int = 0) {
+        self.digest = digest
+        self.changes = changes
+        self.lists = lists
+    }
+}
+
 /// A thread-safe cache of objects keyed by ``ObjectKey``, with secondary indexes (e.g. EndpointSlices by Service
 /// name, Services by namespace). Reflectors write it; reconcilers read it.
 public final class ObjectStore<Object: KubeResource>: Sendable {
@@ -16,7 +35,22 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
     struct State {
         var items: [ObjectKey: Box] = [:]
         var indices: [String: [String: Set<ObjectKey>]] = [:]
+        var content = StoreContent()
     }
+
+    /// A stable fingerprint of one object version: FNV-1a of `namespace/name@resourceVersion` (the same on every
+    /// host and every run, unlike `Hasher`).
+    static func fingerprint(_ key: ObjectKey, _ version: String?) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(key)@\(version ?? "")".utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    /// The store's content digest and change count, read together with nothing changing in between.
+    public var content: StoreContent { state.withLock { $0.content } }
 
     let indexers: [String: IndexFunction]
     let state = Mutex(State())
@@ -55,8 +89,13 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
         let key = ObjectKey(object.metadata)
         return state.withLock { s in
             let old = s.items.updateValue(Box(object), forKey: key)?.object
-            if let old { unindex(old, key, &s) }
+            if let old {
+                unindex(old, key, &s)
+                s.content.digest ^= Self.fingerprint(key, old.metadata.resourceVersion)
+            }
             index(object, key, &s)
+            s.content.digest ^= Self.fingerprint(key, object.metadata.resourceVersion)
+            s.content.changes += 1
             return old
         }
     }
@@ -67,6 +106,8 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
         state.withLock { s in
             guard let old = s.items.removeValue(forKey: key)?.object else { return nil }
             unindex(old, key, &s)
+            s.content.digest ^= Self.fingerprint(key, old.metadata.resourceVersion)
+            s.content.changes += 1
             return old
         }
     }
@@ -90,7 +131,14 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
             }
             s.items = fresh
             s.indices = [:]
-            for (key, o) in fresh { index(o.object, key, &s) }
+            var digest: UInt64 = 0
+            for (key, o) in fresh {
+                index(o.object, key, &s)
+                digest ^= Self.fingerprint(key, o.object.metadata.resourceVersion)
+            }
+            s.content.digest = digest
+            s.content.changes += 1
+            s.content.lists += 1
             return events
         }
     }

@@ -51,14 +51,6 @@ public final class Reflector<Object: KubeResource>: Sendable {
         public var bookmarks = 0
         /// The resourceVersion the next watch starts from.
         public var resourceVersion: String?
-        /// How far the cache's content reaches: the highest resourceVersion of an object it listed or of a change it
-        /// watched (bookmarks excluded); nil before the first list, or when a version is not a number.
-        ///
-        /// Two hosts with the same objects show the same content version, while their stream positions
-        /// (``resourceVersion``) differ: a list answers at the store's current revision, which counts the changes of
-        /// every resource, and a resource without changes never moves a watch on. A host whose content version is at
-        /// least `v` has seen every change of this resource up to revision `v` (``InputVersions``).
-        public var contentVersion: UInt64?
         /// The last failure, for diagnostics.
         public var lastError: String?
     }
@@ -107,11 +99,9 @@ public final class Reflector<Object: KubeResource>: Sendable {
                 }
                 for event in store.replace(with: items) { onEvent(event) }
                 resourceVersion = rv
-                let content = Self.contentVersion(of: items)
                 stats.withLock {
                     $0.lists += 1
                     $0.resourceVersion = rv
-                    $0.contentVersion = Self.advance($0.lists == 1 ? 0 : $0.contentVersion, to: content)
                 }
                 logger.debug("listed", metadata: ["count": "\(items.count)", "resourceVersion": "\(rv)"])
                 onSynced()
@@ -148,29 +138,7 @@ public final class Reflector<Object: KubeResource>: Sendable {
         }
     }
 
-    /// The highest resourceVersion among `items` (0 for none); nil when one is not a number.
-    static func contentVersion(of items: [Object]) -> UInt64? {
-        var highest: UInt64 = 0
-        for item in items {
-            guard let version = item.metadata.resourceVersion.flatMap({ UInt64($0) }) else { return nil }
-            highest = max(highest, version)
-        }
-        return highest
-    }
-
-    /// A content version moved on to `version`; nil (not comparable) once either is nil.
-    static func advance(_ current: UInt64?, to version: UInt64?) -> UInt64? {
-        guard let current, let version else { return nil }
-        return max(current, version)
-    }
-
     private func apply(_ event: WatchEvent<Object>, _ resourceVersion: inout String) throws {
-        switch event {
-        case .added(let o), .modified(let o), .deleted(let o):
-            let version = o.metadata.resourceVersion.flatMap { UInt64($0) }
-            stats.withLock { $0.contentVersion = Self.advance($0.contentVersion, to: version) }
-        case .bookmark, .error: break
-        }
         switch event {
         case .added(let o), .modified(let o):
             let o = options.transform?(o) ?? o
