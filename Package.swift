@@ -20,8 +20,8 @@ let package = Package(
         .executable(name: "herald", targets: ["HeraldCLI"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
         .library(name: "HeraldIPAM", targets: ["HeraldIPAM"]),
-        .library(name: "HeraldKube", targets: ["HeraldKube"]),
-        .library(name: "HeraldConfig", targets: ["HeraldConfig"]),
+        .library(name: "HeraldKube", targets: ["HeraldKube", "HeraldKubeModels"]),
+        .library(name: "HeraldConfig", targets: ["HeraldConfig", "HeraldConfigModel"]),
         // Bundled plugins: shared objects the host loads at run time (never linked into the host).
         .library(name: "herald-log", type: .dynamic, targets: ["HeraldLogPlugin"]),
         .library(name: "herald-exec", type: .dynamic, targets: ["HeraldExecPlugin"]),
@@ -47,20 +47,33 @@ let package = Package(
 
         // MARK: The host
         .target(name: "HeraldCore", path: "Sources/Host/Core", swiftSettings: strict),
+        // The validated configuration as values (no YAML): what the planner and the sources read.
+        .target(
+            name: "HeraldConfigModel", dependencies: ["HeraldCore"], path: "Sources/Host/ConfigModel",
+            swiftSettings: strict),
+        // Reads herald.yaml and plugins.d into the model, with file:line:column diagnostics.
         .target(
             name: "HeraldConfig",
-            dependencies: ["HeraldCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["HeraldCore", "HeraldConfigModel", .product(name: "Yams", package: "Yams")],
             path: "Sources/Host/Config",
             swiftSettings: strict
         ),
         .target(name: "HeraldIPAM", dependencies: ["HeraldCore"], path: "Sources/Host/IPAM", swiftSettings: strict),
         .target(
-            name: "HeraldPlanner", dependencies: ["HeraldCore", "HeraldConfig"], path: "Sources/Host/Planner",
+            name: "HeraldPlanner", dependencies: ["HeraldCore", "HeraldConfigModel"], path: "Sources/Host/Planner",
+            swiftSettings: strict),
+        // The Kubernetes objects Herald reads and writes, as Codable values (no client, no NIO).
+        .target(name: "HeraldKubeModels", path: "Sources/Host/KubeModels", swiftSettings: strict),
+        // Pure: the allocator's state (Services to IPAM requests and back) and the Service translation.
+        .target(
+            name: "HeraldAllocation",
+            dependencies: ["HeraldCore", "HeraldIPAM", "HeraldKubeModels", "HeraldPlanner"],
+            path: "Sources/Host/Allocation",
             swiftSettings: strict),
         .target(
             name: "HeraldKube",
             dependencies: [
-                "HeraldCore",
+                "HeraldCore", "HeraldKubeModels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -79,7 +92,7 @@ let package = Package(
         .target(
             name: "HeraldPluginHost",
             dependencies: [
-                "CHeraldPlugin", "CHeraldCrash", "HeraldConfig", "HeraldCore",
+                "CHeraldPlugin", "CHeraldCrash", "HeraldConfig", "HeraldConfigModel", "HeraldCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Host/PluginHost",
@@ -88,7 +101,7 @@ let package = Package(
         .target(
             name: "HeraldStatus",
             dependencies: [
-                "HeraldConfig", "HeraldPluginHost", "HeraldIPAM",
+                "HeraldConfig", "HeraldCore", "HeraldIPAM",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -101,8 +114,9 @@ let package = Package(
         .target(
             name: "HeraldRuntime",
             dependencies: [
-                "HeraldConfig", "HeraldPluginHost", "HeraldCore", "HeraldStatus", "HeraldPlanner",
-                "HeraldIPAM", "HeraldKube", .product(name: "Logging", package: "swift-log"),
+                "HeraldAllocation", "HeraldConfig", "HeraldConfigModel", "HeraldPluginHost", "HeraldCore",
+                "HeraldStatus", "HeraldPlanner", "HeraldIPAM", "HeraldKube", "HeraldKubeModels",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -115,8 +129,9 @@ let package = Package(
             dependencies: [
                 // The allocator tuning of the herald process (applied when it loads); test processes keep glibc's.
                 "CHeraldMemory",
-                "HeraldConfig", "HeraldCore", "HeraldIPAM", "HeraldKube", "HeraldPlanner", "HeraldPluginHost",
-                "HeraldRuntime", "HeraldStatus", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "HeraldConfig", "HeraldConfigModel", "HeraldCore", "HeraldIPAM", "HeraldKube", "HeraldKubeModels",
+                "HeraldPlanner", "HeraldPluginHost", "HeraldRuntime", "HeraldStatus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -178,28 +193,34 @@ let package = Package(
         .target(name: "HeraldTestSupport", path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(
-            name: "HeraldConfigTests", dependencies: ["HeraldConfig", "HeraldTestSupport"], swiftSettings: strict),
+            name: "HeraldConfigTests", dependencies: ["HeraldConfig", "HeraldConfigModel", "HeraldTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "HeraldIPAMTests", dependencies: ["HeraldIPAM", "HeraldCore", "HeraldTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "HeraldKubeTests",
             dependencies: [
-                "HeraldKube", "HeraldCore", "HeraldTestSupport", .product(name: "Logging", package: "swift-log"),
+                "HeraldKube", "HeraldKubeModels", "HeraldCore", "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "HeraldPluginHostTests",
-            dependencies: ["HeraldPluginHost", "HeraldConfig", "HeraldCore", "CHeraldPlugin", "HeraldTestSupport"],
+            dependencies: [
+                "HeraldPluginHost", "HeraldConfig", "HeraldConfigModel", "HeraldCore", "CHeraldPlugin",
+                "HeraldTestSupport",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "HeraldRuntimeTests",
             dependencies: [
-                "HeraldRuntime", "HeraldConfig", "HeraldCore", "HeraldIPAM", "HeraldKube", "HeraldPlanner",
-                "HeraldPluginHost", "HeraldTestSupport", .product(name: "Logging", package: "swift-log"),
+                "HeraldRuntime", "HeraldAllocation", "HeraldConfig", "HeraldConfigModel", "HeraldCore", "HeraldIPAM",
+                "HeraldKube", "HeraldKubeModels", "HeraldPlanner", "HeraldPluginHost", "HeraldTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
@@ -208,12 +229,12 @@ let package = Package(
         .testTarget(name: "HeraldCLITests", dependencies: ["HeraldTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "HeraldPlannerTests",
-            dependencies: ["HeraldPlanner", "HeraldConfig", "HeraldCore", "HeraldTestSupport"],
+            dependencies: ["HeraldPlanner", "HeraldConfig", "HeraldConfigModel", "HeraldCore", "HeraldTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "HeraldStatusTests",
             dependencies: [
-                "HeraldStatus", "HeraldPluginHost", "HeraldIPAM", .product(name: "Logging", package: "swift-log"),
+                "HeraldStatus", "HeraldCore", "HeraldIPAM", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
@@ -229,7 +250,9 @@ let package = Package(
         // One leader-election candidate per process, so that the tests can kill a leader for real.
         .executableTarget(
             name: "herald-elector-harness",
-            dependencies: ["HeraldKube", "HeraldTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HeraldKube", "HeraldKubeModels", "HeraldTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/ElectorHarness",
             swiftSettings: strict
         ),

@@ -1,6 +1,7 @@
 import HeraldConfig
 import HeraldCore
 import Testing
+import HeraldConfigModel
 
 @Suite struct ConfigParserTests {
     static let valid = """

@@ -2,6 +2,7 @@ import Foundation
 import HeraldKube
 import HeraldTestSupport
 import Testing
+import HeraldKubeModels
 
 /// The client against the shared real kube-apiserver, checked with real kubectl.
 @Suite struct ClientIntegrationTests {

@@ -2,6 +2,7 @@ import Foundation
 import HeraldKube
 import Synchronization
 import Testing
+import HeraldKubeModels
 
 /// Tests that kill the API server or rely on etcd compaction, on their own instance (watch cache off, compaction
 /// every second), one at a time.

@@ -4,6 +4,7 @@ import HeraldKube
 import HeraldTestSupport
 import Synchronization
 import Testing
+import HeraldKubeModels
 
 /// Leader election and node membership against the real API server.
 @Suite struct ElectionIntegrationTests {

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldKube
 import Testing
+import HeraldKubeModels
 
 /// Event recording against the real API server, checked with kubectl.
 @Suite struct EventIntegrationTests {

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldKube
 import Testing
+import HeraldKubeModels
 
 /// Informers against the shared real kube-apiserver.
 @Suite struct InformerIntegrationTests {

@@ -3,6 +3,7 @@ import HeraldKube
 import HeraldTestSupport
 import Synchronization
 import Testing
+import HeraldKubeModels
 
 /// Measurements printed for the record; they assert correctness only, never timing.
 @Suite(.serialized) struct MeasurementTests {

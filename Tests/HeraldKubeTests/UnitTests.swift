@@ -4,6 +4,7 @@ import NIOCore
 import Testing
 
 @testable import HeraldKube
+import HeraldKubeModels
 
 /// The pure parts: codecs, store, queue, backoff, election and membership decisions, rate limit.
 @Suite struct UnitTests {

@@ -1,7 +1,8 @@
-import HeraldConfig
 import HeraldCore
 import HeraldPlanner
 import Testing
+import HeraldConfig
+import HeraldConfigModel
 
 @Suite struct AnnouncementPlannerTests {
     static let text = """

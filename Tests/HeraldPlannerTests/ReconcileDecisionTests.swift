@@ -1,9 +1,9 @@
 import Foundation
-import HeraldConfig
 import HeraldCore
 import HeraldPlanner
 import HeraldTestSupport
 import Testing
+import HeraldConfigModel
 
 /// The reconcile decision without a plugin: break before make, claims, their confirmation by the other nodes'
 /// published versions, the nodes-left fast path, and the one-owner invariant over random interleavings of several

@@ -6,6 +6,7 @@ import Logging
 import Testing
 
 @testable import HeraldPluginHost
+import HeraldConfigModel
 
 /// Each loader failure, asserted by its exact error.
 @Suite struct LoaderTests {

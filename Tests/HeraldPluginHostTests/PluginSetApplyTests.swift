@@ -6,6 +6,7 @@ import Logging
 import Testing
 
 @testable import HeraldPluginHost
+import HeraldConfigModel
 
 /// A running set takes a new plugins.d: new instances start, removed ones withdraw and stop, changed configs are
 /// applied live or by a restart, and a bad file is refused while everything else keeps running.

@@ -3,6 +3,8 @@ import HeraldIPAM
 import HeraldKube
 import HeraldRuntime
 import Testing
+import HeraldAllocation
+import HeraldKubeModels
 
 /// The allocator role's decisions without I/O: what each Service gets, what its status should show, which Events.
 @Suite struct AllocationStateTests {

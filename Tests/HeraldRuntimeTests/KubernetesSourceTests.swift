@@ -6,6 +6,8 @@ import Synchronization
 import Testing
 
 @testable import HeraldRuntime
+import HeraldAllocation
+import HeraldKubeModels
 
 /// How the Kubernetes source finds a `Local` Service's endpoints: through an index of slices by Service, which must
 /// give the same ready nodes as a scan of every slice.

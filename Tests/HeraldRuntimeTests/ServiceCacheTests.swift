@@ -3,6 +3,8 @@ import HeraldIPAM
 import HeraldKube
 import HeraldRuntime
 import Testing
+import HeraldAllocation
+import HeraldKubeModels
 
 /// What the Service cache keeps (``ServiceTranslation/cached(_:)``): everything the allocator, the status and the
 /// Events read, so that a cached Service gives the same verdict as the Service the server sent.

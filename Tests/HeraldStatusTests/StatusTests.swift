@@ -1,5 +1,5 @@
 import HeraldIPAM
-import HeraldPluginHost
+import HeraldCore
 import Testing
 
 @testable import HeraldStatus

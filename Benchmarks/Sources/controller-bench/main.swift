@@ -13,6 +13,7 @@ import Foundation
 import HeraldKube
 import Logging
 import Synchronization
+import HeraldKubeModels
 
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().path

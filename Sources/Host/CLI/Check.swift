@@ -4,6 +4,7 @@ import HeraldConfig
 import HeraldPluginHost
 import HeraldRuntime
 import Logging
+import HeraldConfigModel
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import ArgumentParser
 import HeraldConfig
 import HeraldPluginHost
 import Logging
+import HeraldConfigModel
 
 #if canImport(Glibc)
     import Glibc

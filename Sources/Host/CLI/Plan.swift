@@ -5,6 +5,7 @@ import HeraldCore
 import HeraldPlanner
 import HeraldPluginHost
 import HeraldRuntime
+import HeraldConfigModel
 
 /// `herald plan`: what `herald run` would assign and announce, with no side effect.
 struct Plan: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HeraldConfig
 import HeraldPluginHost
+import HeraldConfigModel
 
 #if canImport(Glibc)
     import Glibc

@@ -4,6 +4,8 @@ import HeraldConfig
 import HeraldKube
 import HeraldRuntime
 import Logging
+import HeraldConfigModel
+import HeraldKubeModels
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -6,6 +6,9 @@ import HeraldIPAM
 import HeraldKube
 import HeraldPlanner
 import HeraldRuntime
+import HeraldAllocation
+import HeraldConfigModel
+import HeraldKubeModels
 
 /// `herald status`: what each Service holds, and on a cluster which node announces it.
 struct Status: AsyncParsableCommand {
@@ -60,7 +63,7 @@ struct Status: AsyncParsableCommand {
         }
         let client = try KubeClient(configuration: KubeConfigLoader.load(paths: paths), logger: .init(label: "status"))
         defer { Task { try? await client.shutdown() } }
-        let services = try await client.listAll(HeraldKube.Service.self).items
+        let services = try await client.listAll(HeraldKubeModels.Service.self).items
         let nodes = try await client.listAll(Node.self).items
         let slices = (try? await client.listAll(EndpointSlice.self).items) ?? []
         let leases = try await client.listAll(Lease.self, namespace: namespace, labelSelector: NodeMembership.label)

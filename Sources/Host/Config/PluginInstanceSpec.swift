@@ -1,4 +1,5 @@
 import Yams
+import HeraldConfigModel
 
 /// One `plugins.d/*.yaml` file: a plugin instance the host should run.
 ///

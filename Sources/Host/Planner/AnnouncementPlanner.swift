@@ -1,4 +1,4 @@
-import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 
 /// Decides what each plugin instance on this node announces. Pure: the same inputs give the same plan on every host.

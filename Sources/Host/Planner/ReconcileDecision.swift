@@ -1,4 +1,4 @@
-import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 
 /// What the reconcile loop does in one pass, decided without touching a plugin: the loop gathers the inputs (the

@@ -1,4 +1,4 @@
-import HeraldConfig
+import HeraldConfigModel
 
 extension HeraldConfiguration {
     /// The static VIPs of herald.yaml as service addresses: one entry per service a VIP names, from the pool that

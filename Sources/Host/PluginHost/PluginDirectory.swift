@@ -1,4 +1,5 @@
 import HeraldConfig
+import HeraldConfigModel
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,5 @@
 import HeraldConfig
+import HeraldConfigModel
 
 /// A reading of plugins.d turned into what should run: the enabled instances with their library files, and the
 /// problems of the files that cannot be used. Pure apart from resolving library names on the search path.

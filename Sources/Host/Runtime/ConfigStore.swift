@@ -1,5 +1,6 @@
 import HeraldConfig
 import Synchronization
+import HeraldConfigModel
 
 /// The configuration in force, and a stream of every configuration applied after it (reloads). Only valid
 /// configurations ever enter it: a bad reload never replaces a good one.

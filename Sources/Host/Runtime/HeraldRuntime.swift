@@ -8,6 +8,8 @@ import HeraldPluginHost
 import HeraldStatus
 import Logging
 import ServiceLifecycle
+import HeraldConfigModel
+import HeraldKubeModels
 
 /// Puts Herald together and runs it until SIGTERM or SIGINT:
 ///
@@ -44,7 +46,7 @@ public enum HeraldRuntime {
         case .kubernetes(let configuration):
             let kube = try KubeClient(configuration: configuration, logger: logger)
             client = kube
-            let labels = (try? await kube.get(HeraldKube.Node.self, name: node.name).metadata.labels) ?? node.labels
+            let labels = (try? await kube.get(HeraldKubeModels.Node.self, name: node.name).metadata.labels) ?? node.labels
             let exclusive = Set(plugins.instances.filter { $0.info.kind == .exclusive }.map(\.name))
             let candidate = KubernetesMode.isCandidate(options.config, labels: labels, exclusiveInstances: exclusive)
             let mode = KubernetesMode(

@@ -4,6 +4,9 @@ import HeraldKube
 import HeraldPlanner
 import Logging
 import ServiceLifecycle
+import HeraldAllocation
+import HeraldConfigModel
+import HeraldKubeModels
 
 /// Herald on a Kubernetes cluster. Every host runs all of it (with `--role all`, the default; `allocator` and
 /// `speaker` run their parts alone, see ``parts(_:)``):
@@ -16,7 +19,7 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     /// The Lease that elects the allocator.
     public static let allocatorLease = "herald-allocator"
 
-    let services: Informer<HeraldKube.Service>
+    let services: Informer<HeraldKubeModels.Service>
     let namespaces: Informer<Namespace>
     let nodes: Informer<Node>
     let slices: Informer<EndpointSlice>

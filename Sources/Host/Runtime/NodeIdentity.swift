@@ -1,5 +1,6 @@
 import HeraldConfig
 import HeraldCore
+import HeraldConfigModel
 
 #if canImport(Glibc)
     import Glibc

@@ -6,6 +6,7 @@ import HeraldStatus
 import Logging
 import ServiceLifecycle
 import Synchronization
+import HeraldConfigModel
 
 /// The one serial reconcile loop: sources → service addresses → planner → plugin instances.
 ///

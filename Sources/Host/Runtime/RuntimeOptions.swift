@@ -1,6 +1,8 @@
 import HeraldConfig
 import HeraldKube
 import HeraldPluginHost
+import HeraldConfigModel
+import HeraldKubeModels
 
 /// Everything `herald run` is told: where the configuration and plugins come from, which mode, who this node is.
 public struct RuntimeOptions: Sendable {

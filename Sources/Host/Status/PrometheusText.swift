@@ -1,4 +1,4 @@
-import HeraldPluginHost
+import HeraldCore
 
 /// Renders a ``StatusSnapshot`` in the Prometheus text exposition format (version 0.0.4).
 ///

@@ -2,6 +2,7 @@ import Foundation
 import HeraldKube
 import HeraldTestSupport
 import Testing
+import HeraldKubeModels
 
 /// Traffic reaches the Service: a client in the router namespace opens connections to the addresses Herald announces
 /// over layer 2 (ARP and NDP) and reaches a backend on the owner node (``DataPath``: AnyIP routes and a small HTTP

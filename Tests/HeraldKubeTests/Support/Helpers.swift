@@ -2,6 +2,7 @@ import Foundation
 import HeraldKube
 import Synchronization
 import Testing
+import HeraldKubeModels
 
 /// Runs `body` with a client and always shuts the client down.
 func withClient<R>(

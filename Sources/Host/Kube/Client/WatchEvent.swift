@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import HeraldKubeModels
 
 /// One event of a watch stream (`{"type": ..., "object": ...}`, one per line).
 public enum WatchEvent<Object: KubeResource>: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldKubeModels
 
 /// Everything the client needs to reach one API server: where, whom to trust, and how to authenticate.
 /// Made from a kubeconfig (``KubeConfigLoader``) or from the in-cluster environment (``InClusterConfig``).

@@ -1,4 +1,5 @@
 import Synchronization
+import HeraldKubeModels
 
 /// What the store holds, as a number two hosts can compare, and how often it changed.
 public struct StoreContent: Sendable, Equatable {

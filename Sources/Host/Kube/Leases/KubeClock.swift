@@ -1,4 +1,5 @@
 import Foundation
+import HeraldKubeModels
 
 /// The clock leader election, membership and event rate limits run on. Injected so the logic can be tested.
 public protocol KubeClock: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldKubeModels
 
 /// The decision core of leader election, with client-go's semantics and no I/O: a lease held by someone else is taken
 /// over only after its record has been observed unchanged for the lease duration on this process's own clock (never

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldKubeModels
 
 /// Which nodes are live, from their membership leases, with no I/O. A lease counts as renewed when its record
 /// changes; a node is live while its last renewal was observed less than its live window ago on our own clock: the

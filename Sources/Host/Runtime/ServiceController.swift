@@ -5,6 +5,9 @@ import HeraldIPAM
 import HeraldKube
 import Logging
 import Synchronization
+import HeraldAllocation
+import HeraldConfigModel
+import HeraldKubeModels
 
 /// The allocator role on Kubernetes: one host per cluster, elected with the `herald-allocator` Lease, assigns
 /// addresses to `LoadBalancer` Services and writes them to `status.loadBalancer.ingress` and the

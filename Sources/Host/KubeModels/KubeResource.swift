@@ -17,16 +17,16 @@ extension KubeResource {
     public var key: String { ObjectKey(metadata).description }
 
     /// The URL prefix of the API group: `/api/v1` or `/apis/GROUP/VERSION`.
-    static var groupPath: String { apiVersion.contains("/") ? "/apis/\(apiVersion)" : "/api/\(apiVersion)" }
+    package static var groupPath: String { apiVersion.contains("/") ? "/apis/\(apiVersion)" : "/api/\(apiVersion)" }
 
     /// The collection path, optionally in a namespace (nil lists across all namespaces).
-    static func collectionPath(namespace: String?) -> String {
+    package static func collectionPath(namespace: String?) -> String {
         if namespaced, let namespace { return "\(groupPath)/namespaces/\(namespace)/\(plural)" }
         return "\(groupPath)/\(plural)"
     }
 
     /// The path of one object, optionally of one of its subresources.
-    static func objectPath(name: String, namespace: String?, subresource: String? = nil) -> String {
+    package static func objectPath(name: String, namespace: String?, subresource: String? = nil) -> String {
         let base = collectionPath(namespace: namespace) + "/" + name
         return subresource.map { base + "/" + $0 } ?? base
     }

@@ -1,6 +1,6 @@
 import HeraldCore
 import HeraldIPAM
-import HeraldKube
+import HeraldKubeModels
 import HeraldPlanner
 
 /// How the allocator role reads a Kubernetes Service. Pure.

@@ -33,6 +33,11 @@ public struct Event: KubeResource, Hashable {
     public struct Source: Codable, Sendable, Hashable {
         public var component: String?
         public var host: String?
+
+        public init(component: String? = nil, host: String? = nil) {
+            self.component = component
+            self.host = host
+        }
     }
 }
 

@@ -2,13 +2,15 @@ import Foundation
 import HeraldConfig
 import HeraldKube
 import Yams
+import HeraldConfigModel
+import HeraldKubeModels
 
 /// The Kubernetes objects of a manifest directory that Herald reads: Services, Namespaces, Nodes and EndpointSlices.
 /// Other kinds are ignored (a directory may hold a whole application's manifests).
 public struct Manifests: Sendable, Equatable {
     public var services: [Service] = []
     public var namespaces: [Namespace] = []
-    public var nodes: [HeraldKube.Node] = []
+    public var nodes: [HeraldKubeModels.Node] = []
     public var endpointSlices: [EndpointSlice] = []
 
     public init() {}
@@ -75,7 +77,7 @@ public struct Manifests: Sendable, Equatable {
                 if service.metadata.namespace == nil { service.metadata.namespace = "default" }
                 result.services.append(service)
             case Namespace.kind: result.namespaces.append(try decoder.decode(Namespace.self, from: json))
-            case HeraldKube.Node.kind: result.nodes.append(try decoder.decode(HeraldKube.Node.self, from: json))
+            case HeraldKubeModels.Node.kind: result.nodes.append(try decoder.decode(HeraldKubeModels.Node.self, from: json))
             case EndpointSlice.kind:
                 var slice = try decoder.decode(EndpointSlice.self, from: json)
                 if slice.metadata.namespace == nil { slice.metadata.namespace = "default" }

@@ -1,5 +1,6 @@
 import HeraldKube
 import Logging
+import HeraldKubeModels
 
 /// Announcement events as Kubernetes Events: on the Services a node announces (`NodeAssigned`, and what plugins
 /// report about an announcement), and on this node's Node object (plugin events about no announcement, data-plane

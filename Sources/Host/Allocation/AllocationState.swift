@@ -1,6 +1,6 @@
 import HeraldCore
 import HeraldIPAM
-import HeraldKube
+import HeraldKubeModels
 
 /// The allocator role's decisions, with no I/O: which Services Herald serves, which addresses each holds, what each
 /// one's status should show, and which Events tell its owner what happened. The Kubernetes controller and the
@@ -27,7 +27,9 @@ public struct AllocationState: Sendable {
         /// Services that stopped being Herald's while holding addresses: their status is cleared once.
         public var cleared: Set<ServiceID> = []
 
-        mutating func merge(_ other: Effects) {
+        package init() {}
+
+        package mutating func merge(_ other: Effects) {
             touched.formUnion(other.touched)
             events += other.events
             cleared.formUnion(other.cleared)
