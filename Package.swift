@@ -139,7 +139,8 @@ let package = Package(
             cSettings: [.unsafeFlags(["-std=c11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden"])],
             linkerSettings: pluginLinker + [.linkedLibrary("yaml")]
         ),
-        // Layer-2 announcers: pure ARP/NDP codecs and responders plus the packet I/O they share (linked into both).
+        // Layer-2 announcers (linked into both): pure ARP/NDP codecs (Codec/) and responders (Responder/), the packet and
+        // interface I/O they share (IO/), and the plugin glue: configuration, entry, announcer thread (Plugin/).
         .target(
             name: "HeraldL2",
             dependencies: ["PluginKit"],
