@@ -225,7 +225,8 @@ let package = Package(
             path: "Tests/PluginHarness",
             swiftSettings: strict
         ),
-        .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldL2", "HeraldTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldL2Tests", dependencies: ["HeraldL2", "PluginKit", "HeraldTestSupport"], swiftSettings: strict),
         .testTarget(name: "HeraldBGPTests", dependencies: ["HeraldBGP", "HeraldTestSupport"], swiftSettings: strict),
         // One leader-election candidate per process, so that the tests can kill a leader for real.
         .executableTarget(

@@ -121,10 +121,8 @@ final class LogPlugin: HeraldPlugin {
     /// network namespace of the machine, so that the records of several hosts can be merged in order.
     private func record(_ fields: [String: String]) {
         guard let file else { return }
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
         var fields = fields
-        fields["time"] = String(UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec))
+        fields["time"] = String(MonotonicClock.now())
         let object = fields.sorted { $0.key < $1.key }
             .map { "\(jsonString($0.key)):\(jsonString($0.value))" }
             .joined(separator: ",")
