@@ -42,14 +42,17 @@ let package = Package(
         // MARK: The plugin ABI and the kit for plugin authors
         .target(name: "CHeraldPlugin", path: "Sources/PluginAPI/CHeraldPlugin"),
         .target(
-            name: "PluginKit", dependencies: ["CHeraldPlugin"], path: "Sources/PluginAPI/PluginKit",
+            name: "PluginKit", dependencies: ["CHeraldPlugin", "HeraldJSON"], path: "Sources/PluginAPI/PluginKit",
             swiftSettings: strict),
+
+        // MARK: Shared by the host and the plugins (dependency-free)
+        .target(name: "HeraldJSON", path: "Sources/Shared/JSONEscaping", swiftSettings: strict),
 
         // MARK: The host
         .target(name: "HeraldCore", path: "Sources/Host/Core", swiftSettings: strict),
         .target(
             name: "HeraldConfig",
-            dependencies: ["HeraldCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["HeraldCore", "HeraldJSON", .product(name: "Yams", package: "Yams")],
             path: "Sources/Host/Config",
             swiftSettings: strict
         ),

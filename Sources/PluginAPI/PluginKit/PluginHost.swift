@@ -1,4 +1,6 @@
 @_exported import CHeraldPlugin
+// `JSONString`, for plugins that write JSON text (records, attributes): the escaping the host uses too.
+@_exported import HeraldJSON
 
 /// Severity of a log line sent to the host.
 public enum LogLevel: Int32, Sendable, Comparable {
