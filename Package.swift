@@ -41,9 +41,12 @@ let package = Package(
     targets: [
         // MARK: The plugin ABI and the kit for plugin authors
         .target(name: "CHeraldPlugin", path: "Sources/PluginAPI/CHeraldPlugin"),
+        // The plugins' IPv4 and IPv6 address types: pure, no dependencies, so that the pure codecs (HeraldBGP, the
+        // L2 codecs) and the fuzz scripts can use them without the ABI; PluginKit re-exports them.
+        .target(name: "HeraldAddresses", path: "Sources/PluginAPI/Addresses", swiftSettings: strict),
         .target(
-            name: "PluginKit", dependencies: ["CHeraldPlugin", "HeraldJSON"], path: "Sources/PluginAPI/PluginKit",
-            swiftSettings: strict),
+            name: "PluginKit", dependencies: ["CHeraldPlugin", "HeraldAddresses", "HeraldJSON"],
+            path: "Sources/PluginAPI/PluginKit", swiftSettings: strict),
 
         // MARK: Shared by the host and the plugins (dependency-free)
         .target(name: "HeraldJSON", path: "Sources/Shared/JSONEscaping", swiftSettings: strict),
@@ -146,7 +149,7 @@ let package = Package(
         // interface I/O they share (IO/), and the plugin glue: configuration, entry, announcer thread (Plugin/).
         .target(
             name: "HeraldL2",
-            dependencies: ["PluginKit"],
+            dependencies: ["HeraldAddresses", "PluginKit"],
             path: "Sources/Plugins/L2",
             swiftSettings: strict
         ),
@@ -164,9 +167,10 @@ let package = Package(
             swiftSettings: strict,
             linkerSettings: pluginLinker
         ),
-        // BGP: a pure codec and session state machine (no I/O), and the plugin around them.
+        // BGP: a pure codec and session state machine (no I/O; only the address types), and the plugin around them.
         .target(
             name: "HeraldBGP",
+            dependencies: ["HeraldAddresses"],
             path: "Sources/Plugins/BGP/Core",
             swiftSettings: strict
         ),

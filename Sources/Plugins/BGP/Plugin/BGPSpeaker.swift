@@ -500,9 +500,8 @@ final class BGPSpeaker: @unchecked Sendable {
         if let local, local.count == width { return local }
         if let source = sessionsSource(width: width) { return source }
         for text in node.addresses {
-            if let bytes = IPAddressText.parse(text), bytes.count == width, !IPAddressText.isLinkLocal(bytes) {
-                return bytes
-            }
+            if width == 4, let address = IPv4Address(text) { return address.bytes }
+            if width == 16, let address = IPv6Address(text), !address.isLinkLocal { return address.bytes }
         }
         return nil
     }
