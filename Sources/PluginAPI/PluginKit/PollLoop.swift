@@ -88,6 +88,9 @@ public final class PollLoop: @unchecked Sendable {
     static func timeout(until deadline: UInt64?, now: UInt64) -> Int32 {
         guard let deadline else { return maximumWaitMs }
         guard deadline > now else { return 0 }
-        return Int32(min((deadline - now + 999_999) / 1_000_000, UInt64(maximumWaitMs)))
+        let left = deadline - now
+        // Rounded up without `left + 999_999`, which overflows for a deadline near `UInt64.max`.
+        let milliseconds = left / 1_000_000 + (left % 1_000_000 == 0 ? 0 : 1)
+        return Int32(min(milliseconds, UInt64(maximumWaitMs)))
     }
 }
