@@ -41,9 +41,15 @@ let package = Package(
     targets: [
         // MARK: The plugin ABI and the kit for plugin authors
         .target(name: "CHeraldPlugin", path: "Sources/PluginAPI/CHeraldPlugin"),
+        // The plugins' IPv4 and IPv6 address types: pure, no dependencies, so that the pure codecs (HeraldBGP, the
+        // L2 codecs) and the fuzz scripts can use them without the ABI; PluginKit re-exports them.
+        .target(name: "HeraldAddresses", path: "Sources/PluginAPI/Addresses", swiftSettings: strict),
         .target(
-            name: "PluginKit", dependencies: ["CHeraldPlugin"], path: "Sources/PluginAPI/PluginKit",
-            swiftSettings: strict),
+            name: "PluginKit", dependencies: ["CHeraldPlugin", "HeraldAddresses", "HeraldJSON"],
+            path: "Sources/PluginAPI/PluginKit", swiftSettings: strict),
+
+        // MARK: Shared by the host and the plugins (dependency-free)
+        .target(name: "HeraldJSON", path: "Sources/Shared/JSONEscaping", swiftSettings: strict),
 
         // MARK: The host
         .target(name: "HeraldCore", path: "Sources/Host/Core", swiftSettings: strict),
@@ -54,7 +60,9 @@ let package = Package(
         // Reads herald.yaml and plugins.d into the model, with file:line:column diagnostics.
         .target(
             name: "HeraldConfig",
-            dependencies: ["HeraldCore", "HeraldConfigModel", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "HeraldCore", "HeraldConfigModel", "HeraldJSON", .product(name: "Yams", package: "Yams"),
+            ],
             path: "Sources/Host/Config",
             swiftSettings: strict
         ),
@@ -101,7 +109,7 @@ let package = Package(
         .target(
             name: "HeraldStatus",
             dependencies: [
-                "HeraldConfig", "HeraldCore", "HeraldIPAM",
+                "HeraldCore", "HeraldIPAM", "HeraldJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -154,10 +162,11 @@ let package = Package(
             cSettings: [.unsafeFlags(["-std=c11", "-Wall", "-Wextra", "-Werror", "-fvisibility=hidden"])],
             linkerSettings: pluginLinker + [.linkedLibrary("yaml")]
         ),
-        // Layer-2 announcers: pure ARP/NDP codecs and responders plus the packet I/O they share (linked into both).
+        // Layer-2 announcers (linked into both): pure ARP/NDP codecs (Codec/) and responders (Responder/), the packet and
+        // interface I/O they share (IO/), and the plugin glue: configuration, entry, announcer thread (Plugin/).
         .target(
             name: "HeraldL2",
-            dependencies: ["PluginKit"],
+            dependencies: ["HeraldAddresses", "PluginKit"],
             path: "Sources/Plugins/L2",
             swiftSettings: strict
         ),
@@ -175,9 +184,10 @@ let package = Package(
             swiftSettings: strict,
             linkerSettings: pluginLinker
         ),
-        // BGP: a pure codec and session state machine (no I/O), and the plugin around them.
+        // BGP: a pure codec and session state machine (no I/O; only the address types), and the plugin around them.
         .target(
             name: "HeraldBGP",
+            dependencies: ["HeraldAddresses"],
             path: "Sources/Plugins/BGP/Core",
             swiftSettings: strict
         ),
@@ -245,7 +255,8 @@ let package = Package(
             path: "Tests/PluginHarness",
             swiftSettings: strict
         ),
-        .testTarget(name: "HeraldL2Tests", dependencies: ["HeraldL2", "HeraldTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldL2Tests", dependencies: ["HeraldL2", "PluginKit", "HeraldTestSupport"], swiftSettings: strict),
         .testTarget(name: "HeraldBGPTests", dependencies: ["HeraldBGP", "HeraldTestSupport"], swiftSettings: strict),
         // One leader-election candidate per process, so that the tests can kill a leader for real.
         .executableTarget(

@@ -1,4 +1,5 @@
 import HeraldL2
+import HeraldTestSupport
 import Testing
 
 /// RFC 826 codec: parsing, bounds, and the frames Herald builds.
@@ -67,16 +68,80 @@ struct ARPFrameTests {
         #expect(ARPFrame.parse(bytes) == .drop(.badSender))
     }
 
-    @Test func randomInputNeverTraps() {
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<20_000 {
-            let length = Int.random(in: 0...200, using: &generator)
-            var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            if length > 13, Bool.random(using: &generator) {
-                bytes[12] = 0x08
-                bytes[13] = 0x06
+    /// A valid frame with random addresses and operation.
+    static func randomFrame(using random: inout SplitMix64) -> ARPFrame {
+        let source = Seeded.unicastMAC(using: &random)
+        return ARPFrame(
+            ethernetDestination: Bool.random(using: &random) ? .broadcast : Seeded.unicastMAC(using: &random),
+            ethernetSource: source, operation: Bool.random(using: &random) ? .request : .reply, senderHardware: source,
+            senderAddress: IPv4Address(random.next32()), targetHardware: Seeded.unicastMAC(using: &random),
+            targetAddress: IPv4Address(random.next32()))
+    }
+
+    /// Random input, from arbitrary bytes to valid frames with a few bytes changed, cut short or extended: a frame
+    /// that parses is exactly what the encoder writes for it (the first 42 bytes), and it encodes back to itself.
+    /// The responder drops every frame the codec drops and counts it under the same reason.
+    @Test func whatParsesRoundTripsAndEveryDropIsCounted() {
+        checkEveryRound(
+            ARPResponder.self, announcing: vip,
+            seed: 0x0806_2026, test: "ARPFrameTests.whatParsesRoundTripsAndEveryDropIsCounted",
+            packetType: .broadcast, mac: mac,
+            frame: { round, random in
+                var bytes = Self.randomFrame(using: &random).encoded()
+                switch round % 4 {
+                case 0:
+                    bytes = Seeded.bytes(Int.random(in: 0...200, using: &random), using: &random)
+                    if bytes.count > 13, Bool.random(using: &random) { (bytes[12], bytes[13]) = (0x08, 0x06) }
+                case 1: bytes.changeBytes(Int.random(in: 1...3, using: &random), in: 0..<42, using: &random)
+                case 2: bytes.resize(upTo: 140, using: &random)
+                default: bytes.changeBytes(Int.random(in: 1...4, using: &random), in: 0..<bytes.count, using: &random)
+                }
+                return bytes
+            },
+            check: { bytes, context in
+                let result = ARPFrame.parse(bytes)
+                switch result {
+                case .frame(let frame):
+                    let encoded = frame.encoded()
+                    #expect(Array(encoded[0..<42]) == Array(bytes[0..<42]), "\(context)")
+                    #expect(ARPFrame.parse(encoded) == result, "\(context)")
+                    return .accepted
+                case .drop(let reason): return .dropped(reason)
+                }
+            })
+    }
+
+    /// A valid frame with one byte changed in a field `parse` checks is dropped with that field's reason; only an
+    /// operation changed into the other valid one still parses.
+    @Test func aChangedCheckedByteIsDroppedWithItsReason() {
+        let seed: UInt64 = 0x0806_0001
+        var random = Seeded.generator(seed, for: "ARPFrameTests.aChangedCheckedByteIsDroppedWithItsReason")
+        for round in 0..<5_000 {
+            var bytes = Self.randomFrame(using: &random).encoded()
+            let offset = Int.random(in: 6..<28, using: &random)
+            bytes[offset] ^= UInt8.random(in: 1...255, using: &random)
+            let expected: L2DropReason? =
+                switch offset {
+                case 6..<12: .senderMismatch
+                case 12, 13: .wrongEtherType
+                case 14..<18: .unsupportedType
+                case 18, 19: .badLength
+                case 20: .unknownOperation
+                case 21: bytes[21] == 1 || bytes[21] == 2 ? nil : .unknownOperation
+                default: offset == 22 && bytes[22] & 1 == 1 ? .badSender : .senderMismatch
+                }
+            let result = ARPFrame.parse(bytes)
+            if let expected {
+                #expect(result == .drop(expected), "seed \(seed), round \(round): byte \(offset)")
+            } else if case .frame(let frame) = result {
+                #expect(frame.operation.rawValue == UInt16(bytes[21]), "seed \(seed), round \(round)")
+            } else {
+                Issue.record("seed \(seed), round \(round): another valid operation was dropped: \(result)")
             }
-            _ = ARPFrame.parse(bytes)
         }
     }
+}
+
+extension SplitMix64 {
+    mutating func next32() -> UInt32 { UInt32(truncatingIfNeeded: next()) }
 }

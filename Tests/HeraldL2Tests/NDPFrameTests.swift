@@ -1,4 +1,5 @@
 import HeraldL2
+import HeraldTestSupport
 import Testing
 
 /// RFC 4861 codec: solicitation validity checks and the advertisements Herald builds.
@@ -120,16 +121,51 @@ struct NDPFrameTests {
         #expect(NDPFrame.parseSolicitation(extensionHeader) == .drop(.notICMPv6))
     }
 
-    @Test func randomInputNeverTraps() {
-        var generator = SystemRandomNumberGenerator()
-        let base = solicitation()
-        for _ in 0..<20_000 {
-            var bytes = base
-            for _ in 0..<Int.random(in: 1...6, using: &generator) {
-                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
-            }
-            bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &generator)))
-            _ = NDPFrame.parseSolicitation(bytes)
+    /// One of the valid forms: multicast with the source link-layer option, a unicast probe, a DAD probe.
+    func randomSolicitation(using random: inout SplitMix64) -> [UInt8] {
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0: solicitation()
+        case 1: solicitation(destination: vip, slla: false)
+        default: solicitation(source: .unspecified, slla: false)
         }
+    }
+
+    /// Valid solicitations with random bytes changed, cut short or extended: a solicitation that parses gets an
+    /// answer that parses as the advertisement RFC 4861 section 7.2.4 prescribes for it, and the responder drops
+    /// every frame the codec drops and counts it under the same reason.
+    @Test func whatParsesIsAnsweredAndEveryDropIsCounted() {
+        checkEveryRound(
+            NDPResponder.self, announcing: vip,
+            seed: 0x86DD_0135, test: "NDPFrameTests.whatParsesIsAnsweredAndEveryDropIsCounted",
+            packetType: .multicast, mac: mac,
+            frame: { round, random in
+                var bytes = randomSolicitation(using: &random)
+                bytes.mutate(round: round, using: &random)
+                return bytes
+            },
+            check: { bytes, context in
+                switch NDPFrame.parseSolicitation(bytes) {
+                case .solicitation(let s):
+                    let dad = s.source == .unspecified
+                    let expected = NDPFrame.Advertisement(
+                        ethernetSource: mac, source: s.target, destination: dad ? .allNodes : s.source,
+                        target: s.target, flags: dad ? [.override] : [.solicited, .override], targetLinkLayer: mac)
+                    #expect(!s.target.isMulticast, "\(context)")
+                    #expect(NDPFrame.parse(NDPFrame.answer(to: s, mac: mac)) == .advertisement(expected), "\(context)")
+                    return .accepted
+                case .drop(let reason): return .dropped(reason)
+                case .ignore, .advertisement: return .other
+                }
+            })
+    }
+
+    /// A valid solicitation with one byte changed where `parse` checks it (EtherType, IP version, payload length,
+    /// next header, hop limit, addresses, or anywhere in the checksummed ICMPv6 message) is not accepted: dropped,
+    /// or ignored when the change made it another ICMPv6 type.
+    @Test func aChangedCheckedByteIsRejected() {
+        expectOneChangedCheckedByteRejected(
+            seed: 0x86DD_0001, test: "NDPFrameTests.aChangedCheckedByteIsRejected",
+            frame: { randomSolicitation(using: &$0) },
+            parse: NDPFrame.parseSolicitation)
     }
 }

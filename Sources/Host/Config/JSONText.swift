@@ -1,8 +1,9 @@
+import HeraldJSON
 import Yams
 
 /// Converts a YAML node to JSON text, the form the plugin ABI hands configuration and attributes over in. Scalars keep
 /// the type YAML resolved for them (`true` stays a boolean, `"true"` a string).
-public enum JSONText {
+enum JSONText {
     static func from(_ node: Node) -> String {
         var out = ""
         write(node, into: &out)
@@ -15,7 +16,7 @@ public enum JSONText {
             out += "{"
             for (index, pair) in mapping.enumerated() {
                 if index > 0 { out += "," }
-                quote(pair.key.scalar?.string ?? "", into: &out)
+                JSONString.quote(pair.key.scalar?.string ?? "", into: &out)
                 out += ":"
                 write(pair.value, into: &out)
             }
@@ -33,36 +34,11 @@ public enum JSONText {
             case .bool: out += (node.boolValue ?? false) ? "true" : "false"
             case .int: out += node.int.map(String.init) ?? quoted(scalar.string)
             case .float:
-                if let d = node.float, d.isFinite { out += "\(d)" } else { quote(scalar.string, into: &out) }
-            default: quote(scalar.string, into: &out)
+                if let d = node.float, d.isFinite { out += "\(d)" } else { JSONString.quote(scalar.string, into: &out) }
+            default: JSONString.quote(scalar.string, into: &out)
             }
         case .alias:
             out += "null"
         }
-    }
-
-    /// `s` as a JSON string literal, quotes included.
-    public static func quoted(_ s: String) -> String {
-        var out = ""
-        quote(s, into: &out)
-        return out
-    }
-
-    static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }

@@ -1,4 +1,4 @@
-import HeraldConfig
+import HeraldJSON
 import HeraldCore
 
 /// `/readyz`: ready when every plugin instance runs, none is unhealthy (degraded is still ready) and no enabled
@@ -36,5 +36,5 @@ public enum Readiness {
         return (ready, body)
     }
 
-    static func quote(_ text: String) -> String { JSONText.quoted(text) }
+    static func quote(_ text: String) -> String { JSONString.quoted(text) }
 }

@@ -1,12 +1,15 @@
 /// One address the host asks this node to announce. A copy: nothing in it points into host memory.
 public struct Announcement: Sendable, Hashable {
+    /// The address family of an announcement.
     public enum Family: Sendable, Hashable { case ipv4, ipv6 }
 
     /// Stable id; `withdraw(id:)` names the same id later.
     public var id: String
+    /// IPv4 or IPv6; `addressBytes` holds 4 or 16 bytes to match.
     public var family: Family
     /// The address in network order: 4 bytes for IPv4, 16 for IPv6.
     public var addressBytes: [UInt8]
+    /// The prefix length in bits, at most the family's width (32 or 128 for a single address).
     public var prefixLength: Int
     /// The address as text (`192.0.2.10`, `2001:db8::10`).
     public var address: String
@@ -17,6 +20,7 @@ public struct Announcement: Sendable, Hashable {
     /// The advertisement that produced this announcement.
     public var advertisement: String
 
+    /// An announcement built by hand, for a plugin's own tests (the kit builds them from the host's calls).
     public init(
         id: String, family: Family, addressBytes: [UInt8], prefixLength: Int, address: String, services: [String],
         attributesJSON: String = "{}", advertisement: String = ""
@@ -71,10 +75,14 @@ public struct Announcement: Sendable, Hashable {
 
 /// The node this instance runs on.
 public struct NodeInfo: Sendable, Hashable {
+    /// The Kubernetes node name, or the configured name when the host runs without a cluster.
     public var name: String
+    /// The node's labels.
     public var labels: [String: String]
+    /// The node's IP addresses as text (`192.0.2.10`, `2001:db8::10`), InternalIP first.
     public var addresses: [String]
 
+    /// A node described by hand, for a plugin's own tests.
     public init(name: String, labels: [String: String] = [:], addresses: [String] = []) {
         self.name = name
         self.labels = labels

@@ -6,6 +6,7 @@
 
 /// What a plugin says about itself. Exported once through the descriptor.
 public struct PluginInfo: Sendable {
+    /// How the host chooses the nodes that announce an address.
     public enum Kind: Sendable {
         /// Layer-2 style: the host elects one node per address.
         case exclusive
@@ -13,13 +14,20 @@ public struct PluginInfo: Sendable {
         case routed
     }
 
+    /// Unique reverse-DNS id (`dev.herald.arp`).
     public var id: String
+    /// Short human name (`ARP announcer`).
     public var name: String
+    /// The plugin's own version (`1.2.0`).
     public var version: String
+    /// One sentence on what the plugin does.
     public var description: String
+    /// The protocol names the plugin implements (`arp`, `bgp`).
     public var protocols: [String]
+    /// Exclusive or routed; see `Kind`.
     public var kind: Kind
 
+    /// Describes a plugin.
     public init(id: String, name: String, version: String, description: String, protocols: [String], kind: Kind) {
         self.id = id
         self.name = name
@@ -32,6 +40,7 @@ public struct PluginInfo: Sendable {
 
 /// An error a plugin reports to the host: an ABI status code and a message an operator can act on.
 public struct PluginError: Error, Sendable, CustomStringConvertible {
+    /// The status codes a plugin call fails with (`HERALD_ERR_*` in herald_plugin.h).
     public enum Code: Int32, Sendable {
         case invalidArgument = -1
         case config = -2
@@ -42,14 +51,18 @@ public struct PluginError: Error, Sendable, CustomStringConvertible {
         case `internal` = -7
     }
 
+    /// The status code the failed call returns.
     public var code: Code
+    /// The text the host logs and reports to the operator.
     public var message: String
 
+    /// An error with its status code and message.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }
 
@@ -83,17 +96,23 @@ public protocol HeraldPlugin: AnyObject {
 }
 
 extension HeraldPlugin {
+    /// Refuses with `unsupported`: the host then restarts the instance with the new configuration.
     public func reconfigure(_ configuration: Configuration) throws {
         throw PluginError(.unsupported, "\(Self.info.id) does not support reconfiguration while running")
     }
+    /// Always `.ok`.
     public func health() -> Health { .ok }
+    /// Writes no metrics.
     public func collectMetrics(into writer: MetricsWriter) {}
+    /// Offers no extension.
     public func `extension`(_ id: String) -> UnsafeRawPointer? { nil }
 }
 
 /// A configuration with no keys, for plugins that take none. Any key present is an error.
 public struct EmptyConfiguration: Decodable, Sendable {
+    /// The empty configuration.
     public init() {}
+    /// Decodes `{}` (or no object); any key is a config error.
     public init(from decoder: any Decoder) throws {
         if let keyed = try? decoder.container(keyedBy: AnyKey.self), let key = keyed.allKeys.first {
             throw PluginError(.config, "unknown key \"\(key.stringValue)\": this plugin takes no configuration")
@@ -103,9 +122,13 @@ public struct EmptyConfiguration: Decodable, Sendable {
 
 /// A coding key that accepts any name, for rejecting unknown keys.
 public struct AnyKey: CodingKey, Sendable {
+    /// The key's name.
     public var stringValue: String
+    /// The list position, for a key that is one.
     public var intValue: Int?
+    /// A key with this name.
     public init(stringValue: String) { self.stringValue = stringValue }
+    /// A key for a list position.
     public init?(intValue: Int) {
         self.stringValue = String(intValue)
         self.intValue = intValue

@@ -3,10 +3,12 @@
 public struct MetricsWriter {
     let sink: UnsafePointer<herald_metrics_sink>
 
+    /// A counter: a total that only grows (by convention named `…_total`).
     public func counter(_ name: String, _ value: Double, labels: [String: String] = [:], help: String? = nil) {
         emit(HERALD_METRIC_COUNTER, name, value, labels, help)
     }
 
+    /// A gauge: a value that goes up and down.
     public func gauge(_ name: String, _ value: Double, labels: [String: String] = [:], help: String? = nil) {
         emit(HERALD_METRIC_GAUGE, name, value, labels, help)
     }

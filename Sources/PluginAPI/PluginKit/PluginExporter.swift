@@ -33,6 +33,7 @@ public final class PluginExporter: @unchecked Sendable {
     // Immutable after init: the pointers are written once here and only read afterwards.
     private let descriptor: UnsafeMutablePointer<herald_plugin_descriptor>
 
+    /// Builds the descriptor and vtable for `type`. Create one per plugin, in a global, as above.
     public init<P: HeraldPlugin>(_ type: P.Type) {
         let info = P.info
         let factory = Factory(

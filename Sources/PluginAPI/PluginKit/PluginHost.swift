@@ -1,8 +1,11 @@
 @_exported import CHeraldPlugin
+// `JSONString`, for plugins that write JSON text (records, attributes): the escaping the host uses too.
+@_exported import HeraldJSON
 
 /// Severity of a log line sent to the host.
 public enum LogLevel: Int32, Sendable, Comparable {
     case trace = 0, debug, info, notice, warning, error
+    /// Orders levels by severity.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
@@ -40,6 +43,7 @@ public struct PluginHost: @unchecked Sendable {
     /// The ABI version of the host that loaded this plugin.
     public var abiVersion: (major: Int, minor: Int) { (Int(api.pointee.abi_major), Int(api.pointee.abi_minor)) }
 
+    /// Sends a log line to the host's log at `level`.
     public func log(_ level: LogLevel, _ message: String) {
         guard let log = api.pointee.log else { return }
         message.withCString { log(api.pointee.context, level.rawValue, $0) }

@@ -121,35 +121,14 @@ final class LogPlugin: HeraldPlugin {
     /// network namespace of the machine, so that the records of several hosts can be merged in order.
     private func record(_ fields: [String: String]) {
         guard let file else { return }
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
         var fields = fields
-        fields["time"] = String(UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec))
+        fields["time"] = String(MonotonicClock.now())
         let object = fields.sorted { $0.key < $1.key }
-            .map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            .map { "\(JSONString.quoted($0.key)):\(JSONString.quoted($0.value))" }
             .joined(separator: ",")
         fputs("{\(object)}\n", file)
         fflush(file)
     }
-}
-
-private func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        case _ where scalar.value < 0x20:
-            out +=
-                "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                + String(scalar.value, radix: 16)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
 
 private let exporter = PluginExporter(LogPlugin.self)

@@ -39,7 +39,7 @@ public struct BGPConfiguration: Decodable, Sendable {
         myASN = UInt32(asn)
         routerID = try c.decodeIfPresent(String.self, forKey: AnyKey(stringValue: "routerID"))
         if let routerID {
-            guard let bytes = IPAddressText.parse(routerID), bytes.count == 4, bytes != [0, 0, 0, 0] else {
+            guard let address = IPv4Address(routerID), address != .unspecified else {
                 throw PluginError(.config, "config.routerID: \"\(routerID)\" is not a non-zero IPv4 address")
             }
         }
@@ -59,9 +59,7 @@ public struct BGPConfiguration: Decodable, Sendable {
     func identifier(node: NodeInfo) throws -> UInt32 {
         let candidates = (routerID.map { [$0] } ?? []) + node.addresses
         for text in candidates {
-            if let bytes = IPAddressText.parse(text), bytes.count == 4, bytes != [0, 0, 0, 0] {
-                return bytes.reduce(0) { $0 << 8 | UInt32($1) }
-            }
+            if let address = IPv4Address(text), address != .unspecified { return address.value }
         }
         throw PluginError(.config, "config.routerID: required, since the node has no IPv4 address")
     }

@@ -16,7 +16,8 @@ import Synchronization
 final class BGPSpeaker: @unchecked Sendable {
     // @unchecked: `shared` is a Mutex. `sessions`, `listeners` and `lastHealth` belong to the I/O thread while it
     // runs, and to `start`/`stop` before it starts and after it has been joined. The other stored properties are
-    // immutable after init, or written by `start` before the thread starts.
+    // immutable after init, or written by `start` before the thread starts (`loop` also by `closeAll`, once the
+    // thread has been joined or never started).
 
     struct Route: Sendable, Equatable {
         var prefix: BGPPrefix
@@ -49,8 +50,8 @@ final class BGPSpeaker: @unchecked Sendable {
     private let node: NodeInfo
     private var sessions: [PeerSession] = []
     private var listeners: [Int32] = []
-    private var wakeFD: Int32 = -1
-    private var wakeReadFD: Int32 = -1
+    /// The I/O thread's wait and wake pipe, from `start` to `stop`.
+    private var loop: PollLoop?
     private var thread: pthread_t?
     private var lastHealth: Health?
     /// When the I/O thread started (monotonic nanoseconds).
@@ -102,13 +103,8 @@ final class BGPSpeaker: @unchecked Sendable {
     // MARK: Plugin calls
 
     func start() throws {
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { throw PluginError(.io, "pipe: \(String(cString: strerror(errno)))") }
-        for end in ends {
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-        }
-        (wakeReadFD, wakeFD) = (ends[0], ends[1])
+        let loop = try PollLoop()
+        self.loop = loop
         do {
             try openListeners()
         } catch {
@@ -117,7 +113,7 @@ final class BGPSpeaker: @unchecked Sendable {
         }
         publish()
         do {
-            thread = try PluginThread.start("BGP thread") { [self] in run() }
+            thread = try PluginThread.start("BGP thread") { [self] in run(loop) }
         } catch {
             closeAll()
             throw error
@@ -134,7 +130,7 @@ final class BGPSpeaker: @unchecked Sendable {
             guard state.routes[a.id] != route else { return false }
             state.routes[a.id] = route
             state.version += 1
-            state.lastChange = BGPClock.now()
+            state.lastChange = MonotonicClock.now()
             return true
         }
         if changed { wake() }
@@ -144,7 +140,7 @@ final class BGPSpeaker: @unchecked Sendable {
         let changed = shared.withLock { state -> Bool in
             guard state.routes.removeValue(forKey: id) != nil else { return false }
             state.version += 1
-            state.lastChange = BGPClock.now()
+            state.lastChange = MonotonicClock.now()
             return true
         }
         if changed { wake() }
@@ -252,30 +248,22 @@ final class BGPSpeaker: @unchecked Sendable {
         for session in sessions { session.closeSocket() }
         for fd in listeners { close(fd) }
         listeners = []
-        if wakeFD >= 0 {
-            close(wakeFD)
-            close(wakeReadFD)
-        }
-        (wakeFD, wakeReadFD) = (-1, -1)
+        loop = nil
     }
 
-    private func wake() {
-        guard wakeFD >= 0 else { return }
-        var one: UInt8 = 1
-        _ = write(wakeFD, &one, 1)
-    }
+    private func wake() { loop?.wake() }
 
     // MARK: The I/O thread
 
-    private func run() {
-        startedAt = BGPClock.now()
+    private func run(_ loop: PollLoop) {
+        startedAt = MonotonicClock.now()
         for session in sessions {
             handle(session, session.config.passive ? .manualStartPassive : .manualStart)
         }
         publish()
         var fds: [pollfd] = []
         while !shared.withLock({ $0.stopping }) {
-            let now = BGPClock.now()
+            let now = MonotonicClock.now()
             for session in sessions { perform(session, session.fsm.tick(now: now)) }
             let settled = now >= settleDeadline()
             for session in sessions where session.awaitingSettle && settled && session.fsm.state == .established {
@@ -289,7 +277,6 @@ final class BGPSpeaker: @unchecked Sendable {
             publish()
 
             fds.removeAll(keepingCapacity: true)
-            fds.append(pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0))
             for fd in listeners { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
             for session in sessions {
                 var events = Int16(POLLIN)
@@ -301,17 +288,10 @@ final class BGPSpeaker: @unchecked Sendable {
             if sessions.contains(where: { $0.config.passive && $0.config.passwordFile != nil }) {
                 deadline = min(deadline ?? .max, nextPasswordCheck)
             }
-            let after = BGPClock.now()
-            let timeout: Int32 =
-                deadline.map { $0 <= after ? 0 : Int32(min(($0 - after + 999_999) / 1_000_000, 60_000)) } ?? 60_000
-            if poll(&fds, nfds_t(fds.count), timeout) <= 0 { continue }
-            if fds[0].revents != 0 {
-                var drain = [UInt8](repeating: 0, count: 64)
-                while read(wakeReadFD, &drain, drain.count) > 0 {}
-            }
-            for (offset, fd) in listeners.enumerated() where fds[1 + offset].revents != 0 { acceptConnections(fd) }
+            guard loop.wait(&fds, until: deadline) else { continue }
+            for (offset, fd) in listeners.enumerated() where fds[offset].revents != 0 { acceptConnections(fd) }
             for (offset, session) in sessions.enumerated() {
-                let revents = fds[1 + listeners.count + offset].revents
+                let revents = fds[listeners.count + offset].revents
                 guard revents != 0, session.fd >= 0 else { continue }
                 serve(session, revents: revents)
             }
@@ -319,8 +299,8 @@ final class BGPSpeaker: @unchecked Sendable {
         // Stop: a Cease to every peer with a session (RFC 4486: Administrative Shutdown), flushed for up to a
         // second, then close.
         for session in sessions { handle(session, .manualStop) }
-        let deadline = BGPClock.now() + 1_000_000_000
-        while sessions.contains(where: { $0.fd >= 0 && $0.pendingOutput > 0 }), BGPClock.now() < deadline {
+        let deadline = MonotonicClock.now() + 1_000_000_000
+        while sessions.contains(where: { $0.fd >= 0 && $0.pendingOutput > 0 }), MonotonicClock.now() < deadline {
             for session in sessions where session.fd >= 0 { _ = session.flush() }
             usleep(1000)
         }
@@ -419,7 +399,7 @@ final class BGPSpeaker: @unchecked Sendable {
 
     /// Feeds an event and performs the actions, including the events those actions raise.
     private func handle(_ session: PeerSession, _ event: BGPEvent) {
-        perform(session, session.fsm.handle(event, now: BGPClock.now()))
+        perform(session, session.fsm.handle(event, now: MonotonicClock.now()))
     }
 
     private func perform(_ session: PeerSession, _ actions: [BGPAction]) {
@@ -476,7 +456,7 @@ final class BGPSpeaker: @unchecked Sendable {
             .warning,
             "bgp: \(session.config.label) stopped reading: \(session.output.pending) bytes wait to be sent and the "
                 + "next message would pass the limit of \(limit); ending the session")
-        perform(session, session.fsm.outputOverflowed(now: BGPClock.now(), limit: limit))
+        perform(session, session.fsm.outputOverflowed(now: MonotonicClock.now(), limit: limit))
         if session.output.overflowed { session.closeSocket() }
         return true
     }
@@ -491,7 +471,7 @@ final class BGPSpeaker: @unchecked Sendable {
             families: families, codec: negotiated.codec)
         session.ribOut.reset()
         session.syncedVersion = -1
-        if session.config.gracefulRestart, !session.everEstablished, BGPClock.now() < settleDeadline() {
+        if session.config.gracefulRestart, !session.everEstablished, MonotonicClock.now() < settleDeadline() {
             session.awaitingSettle = true
         } else {
             sendInitialTable(session)
@@ -520,9 +500,8 @@ final class BGPSpeaker: @unchecked Sendable {
         if let local, local.count == width { return local }
         if let source = sessionsSource(width: width) { return source }
         for text in node.addresses {
-            if let bytes = IPAddressText.parse(text), bytes.count == width, !IPAddressText.isLinkLocal(bytes) {
-                return bytes
-            }
+            if width == 4, let address = IPv4Address(text) { return address.bytes }
+            if width == 16, let address = IPv6Address(text), !address.isLinkLocal { return address.bytes }
         }
         return nil
     }
@@ -572,14 +551,5 @@ final class BGPSpeaker: @unchecked Sendable {
             lastHealth = health
             host.report(health)
         }
-    }
-}
-
-/// Nanoseconds of CLOCK_MONOTONIC.
-enum BGPClock {
-    static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

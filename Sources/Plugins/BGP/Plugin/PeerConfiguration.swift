@@ -30,7 +30,7 @@ struct PeerConfiguration: Decodable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: AnyKey.self)
         func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
         address = try c.decode(String.self, forKey: key("address"))
-        guard let bytes = IPAddressText.parse(address) else {
+        guard let bytes = parseAddress(address) else {
             throw PluginError(.config, "\(at).address: \"\(address)\" is not an IPv4 or IPv6 address")
         }
         addressBytes = bytes
@@ -69,7 +69,7 @@ struct PeerConfiguration: Decodable, Sendable, Equatable {
         }
         sourceAddress = try c.decodeIfPresent(String.self, forKey: key("sourceAddress"))
         if let sourceAddress {
-            guard let source = IPAddressText.parse(sourceAddress), source.count == bytes.count else {
+            guard let source = parseAddress(sourceAddress), source.count == bytes.count else {
                 throw PluginError(
                     .config,
                     "\(at).sourceAddress: \"\(sourceAddress)\" is not an address of the same family as the peer")
@@ -103,3 +103,6 @@ struct PeerConfiguration: Decodable, Sendable, Equatable {
     /// The peer as text with its port: `198.51.100.1` or `[2001:db8::1]:1179`.
     var label: String { address }
 }
+
+/// An IPv4 or IPv6 address's bytes in network order (4 or 16), or nil when the text is neither.
+private func parseAddress(_ text: String) -> [UInt8]? { IPv4Address(text)?.bytes ?? IPv6Address(text)?.bytes }

@@ -1,7 +1,11 @@
+#if canImport(HeraldAddresses)
+    import HeraldAddresses  // scripts/fuzz-l2 compiles the address sources into the codec's module instead
+#endif
+
 /// An Ethernet frame carrying an ARP packet for IPv4 over Ethernet (RFC 826).
 ///
 /// Pure and bounded: `parse` reads at most `maximumLength` bytes, checks every length before reading, and never traps
-/// on any input. This file imports nothing so that `scripts/fuzz-l2` can compile it on its own.
+/// on any input. This file imports only the address types, so that `scripts/fuzz-l2` can compile it with them.
 public struct ARPFrame: Equatable, Sendable {
     /// ARP operation codes (RFC 826, "ar$op").
     public enum Operation: UInt16, Sendable {

@@ -1,3 +1,7 @@
+#if canImport(HeraldAddresses)
+    import HeraldAddresses  // scripts/fuzz-l2 compiles the address sources into the codec's module instead
+#endif
+
 /// The Internet checksum of an ICMPv6 message over the IPv6 pseudo-header (RFC 4443 section 2.3, RFC 8200
 /// section 8.1).
 public enum ICMPv6Checksum {

@@ -1,9 +1,13 @@
+#if canImport(HeraldAddresses)
+    import HeraldAddresses  // scripts/fuzz-l2 compiles the address sources into the codec's module instead
+#endif
+
 /// Ethernet frames carrying IPv6 Neighbor Discovery messages (RFC 4861): parsing of Neighbor Solicitations and
 /// Advertisements, and encoding of Neighbor Advertisements.
 ///
 /// Pure and bounded: `parse` checks every length before reading, walks at most the frame's own options (each at
-/// least 8 bytes), and never traps on any input. This file depends only on the other codec files so that
-/// `scripts/fuzz-l2` can compile the codec on its own.
+/// least 8 bytes), and never traps on any input. This file depends only on the other codec files and the address
+/// types, so that `scripts/fuzz-l2` can compile the codec on its own.
 public enum NDPFrame {
     public static let etherType: UInt16 = 0x86DD
     /// Ethernet (14) + IPv6 (40) + the fixed part of a Neighbor Solicitation (24).

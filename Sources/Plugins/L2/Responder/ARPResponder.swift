@@ -1,3 +1,7 @@
+#if canImport(HeraldAddresses)
+    import HeraldAddresses  // scripts/fuzz-l2 compiles the address sources into the codec's module instead
+#endif
+
 /// The ARP side of the layer-2 announcer as a pure state machine: the announced IPv4 addresses, and for each received
 /// frame the action to take. No sockets, no clocks; the I/O layer performs the actions.
 public struct ARPResponder: Sendable {

@@ -1,3 +1,7 @@
+#if canImport(HeraldAddresses)
+    import HeraldAddresses  // scripts/fuzz-l2 compiles the address sources into the codec's module instead
+#endif
+
 /// What the shared I/O layer needs from a protocol's pure responder (ARP or NDP).
 public protocol L2Responder: Sendable {
     associatedtype Address: Hashable & Sendable & CustomStringConvertible

@@ -1,3 +1,7 @@
+#if canImport(HeraldAddresses)
+    import HeraldAddresses  // scripts/fuzz-l2 compiles the address sources into the codec's module instead
+#endif
+
 /// The NDP side of the layer-2 announcer as a pure state machine: the announced IPv6 addresses, the solicited-node
 /// groups they need, and for each received frame the action to take.
 public struct NDPResponder: Sendable {

@@ -1,3 +1,7 @@
+#if canImport(HeraldAddresses)
+    import HeraldAddresses  // scripts/fuzz-bgp compiles the address sources into the codec's module instead
+#endif
+
 /// An IPv4 or IPv6 prefix as NLRI carries it (RFC 4271 section 4.3, RFC 4760 section 5): a length in bits and the
 /// address bytes, with every bit past the length cleared.
 public struct BGPPrefix: Hashable, Sendable, CustomStringConvertible {
@@ -51,24 +55,11 @@ public struct BGPPrefix: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(BGPPrefix.text(address))/\(length)" }
 
-    /// An address as text: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run compressed).
+    /// An address as text: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run compressed); bytes of any
+    /// other count as hex separated by colons.
     public static func text(_ address: [UInt8]) -> String {
-        if address.count == 4 { return address.map(String.init).joined(separator: ".") }
-        guard address.count == 16 else { return address.map { String($0, radix: 16) }.joined(separator: ":") }
-        let groups = (0..<8).map { UInt16(address[$0 * 2]) << 8 | UInt16(address[$0 * 2 + 1]) }
-        var best = (start: -1, count: 0)
-        var run = (start: -1, count: 0)
-        for (index, group) in groups.enumerated() {
-            if group == 0 {
-                run = run.start < 0 ? (index, 1) : (run.start, run.count + 1)
-                if run.count > best.count { best = run }
-            } else {
-                run = (-1, 0)
-            }
-        }
-        if best.count < 2 { return groups.map { String($0, radix: 16) }.joined(separator: ":") }
-        let head = groups[..<best.start].map { String($0, radix: 16) }.joined(separator: ":")
-        let tail = groups[(best.start + best.count)...].map { String($0, radix: 16) }.joined(separator: ":")
-        return "\(head)::\(tail)"
+        if let v4 = IPv4Address(address) { return v4.description }
+        if let v6 = IPv6Address(address) { return v6.description }
+        return address.map { String($0, radix: 16) }.joined(separator: ":")
     }
 }

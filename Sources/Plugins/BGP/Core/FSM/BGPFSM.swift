@@ -4,7 +4,7 @@
 /// Optional session attributes (section 8.1.1): DampPeerOscillations is always on, as an IdleHoldTimer that doubles
 /// with each consecutive failure (from `retryBase` up to `retryMax`) and restarts the session automatically;
 /// DelayOpen, SendNOTIFICATIONwithoutOPEN and CollisionDetectEstablishedState are off; the ConnectRetryTimer uses
-/// the same backoff. A second TCP connection is the I/O layer's to refuse (see `BGPSession`).
+/// the same backoff. A second TCP connection is the I/O layer's to refuse (see `BGPSpeaker` in the plugin).
 public struct BGPFSM: Sendable {
     public internal(set) var state: BGPState = .idle
     public let settings: BGPSessionSettings

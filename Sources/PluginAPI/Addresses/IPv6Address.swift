@@ -1,8 +1,13 @@
 /// An IPv6 address as two 64-bit halves in host order (the first octet in the high byte of `high`).
+///
+/// The plugins' one IPv6 address type; see `IPv4Address` for why it lives in `HeraldAddresses`.
 public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
+    /// The first eight bytes; the first octet is the high byte.
     public var high: UInt64
+    /// The last eight bytes; the ninth octet is the high byte.
     public var low: UInt64
 
+    /// The address with these halves.
     public init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
@@ -24,30 +29,30 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
         self = parsed
     }
 
+    /// `::`.
     public static let unspecified = IPv6Address(high: 0, low: 0)
     /// ff02::1, the link-local all-nodes group (RFC 4291 section 2.7.1).
     public static let allNodes = IPv6Address(high: 0xFF02_0000_0000_0000, low: 1)
 
+    /// In ff00::/8.
     public var isMulticast: Bool { high >> 56 == 0xFF }
+
+    /// Link-local unicast: in fe80::/10 (RFC 4291 section 2.5.6).
+    public var isLinkLocal: Bool { high >> 54 == 0xFE80 >> 6 }
 
     /// The solicited-node multicast address ff02::1:ffXX:XXXX for this address (RFC 4291 section 2.7.1).
     public var solicitedNode: IPv6Address {
         IPv6Address(high: 0xFF02_0000_0000_0000, low: 0x0000_0001_FF00_0000 | (low & 0xFF_FFFF))
     }
 
-    /// The Ethernet multicast address for an IPv6 multicast group: 33:33 and the group's last 32 bits (RFC 2464
-    /// section 7).
-    public var multicastMAC: MACAddress {
-        MACAddress(
-            0x33, 0x33, UInt8(low >> 24 & 0xFF), UInt8(low >> 16 & 0xFF), UInt8(low >> 8 & 0xFF), UInt8(low & 0xFF))
-    }
-
+    /// The sixteen bytes in network order.
     public var bytes: [UInt8] {
         var out: [UInt8] = []
         append(to: &out)
         return out
     }
 
+    /// Appends the sixteen bytes in network order.
     public func append(to out: inout [UInt8]) {
         for i in stride(from: 56, through: 0, by: -8) { out.append(UInt8(high >> UInt64(i) & 0xFF)) }
         for i in stride(from: 56, through: 0, by: -8) { out.append(UInt8(low >> UInt64(i) & 0xFF)) }

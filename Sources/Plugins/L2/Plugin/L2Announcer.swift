@@ -14,9 +14,10 @@ import Synchronization
 /// Plugin calls (`announce`, `withdraw`, `health`, metrics) only touch the shared state under its lock and wake the
 /// thread; they never wait for I/O.
 public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
-    // @unchecked: `shared` is a Mutex. `sockets`, `monitor`, `lastHealth` and `conflictLimiter` are used only by the I/O thread while it
-    // runs, and by `start`/`stop` before it starts and after it has been joined. The remaining stored properties are
-    // immutable after init or written before the thread starts.
+    // @unchecked: `shared` is a Mutex. `sockets`, `monitor`, `lastHealth` and `conflictLimiter` are used only by the
+    // I/O thread while it runs, and by `start`/`stop` before it starts and after it has been joined. `loop` is written
+    // by `start` before the thread starts and by `stop` after it has been joined. The remaining stored properties are
+    // immutable after init.
 
     /// A gratuitous round due at a monotonic time, for one address on every attached interface (or one interface).
     struct Scheduled {
@@ -45,9 +46,8 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     private let filter: [SocketFilterInstruction]?
     private var sockets: [String: PacketSocket] = [:]
     private var monitor: LinkMonitor?
-    /// The write and read ends of the pipe that wakes the I/O thread.
-    private var wakeFD: Int32 = -1
-    private var wakeReadFD: Int32 = -1
+    /// The I/O thread's wait and wake pipe, from `start` to `stop`.
+    private var loop: PollLoop?
     private var thread: pthread_t?
     private var lastHealth: Health?
     private var conflictLimiter = ConflictLimiter()
@@ -64,13 +64,8 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
 
     /// Opens the sockets of the interfaces selected now and starts the I/O thread.
     public func start() throws {
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { throw PluginError(.io, "pipe: \(String(cString: strerror(errno)))") }
-        for end in ends {
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-        }
-        (wakeReadFD, wakeFD) = (ends[0], ends[1])
+        let loop = try PollLoop()
+        self.loop = loop
         monitor = LinkMonitor()
         if monitor == nil { host.log(.warning, "cannot watch link changes over netlink; rescanning periodically") }
         do {
@@ -78,10 +73,10 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
         } catch {
             sockets = [:]
             monitor = nil
-            closeWakePipe()
+            self.loop = nil
             throw error
         }
-        thread = try PluginThread.start("I/O thread") { [self] in run() }
+        thread = try PluginThread.start("I/O thread") { [self] in run(loop) }
     }
 
     /// Starts answering for the address and schedules the gratuitous rounds. Never waits for I/O.
@@ -128,15 +123,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
         sockets = [:]
         monitor = nil
         shared.withLock { $0.attached = [:] }
-        closeWakePipe()
-    }
-
-    private func closeWakePipe() {
-        if wakeFD >= 0 {
-            close(wakeFD)
-            close(wakeReadFD)
-        }
-        (wakeFD, wakeReadFD) = (-1, -1)
+        loop = nil
     }
 
     public func health() -> Health { shared.withLock { $0.health } }
@@ -188,46 +175,34 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
 
     // MARK: The I/O thread
 
-    private func wake() {
-        guard wakeFD >= 0 else { return }
-        var one: UInt8 = 1
-        _ = write(wakeFD, &one, 1)
-    }
+    private func wake() { loop?.wake() }
 
-    private func run() {
+    private func run(_ loop: PollLoop) {
         let rescanInterval = UInt64(configuration.rescanIntervalMs) * 1_000_000
         var nextRescan = MonotonicClock.now() + rescanInterval
         var fds: [pollfd] = []
         while !shared.withLock({ $0.stopping }) {
-            var now = MonotonicClock.now()
+            let now = MonotonicClock.now()
             if now >= nextRescan {
                 try? rescan(strict: false)
                 nextRescan = now + rescanInterval
             }
             applyMemberships()
             let nextDue = fireDue(now: now)
-            now = MonotonicClock.now()
             let deadline = min(nextRescan, nextDue ?? .max)
-            let timeout = deadline <= now ? 0 : Int32(min((deadline - now + 999_999) / 1_000_000, 60_000))
 
             let order = Array(sockets.keys)
             fds.removeAll(keepingCapacity: true)
-            fds.append(pollfd(fd: wakeReadFD, events: Int16(POLLIN), revents: 0))
             fds.append(pollfd(fd: monitor?.fd ?? -1, events: Int16(POLLIN), revents: 0))
             for name in order { fds.append(pollfd(fd: sockets[name]!.fd, events: Int16(POLLIN), revents: 0)) }
-            let ready = poll(&fds, nfds_t(fds.count), timeout)
-            if ready <= 0 { continue }
-            if fds[0].revents != 0 {
-                var drain = [UInt8](repeating: 0, count: 64)
-                while read(wakeReadFD, &drain, drain.count) > 0 {}
-            }
-            if fds[1].revents != 0, monitor?.drain() ?? false {
+            guard loop.wait(&fds, until: deadline) else { continue }
+            if fds[0].revents != 0, monitor?.drain() ?? false {
                 try? rescan(strict: false)
                 nextRescan = MonotonicClock.now() + rescanInterval
             }
             var broken = false
             for (offset, name) in order.enumerated() {
-                let revents = fds[offset + 2].revents
+                let revents = fds[offset + 1].revents
                 guard revents != 0, let socket = sockets[name] else { continue }
                 if revents & Int16(POLLERR | POLLNVAL) != 0 { broken = true }
                 if revents & Int16(POLLIN) != 0 { serve(socket) }

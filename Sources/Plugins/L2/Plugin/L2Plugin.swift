@@ -1,3 +1,5 @@
+// The address types in the public API of the codecs and responders, for the ARP and NDP targets and the tests.
+@_exported import HeraldAddresses
 import PluginKit
 
 /// What a layer-2 protocol tells the host about its plugin.
