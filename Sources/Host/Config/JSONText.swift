@@ -32,7 +32,7 @@ enum JSONText {
             switch node.tagName {
             case .null: out += "null"
             case .bool: out += (node.boolValue ?? false) ? "true" : "false"
-            case .int: out += node.int.map(String.init) ?? quoted(scalar.string)
+            case .int: out += node.int.map(String.init) ?? JSONString.quoted(scalar.string)
             case .float:
                 if let d = node.float, d.isFinite { out += "\(d)" } else { JSONString.quote(scalar.string, into: &out) }
             default: JSONString.quote(scalar.string, into: &out)
