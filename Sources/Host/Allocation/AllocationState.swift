@@ -8,24 +8,24 @@ import HeraldKubeModels
 ///
 /// Restore before serve: ``restoring(_:namespaceLabels:pools:loadBalancerClass:)`` takes every address already in a
 /// Service's status back before any Service is given a new one.
-public struct AllocationState: Sendable {
+package struct AllocationState: Sendable {
     /// An Event about a Service.
-    public struct Event: Sendable, Hashable, CustomStringConvertible {
-        public var service: ServiceID
-        public var warning: Bool
+    package struct Event: Sendable, Hashable, CustomStringConvertible {
+        package var service: ServiceID
+        package var warning: Bool
         /// `IPAllocated`, `AllocationFailed` or `IPReleased`.
-        public var reason: String
-        public var message: String
+        package var reason: String
+        package var message: String
 
-        public var description: String { "\(service): \(reason): \(message)" }
+        package var description: String { "\(service): \(reason): \(message)" }
     }
 
     /// What a change did: the Services whose status may need writing, and the Events to record.
-    public struct Effects: Sendable {
-        public var touched: Set<ServiceID> = []
-        public var events: [Event] = []
+    package struct Effects: Sendable {
+        package var touched: Set<ServiceID> = []
+        package var events: [Event] = []
         /// Services that stopped being Herald's while holding addresses: their status is cleared once.
-        public var cleared: Set<ServiceID> = []
+        package var cleared: Set<ServiceID> = []
 
         package init() {}
 
@@ -37,34 +37,34 @@ public struct AllocationState: Sendable {
     }
 
     /// What a Service's status and annotation should show.
-    public struct Desired: Sendable, Hashable {
-        public var addresses: [IPAddress]
-        public var pool: String?
+    package struct Desired: Sendable, Hashable {
+        package var addresses: [IPAddress]
+        package var pool: String?
 
-        public init(addresses: [IPAddress], pool: String?) {
+        package init(addresses: [IPAddress], pool: String?) {
             self.addresses = addresses
             self.pool = pool
         }
     }
 
-    public private(set) var allocator: Allocator
-    public let loadBalancerClass: String?
+    package private(set) var allocator: Allocator
+    package let loadBalancerClass: String?
     /// The request of every Service Herald serves is the allocator's (``Allocator/request(for:)``): every one
     /// either holds addresses or is pending there, so it is kept once.
     /// Served Services that cannot be read, with why.
-    public private(set) var invalid: [ServiceID: String] = [:]
+    package private(set) var invalid: [ServiceID: String] = [:]
     /// The failure last reported per Service, so that a retry failing the same way raises no new Event.
     private var reported: [ServiceID: String] = [:]
 
     /// An empty state (no Service known yet).
-    public init(pools: [Pool], loadBalancerClass: String?) throws(PoolConfigError) {
+    package init(pools: [Pool], loadBalancerClass: String?) throws(PoolConfigError) {
         allocator = try Allocator(pools: pools)
         self.loadBalancerClass = loadBalancerClass
     }
 
     /// The state for `services` as they are: every address their statuses show is taken back first (an address that
     /// no longer fits is given up, with an Event), then every Service without one is served.
-    public static func restoring(
+    package static func restoring(
         _ services: [Service], namespaceLabels: (String) -> [String: String], pools: [Pool],
         loadBalancerClass: String?
     ) throws(PoolConfigError) -> (state: AllocationState, effects: Effects) {
@@ -120,14 +120,14 @@ public struct AllocationState: Sendable {
     }
 
     /// What the Service's status should show; nil for a Service that is not Herald's (leave it alone).
-    public func desired(_ id: ServiceID) -> Desired? {
+    package func desired(_ id: ServiceID) -> Desired? {
         guard allocator.request(for: id) != nil || invalid[id] != nil else { return nil }
         let assignment = allocator.assignment(for: id)
         return Desired(addresses: assignment?.addresses ?? [], pool: assignment?.pool)
     }
 
     /// Takes in a created or changed Service.
-    public mutating func update(_ service: Service, namespaceLabels: [String: String]) -> Effects {
+    package mutating func update(_ service: Service, namespaceLabels: [String: String]) -> Effects {
         let id = ServiceID(service)
         switch ServiceTranslation.verdict(
             for: service, namespaceLabels: namespaceLabels, loadBalancerClass: loadBalancerClass)
@@ -166,13 +166,13 @@ public struct AllocationState: Sendable {
     }
 
     /// Takes in a deleted Service: its addresses are free for the Services waiting for one.
-    public mutating func delete(_ id: ServiceID) -> Effects {
+    package mutating func delete(_ id: ServiceID) -> Effects {
         forget(id)
     }
 
     /// Takes in new pools (a reload of herald.yaml): Services whose addresses no longer fit are given new ones, with
     /// Events; pending ones are tried again. Throws, changing nothing, on invalid pools.
-    public mutating func setPools(_ pools: [Pool]) throws(PoolConfigError) -> Effects {
+    package mutating func setPools(_ pools: [Pool]) throws(PoolConfigError) -> Effects {
         let before = allocator.assignments
         let change = try allocator.setPools(pools)
         var effects = Effects()

@@ -4,9 +4,9 @@ import HeraldKubeModels
 import HeraldPlanner
 
 /// How the allocator role reads a Kubernetes Service. Pure.
-public enum ServiceTranslation {
+package enum ServiceTranslation {
     /// What Herald makes of one Service.
-    public enum Verdict: Sendable, Hashable {
+    package enum Verdict: Sendable, Hashable {
         /// Not Herald's: not `type: LoadBalancer`, or of another load-balancer class.
         case notServed
         /// Herald's, asking for this.
@@ -18,7 +18,7 @@ public enum ServiceTranslation {
 
     /// Reads `service`, with the labels of its namespace, for a host that serves `loadBalancerClass` (nil: only
     /// Services without a class, MetalLB's rule).
-    public static func verdict(
+    package static func verdict(
         for service: Service, namespaceLabels: [String: String], loadBalancerClass: String?
     ) -> Verdict {
         guard isServed(service, loadBalancerClass: loadBalancerClass), let spec = service.spec else {
@@ -73,7 +73,7 @@ public enum ServiceTranslation {
     }
 
     /// Whether Herald serves `service`: `type: LoadBalancer`, with `loadBalancerClass` (or no class when nil).
-    public static func isServed(_ service: Service, loadBalancerClass: String?) -> Bool {
+    package static func isServed(_ service: Service, loadBalancerClass: String?) -> Bool {
         guard let spec = service.spec, spec.type == "LoadBalancer" else { return false }
         let own = spec.loadBalancerClass ?? ""
         return own.isEmpty ? loadBalancerClass == nil : own == loadBalancerClass
@@ -81,7 +81,7 @@ public enum ServiceTranslation {
 
     /// The addresses a Service's status shows (`status.loadBalancer.ingress[].ip`), in order; nil when one of them
     /// is not an address (a status Herald did not write).
-    public static func statusAddresses(of service: Service) -> [IPAddress]? {
+    package static func statusAddresses(of service: Service) -> [IPAddress]? {
         var addresses: [IPAddress] = []
         for ingress in service.status?.loadBalancer?.ingress ?? [] {
             guard let text = ingress.ip else { continue }
@@ -92,7 +92,7 @@ public enum ServiceTranslation {
     }
 
     /// `externalTrafficPolicy: Local` → only nodes with a ready endpoint of the Service; otherwise every node.
-    public static func trafficPolicy(_ service: Service?, slices: [EndpointSlice]) -> TrafficPolicy {
+    package static func trafficPolicy(_ service: Service?, slices: [EndpointSlice]) -> TrafficPolicy {
         guard let service, service.spec?.externalTrafficPolicy == "Local" else { return .cluster }
         let name = service.metadata.name
         return readyNodes(
@@ -103,7 +103,7 @@ public enum ServiceTranslation {
     }
 
     /// The nodes with a ready endpoint in these slices (all of one Service), as a `Local` traffic policy.
-    public static func readyNodes(in slices: [EndpointSlice]) -> TrafficPolicy {
+    package static func readyNodes(in slices: [EndpointSlice]) -> TrafficPolicy {
         .local(
             readyNodes: Set(
                 slices.flatMap { $0.endpoints ?? [] }.filter { $0.conditions?.ready ?? true }.compactMap(\.nodeName)))
@@ -114,7 +114,7 @@ public enum ServiceTranslation {
     /// `kubectl apply`'d Service carries its whole last-applied configuration in one); the names of the annotations
     /// Herald reads, and the usual `spec.ipFamilies`, are shared rather than copied per Service; the cluster IPs are
     /// kept only when `spec.ipFamilies` is unset (they then give the families). At 10,000 Services this is megabytes.
-    @Sendable public static func cached(_ service: Service) -> Service {
+    @Sendable package static func cached(_ service: Service) -> Service {
         var meta = ObjectMeta(name: service.metadata.name, namespace: service.metadata.namespace)
         meta.uid = service.metadata.uid
         meta.resourceVersion = service.metadata.resourceVersion
@@ -158,14 +158,14 @@ public enum ServiceTranslation {
     static let usualFamilies = familyLists.map { $0.map(\.rawValue) }
 
     /// The pool annotation Herald writes (`herald.dev/ip-allocated-from-pool`), as the Service shows it.
-    public static func allocatedPool(of service: Service) -> String? {
+    package static func allocatedPool(of service: Service) -> String? {
         service.metadata.annotations?[RequestedAllocation.allocatedFromPoolAnnotations[0]]
     }
 }
 
 extension ServiceID {
     /// The id of a Service object.
-    public init(_ service: Service) {
+    package init(_ service: Service) {
         self.init(namespace: service.metadata.namespace ?? "default", name: service.metadata.name ?? "")
     }
 }

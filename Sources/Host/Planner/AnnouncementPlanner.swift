@@ -7,14 +7,14 @@ import HeraldCore
 /// eligible ones (``Eligibility``); through an *exclusive* (layer-2) instance only the elected owner among them
 /// announces (``L2Ownership``), through a *routed* one every eligible node does, with the covering prefix of the
 /// advertisement's aggregation length. Services sharing an address (or an aggregate) share one announcement.
-public enum AnnouncementPlanner {
+package enum AnnouncementPlanner {
     /// A running plugin instance as the planner sees it.
-    public struct Instance: Sendable, Hashable {
-        public var name: String
+    package struct Instance: Sendable, Hashable {
+        package var name: String
         /// Exclusive (one node per address) rather than routed (every eligible node).
-        public var exclusive: Bool
+        package var exclusive: Bool
 
-        public init(name: String, exclusive: Bool) {
+        package init(name: String, exclusive: Bool) {
             self.name = name
             self.exclusive = exclusive
         }
@@ -23,13 +23,13 @@ public enum AnnouncementPlanner {
     /// What one instance should announce, told against what it announces now (`previous`): the announcements
     /// that are new or differ, and the ids of the ones that stay as they are. A pass over 10,000 unchanged addresses
     /// then builds a set of ids, not a second table of 10,000 announcements.
-    public struct Changes: Sendable, Equatable {
+    package struct Changes: Sendable, Equatable {
         /// New announcements, and ones whose details differ from the previous ones, by id.
-        public var changed: [String: Announcement] = [:]
+        package var changed: [String: Announcement] = [:]
         /// The ids whose announcement is exactly the previous one.
-        public var unchanged: Set<String> = []
+        package var unchanged: Set<String> = []
 
-        public init(changed: [String: Announcement] = [:], unchanged: Set<String> = []) {
+        package init(changed: [String: Announcement] = [:], unchanged: Set<String> = []) {
             self.changed = changed
             self.unchanged = unchanged
         }
@@ -60,7 +60,7 @@ public enum AnnouncementPlanner {
 
         /// What to do to get there from `previous`: withdrawals (ids no longer planned) first, then announcements
         /// (new ids, or ids whose details changed), each sorted by id.
-        public func steps(from previous: [String: Announcement]) -> (withdraw: [String], announce: [Announcement]) {
+        package func steps(from previous: [String: Announcement]) -> (withdraw: [String], announce: [Announcement]) {
             let withdraw = previous.keys.filter { changed[$0] == nil && !unchanged.contains($0) }.sorted()
             return (withdraw, changed.values.sorted { $0.id < $1.id })
         }
@@ -76,7 +76,7 @@ public enum AnnouncementPlanner {
     ///   - instances: the running instances; an advertisement whose instance is not among them plans nothing.
     ///   - previous: what each instance announces now, if known. Changes nothing in the result: an announcement
     ///     equal to the one announced now *is* that one (its strings and arrays are shared, not made again).
-    public static func plan(
+    package static func plan(
         _ addresses: [ServiceAddress], advertisements: [Advertisement], node: String, nodes: [NodeState],
         instances: [Instance], previous: [String: [String: Announcement]] = [:]
     ) -> [String: [String: Announcement]] {
@@ -95,7 +95,7 @@ public enum AnnouncementPlanner {
 
     /// The plan of ``plan(_:advertisements:node:nodes:instances:previous:)``, per instance as ``Changes`` against
     /// `previous` (what each instance announces now).
-    public static func changes(
+    package static func changes(
         _ addresses: [ServiceAddress], advertisements: [Advertisement], node: String, nodes: [NodeState],
         instances: [Instance], previous: [String: [String: Announcement]]
     ) -> [String: Changes] {

@@ -1,17 +1,17 @@
 import HeraldCore
 
 /// What the election knows of a node.
-public struct NodeState: Sendable, Hashable {
-    public var name: String
-    public var labels: [String: String]
+package struct NodeState: Sendable, Hashable {
+    package var name: String
+    package var labels: [String: String]
     /// Holds a fresh membership lease.
-    public var live: Bool
+    package var live: Bool
     /// Plugin instances that report their data plane unhealthy on this node (link down…).
-    public var unhealthyInstances: Set<String>
+    package var unhealthyInstances: Set<String>
     /// The node's `NetworkUnavailable` condition is `True` (its network is not set up; the CNI says so).
-    public var networkUnavailable: Bool
+    package var networkUnavailable: Bool
 
-    public init(
+    package init(
         name: String, labels: [String: String] = [:], live: Bool = true, unhealthyInstances: Set<String> = [],
         networkUnavailable: Bool = false
     ) {
@@ -24,7 +24,7 @@ public struct NodeState: Sendable, Hashable {
 }
 
 /// Where a service's traffic can go once it reaches a node.
-public enum TrafficPolicy: Sendable, Hashable {
+package enum TrafficPolicy: Sendable, Hashable {
     /// `externalTrafficPolicy: Cluster`: any node forwards.
     case cluster
     /// `externalTrafficPolicy: Local`: only nodes with a ready endpoint of the service (names of those nodes).
@@ -32,12 +32,12 @@ public enum TrafficPolicy: Sendable, Hashable {
 }
 
 /// Which nodes may announce a service through one plugin instance.
-public enum Eligibility {
+package enum Eligibility {
     /// Nodes with this label never announce (the Kubernetes convention).
-    public static let excludeLabel = "node.kubernetes.io/exclude-from-external-load-balancers"
+    package static let excludeLabel = "node.kubernetes.io/exclude-from-external-load-balancers"
 
     /// Why a node is not eligible, for logs and status.
-    public enum Reason: String, Sendable, Hashable {
+    package enum Reason: String, Sendable, Hashable {
         case notLive = "no fresh membership lease"
         case excluded = "labelled node.kubernetes.io/exclude-from-external-load-balancers"
         case networkUnavailable = "its NetworkUnavailable condition is True"
@@ -50,7 +50,7 @@ public enum Eligibility {
     /// `nodeSelectors` (empty: every node); the first reason it may not, otherwise. Liveness counts only where
     /// `requireLive` (exclusive instances: the owner must be a node that renews its membership lease; a routed
     /// announcement needs none, since a dead node's sessions drop by themselves).
-    public static func check(
+    package static func check(
         _ node: NodeState, instance: String, nodeSelectors: [LabelSelector], policy: TrafficPolicy,
         requireLive: Bool = true
     ) -> Reason? {
@@ -64,7 +64,7 @@ public enum Eligibility {
     }
 
     /// The eligible nodes' names.
-    public static func eligible(
+    package static func eligible(
         _ nodes: [NodeState], instance: String, nodeSelectors: [LabelSelector], policy: TrafficPolicy,
         requireLive: Bool = true
     ) -> [String] {
@@ -75,7 +75,7 @@ public enum Eligibility {
 
     /// Whether `node` announces `addresses` through an instance of `kind`: for exclusive (layer-2) instances only the
     /// elected owner does; for routed ones (BGP and the like) every eligible node does.
-    public static func announces(
+    package static func announces(
         _ node: String, addresses: [IPAddress], exclusive: Bool, eligible: [String]
     ) -> Bool {
         guard eligible.contains(node) else { return false }

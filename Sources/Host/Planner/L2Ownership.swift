@@ -7,9 +7,9 @@ import HeraldCore
 /// `sha256(node + "#" + address)`, compared as bytes, and the lowest wins. For a dual-stack service the first
 /// address decides for all of them, so both families stay on one node. Removing or adding a node that does not win
 /// never moves an address; removing the winner moves it to the runner-up.
-public enum L2Ownership {
+package enum L2Ownership {
     /// The nodes in order of preference for `address` (ties, impossible in practice, broken by name).
-    public static func rank(_ nodes: some Sequence<String>, for address: IPAddress) -> [String] {
+    package static func rank(_ nodes: some Sequence<String>, for address: IPAddress) -> [String] {
         let text = address.description
         return nodes.map { (node: $0, key: SHA256.hash(Array("\($0)#\(text)".utf8))) }
             .sorted { a, b in a.key.lexicographicallyPrecedes(b.key) || (a.key == b.key && a.node < b.node) }
@@ -17,7 +17,7 @@ public enum L2Ownership {
     }
 
     /// The node that announces `addresses` (a service's, primary family first), or nil when no node is eligible.
-    public static func owner(of addresses: [IPAddress], among eligible: some Sequence<String>) -> String? {
+    package static func owner(of addresses: [IPAddress], among eligible: some Sequence<String>) -> String? {
         guard let first = addresses.first else { return nil }
         return rank(Set(eligible), for: first).first
     }
@@ -30,7 +30,7 @@ extension L2Ownership {
     /// have been owned by a node that left. That node stopped announcing before it left (a host withdraws a renew
     /// interval before its lease can expire, and withdraws before it deletes its lease on a graceful stop), so the
     /// address can be claimed at once, without the break-before-make delay a handover between two live nodes needs.
-    public static func onlyDepartures(from previous: [NodeState], to current: [NodeState]) -> Bool {
+    package static func onlyDepartures(from previous: [NodeState], to current: [NodeState]) -> Bool {
         let before = Dictionary(previous.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let after = Dictionary(current.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var departed = false

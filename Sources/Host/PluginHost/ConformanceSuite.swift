@@ -10,41 +10,41 @@ import Synchronization
 /// Runs a plugin through the ABI's promises, call by call, at the C level: what any plugin must do to be loaded by
 /// Herald safely. `herald conformance LIBRARY` runs it for plugin authors; the test suite runs it on every bundled
 /// plugin.
-public enum ConformanceSuite {
-    public struct Check: Sendable, CustomStringConvertible {
-        public enum Level: String, Sendable { case required, recommended }
-        public var name: String
-        public var level: Level
-        public var passed: Bool
-        public var detail: String
+package enum ConformanceSuite {
+    package struct Check: Sendable, CustomStringConvertible {
+        package enum Level: String, Sendable { case required, recommended }
+        package var name: String
+        package var level: Level
+        package var passed: Bool
+        package var detail: String
 
-        public var description: String {
+        package var description: String {
             "\(passed ? "pass" : (level == .required ? "FAIL" : "warn")) \(name)"
                 + (detail.isEmpty ? "" : ": \(detail)")
         }
     }
 
     /// What the host saw through callbacks during the run.
-    public struct Callbacks: Sendable {
-        public var logs = 0
-        public var events = 0
-        public var healthReports = 0
+    package struct Callbacks: Sendable {
+        package var logs = 0
+        package var events = 0
+        package var healthReports = 0
         /// Callbacks that arrived on a thread other than the one making the current host call.
-        public var fromPluginThreads = 0
+        package var fromPluginThreads = 0
     }
 
-    public struct Report: Sendable {
-        public var checks: [Check]
-        public var callbacks: Callbacks
-        public var passed: Bool { checks.allSatisfy { $0.passed || $0.level == .recommended } }
+    package struct Report: Sendable {
+        package var checks: [Check]
+        package var callbacks: Callbacks
+        package var passed: Bool { checks.allSatisfy { $0.passed || $0.level == .recommended } }
     }
 
     /// The key the unknown-key check adds to the given configuration.
-    public static let unknownKey = "herald-conformance-unknown-key"
+    package static let unknownKey = "herald-conformance-unknown-key"
 
     /// `json` (a JSON object's text) with ``unknownKey`` added as its first member, or nil when `json` does not start
     /// with `{`.
-    public static func addingUnknownKey(to json: String) -> String? {
+    package static func addingUnknownKey(to json: String) -> String? {
         let text = json.drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
         guard text.first == "{" else { return nil }
         let rest = text.dropFirst()
@@ -56,7 +56,7 @@ public enum ConformanceSuite {
     ///   - configJSON: a configuration the plugin accepts: a JSON object (the suite adds an unknown key to it to
     ///     check that the plugin rejects it).
     ///   - settle: how long to let the plugin's own threads work after start and after the announcements.
-    public static func run(
+    package static func run(
         library: PluginLibrary, configJSON: String = "{}", node: NodeInfo = NodeInfo(name: "conformance-node"),
         settle: Duration = .milliseconds(200)
     ) -> Report {

@@ -4,12 +4,12 @@ import Logging
 import Synchronization
 
 /// Something a plugin instance reported for operators (becomes a Kubernetes Event in a cluster).
-public struct PluginEvent: Sendable, Equatable {
-    public var instance: String
-    public var warning: Bool
-    public var reason: String
-    public var message: String
-    public var announcementID: String?
+package struct PluginEvent: Sendable, Equatable {
+    package var instance: String
+    package var warning: Bool
+    package var reason: String
+    package var message: String
+    package var announcementID: String?
 }
 
 /// The host side of one instance's `herald_host_api`: every callback lands here, attributed to the instance.

@@ -6,22 +6,22 @@ import HeraldConfigModel
 #endif
 
 /// Reads a `plugins.d` folder: every `*.yaml` / `*.yml` file, in lexical order of file name.
-public enum PluginDirectory {
-    public struct Entry: Sendable {
-        public var file: String
-        public var spec: Result<PluginInstanceSpec, ConfigErrors>
+package enum PluginDirectory {
+    package struct Entry: Sendable {
+        package var file: String
+        package var spec: Result<PluginInstanceSpec, ConfigErrors>
         /// The instance name the file declares, also when the file is invalid (to say "its file is invalid" rather
         /// than "not in plugins.d" when something refers to it).
-        public var declaredName: String?
+        package var declaredName: String?
 
-        public init(file: String, spec: Result<PluginInstanceSpec, ConfigErrors>, declaredName: String? = nil) {
+        package init(file: String, spec: Result<PluginInstanceSpec, ConfigErrors>, declaredName: String? = nil) {
             self.file = file
             self.spec = spec
             self.declaredName = declaredName ?? (try? spec.get())?.name
         }
 
         /// Reads an entry from a file's text.
-        public init(file: String, text: String) {
+        package init(file: String, text: String) {
             let spec = PluginInstanceSpec.parse(text, file: file)
             let declared: String?
             if case .success(let s) = spec {
@@ -34,13 +34,13 @@ public enum PluginDirectory {
     }
 
     /// The index advertisements are checked against: enabled, disabled and invalid files by instance name.
-    public static func index(_ entries: [Entry]) -> PluginInstanceIndex {
+    package static func index(_ entries: [Entry]) -> PluginInstanceIndex {
         PluginInstanceIndex(entries.map { ($0.file, $0.spec, $0.declaredName) })
     }
 
-    public enum ReadError: Error, CustomStringConvertible {
+    package enum ReadError: Error, CustomStringConvertible {
         case cannotOpen(path: String, reason: String)
-        public var description: String {
+        package var description: String {
             switch self {
             case .cannotOpen(let path, let reason): "\(path): cannot read the plugins.d folder: \(reason)"
             }
@@ -48,12 +48,12 @@ public enum PluginDirectory {
     }
 
     /// Why a folder could not be read, without its path (for messages that already name it).
-    public static func reason(_ error: any Error) -> String {
+    package static func reason(_ error: any Error) -> String {
         if case .cannotOpen(_, let reason) = error as? ReadError { return reason }
         return "\(error)"
     }
 
-    public static func read(_ directory: String) throws -> [Entry] {
+    package static func read(_ directory: String) throws -> [Entry] {
         guard let dir = opendir(directory) else {
             throw ReadError.cannotOpen(path: directory, reason: String(cString: strerror(errno)))
         }
@@ -76,7 +76,7 @@ public enum PluginDirectory {
 
     /// Reads a whole text file (herald.yaml or a plugins.d file), or a diagnostic naming it. The file must pass
     /// ``TrustedFile``'s check, as a plugin library must: it chooses what runs with Herald's privileges.
-    public static func readText(_ path: String) -> Result<String, Diagnostic> {
+    package static func readText(_ path: String) -> Result<String, Diagnostic> {
         var st = stat()
         if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
             let what = (st.st_mode & S_IFMT) == S_IFDIR ? "a directory" : "not a regular file"

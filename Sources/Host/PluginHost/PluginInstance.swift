@@ -4,16 +4,16 @@ import Logging
 import Synchronization
 
 /// A failed call into a plugin instance: which instance, which call, the ABI status and the plugin's own words.
-public struct PluginCallError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var instance: String
-    public var call: String
-    public var status: Int32
-    public var message: String
+package struct PluginCallError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var instance: String
+    package var call: String
+    package var status: Int32
+    package var message: String
 
-    public var description: String { "plugin instance \"\(instance)\": \(detail)" }
+    package var description: String { "plugin instance \"\(instance)\": \(detail)" }
 
     /// The failure without the instance name, for messages that already name it.
-    public var detail: String {
+    package var detail: String {
         "\(call) failed (\(Self.name(status)))" + (message.isEmpty ? "" : ": \(message)")
     }
 
@@ -39,9 +39,9 @@ public struct PluginCallError: Error, Sendable, Equatable, CustomStringConvertib
 /// included, and host code reading ``announced`` or the instance's state never waits for the plugin. A call that
 /// overruns its deadline marks the instance failed (``hung``): later calls fail at once, stop and destroy skip the
 /// plugin, and the host decides what else a hung instance means (see `Reconciler`).
-public final class PluginInstance: Sendable {
-    public let name: String
-    public let library: PluginLibrary
+package final class PluginInstance: Sendable {
+    package let name: String
+    package let library: PluginLibrary
     /// How long a caller waits for one call into the plugin (nanoseconds; plugins.d may change it on reload).
     private let deadline: Atomic<Int64>
     let context: InstanceContext
@@ -51,14 +51,14 @@ public final class PluginInstance: Sendable {
     private let place: String
 
     /// The default deadline of one call into a plugin (`callTimeoutMs` in plugins.d overrides it).
-    public static let defaultCallDeadline: Duration = .seconds(5)
+    package static let defaultCallDeadline: Duration = .seconds(5)
 
-    public enum Phase: Sendable, Equatable { case created, configured, started, stopped, destroyed, failed }
+    package enum Phase: Sendable, Equatable { case created, configured, started, stopped, destroyed, failed }
 
     /// A call that did not return within its deadline, and since when it has been running.
-    public struct HungCall: Sendable, Equatable {
-        public var call: String
-        public var since: ContinuousClock.Instant
+    package struct HungCall: Sendable, Equatable {
+        package var call: String
+        package var since: ContinuousClock.Instant
     }
 
     struct State {
@@ -76,14 +76,14 @@ public final class PluginInstance: Sendable {
     }
 
     /// What the host last read of the plugin's health and metrics, and when.
-    public struct Observation: Sendable {
-        public var health: PluginHealth?
-        public var metrics: [PluginMetric] = []
-        public var at: ContinuousClock.Instant?
+    package struct Observation: Sendable {
+        package var health: PluginHealth?
+        package var metrics: [PluginMetric] = []
+        package var at: ContinuousClock.Instant?
     }
 
     /// Creates the instance (`vtable->create`). No configuration yet.
-    public init(
+    package init(
         name: String, library: PluginLibrary, logger: Logger,
         callDeadline: Duration = PluginInstance.defaultCallDeadline,
         onEvent: @escaping @Sendable (PluginEvent) -> Void = { _ in },
@@ -129,7 +129,7 @@ public final class PluginInstance: Sendable {
     deinit { destroy() }
 
     /// How long a caller waits for one call into the plugin.
-    public var callDeadline: Duration {
+    package var callDeadline: Duration {
         get { .nanoseconds(deadline.load(ordering: .relaxed)) }
         set { deadline.store(Self.nanoseconds(newValue), ordering: .relaxed) }
     }
@@ -138,21 +138,21 @@ public final class PluginInstance: Sendable {
         d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
     }
 
-    public var phase: Phase { state.withLock { $0.phase } }
-    public var info: PluginInfo { library.info }
+    package var phase: Phase { state.withLock { $0.phase } }
+    package var info: PluginInfo { library.info }
     /// What the instance announces now (never waits for the plugin).
-    public var announced: [String: Announcement] { state.withLock { $0.announced } }
+    package var announced: [String: Announcement] { state.withLock { $0.announced } }
     /// The call that overran its deadline, if one did: the instance is failed and its thread held by the plugin.
-    public var hung: HungCall? { state.withLock { $0.hung } }
+    package var hung: HungCall? { state.withLock { $0.hung } }
     /// The health the plugin last pushed through `report_health`.
-    public var reportedHealth: PluginHealth { context.pushedHealth }
+    package var reportedHealth: PluginHealth { context.pushedHealth }
     /// Log lines the instance wrote through the host, lines the rate limit dropped, and events it raised.
-    public var activity: (logLines: Int, suppressedLogLines: Int, events: Int) {
+    package var activity: (logLines: Int, suppressedLogLines: Int, events: Int) {
         let c = context.counters
         return (c.logLines, c.suppressed, c.events)
     }
 
-    public func configure(json: String, node: NodeInfo) throws(PluginCallError) {
+    package func configure(json: String, node: NodeInfo) throws(PluginCallError) {
         try call("configure", allowed: [.created, .configured, .started]) { v, handle, err, cap in
             json.withCString { j in node.withCStruct { n in v.configure!(handle, j, n, err, cap) } }
         } after: { state in
@@ -160,7 +160,7 @@ public final class PluginInstance: Sendable {
         }
     }
 
-    public func start() throws(PluginCallError) {
+    package func start() throws(PluginCallError) {
         try call("start", allowed: [.configured]) { v, handle, err, cap in
             v.start!(handle, err, cap)
         } after: {
@@ -168,7 +168,7 @@ public final class PluginInstance: Sendable {
         }
     }
 
-    public func announce(_ announcement: Announcement) throws(PluginCallError) {
+    package func announce(_ announcement: Announcement) throws(PluginCallError) {
         try call("announce \(announcement.address)/\(announcement.prefixLength)", allowed: [.started]) {
             v, handle, err, cap in
             announcement.withCStruct { v.announce!(handle, $0, err, cap) }
@@ -177,7 +177,7 @@ public final class PluginInstance: Sendable {
         }
     }
 
-    public func withdraw(id: String) throws(PluginCallError) {
+    package func withdraw(id: String) throws(PluginCallError) {
         try call("withdraw \(id)", allowed: [.started]) { v, handle, err, cap in
             id.withCString { v.withdraw!(handle, $0, err, cap) }
         } after: {
@@ -187,12 +187,12 @@ public final class PluginInstance: Sendable {
 
     /// Polls the plugin's health (or its last pushed report when it has no health function), waiting at most
     /// `within` (the call deadline by default). A failed instance is unhealthy without a call.
-    public func health(within: Duration? = nil) -> PluginHealth {
+    package func health(within: Duration? = nil) -> PluginHealth {
         observe(within: within ?? callDeadline, metrics: false).health ?? context.pushedHealth
     }
 
     /// The instance's metrics, as the plugin reports them, waiting at most `within` (else the last ones read).
-    public func collectMetrics(within: Duration? = nil) -> [PluginMetric] {
+    package func collectMetrics(within: Duration? = nil) -> [PluginMetric] {
         observe(within: within ?? callDeadline, metrics: true).metrics
     }
 
@@ -200,7 +200,7 @@ public final class PluginInstance: Sendable {
     /// the plugin is busy or does not answer in time. One read at a time: callers that come while one runs get the
     /// last observation at once, so that no number of status requests queues calls behind a slow plugin. A call that
     /// overruns its own deadline marks the instance failed, as every call does.
-    public func observe(within: Duration, metrics: Bool = true) -> Observation {
+    package func observe(within: Duration, metrics: Bool = true) -> Observation {
         enum Step {
             case done(Observation)
             case read(PluginHandle)
@@ -259,7 +259,7 @@ public final class PluginInstance: Sendable {
 
     /// Withdraws everything still announced, then stops the plugin. Idempotent. A failed instance whose call hung is
     /// not called: its thread is held by the plugin.
-    public func stop() {
+    package func stop() {
         let ids = state.withLock { s -> [String] in s.phase == .started ? s.announced.keys.sorted() : [] }
         for id in ids {
             do throws(PluginCallError) { try withdraw(id: id) } catch {
@@ -294,7 +294,7 @@ public final class PluginInstance: Sendable {
 
     /// Stops (if needed) and frees the instance. After this, every call fails with a state error. A hung instance is
     /// left as it is (its memory and table stay the plugin's): freeing it under a running call would be worse.
-    public func destroy() {
+    package func destroy() {
         stop()
         let handle = state.withLock { s -> (PluginHandle, UnsafeMutablePointer<herald_host_api>?)? in
             guard s.hung == nil, let handle = s.handle else { return nil }
@@ -322,7 +322,7 @@ public final class PluginInstance: Sendable {
     }
 
     /// An extension of the plugin by versioned id, or nil (also for plugins built before the slot existed).
-    public func extensionPointer(_ id: String) -> UnsafeRawPointer? {
+    package func extensionPointer(_ id: String) -> UnsafeRawPointer? {
         let handle = state.withLock { s -> PluginHandle? in
             guard s.hung == nil, let handle = s.handle, library.hasSlot(\.get_extension) else { return nil }
             return PluginHandle(instance: handle, vtable: library.vtable)

@@ -5,24 +5,24 @@ import CHeraldPlugin
 #endif
 
 /// What a loaded plugin says about itself, copied out of its descriptor.
-public struct PluginInfo: Sendable, Equatable {
-    public enum Kind: String, Sendable { case exclusive, routed }
+package struct PluginInfo: Sendable, Equatable {
+    package enum Kind: String, Sendable { case exclusive, routed }
 
-    public var id: String
-    public var name: String
-    public var version: String
-    public var description: String
-    public var protocols: [String]
-    public var kind: Kind
-    public var abiMajor: Int
-    public var abiMinor: Int
+    package var id: String
+    package var name: String
+    package var version: String
+    package var description: String
+    package var protocols: [String]
+    package var kind: Kind
+    package var abiMajor: Int
+    package var abiMinor: Int
 }
 
 /// A plugin shared object, loaded once and never unloaded (RTLD_NODELETE: Swift runtimes must not be unloaded).
-public final class PluginLibrary: @unchecked Sendable {
+package final class PluginLibrary: @unchecked Sendable {
     // Immutable after init; the descriptor and vtable are owned by the plugin and live until process exit.
-    public let path: String
-    public let info: PluginInfo
+    package let path: String
+    package let info: PluginInfo
     let descriptor: UnsafePointer<herald_plugin_descriptor>
     let entry: herald_plugin_entry_fn
     let vtable: UnsafePointer<herald_plugin_vtable>

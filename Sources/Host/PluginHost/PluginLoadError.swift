@@ -1,6 +1,6 @@
 /// Why a plugin library was refused. The description is what `herald plugins` and the logs print: it names the file
 /// and says what to do.
-public enum PluginLoadError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum PluginLoadError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(library: String, searched: [String])
     case notRegularFile(path: String)
     case insecurePermissions(path: String, mode: UInt32)
@@ -19,7 +19,7 @@ public enum PluginLoadError: Error, Equatable, Sendable, CustomStringConvertible
     case invalidDescriptor(path: String, problem: String)
     case duplicateID(path: String, id: String, firstPath: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notFound(let library, let searched):
             "plugin library \"\(library)\" not found (searched: \(searched.joined(separator: ", ")))"

@@ -8,8 +8,8 @@ import Synchronization
 ///
 /// Before a file is opened it must pass ``TrustedFile``'s check (a regular file owned by the effective user or root,
 /// writable by nobody else, in folders as safe): loading a plugin runs its code with the host's privileges.
-public final class PluginLoader: Sendable {
-    public let searchPath: [String]
+package final class PluginLoader: Sendable {
+    package let searchPath: [String]
     private let state = Mutex(State())
 
     private struct State {
@@ -17,10 +17,10 @@ public final class PluginLoader: Sendable {
         var pathByID: [String: String] = [:]
     }
 
-    public init(searchPath: [String]) { self.searchPath = searchPath }
+    package init(searchPath: [String]) { self.searchPath = searchPath }
 
     /// `extra` (from `--plugin-path`, in order), then the folder of the running executable, then the system folder.
-    public static func defaultSearchPath(extra: [String]) -> [String] {
+    package static func defaultSearchPath(extra: [String]) -> [String] {
         var path = extra
         if let exe = executableDirectory() { path.append(exe) }
         path.append("/usr/local/lib/herald/plugins")
@@ -39,7 +39,7 @@ public final class PluginLoader: Sendable {
 
     /// Turns a plugins.d `library` value into a file path. A value with a `/` is a path (relative to `baseDirectory`,
     /// the plugins.d folder); a bare name `x` is looked up as `libx.so`, `x.so` and `x` in each search folder.
-    public func resolve(_ library: String, baseDirectory: String?) throws(PluginLoadError) -> String {
+    package func resolve(_ library: String, baseDirectory: String?) throws(PluginLoadError) -> String {
         if library.contains("/") {
             let path = library.hasPrefix("/") || baseDirectory == nil ? library : "\(baseDirectory!)/\(library)"
             guard access(path, F_OK) == 0 else { throw .notFound(library: library, searched: [path]) }
@@ -59,7 +59,7 @@ public final class PluginLoader: Sendable {
     }
 
     /// Loads a library once; later calls return the same library (or the same error).
-    public func load(path: String) throws(PluginLoadError) -> PluginLibrary {
+    package func load(path: String) throws(PluginLoadError) -> PluginLibrary {
         let canonical = Self.canonical(path)
         let cached = state.withLock { $0.byPath[canonical] }
         if let cached { return try cached.get() }
@@ -100,7 +100,7 @@ public final class PluginLoader: Sendable {
         }
     }
 
-    public static func canonical(_ path: String) -> String {
+    package static func canonical(_ path: String) -> String {
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)

@@ -7,23 +7,23 @@ import HeraldConfigModel
 
 /// The plugin instances of a plugins.d folder, created and configured; and every problem met on the way. One bad file
 /// never stops the others. A running set takes a new plugins.d with ``apply(_:directory:)``.
-public final class PluginSet: Sendable {
+package final class PluginSet: Sendable {
     /// A file or instance that could not be used, and why.
-    public struct Problem: Error, Sendable, CustomStringConvertible {
-        public var file: String
-        public var instance: String?
-        public var message: String
+    package struct Problem: Error, Sendable, CustomStringConvertible {
+        package var file: String
+        package var instance: String?
+        package var message: String
         /// Where in `file` the value at fault is written (the `library`, `config` or `name` value).
-        public var location: SourceLocation?
+        package var location: SourceLocation?
 
-        public init(file: String, instance: String?, message: String, location: SourceLocation? = nil) {
+        package init(file: String, instance: String?, message: String, location: SourceLocation? = nil) {
             self.file = file
             self.instance = instance
             self.message = message
             self.location = location
         }
 
-        public var description: String {
+        package var description: String {
             // Diagnostics already start with file:line:column.
             if instance == nil && message.hasPrefix("\(file):") { return message }
             let subject = instance.map { "instance \"\($0)\": " } ?? ""
@@ -56,13 +56,13 @@ public final class PluginSet: Sendable {
     private let onHealth: @Sendable (String, PluginHealth) -> Void
 
     /// The instances, in plugins.d order.
-    public var instances: [PluginInstance] { state.withLock { $0.members.map(\.instance) } }
+    package var instances: [PluginInstance] { state.withLock { $0.members.map(\.instance) } }
     /// Problems of the last make or apply.
-    public var problems: [Problem] { state.withLock { $0.problems } }
+    package var problems: [Problem] { state.withLock { $0.problems } }
     /// Instances present in plugins.d with `enabled: false`.
-    public var switchedOff: [PluginInstanceSpec] { state.withLock { $0.switchedOff } }
+    package var switchedOff: [PluginInstanceSpec] { state.withLock { $0.switchedOff } }
 
-    public func instance(named name: String) -> PluginInstance? { instances.first { $0.name == name } }
+    package func instance(named name: String) -> PluginInstance? { instances.first { $0.name == name } }
 
     private init(
         loader: PluginLoader, node: NodeInfo, logger: Logger,
@@ -77,7 +77,7 @@ public final class PluginSet: Sendable {
     }
 
     /// Creates and configures an instance for every enabled entry. Nothing is started.
-    public static func make(
+    package static func make(
         entries: [PluginDirectory.Entry], directory: String?, loader: PluginLoader, node: NodeInfo, logger: Logger,
         onEvent: @escaping @Sendable (PluginEvent) -> Void = { _ in },
         onHealth: @escaping @Sendable (String, PluginHealth) -> Void = { _, _ in }
@@ -119,7 +119,7 @@ public final class PluginSet: Sendable {
     /// report's `started` and `restarted` instances as running (and forgets `stopped` ones), then brings
     /// announcements up to date, since new instances start with none. Callers serialise `apply` and ``shutdown()``.
     @discardableResult
-    public func apply(_ entries: [PluginDirectory.Entry], directory: String?) -> PluginSetReport {
+    package func apply(_ entries: [PluginDirectory.Entry], directory: String?) -> PluginSetReport {
         exclusively {
             let current = state.withLock { $0.members }
             let plan = PluginSetPlan(entries: entries, directory: directory, loader: loader, current: current)
@@ -217,7 +217,7 @@ public final class PluginSet: Sendable {
     }
 
     /// Stops and destroys every instance, in reverse order of creation.
-    public func shutdown() {
+    package func shutdown() {
         exclusively {
             for instance in instances.reversed() { instance.destroy() }
         }

@@ -1,32 +1,32 @@
 /// What ``PluginSet/apply(_:directory:)`` changed, by instance name (each list in plugins.d order).
-public struct PluginSetReport: Sendable, Equatable, CustomStringConvertible {
+package struct PluginSetReport: Sendable, Equatable, CustomStringConvertible {
     /// New instances, created, configured and started.
-    public var started: [String] = []
+    package var started: [String] = []
     /// Instances that took their new config while running.
-    public var reconfigured: [String] = []
+    package var reconfigured: [String] = []
     /// Instances replaced by a new one (library changed, or the plugin refuses a live reconfigure), announcements
     /// handed over.
-    public var restarted: [String] = []
+    package var restarted: [String] = []
     /// Instances removed or disabled (or lost when their replacement failed): everything withdrawn, stopped.
-    public var stopped: [String] = []
+    package var stopped: [String] = []
     /// Instances whose new entry was refused (invalid file, config rejected, library not loadable): they run on as
     /// they were.
-    public var refused: [String] = []
+    package var refused: [String] = []
     /// Instances whose entry did not change.
-    public var unchanged: [String] = []
+    package var unchanged: [String] = []
     /// Every problem of the new reading of plugins.d.
-    public var problems: [PluginSet.Problem] = []
+    package var problems: [PluginSet.Problem] = []
 
-    public init() {}
+    package init() {}
 
-    public static func == (a: Self, b: Self) -> Bool {
+    package static func == (a: Self, b: Self) -> Bool {
         (a.started, a.reconfigured, a.restarted, a.stopped, a.refused, a.unchanged)
             == (b.started, b.reconfigured, b.restarted, b.stopped, b.refused, b.unchanged)
             && a.problems.map(\.description) == b.problems.map(\.description)
     }
 
     /// One line: `started a; reconfigured b; …; 2 problems`.
-    public var description: String {
+    package var description: String {
         let parts: [(String, [String])] = [
             ("started", started), ("reconfigured", reconfigured), ("restarted", restarted), ("stopped", stopped),
             ("refused", refused), ("unchanged", unchanged),

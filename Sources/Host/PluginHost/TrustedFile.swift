@@ -8,9 +8,9 @@
 /// whoever may write to one of them may replace the file (or a folder on its path) with their own. A group- or
 /// world-writable folder is accepted only when it is sticky and owned by root, like /tmp (there, only a file's owner
 /// may rename or remove it).
-public enum TrustedFile {
+package enum TrustedFile {
     /// Why a file is not trusted.
-    public enum Problem: Error, Equatable, Sendable {
+    package enum Problem: Error, Equatable, Sendable {
         /// A folder above the file cannot be examined.
         case folderMissing(directory: String)
         case notRegularFile
@@ -25,7 +25,7 @@ public enum TrustedFile {
 
     /// Checks a file by its status (from `stat` of its path, or `fstat` of the file once opened) and every folder
     /// above `path`; nil when it is trusted.
-    public static func check(_ st: stat, path: String) -> Problem? {
+    package static func check(_ st: stat, path: String) -> Problem? {
         guard (st.st_mode & S_IFMT) == S_IFREG else { return .notRegularFile }
         let me = geteuid()
         guard st.st_uid == me || st.st_uid == 0 else { return .wrongOwner(owner: st.st_uid, expected: me) }
@@ -35,7 +35,7 @@ public enum TrustedFile {
 
     /// Checks every folder above `path`: those of the path as given (relative to the working folder when it is
     /// relative) and, when a symbolic link leads elsewhere, those of the file it resolves to.
-    public static func checkDirectories(of path: String) -> Problem? {
+    package static func checkDirectories(of path: String) -> Problem? {
         var chains = [absolute(path)]
         if let resolved = realpath(path, nil) {
             let canonical = String(cString: resolved)
@@ -68,7 +68,7 @@ public enum TrustedFile {
     }
 
     /// `path` made absolute against the working folder.
-    public static func absolute(_ path: String) -> String {
+    package static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         guard let pointer = getcwd(nil, 0) else { return path }
         defer { free(pointer) }
@@ -78,7 +78,7 @@ public enum TrustedFile {
     }
 
     /// The problem in words, for a configuration file: what is wrong, and the command that fixes it.
-    public static func configMessage(_ problem: Problem) -> (message: String, hint: String) {
+    package static func configMessage(_ problem: Problem) -> (message: String, hint: String) {
         let why = "it chooses what Herald runs with its privileges"
         switch problem {
         case .folderMissing(let directory):

@@ -12,9 +12,9 @@ import HeraldConfigModel
 /// checked against the plugins.d just read; only a valid pair is handed on (to the reconcile loop, which applies the
 /// plugins first and then the configuration), and an invalid one is reported with every problem while the running
 /// one is kept.
-public final class ConfigReloader: ServiceLifecycle.Service, Sendable {
+package final class ConfigReloader: ServiceLifecycle.Service, Sendable {
     /// A validated reload: the configuration, and the plugins.d entries when there is a plugins.d folder.
-    public typealias Apply = @Sendable (HeraldConfiguration, [PluginDirectory.Entry]?) -> Void
+    package typealias Apply = @Sendable (HeraldConfiguration, [PluginDirectory.Entry]?) -> Void
 
     let path: String
     let pluginsDirectory: String?
@@ -22,7 +22,7 @@ public final class ConfigReloader: ServiceLifecycle.Service, Sendable {
     let logger: Logger
     let counters = Mutex((applied: 0, rejected: 0))
 
-    public init(path: String, pluginsDirectory: String?, logger: Logger, apply: @escaping Apply) {
+    package init(path: String, pluginsDirectory: String?, logger: Logger, apply: @escaping Apply) {
         self.path = path
         self.pluginsDirectory = pluginsDirectory
         self.apply = apply
@@ -30,9 +30,9 @@ public final class ConfigReloader: ServiceLifecycle.Service, Sendable {
     }
 
     /// Reloads applied and rejected so far.
-    public var statistics: (applied: Int, rejected: Int) { counters.withLock { $0 } }
+    package var statistics: (applied: Int, rejected: Int) { counters.withLock { $0 } }
 
-    public func run() async throws {
+    package func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         for await _ in hangups.cancelOnGracefulShutdown() {
             // A stop cancels the reload in progress, so that it is not waited for.
@@ -46,7 +46,7 @@ public final class ConfigReloader: ServiceLifecycle.Service, Sendable {
     }
 
     /// Reads, validates and (when valid) hands on both inputs once.
-    public func reload() async {
+    package func reload() async {
         let path = self.path
         let directory = pluginsDirectory
         let logger = self.logger

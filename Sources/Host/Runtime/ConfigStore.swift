@@ -4,7 +4,7 @@ import HeraldConfigModel
 
 /// The configuration in force, and a stream of every configuration applied after it (reloads). Only valid
 /// configurations ever enter it: a bad reload never replaces a good one.
-public final class ConfigStore: Sendable {
+package final class ConfigStore: Sendable {
     struct State {
         var current: HeraldConfiguration
         var subscribers: [Int: AsyncStream<HeraldConfiguration>.Continuation] = [:]
@@ -13,13 +13,13 @@ public final class ConfigStore: Sendable {
 
     private let state: Mutex<State>
 
-    public init(_ config: HeraldConfiguration) { state = Mutex(State(current: config)) }
+    package init(_ config: HeraldConfiguration) { state = Mutex(State(current: config)) }
 
     /// The configuration in force.
-    public var current: HeraldConfiguration { state.withLock { $0.current } }
+    package var current: HeraldConfiguration { state.withLock { $0.current } }
 
     /// Puts `config` in force and tells every subscriber.
-    public func apply(_ config: HeraldConfiguration) {
+    package func apply(_ config: HeraldConfiguration) {
         let subscribers = state.withLock { s in
             s.current = config
             return Array(s.subscribers.values)
@@ -28,7 +28,7 @@ public final class ConfigStore: Sendable {
     }
 
     /// Every configuration applied from now on.
-    public func changes() -> AsyncStream<HeraldConfiguration> {
+    package func changes() -> AsyncStream<HeraldConfiguration> {
         let (stream, continuation) = AsyncStream.makeStream(of: HeraldConfiguration.self)
         let id = state.withLock { s in
             s.next += 1

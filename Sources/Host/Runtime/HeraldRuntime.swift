@@ -17,8 +17,8 @@ import HeraldKubeModels
 /// (planner → plugin instances), beside the allocator role that gives Services their addresses, the reloader
 /// (SIGHUP) and the status endpoints. Every long-running part is a `Service` of one `ServiceGroup`, stopped in
 /// reverse order.
-public enum HeraldRuntime {
-    public static func run(_ options: RuntimeOptions, logger: Logger) async throws {
+package enum HeraldRuntime {
+    package static func run(_ options: RuntimeOptions, logger: Logger) async throws {
         let store = ConfigStore(options.config)
         let node = NodeIdentity.resolve(
             options.config, nameOverride: options.nodeName, environment: ProcessInfo.processInfo.environment)

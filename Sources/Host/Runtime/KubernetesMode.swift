@@ -15,9 +15,9 @@ import HeraldKubeModels
 ///   which writes only while elected;
 /// - membership: the leases of every node (who is alive, which plugin instances each reports unhealthy) and, when
 ///   this node may own exclusive (layer-2) addresses, its own lease, renewed every second.
-public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
+package final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     /// The Lease that elects the allocator.
-    public static let allocatorLease = "herald-allocator"
+    package static let allocatorLease = "herald-allocator"
 
     let services: Informer<HeraldKubeModels.Service>
     let namespaces: Informer<Namespace>
@@ -28,30 +28,30 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     let watcher: MembershipWatcher
     /// This node's membership lease; nil when this node announces through routed instances only (a dead node's
     /// routes go away by themselves), which keeps the API writes to one per second per layer-2 candidate.
-    public let membership: NodeMembership?
+    package let membership: NodeMembership?
     /// The addresses Services show, for the reconciler.
-    public let source: KubernetesSource
+    package let source: KubernetesSource
     /// The nodes, for the planner.
-    public let nodeView: KubernetesNodeView
+    package let nodeView: KubernetesNodeView
     /// Events about announcements, on Services and on this node.
-    public let events: KubernetesEvents
+    package let events: KubernetesEvents
     /// The allocator's and the speaker's Event recorders (their counters feed the status endpoints).
     let recorders: [EventRecorder]
     let logger: Logger
     let role: RuntimeOptions.Role
 
     /// The indexes the EndpointSlice cache needs (see ``KubernetesSource/slicesByService``).
-    public static let sliceIndexers = Dictionary(uniqueKeysWithValues: [KubernetesSource.slicesByService])
+    package static let sliceIndexers = Dictionary(uniqueKeysWithValues: [KubernetesSource.slicesByService])
 
     /// Membership timing.
-    public struct Timing: Sendable {
-        public var renewInterval: Duration = .seconds(1)
-        public var leaseDuration: Duration = .seconds(3)
+    package struct Timing: Sendable {
+        package var renewInterval: Duration = .seconds(1)
+        package var leaseDuration: Duration = .seconds(3)
 
-        public init() {}
+        package init() {}
     }
 
-    public init(
+    package init(
         client: KubeClient, config: ConfigStore, node: NodeInfo, namespace: String,
         leaderElection: RuntimeOptions.LeaderElection, membership timing: Timing, candidate: Bool,
         role: RuntimeOptions.Role = .all, logger: Logger
@@ -101,7 +101,7 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             let parts = Self.parts(role)
             group.addTask { await self.services.run() }
@@ -133,7 +133,7 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
 
     /// What runs besides the Services' cache, and so what the role's ServiceAccount must be allowed
     /// (`deploy/rbac.yaml`).
-    public enum Part: Hashable, Sendable {
+    package enum Part: Hashable, Sendable {
         /// The Namespaces' cache (their labels select pools): the allocator's.
         case namespaces
         /// The Nodes' and EndpointSlices' caches: the speaker's (eligibility).
@@ -145,7 +145,7 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     }
 
     /// The parts a role runs.
-    public static func parts(_ role: RuntimeOptions.Role) -> Set<Part> {
+    package static func parts(_ role: RuntimeOptions.Role) -> Set<Part> {
         var parts: Set<Part> = []
         if role.allocates { parts.formUnion([.namespaces, .allocator]) }
         if role.speaks { parts.formUnion([.nodes, .endpointSlices, .membership]) }
@@ -154,7 +154,7 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
 
     /// Whether this node may own exclusive addresses: some advertisement through an exclusive instance selects it
     /// (by the labels it is known by) and it is not excluded from load balancers.
-    public static func isCandidate(
+    package static func isCandidate(
         _ config: HeraldConfiguration, labels: [String: String], exclusiveInstances: Set<String>
     ) -> Bool {
         guard labels[Eligibility.excludeLabel] == nil else { return false }
@@ -166,12 +166,12 @@ public final class KubernetesMode: ServiceLifecycle.Service, Sendable {
 
 /// This node's membership lease as a service of its own, stopped after the reconciler: on SIGTERM the host first
 /// withdraws everything, then deletes its lease, so that the next owner starts at once and never overlaps.
-public struct MembershipService: ServiceLifecycle.Service {
+package struct MembershipService: ServiceLifecycle.Service {
     let membership: NodeMembership
 
-    public init(_ membership: NodeMembership) { self.membership = membership }
+    package init(_ membership: NodeMembership) { self.membership = membership }
 
-    public func run() async throws {
+    package func run() async throws {
         let renewing = Task { await membership.run() }
         try? await gracefulShutdown()
         renewing.cancel()

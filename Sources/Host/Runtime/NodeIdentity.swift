@@ -7,11 +7,11 @@ import HeraldConfigModel
 #endif
 
 /// Who this node is: its name, labels and addresses.
-public enum NodeIdentity {
+package enum NodeIdentity {
     /// The name from `--node-name`, else `NODE_NAME` (set from the downward API in a DaemonSet), else the
     /// configuration's `node.name`, else the hostname; the configuration's labels; its addresses, else the machine's
     /// non-loopback ones.
-    public static func resolve(
+    package static func resolve(
         _ config: HeraldConfiguration, nameOverride: String?, environment: [String: String]
     ) -> NodeInfo {
         let fromEnvironment = environment["NODE_NAME"].flatMap { $0.isEmpty ? nil : $0 }
@@ -20,14 +20,14 @@ public enum NodeIdentity {
         return NodeInfo(name: name, labels: config.node.labels, addresses: addresses)
     }
 
-    public static func hostname() -> String {
+    package static func hostname() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).lowercased()
     }
 
     /// The machine's non-loopback addresses, IPv4 first.
-    public static func interfaceAddresses() -> [String] {
+    package static func interfaceAddresses() -> [String] {
         var list: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&list) == 0, let first = list else { return [] }
         defer { freeifaddrs(list) }

@@ -20,7 +20,7 @@ import HeraldConfigModel
 /// What a pass does is decided by ``ReconcileDecision`` (pure: break-before-make, the claims of exclusive addresses
 /// and their confirmation by the other nodes' published input versions, the fast path when nodes only left); this
 /// loop gathers its inputs, performs its actions in order and publishes the versions it says to publish.
-public final class Reconciler: ServiceLifecycle.Service, Sendable {
+package final class Reconciler: ServiceLifecycle.Service, Sendable {
     private let config: ConfigStore
     private let plugins: PluginSet
     private let pluginsDirectory: String?
@@ -60,7 +60,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         pass < .milliseconds(2) ? .zero : min(pass, .milliseconds(100))
     }
 
-    public init(
+    package init(
         config: ConfigStore, plugins: PluginSet, pluginsDirectory: String?, node: NodeInfo,
         sources: [any AddressSource], nodeView: (any NodeView)? = nil, events: (any AnnouncementEvents)? = nil,
         claimDelay: Duration = .zero, logger: Logger
@@ -78,11 +78,11 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     }
 
     /// Asks for a reconcile pass soon (passes coalesce).
-    public func trigger() { wake.yield() }
+    package func trigger() { wake.yield() }
 
     /// Hands a validated reload to the loop: plugins.d is applied there (new instances start, removed ones withdraw
     /// and stop, changed ones are reconfigured or restarted), then the configuration is put in force.
-    public func reload(config: HeraldConfiguration, plugins entries: [PluginDirectory.Entry]?) {
+    package func reload(config: HeraldConfiguration, plugins entries: [PluginDirectory.Entry]?) {
         state.withLock { $0.pendingReload = (config, entries) }
         trigger()
     }
@@ -106,7 +106,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
         config.apply(pending.config)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         startInstances()
         logger.info(
             "herald is running",
@@ -178,7 +178,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     }
 
     /// The addresses of every source now.
-    public func addresses() -> [ServiceAddress] {
+    package func addresses() -> [ServiceAddress] {
         // One source (the usual case) hands its array over as it is: no second copy of 10,000 entries per pass.
         if sources.count == 1 { return sources[0].addresses() }
         return sources.flatMap { $0.addresses() }
@@ -325,13 +325,13 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
 
     /// How long the loop may spend in one pass before it counts as stuck: twice the longest call deadline (a pass
     /// waits for at most one overrun per instance), and never under ten seconds.
-    public var stallLimit: Duration {
+    package var stallLimit: Duration {
         let longest = plugins.instances.map(\.callDeadline).max() ?? PluginInstance.defaultCallDeadline
         return max(.seconds(10), longest * 2)
     }
 
     /// Why the loop cannot be trusted to withdraw now, or nil: a pass running for longer than ``stallLimit``.
-    public func stalled(now: ContinuousClock.Instant = .now) -> String? {
+    package func stalled(now: ContinuousClock.Instant = .now) -> String? {
         guard let started = state.withLock({ $0.passStarted }) else { return nil }
         let running = now - started
         guard running > stallLimit else { return nil }
@@ -341,7 +341,7 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     /// Why this node must stop renewing its membership, or nil: its loop is stuck, or an exclusive instance hangs
     /// in a call (it may still answer for its addresses, and nothing in the process can stop it but the process's
     /// end; see the watchdog in `HeraldRuntime`).
-    public func renewalHold() -> String? {
+    package func renewalHold() -> String? {
         if let stalled = stalled() { return stalled }
         for instance in plugins.instances where instance.info.kind == .exclusive {
             if let hung = instance.hung {
@@ -352,24 +352,24 @@ public final class Reconciler: ServiceLifecycle.Service, Sendable {
     }
 
     /// Whether an exclusive instance still announces something (running, or hung with what it held).
-    public func holdsExclusiveAnnouncements() -> Bool {
+    package func holdsExclusiveAnnouncements() -> Bool {
         plugins.instances.contains { $0.info.kind == .exclusive && !$0.announced.isEmpty }
     }
 
     /// Reconcile passes so far, their total time and the last one's, for the status endpoints.
-    public var passStatistics: (passes: Int, total: Duration, last: Duration) {
+    package var passStatistics: (passes: Int, total: Duration, last: Duration) {
         state.withLock { ($0.passes, $0.passTime, $0.lastPass) }
     }
 
     /// Exclusive announcements this node started (it became the owner) and ended, per instance.
-    public var ownershipChanges: (gained: [String: Int], lost: [String: Int]) {
+    package var ownershipChanges: (gained: [String: Int], lost: [String: Int]) {
         state.withLock { ($0.gained, $0.lost) }
     }
 
     /// Every instance's state, health, announcements, counters and metrics, for the status endpoints. Never waits
     /// for a busy or hung plugin: an idle one is asked (at most `observation` long), any other gives what was read
     /// last.
-    public func instanceSnapshots(observation: Duration = .milliseconds(200)) -> [StatusSnapshot.Instance] {
+    package func instanceSnapshots(observation: Duration = .milliseconds(200)) -> [StatusSnapshot.Instance] {
         let started = Set(state.withLock { $0.started })
         return plugins.instances.map { instance -> StatusSnapshot.Instance in
             let running = started.contains(instance.name) && instance.phase == .started

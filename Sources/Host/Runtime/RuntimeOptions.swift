@@ -5,9 +5,9 @@ import HeraldConfigModel
 import HeraldKubeModels
 
 /// Everything `herald run` is told: where the configuration and plugins come from, which mode, who this node is.
-public struct RuntimeOptions: Sendable {
+package struct RuntimeOptions: Sendable {
     /// Where service addresses come from besides the static VIPs.
-    public enum Mode: Sendable {
+    package enum Mode: Sendable {
         /// A Kubernetes cluster: Services get addresses from the elected allocator and are announced.
         case kubernetes(KubeClientConfiguration)
         /// A directory of Kubernetes YAML manifests, watched for changes (Herald without a cluster).
@@ -17,17 +17,17 @@ public struct RuntimeOptions: Sendable {
     }
 
     /// Leader election timing for the allocator role (client-go's defaults).
-    public struct LeaderElection: Sendable {
-        public var leaseDuration: Duration = .seconds(15)
-        public var renewDeadline: Duration = .seconds(10)
-        public var retryPeriod: Duration = .seconds(2)
+    package struct LeaderElection: Sendable {
+        package var leaseDuration: Duration = .seconds(15)
+        package var renewDeadline: Duration = .seconds(10)
+        package var retryPeriod: Duration = .seconds(2)
 
-        public init() {}
+        package init() {}
     }
 
     /// Which parts of Herald run on a cluster (`--role`), so that the allocator and the speakers can run under
     /// ServiceAccounts of their own (`deploy/rbac.yaml`).
-    public enum Role: String, Sendable, CaseIterable {
+    package enum Role: String, Sendable, CaseIterable {
         /// Both, in every pod: each host is an allocator candidate and a speaker.
         case all
         /// The allocator alone (a Deployment): elected, writes Service statuses and their Events; loads no plugin,
@@ -38,12 +38,12 @@ public struct RuntimeOptions: Sendable {
         case speaker
 
         /// Runs the allocator election and, when elected, the allocator.
-        public var allocates: Bool { self != .speaker }
+        package var allocates: Bool { self != .speaker }
         /// Runs plugins and announces.
-        public var speaks: Bool { self != .allocator }
+        package var speaks: Bool { self != .allocator }
 
         /// The configuration this role works with: the allocator's has no advertisements (it announces nothing).
-        public func configuration(_ config: HeraldConfiguration) -> HeraldConfiguration {
+        package func configuration(_ config: HeraldConfiguration) -> HeraldConfiguration {
             guard !speaks else { return config }
             var config = config
             config.advertisements = []
@@ -51,26 +51,26 @@ public struct RuntimeOptions: Sendable {
         }
     }
 
-    public var mode: Mode
+    package var mode: Mode
     /// Which parts run in Kubernetes mode.
-    public var role = Role.all
-    public var config: HeraldConfiguration
+    package var role = Role.all
+    package var config: HeraldConfiguration
     /// The file the configuration came from (reloaded on SIGHUP); nil for the embedded default.
-    public var configPath: String?
-    public var pluginEntries: [PluginDirectory.Entry]
-    public var pluginsDirectory: String?
-    public var loader: PluginLoader
-    public var nodeName: String?
+    package var configPath: String?
+    package var pluginEntries: [PluginDirectory.Entry]
+    package var pluginsDirectory: String?
+    package var loader: PluginLoader
+    package var nodeName: String?
     /// Herald's namespace (its leases); from `--namespace`, else the pod's, else `herald-system`.
-    public var namespace: String
-    public var leaderElection = LeaderElection()
+    package var namespace: String
+    package var leaderElection = LeaderElection()
     /// Membership lease timing (renew 1 s, duration 3 s).
-    public var membership = KubernetesMode.Timing()
+    package var membership = KubernetesMode.Timing()
     /// Where to serve the status endpoints; nil for none.
-    public var statusAddress: (host: String, port: Int)?
-    public var version: String
+    package var statusAddress: (host: String, port: Int)?
+    package var version: String
 
-    public init(
+    package init(
         mode: Mode, config: HeraldConfiguration, configPath: String?, pluginEntries: [PluginDirectory.Entry],
         pluginsDirectory: String?, loader: PluginLoader, nodeName: String?, namespace: String,
         statusAddress: (host: String, port: Int)?, version: String

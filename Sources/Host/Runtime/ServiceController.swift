@@ -19,7 +19,7 @@ import HeraldKubeModels
 /// statuses of the batch concurrently. A host checks that it still leads before each write, bounds each write by
 /// its renew deadline, and a term ends the moment the lease is lost. Each write names the resourceVersion it was
 /// decided on; one the API server refuses as stale (409) is decided again on the Service the cache shows next.
-public final class ServiceController: Sendable {
+package final class ServiceController: Sendable {
     enum Input: Hashable, Sendable {
         case service(ServiceID)
         case namespace(String)
@@ -41,9 +41,9 @@ public final class ServiceController: Sendable {
     let usage = Mutex<[PoolStatistics]?>(nil)
 
     /// The pools' usage while this host leads, else nil.
-    public var poolStatistics: [PoolStatistics]? { usage.withLock { $0 } }
+    package var poolStatistics: [PoolStatistics]? { usage.withLock { $0 } }
 
-    public init(
+    package init(
         client: KubeClient, services: Informer<Service>, namespaces: Informer<Namespace>, elector: LeaderElector,
         recorder: EventRecorder, config: ConfigStore, logger: Logger
     ) {
@@ -57,7 +57,7 @@ public final class ServiceController: Sendable {
     }
 
     /// Serves each leadership term until cancelled.
-    public func run() async {
+    package func run() async {
         for await leading in elector.leadership() where leading {
             logger.info("allocator: leading; restoring every Service's addresses before serving")
             await withTaskGroup(of: Void.self) { group in

@@ -6,8 +6,8 @@ import HeraldCore
 /// the plugin instance (a plugin label called `instance` becomes `exported_instance`). Every family gets one HELP and
 /// one TYPE line; a name a plugin reports as both counter and gauge keeps the first kind seen and the conflicting
 /// samples are counted in `herald_plugin_metric_conflicts_total`. Invalid label names are dropped.
-public enum PrometheusText {
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+package enum PrometheusText {
+    package static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     struct Family {
         var name: String
@@ -16,7 +16,7 @@ public enum PrometheusText {
         var samples: [(labels: [(String, String)], value: Double)] = []
     }
 
-    public static func render(_ s: StatusSnapshot) -> String {
+    package static func render(_ s: StatusSnapshot) -> String {
         var families: [Family] = []
         func family(_ name: String, _ type: String, _ help: String, _ samples: [([(String, String)], Double)]) {
             families.append(Family(name: name, help: help, type: type, samples: samples.map { ($0.0, $0.1) }))

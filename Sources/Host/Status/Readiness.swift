@@ -4,8 +4,8 @@ import HeraldCore
 /// `/readyz`: ready when every plugin instance runs, none is unhealthy (degraded is still ready) and no enabled
 /// instance failed to load, configure or start (a plugins.d problem). The body says, per instance, what is wrong, and
 /// lists the problems, as JSON.
-public enum Readiness {
-    public static func evaluate(_ s: StatusSnapshot) -> (ready: Bool, body: String) {
+package enum Readiness {
+    package static func evaluate(_ s: StatusSnapshot) -> (ready: Bool, body: String) {
         // An instance that failed before it could run is not among the instances: it is a problem.
         var ready = s.pluginProblems == 0 && s.problems.isEmpty
         var entries: [String] = []

@@ -13,16 +13,16 @@ import Synchronization
 /// Connections are bounded: at most `maxConnections` at once (one more is closed as soon as it is accepted), and a
 /// connection that sends nothing for `idleTimeout` while no answer is pending is closed, so clients that open
 /// connections and stay silent cannot hold the endpoints.
-public final class StatusServer: Service, Sendable {
-    public let host: String
-    public let port: Int
-    public let maxConnections: Int
-    public let idleTimeout: Duration
+package final class StatusServer: Service, Sendable {
+    package let host: String
+    package let port: Int
+    package let maxConnections: Int
+    package let idleTimeout: Duration
     let snapshot: @Sendable () -> StatusSnapshot
     let logger: Logger
     let connections = ConnectionCount()
 
-    public init(
+    package init(
         host: String, port: Int, maxConnections: Int = 64, idleTimeout: Duration = .seconds(10), logger: Logger,
         snapshot: @escaping @Sendable () -> StatusSnapshot
     ) {
@@ -61,7 +61,7 @@ public final class StatusServer: Service, Sendable {
             .bind(host: host, port: port).get()
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let channel: any Channel
         do {
             channel = try await bind()

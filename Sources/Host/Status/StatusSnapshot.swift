@@ -4,19 +4,19 @@ import HeraldCore
 /// What the status endpoints report, taken at one moment: the host, and every plugin instance with its health,
 /// announcements, log and event counters and the metrics it reported through the ABI. A plain value: rendering it is
 /// pure.
-public struct StatusSnapshot: Sendable {
-    public struct Instance: Sendable {
-        public var name: String
-        public var plugin: String
-        public var started: Bool
-        public var health: PluginHealth
-        public var announcements: Int
-        public var logLines: Int
-        public var suppressedLogLines: Int
-        public var events: Int
-        public var metrics: [PluginMetric]
+package struct StatusSnapshot: Sendable {
+    package struct Instance: Sendable {
+        package var name: String
+        package var plugin: String
+        package var started: Bool
+        package var health: PluginHealth
+        package var announcements: Int
+        package var logLines: Int
+        package var suppressedLogLines: Int
+        package var events: Int
+        package var metrics: [PluginMetric]
 
-        public init(
+        package init(
             name: String, plugin: String, started: Bool, health: PluginHealth,
             announcements: Int, logLines: Int = 0, suppressedLogLines: Int = 0, events: Int = 0,
             metrics: [PluginMetric] = []
@@ -33,33 +33,33 @@ public struct StatusSnapshot: Sendable {
         }
     }
 
-    public var version: String
-    public var abi: String
+    package var version: String
+    package var abi: String
     /// The pools' usage when this host leads the allocator, else nil (only the leader knows it).
-    public var pools: [PoolStatistics]?
+    package var pools: [PoolStatistics]?
     /// Kubernetes Events written and dropped by the rate limit, per recording component (`herald-allocator`,
     /// `herald-speaker`); empty without a cluster.
-    public var events: [String: (written: Int, dropped: Int)] = [:]
-    public var node: String
-    public var instances: [Instance]
+    package var events: [String: (written: Int, dropped: Int)] = [:]
+    package var node: String
+    package var instances: [Instance]
     /// Plugin files or instances that could not be loaded or configured.
-    public var pluginProblems: Int
+    package var pluginProblems: Int
     /// What those problems are (`file:line:column: error: …`), when the snapshot's maker gives them.
-    public var problems: [String]
-    public var reloads: Int
-    public var failedReloads: Int
+    package var problems: [String]
+    package var reloads: Int
+    package var failedReloads: Int
     /// Exclusive (layer-2) announcements this node started (it became the owner) and ended, per instance.
-    public var ownershipGained: [String: Int]
-    public var ownershipLost: [String: Int]
+    package var ownershipGained: [String: Int]
+    package var ownershipLost: [String: Int]
     /// Reconcile passes so far, the seconds they took, and the last one's.
-    public var reconcilePasses: Int
-    public var reconcileSeconds: Double
-    public var lastReconcileSeconds: Double
+    package var reconcilePasses: Int
+    package var reconcileSeconds: Double
+    package var lastReconcileSeconds: Double
     /// Why the host is not live (its reconcile loop is stuck), or nil: `/healthz` then fails so that the kubelet
     /// restarts the process.
-    public var stalled: String?
+    package var stalled: String?
 
-    public init(
+    package init(
         version: String, abi: String, node: String, instances: [Instance], pluginProblems: Int = 0, reloads: Int = 0,
         failedReloads: Int = 0, problems: [String] = [], ownershipGained: [String: Int] = [:],
         ownershipLost: [String: Int] = [:], reconcilePasses: Int = 0, reconcileSeconds: Double = 0,

@@ -12,13 +12,13 @@ import HeraldKubeModels
 /// and of their addresses only those the pools allow: any holder of `services/status` (every node's service account,
 /// and so every plugin) can write a status, so an address in no pool, outside the pool the Service's `address-pool`
 /// annotation names, or in another pool than the Service's other addresses is not announced, and said once.
-public struct KubernetesSource: AddressSource {
+package struct KubernetesSource: AddressSource {
     let services: Informer<Service>
     let slices: Informer<EndpointSlice>
     let config: ConfigStore
     let refusals: RefusalLog
 
-    public init(
+    package init(
         services: Informer<Service>, slices: Informer<EndpointSlice>, config: ConfigStore,
         logger: Logger = Logger(label: "herald.kubernetes-source")
     ) {
@@ -28,11 +28,11 @@ public struct KubernetesSource: AddressSource {
         refusals = RefusalLog(logger: logger)
     }
 
-    public var name: String { "kubernetes" }
+    package var name: String { "kubernetes" }
 
     /// The index of EndpointSlices by the Service they belong to (`namespace/name`), which ``KubernetesMode`` gives
     /// the slices' informer: a Service's endpoints are found without a scan of every slice.
-    public static let slicesByService: (String, ObjectStore<EndpointSlice>.IndexFunction) = (
+    package static let slicesByService: (String, ObjectStore<EndpointSlice>.IndexFunction) = (
         "service",
         { slice in
             guard let name = slice.metadata.labels?[EndpointSlice.serviceNameLabel] else { return [] }
@@ -42,7 +42,7 @@ public struct KubernetesSource: AddressSource {
 
     /// Read in place from the Service cache (no copy of it per pass); the endpoints of `Local` Services come from
     /// their own slices, by index.
-    public func addresses() -> [ServiceAddress] {
+    package func addresses() -> [ServiceAddress] {
         let configuration = config.current
         var refused: [Refusal] = []
         var result = services.store.compactMap { service -> ServiceAddress? in
@@ -60,28 +60,28 @@ public struct KubernetesSource: AddressSource {
     }
 
     /// A status address that is not announced, and why.
-    public struct Refusal: Hashable, Sendable, CustomStringConvertible {
-        public var service: ServiceID
-        public var address: IPAddress
-        public var reason: String
+    package struct Refusal: Hashable, Sendable, CustomStringConvertible {
+        package var service: ServiceID
+        package var address: IPAddress
+        package var reason: String
 
-        public var description: String {
+        package var description: String {
             "not announcing \(address) of the status of \(service): \(reason) (a status Herald did not write)"
         }
     }
 
     /// What a Service's status gives the planner: the address entry (nil when no address may be announced) and the
     /// addresses refused.
-    public struct Screened: Hashable, Sendable {
-        public var address: ServiceAddress?
-        public var refused: [Refusal]
+    package struct Screened: Hashable, Sendable {
+        package var address: ServiceAddress?
+        package var refused: [Refusal]
     }
 
     /// The service address a Service's status shows, if it is one Herald serves, keeping only the addresses the pools
     /// allow: each must lie in a pool, in the pool the `address-pool` annotation names when it names one, and in the
     /// pool of the Service's first such address (an entry has one pool, which decides its advertisements). Under
     /// `externalTrafficPolicy: Local` its ready nodes are left for the caller to fill in.
-    public static func screen(_ service: Service, in pools: [Pool], loadBalancerClass: String?) -> Screened {
+    package static func screen(_ service: Service, in pools: [Pool], loadBalancerClass: String?) -> Screened {
         guard ServiceTranslation.isServed(service, loadBalancerClass: loadBalancerClass),
             let addresses = ServiceTranslation.statusAddresses(of: service), !addresses.isEmpty
         else { return Screened(address: nil, refused: []) }
@@ -148,7 +148,7 @@ public struct KubernetesSource: AddressSource {
         }
     }
 
-    public func changes() -> AsyncStream<Void> {
+    package func changes() -> AsyncStream<Void> {
         let serviceEvents = services.changes()
         let sliceEvents = slices.changes()
         return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in

@@ -1,16 +1,16 @@
 import HeraldPlanner
 
 /// The static VIPs of herald.yaml; they change with the configuration.
-public struct StaticVIPSource: AddressSource {
+package struct StaticVIPSource: AddressSource {
     let config: ConfigStore
 
-    public init(config: ConfigStore) { self.config = config }
+    package init(config: ConfigStore) { self.config = config }
 
-    public var name: String { "static" }
+    package var name: String { "static" }
 
-    public func addresses() -> [ServiceAddress] { config.current.staticAddresses }
+    package func addresses() -> [ServiceAddress] { config.current.staticAddresses }
 
-    public func changes() -> AsyncStream<Void> {
+    package func changes() -> AsyncStream<Void> {
         let configs = config.changes()
         return AsyncStream { continuation in
             let task = Task {

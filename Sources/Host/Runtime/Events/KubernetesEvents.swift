@@ -5,16 +5,16 @@ import HeraldKubeModels
 /// Announcement events as Kubernetes Events: on the Services a node announces (`NodeAssigned`, and what plugins
 /// report about an announcement), and on this node's Node object (plugin events about no announcement, data-plane
 /// health), so that `kubectl describe svc` and `kubectl describe node` say why an address is or is not reachable.
-public struct KubernetesEvents: AnnouncementEvents {
+package struct KubernetesEvents: AnnouncementEvents {
     let recorder: EventRecorder
     let node: String
 
-    public init(recorder: EventRecorder, node: String) {
+    package init(recorder: EventRecorder, node: String) {
         self.recorder = recorder
         self.node = node
     }
 
-    public func nodeAssigned(services: [String], address: String, node: String, instance: String) {
+    package func nodeAssigned(services: [String], address: String, node: String, instance: String) {
         for service in services {
             record(
                 service: service, warning: false, reason: "NodeAssigned",
@@ -22,7 +22,7 @@ public struct KubernetesEvents: AnnouncementEvents {
         }
     }
 
-    public func pluginEvent(_ event: PluginEventInfo, services: [String]) {
+    package func pluginEvent(_ event: PluginEventInfo, services: [String]) {
         let message = "plugin instance \"\(event.instance)\": \(event.message)"
         if services.isEmpty {
             recordOnNode(warning: event.warning, reason: event.reason, message: message)
@@ -32,7 +32,7 @@ public struct KubernetesEvents: AnnouncementEvents {
         }
     }
 
-    public func health(instance: String, healthy: Bool, detail: String?) {
+    package func health(instance: String, healthy: Bool, detail: String?) {
         recordOnNode(
             warning: !healthy, reason: healthy ? "DataPlaneHealthy" : "DataPlaneUnhealthy",
             message: "plugin instance \"\(instance)\" reports its data plane \(healthy ? "healthy" : "unhealthy")"

@@ -13,7 +13,7 @@ import HeraldKubeModels
 ///   in which the others look dead only because it has not heard from them yet; and
 /// - that has held for `joinDelay` (half a renew interval): the hosts that announced in its place see its renewed
 ///   lease too and withdraw first, so that no instant has two owners.
-public final class KubernetesNodeView: NodeView {
+package final class KubernetesNodeView: NodeView {
     let informer: Informer<Node>
     let membership: MembershipWatcher
     let own: NodeMembership?
@@ -25,7 +25,7 @@ public final class KubernetesNodeView: NodeView {
     /// The resourceVersions of the caches the plan reads (see ``InputVersions``).
     let versions: @Sendable () -> InputVersions?
 
-    public init(
+    package init(
         nodes: Informer<Node>, membership: MembershipWatcher, own: NodeMembership?, node: NodeInfo,
         fenceCheck: Duration = .milliseconds(50), joinDelay: Duration? = nil,
         versions: @escaping @Sendable () -> InputVersions? = { nil }
@@ -39,7 +39,7 @@ public final class KubernetesNodeView: NodeView {
         self.fenceCheck = fenceCheck
     }
 
-    public func nodes() -> [NodeState] {
+    package func nodes() -> [NodeState] {
         let live = membership.liveNodes
         let unhealthy = membership.unhealthyInstances
         var result = informer.store.list().map { object -> NodeState in
@@ -70,15 +70,15 @@ public final class KubernetesNodeView: NodeView {
         }
     }
 
-    public func report(unhealthyInstances: Set<String>) { own?.setUnhealthyInstances(unhealthyInstances) }
+    package func report(unhealthyInstances: Set<String>) { own?.setUnhealthyInstances(unhealthyInstances) }
 
-    public func inputVersions() -> InputVersions? { versions() }
+    package func inputVersions() -> InputVersions? { versions() }
 
-    public func report(applied: InputVersions) { own?.setApplied(applied) }
+    package func report(applied: InputVersions) { own?.setApplied(applied) }
 
-    public func confirmations() -> [String: InputVersions] { membership.appliedVersions }
+    package func confirmations() -> [String: InputVersions] { membership.appliedVersions }
 
-    public func changes() -> AsyncStream<Void> {
+    package func changes() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let nodeEvents = informer.changes()
         let members = membership.changes()

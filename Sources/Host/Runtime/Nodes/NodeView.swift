@@ -3,7 +3,7 @@ import HeraldPlanner
 
 /// The nodes that take part in elections, as this host sees them: their labels, whether each renews its membership
 /// lease, which plugin instances each reports unhealthy. Without a view, this node is alone.
-public protocol NodeView: Sendable {
+package protocol NodeView: Sendable {
     /// Every node now (this one included when the view knows it).
     func nodes() -> [NodeState]
     /// Signals each change of ``nodes()``.
@@ -20,14 +20,14 @@ public protocol NodeView: Sendable {
 }
 
 extension NodeView {
-    public func report(unhealthyInstances: Set<String>) {}
-    public func inputVersions() -> InputVersions? { nil }
-    public func report(applied: InputVersions) {}
-    public func confirmations() -> [String: InputVersions] { [:] }
+    package func report(unhealthyInstances: Set<String>) {}
+    package func inputVersions() -> InputVersions? { nil }
+    package func report(applied: InputVersions) {}
+    package func confirmations() -> [String: InputVersions] { [:] }
 }
 
 /// What a host tells Kubernetes about its announcements: which node announces a Service, and what its plugins said.
-public protocol AnnouncementEvents: Sendable {
+package protocol AnnouncementEvents: Sendable {
     /// This node began to announce `services` through the exclusive instance `instance`.
     func nodeAssigned(services: [String], address: String, node: String, instance: String)
     /// A plugin's event, about the services of one of its announcements (or about this node when there are none).
@@ -37,13 +37,13 @@ public protocol AnnouncementEvents: Sendable {
 }
 
 /// A plugin's event, as the host passes it on.
-public struct PluginEventInfo: Sendable, Hashable {
-    public var instance: String
-    public var warning: Bool
-    public var reason: String
-    public var message: String
+package struct PluginEventInfo: Sendable, Hashable {
+    package var instance: String
+    package var warning: Bool
+    package var reason: String
+    package var message: String
 
-    public init(instance: String, warning: Bool, reason: String, message: String) {
+    package init(instance: String, warning: Bool, reason: String, message: String) {
         self.instance = instance
         self.warning = warning
         self.reason = reason

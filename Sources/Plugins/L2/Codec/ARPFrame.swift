@@ -6,31 +6,31 @@
 ///
 /// Pure and bounded: `parse` reads at most `maximumLength` bytes, checks every length before reading, and never traps
 /// on any input. This file imports only the address types, so that `scripts/fuzz-l2` can compile it with them.
-public struct ARPFrame: Equatable, Sendable {
+package struct ARPFrame: Equatable, Sendable {
     /// ARP operation codes (RFC 826, "ar$op").
-    public enum Operation: UInt16, Sendable {
+    package enum Operation: UInt16, Sendable {
         case request = 1
         case reply = 2
     }
 
     /// Ethernet header plus the 28-byte ARP body for hardware type Ethernet and protocol IPv4.
-    public static let packetLength = 14 + 28
+    package static let packetLength = 14 + 28
     /// Senders pad to the Ethernet minimum frame size (without the frame check sequence).
-    public static let paddedLength = 60
+    package static let paddedLength = 60
     /// Longest frame accepted. An ARP packet is 28 bytes; senders pad the frame to 60 (64 with a check sequence).
     /// Anything longer than this bound is not a plausible ARP frame and is dropped as oversized.
-    public static let maximumLength = 128
-    public static let etherType: UInt16 = 0x0806
+    package static let maximumLength = 128
+    package static let etherType: UInt16 = 0x0806
 
-    public var ethernetDestination: MACAddress
-    public var ethernetSource: MACAddress
-    public var operation: Operation
-    public var senderHardware: MACAddress
-    public var senderAddress: IPv4Address
-    public var targetHardware: MACAddress
-    public var targetAddress: IPv4Address
+    package var ethernetDestination: MACAddress
+    package var ethernetSource: MACAddress
+    package var operation: Operation
+    package var senderHardware: MACAddress
+    package var senderAddress: IPv4Address
+    package var targetHardware: MACAddress
+    package var targetAddress: IPv4Address
 
-    public init(
+    package init(
         ethernetDestination: MACAddress, ethernetSource: MACAddress, operation: Operation,
         senderHardware: MACAddress, senderAddress: IPv4Address, targetHardware: MACAddress,
         targetAddress: IPv4Address
@@ -45,13 +45,13 @@ public struct ARPFrame: Equatable, Sendable {
     }
 
     /// The outcome of parsing untrusted bytes.
-    public enum ParseResult: Equatable, Sendable {
+    package enum ParseResult: Equatable, Sendable {
         case frame(ARPFrame)
         case drop(L2DropReason)
     }
 
     /// Parses an Ethernet frame as received from a packet socket (no frame check sequence).
-    public static func parse(_ bytes: UnsafeRawBufferPointer) -> ParseResult {
+    package static func parse(_ bytes: UnsafeRawBufferPointer) -> ParseResult {
         if bytes.count > maximumLength { return .drop(.oversized) }
         if bytes.count < 14 { return .drop(.short) }
         let etherType = UInt16(bytes[12]) << 8 | UInt16(bytes[13])
@@ -84,12 +84,12 @@ public struct ARPFrame: Equatable, Sendable {
     }
 
     /// Parses a byte array (convenience for tests and tools).
-    public static func parse(_ bytes: [UInt8]) -> ParseResult {
+    package static func parse(_ bytes: [UInt8]) -> ParseResult {
         bytes.withUnsafeBytes { parse($0) }
     }
 
     /// The frame's bytes, padded with zeros to the Ethernet minimum of 60 bytes.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(Self.paddedLength)
         ethernetDestination.append(to: &out)
@@ -105,7 +105,7 @@ public struct ARPFrame: Equatable, Sendable {
 
     /// The reply a host owning `request.targetAddress` sends (RFC 826, "Packet Reception"): swap sender and target,
     /// fill in our hardware address, and send it to the requester's hardware address.
-    public static func reply(to request: ARPFrame, from mac: MACAddress) -> ARPFrame {
+    package static func reply(to request: ARPFrame, from mac: MACAddress) -> ARPFrame {
         ARPFrame(
             ethernetDestination: request.senderHardware,
             ethernetSource: mac,
@@ -120,7 +120,7 @@ public struct ARPFrame: Equatable, Sendable {
     /// A gratuitous ARP for `address` (RFC 5227 section 3, "ARP Announcement"): broadcast, sender and target protocol
     /// address both set to the address. The request form has a zero target hardware address; the reply form repeats
     /// the sender hardware address there, which receivers such as Linux require before treating a reply as gratuitous.
-    public static func gratuitous(_ address: IPv4Address, from mac: MACAddress, operation: Operation) -> ARPFrame {
+    package static func gratuitous(_ address: IPv4Address, from mac: MACAddress, operation: Operation) -> ARPFrame {
         ARPFrame(
             ethernetDestination: .broadcast,
             ethernetSource: mac,

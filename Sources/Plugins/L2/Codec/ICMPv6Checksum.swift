@@ -4,10 +4,10 @@
 
 /// The Internet checksum of an ICMPv6 message over the IPv6 pseudo-header (RFC 4443 section 2.3, RFC 8200
 /// section 8.1).
-public enum ICMPv6Checksum {
+package enum ICMPv6Checksum {
     /// The checksum to store in the message (with its checksum field zero), or 0 when verifying a message whose
     /// checksum field is filled in and correct.
-    public static func compute(source: IPv6Address, destination: IPv6Address, message: UnsafeRawBufferPointer) -> UInt16
+    package static func compute(source: IPv6Address, destination: IPv6Address, message: UnsafeRawBufferPointer) -> UInt16
     {
         var sum: UInt64 = 0
         for half in [source.high, source.low, destination.high, destination.low] {

@@ -5,7 +5,7 @@
 extension IPv6Address {
     /// The Ethernet multicast address for an IPv6 multicast group: 33:33 and the group's last 32 bits (RFC 2464
     /// section 7).
-    public var multicastMAC: MACAddress {
+    package var multicastMAC: MACAddress {
         MACAddress(
             0x33, 0x33, UInt8(low >> 24 & 0xFF), UInt8(low >> 16 & 0xFF), UInt8(low >> 8 & 0xFF), UInt8(low & 0xFF))
     }

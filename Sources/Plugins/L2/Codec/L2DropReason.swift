@@ -1,5 +1,5 @@
 /// Why a received frame was dropped. Every dropped frame is counted under one of these (metric label `reason`).
-public enum L2DropReason: String, CaseIterable, Sendable {
+package enum L2DropReason: String, CaseIterable, Sendable {
     /// Fewer bytes than the headers need.
     case short
     /// Longer than any valid frame of the protocol, or truncated by the receive buffer.

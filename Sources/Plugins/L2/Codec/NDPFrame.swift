@@ -8,27 +8,27 @@
 /// Pure and bounded: `parse` checks every length before reading, walks at most the frame's own options (each at
 /// least 8 bytes), and never traps on any input. This file depends only on the other codec files and the address
 /// types, so that `scripts/fuzz-l2` can compile the codec on its own.
-public enum NDPFrame {
-    public static let etherType: UInt16 = 0x86DD
+package enum NDPFrame {
+    package static let etherType: UInt16 = 0x86DD
     /// Ethernet (14) + IPv6 (40) + the fixed part of a Neighbor Solicitation (24).
-    public static let minimumSolicitationLength = 14 + 40 + 24
+    package static let minimumSolicitationLength = 14 + 40 + 24
     /// A full 1500-byte IPv6 packet plus the Ethernet header.
-    public static let maximumLength = 1514
+    package static let maximumLength = 1514
     static let icmpv6: UInt8 = 58
     static let solicitationType: UInt8 = 135
     static let advertisementType: UInt8 = 136
 
     /// A Neighbor Solicitation (RFC 4861 section 4.3) that passed the validity checks of section 7.1.1.
-    public struct Solicitation: Equatable, Sendable {
-        public var ethernetDestination: MACAddress
-        public var ethernetSource: MACAddress
-        public var source: IPv6Address
-        public var destination: IPv6Address
-        public var target: IPv6Address
+    package struct Solicitation: Equatable, Sendable {
+        package var ethernetDestination: MACAddress
+        package var ethernetSource: MACAddress
+        package var source: IPv6Address
+        package var destination: IPv6Address
+        package var target: IPv6Address
         /// The Source Link-Layer Address option, absent in unicast NUD probes and in DAD probes.
-        public var sourceLinkLayer: MACAddress?
+        package var sourceLinkLayer: MACAddress?
 
-        public init(
+        package init(
             ethernetDestination: MACAddress, ethernetSource: MACAddress, source: IPv6Address,
             destination: IPv6Address, target: IPv6Address, sourceLinkLayer: MACAddress?
         ) {
@@ -42,16 +42,16 @@ public enum NDPFrame {
     }
 
     /// A Neighbor Advertisement (RFC 4861 section 4.4) that passed the validity checks of section 7.1.2.
-    public struct Advertisement: Equatable, Sendable {
-        public var ethernetSource: MACAddress
-        public var source: IPv6Address
-        public var destination: IPv6Address
-        public var target: IPv6Address
-        public var flags: AdvertisementFlags
+    package struct Advertisement: Equatable, Sendable {
+        package var ethernetSource: MACAddress
+        package var source: IPv6Address
+        package var destination: IPv6Address
+        package var target: IPv6Address
+        package var flags: AdvertisementFlags
         /// The Target Link-Layer Address option, if present.
-        public var targetLinkLayer: MACAddress?
+        package var targetLinkLayer: MACAddress?
 
-        public init(
+        package init(
             ethernetSource: MACAddress, source: IPv6Address, destination: IPv6Address, target: IPv6Address,
             flags: AdvertisementFlags, targetLinkLayer: MACAddress?
         ) {
@@ -64,11 +64,11 @@ public enum NDPFrame {
         }
 
         /// The link-layer address that claims the target: the option's, else the frame's Ethernet source.
-        public var claimant: MACAddress { targetLinkLayer ?? ethernetSource }
+        package var claimant: MACAddress { targetLinkLayer ?? ethernetSource }
     }
 
     /// The outcome of parsing untrusted bytes.
-    public enum ParseResult: Equatable, Sendable {
+    package enum ParseResult: Equatable, Sendable {
         case solicitation(Solicitation)
         case advertisement(Advertisement)
         /// A well-formed IPv6 frame that is neither a Neighbor Solicitation nor an Advertisement (or, from
@@ -79,7 +79,7 @@ public enum NDPFrame {
 
     /// Parses an Ethernet frame as received from a packet socket (no frame check sequence), as a Neighbor
     /// Solicitation only: an advertisement is `.ignore`.
-    public static func parseSolicitation(_ bytes: UnsafeRawBufferPointer) -> ParseResult {
+    package static func parseSolicitation(_ bytes: UnsafeRawBufferPointer) -> ParseResult {
         let result = parse(bytes)
         if case .advertisement = result { return .ignore }
         return result
@@ -87,7 +87,7 @@ public enum NDPFrame {
 
     /// Parses an Ethernet frame as received from a packet socket (no frame check sequence): a Neighbor Solicitation
     /// or a Neighbor Advertisement.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) -> ParseResult {
+    package static func parse(_ bytes: UnsafeRawBufferPointer) -> ParseResult {
         if bytes.count > maximumLength { return .drop(.oversized) }
         if bytes.count < 14 { return .drop(.short) }
         let etherType = UInt16(bytes[12]) << 8 | UInt16(bytes[13])
@@ -204,27 +204,27 @@ public enum NDPFrame {
     }
 
     /// Parses a byte array (convenience for tests and tools).
-    public static func parseSolicitation(_ bytes: [UInt8]) -> ParseResult {
+    package static func parseSolicitation(_ bytes: [UInt8]) -> ParseResult {
         bytes.withUnsafeBytes { parseSolicitation($0) }
     }
 
     /// Parses a byte array (convenience for tests and tools).
-    public static func parse(_ bytes: [UInt8]) -> ParseResult {
+    package static func parse(_ bytes: [UInt8]) -> ParseResult {
         bytes.withUnsafeBytes { parse($0) }
     }
 
     /// Flags of a Neighbor Advertisement (RFC 4861 section 4.4).
-    public struct AdvertisementFlags: OptionSet, Sendable {
-        public let rawValue: UInt8
-        public init(rawValue: UInt8) { self.rawValue = rawValue }
-        public static let router = AdvertisementFlags(rawValue: 0x80)
-        public static let solicited = AdvertisementFlags(rawValue: 0x40)
-        public static let override = AdvertisementFlags(rawValue: 0x20)
+    package struct AdvertisementFlags: OptionSet, Sendable {
+        package let rawValue: UInt8
+        package init(rawValue: UInt8) { self.rawValue = rawValue }
+        package static let router = AdvertisementFlags(rawValue: 0x80)
+        package static let solicited = AdvertisementFlags(rawValue: 0x40)
+        package static let override = AdvertisementFlags(rawValue: 0x20)
     }
 
     /// A Neighbor Advertisement frame (RFC 4861 section 4.4) with a Target Link-Layer Address option, hop limit 255
     /// and a correct ICMPv6 checksum.
-    public static func advertisement(
+    package static func advertisement(
         ethernetDestination: MACAddress, mac: MACAddress, source: IPv6Address, destination: IPv6Address,
         target: IPv6Address, flags: AdvertisementFlags
     ) -> [UInt8] {
@@ -253,7 +253,7 @@ public enum NDPFrame {
     /// itself, unicast to the asker with S=1 O=1; or to all nodes with S=0 O=1 when the asker is the unspecified
     /// address (a DAD probe). The link-layer destination is the option's address, else the frame's Ethernet source
     /// (unicast NUD probes carry no option).
-    public static func answer(to s: Solicitation, mac: MACAddress) -> [UInt8] {
+    package static func answer(to s: Solicitation, mac: MACAddress) -> [UInt8] {
         if s.source == .unspecified {
             return advertisement(
                 ethernetDestination: IPv6Address.allNodes.multicastMAC, mac: mac, source: s.target,
@@ -265,7 +265,7 @@ public enum NDPFrame {
     }
 
     /// An unsolicited advertisement announcing a takeover (RFC 4861 section 7.2.6): to ff02::1, S=0 O=1.
-    public static func unsolicited(_ address: IPv6Address, mac: MACAddress) -> [UInt8] {
+    package static func unsolicited(_ address: IPv6Address, mac: MACAddress) -> [UInt8] {
         advertisement(
             ethernetDestination: IPv6Address.allNodes.multicastMAC, mac: mac, source: address,
             destination: .allNodes, target: address, flags: [.override])

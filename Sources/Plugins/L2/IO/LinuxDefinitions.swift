@@ -2,13 +2,13 @@
 /// and values are the kernel's, stable by its user-space ABI promise.
 
 /// One classic BPF instruction (struct sock_filter, linux/filter.h).
-public struct SocketFilterInstruction: Sendable {
-    public var code: UInt16
-    public var jt: UInt8
-    public var jf: UInt8
-    public var k: UInt32
+package struct SocketFilterInstruction: Sendable {
+    package var code: UInt16
+    package var jt: UInt8
+    package var jf: UInt8
+    package var k: UInt32
 
-    public init(code: UInt16, jt: UInt8, jf: UInt8, k: UInt32) {
+    package init(code: UInt16, jt: UInt8, jf: UInt8, k: UInt32) {
         self.code = code
         self.jt = jt
         self.jf = jf

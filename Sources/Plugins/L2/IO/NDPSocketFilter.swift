@@ -8,8 +8,8 @@
 /// payload byte is 135 (Neighbor Solicitation) or 136 (Neighbor Advertisement, for conflict detection) reach user
 /// space; everything else stays in the kernel. Malformed messages still pass and are counted by the codec. Offsets
 /// are from the start of the Ethernet frame.
-public enum NDPSocketFilter {
-    public static let neighborDiscovery: [SocketFilterInstruction] = [
+package enum NDPSocketFilter {
+    package static let neighborDiscovery: [SocketFilterInstruction] = [
         SocketFilterInstruction(code: 0x30, jt: 0, jf: 0, k: 20),  // ldb [20]         IPv6 next header
         SocketFilterInstruction(code: 0x15, jt: 0, jf: 4, k: 58),  // jeq #58          ICMPv6, else drop
         SocketFilterInstruction(code: 0x30, jt: 0, jf: 0, k: 54),  // ldb [54]         ICMPv6 type

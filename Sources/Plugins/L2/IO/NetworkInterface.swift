@@ -5,15 +5,15 @@
 #endif
 
 /// One network interface as the kernel reports it: name, index, hardware address and flags.
-public struct NetworkInterface: Hashable, Sendable {
-    public var name: String
-    public var index: Int32
-    public var mac: MACAddress
-    public var flags: UInt32
+package struct NetworkInterface: Hashable, Sendable {
+    package var name: String
+    package var index: Int32
+    package var mac: MACAddress
+    package var flags: UInt32
     /// Enslaved to a bridge or bond (has a `master`): its frames belong to the master.
-    public var isEnslaved: Bool
+    package var isEnslaved: Bool
 
-    public init(name: String, index: Int32, mac: MACAddress, flags: UInt32, isEnslaved: Bool) {
+    package init(name: String, index: Int32, mac: MACAddress, flags: UInt32, isEnslaved: Bool) {
         self.name = name
         self.index = index
         self.mac = mac
@@ -21,17 +21,17 @@ public struct NetworkInterface: Hashable, Sendable {
         self.isEnslaved = isEnslaved
     }
 
-    public var isUp: Bool { flags & UInt32(IFF_UP) != 0 }
+    package var isUp: Bool { flags & UInt32(IFF_UP) != 0 }
     /// Operationally up: administratively up and the link has carrier.
-    public var hasCarrier: Bool { isUp && flags & UInt32(IFF_RUNNING) != 0 }
-    public var isLoopback: Bool { flags & UInt32(IFF_LOOPBACK) != 0 }
-    public var canBroadcast: Bool {
+    package var hasCarrier: Bool { isUp && flags & UInt32(IFF_RUNNING) != 0 }
+    package var isLoopback: Bool { flags & UInt32(IFF_LOOPBACK) != 0 }
+    package var canBroadcast: Bool {
         flags & UInt32(IFF_BROADCAST) != 0 && flags & UInt32(IFF_NOARP) == 0
             && flags & UInt32(IFF_POINTOPOINT) == 0
     }
 
     /// Every interface with a 6-byte hardware address, from getifaddrs(3) (its AF_PACKET entries).
-    public static func scan() -> [NetworkInterface] {
+    package static func scan() -> [NetworkInterface] {
         var list: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&list) == 0, let first = list else { return [] }
         defer { freeifaddrs(list) }

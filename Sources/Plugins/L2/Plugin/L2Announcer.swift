@@ -13,7 +13,7 @@ import Synchronization
 ///
 /// Plugin calls (`announce`, `withdraw`, `health`, metrics) only touch the shared state under its lock and wake the
 /// thread; they never wait for I/O.
-public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
+package final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     // @unchecked: `shared` is a Mutex. `sockets`, `monitor`, `lastHealth` and `conflictLimiter` are used only by the
     // I/O thread while it runs, and by `start`/`stop` before it starts and after it has been joined. `loop` is written
     // by `start` before the thread starts and by `stop` after it has been joined. The remaining stored properties are
@@ -53,7 +53,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     private var conflictLimiter = ConflictLimiter()
 
     /// - Parameter filter: a classic BPF program attached to every socket, to keep unrelated frames in the kernel.
-    public init(configuration: L2Configuration, host: PluginHost, filter: [SocketFilterInstruction]? = nil) {
+    package init(configuration: L2Configuration, host: PluginHost, filter: [SocketFilterInstruction]? = nil) {
         self.configuration = configuration
         self.host = host
         self.selection = configuration.selection
@@ -63,7 +63,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     // MARK: Plugin calls
 
     /// Opens the sockets of the interfaces selected now and starts the I/O thread.
-    public func start() throws {
+    package func start() throws {
         let loop = try PollLoop()
         self.loop = loop
         monitor = LinkMonitor()
@@ -80,7 +80,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     }
 
     /// Starts answering for the address and schedules the gratuitous rounds. Never waits for I/O.
-    public func announce(_ a: Announcement) throws {
+    package func announce(_ a: Announcement) throws {
         guard a.addressBytes.count == R.addressWidth, let address = R.address(a.addressBytes) else {
             throw PluginError(
                 .invalidArgument,
@@ -101,7 +101,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     }
 
     /// Stops answering for the id's address at once.
-    public func withdraw(id: String) {
+    package func withdraw(id: String) {
         shared.withLock { state in
             state.memberships += state.responder.withdraw(id: id)
             let live = state.responder.announced.addresses
@@ -111,7 +111,7 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
     }
 
     /// Withdraws everything, stops the thread and closes the sockets.
-    public func stop() {
+    package func stop() {
         shared.withLock { state in
             for id in Array(state.responder.announced.entries.keys) { _ = state.responder.withdraw(id: id) }
             state.scheduled = []
@@ -126,11 +126,11 @@ public final class L2Announcer<R: L2Responder>: @unchecked Sendable {
         loop = nil
     }
 
-    public func health() -> Health { shared.withLock { $0.health } }
+    package func health() -> Health { shared.withLock { $0.health } }
 
     /// Metrics, prefixed with the protocol name: frames, requests/replies/gratuitous/conflicts per address, drops per
     /// reason.
-    public func collectMetrics(into writer: MetricsWriter) {
+    package func collectMetrics(into writer: MetricsWriter) {
         let (counters, announced, attached, sendErrors, kernelDrops) = shared.withLock {
             (
                 $0.responder.counters, $0.responder.announced.addresses.count, $0.attached.count, $0.sendErrors,

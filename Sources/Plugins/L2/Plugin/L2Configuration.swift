@@ -11,14 +11,14 @@ import PluginKit
 ///     intervalMs: 500                # between rounds, 10...60000
 ///   rescanIntervalMs: 2000           # interface rescan period besides netlink notifications, 100...60000
 /// ```
-public struct L2Configuration: Decodable, Sendable {
-    public struct Gratuitous: Decodable, Sendable {
-        public var count = 3
-        public var intervalMs = 500
+package struct L2Configuration: Decodable, Sendable {
+    package struct Gratuitous: Decodable, Sendable {
+        package var count = 3
+        package var intervalMs = 500
 
-        public init() {}
+        package init() {}
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(["count", "intervalMs"])
             let c = try decoder.container(keyedBy: AnyKey.self)
             count = try c.decodeIfPresent(Int.self, forKey: AnyKey(stringValue: "count")) ?? 3
@@ -32,14 +32,14 @@ public struct L2Configuration: Decodable, Sendable {
         }
     }
 
-    public var interfaces: [String]?
-    public var excludeInterfaces: [String] = []
-    public var gratuitous = Gratuitous()
-    public var rescanIntervalMs = 2000
+    package var interfaces: [String]?
+    package var excludeInterfaces: [String] = []
+    package var gratuitous = Gratuitous()
+    package var rescanIntervalMs = 2000
 
-    public init() {}
+    package init() {}
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(["interfaces", "excludeInterfaces", "gratuitous", "rescanIntervalMs"])
         let c = try decoder.container(keyedBy: AnyKey.self)
         interfaces = try c.decodeIfPresent([String].self, forKey: AnyKey(stringValue: "interfaces"))
@@ -55,5 +55,5 @@ public struct L2Configuration: Decodable, Sendable {
         }
     }
 
-    public var selection: InterfaceSelection { InterfaceSelection(include: interfaces, exclude: excludeInterfaces) }
+    package var selection: InterfaceSelection { InterfaceSelection(include: interfaces, exclude: excludeInterfaces) }
 }

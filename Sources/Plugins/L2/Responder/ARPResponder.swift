@@ -4,14 +4,14 @@
 
 /// The ARP side of the layer-2 announcer as a pure state machine: the announced IPv4 addresses, and for each received
 /// frame the action to take. No sockets, no clocks; the I/O layer performs the actions.
-public struct ARPResponder: Sendable {
-    public internal(set) var announced = AnnouncedSet<IPv4Address>()
-    public internal(set) var counters = L2Counters()
+package struct ARPResponder: Sendable {
+    package internal(set) var announced = AnnouncedSet<IPv4Address>()
+    package internal(set) var counters = L2Counters()
     /// The hardware addresses of every interface the instance has attached: a frame from one of them is ours, never
     /// a conflict (two interfaces of this node on one segment).
-    public var localMACs: Set<MACAddress> = []
+    package var localMACs: Set<MACAddress> = []
 
-    public init() {}
+    package init() {}
 
     /// Decides the answer to a frame received on `interface`, whose hardware address is `mac`.
     ///
@@ -22,7 +22,7 @@ public struct ARPResponder: Sendable {
     /// Any received request or reply (gratuitous or not, to us or not) whose sender protocol address is one we
     /// announce on the interface, from a sender hardware address other than ours, is a conflict (RFC 5227 section
     /// 2.4): the action says so, together with the answer the frame gets anyway.
-    public mutating func handle(
+    package mutating func handle(
         _ bytes: UnsafeRawBufferPointer, packetType: PacketType, interface: String, mac: MACAddress
     ) -> L2Action {
         counters.frames += 1
@@ -78,7 +78,7 @@ public struct ARPResponder: Sendable {
 
     /// The gratuitous ARP pair for an address (RFC 5227 section 3: request form, then reply form), if the address
     /// is announced on the interface.
-    public func gratuitous(_ address: IPv4Address, interface: String, mac: MACAddress) -> [[UInt8]] {
+    package func gratuitous(_ address: IPv4Address, interface: String, mac: MACAddress) -> [[UInt8]] {
         guard announced.covers(address, interface: interface) else { return [] }
         return [
             ARPFrame.gratuitous(address, from: mac, operation: .request).encoded(),
@@ -87,7 +87,7 @@ public struct ARPResponder: Sendable {
     }
 
     /// Records that `count` gratuitous frames for `address` went out, while it is announced.
-    public mutating func recordGratuitous(_ address: IPv4Address, count: Int) {
+    package mutating func recordGratuitous(_ address: IPv4Address, count: Int) {
         guard announced.contains(address) else { return }
         counters.gratuitous[address.description, default: 0] += UInt64(count)
     }

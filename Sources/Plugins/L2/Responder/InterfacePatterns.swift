@@ -1,11 +1,11 @@
 /// A list of interface names or shell-style glob patterns (`*`, `?`), e.g. `["eth0", "enp*"]`.
-public struct InterfacePatterns: Hashable, Sendable {
-    public var patterns: [String]
+package struct InterfacePatterns: Hashable, Sendable {
+    package var patterns: [String]
 
-    public init(_ patterns: [String]) { self.patterns = patterns }
+    package init(_ patterns: [String]) { self.patterns = patterns }
 
     /// True when any pattern matches the whole name.
-    public func matches(_ name: String) -> Bool {
+    package func matches(_ name: String) -> Bool {
         let text = Array(name.utf8)
         return patterns.contains { Self.glob(Array($0.utf8), text) }
     }

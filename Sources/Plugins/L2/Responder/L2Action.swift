@@ -1,5 +1,5 @@
 /// What a responder decided for one received frame.
-public enum L2Action: Equatable, Sendable {
+package enum L2Action: Equatable, Sendable {
     /// Send this frame on the interface the request came from.
     case reply([UInt8])
     /// Malformed or unsupported: dropped and counted.
@@ -11,7 +11,7 @@ public enum L2Action: Equatable, Sendable {
     case conflict(L2Conflict, reply: [UInt8]?)
 
     /// The frame to send back, if any (a reply, or the answer that goes with a conflict).
-    public var frameToSend: [UInt8]? {
+    package var frameToSend: [UInt8]? {
         switch self {
         case .reply(let bytes): bytes
         case .conflict(_, let reply): reply
@@ -21,15 +21,15 @@ public enum L2Action: Equatable, Sendable {
 }
 
 /// A received frame in which another station claims an address we announce: a duplicate address on the segment.
-public struct L2Conflict: Equatable, Sendable {
+package struct L2Conflict: Equatable, Sendable {
     /// The address, as text ("198.51.100.130", "2001:db8::50").
-    public var address: String
+    package var address: String
     /// The announcement ids that cover the address on the interface the frame came from, sorted.
-    public var announcementIDs: [String]
+    package var announcementIDs: [String]
     /// The other station's hardware address.
-    public var otherMAC: MACAddress
+    package var otherMAC: MACAddress
 
-    public init(address: String, announcementIDs: [String], otherMAC: MACAddress) {
+    package init(address: String, announcementIDs: [String], otherMAC: MACAddress) {
         self.address = address
         self.announcementIDs = announcementIDs
         self.otherMAC = otherMAC
@@ -37,7 +37,7 @@ public struct L2Conflict: Equatable, Sendable {
 }
 
 /// A change of link-layer multicast membership that the I/O layer applies on every selected interface.
-public enum L2Membership: Equatable, Sendable {
+package enum L2Membership: Equatable, Sendable {
     case join(MACAddress)
     case leave(MACAddress)
 }

@@ -3,7 +3,7 @@
 #endif
 
 /// What the shared I/O layer needs from a protocol's pure responder (ARP or NDP).
-public protocol L2Responder: Sendable {
+package protocol L2Responder: Sendable {
     associatedtype Address: Hashable & Sendable & CustomStringConvertible
 
     init()
@@ -38,42 +38,42 @@ public protocol L2Responder: Sendable {
 }
 
 extension ARPResponder: L2Responder {
-    public static let protocolName = "arp"
-    public static let addressWidth = 4
-    public static let etherType = ARPFrame.etherType
-    public static func address(_ bytes: [UInt8]) -> IPv4Address? { IPv4Address(bytes) }
-    public var joinedGroups: [MACAddress] { [] }
+    package static let protocolName = "arp"
+    package static let addressWidth = 4
+    package static let etherType = ARPFrame.etherType
+    package static func address(_ bytes: [UInt8]) -> IPv4Address? { IPv4Address(bytes) }
+    package var joinedGroups: [MACAddress] { [] }
 
-    public mutating func recordDrop(_ reason: L2DropReason) {
+    package mutating func recordDrop(_ reason: L2DropReason) {
         counters.frames += 1
         counters.drops[reason, default: 0] += 1
     }
 
-    public mutating func announce(id: String, address: IPv4Address, interfaces: InterfacePatterns?) -> [L2Membership] {
+    package mutating func announce(id: String, address: IPv4Address, interfaces: InterfacePatterns?) -> [L2Membership] {
         let change = announced.announce(id: id, address: address, interfaces: interfaces)
         if let removed = change.removed { counters.forget(removed.description) }
         return []
     }
 
-    public mutating func withdraw(id: String) -> [L2Membership] {
+    package mutating func withdraw(id: String) -> [L2Membership] {
         if let removed = announced.withdraw(id: id) { counters.forget(removed.description) }
         return []
     }
 }
 
 extension NDPResponder: L2Responder {
-    public static let protocolName = "ndp"
-    public static let addressWidth = 16
-    public static let etherType = NDPFrame.etherType
-    public static func address(_ bytes: [UInt8]) -> IPv6Address? { IPv6Address(bytes) }
-    public var joinedGroups: [MACAddress] { groups.groups }
+    package static let protocolName = "ndp"
+    package static let addressWidth = 16
+    package static let etherType = NDPFrame.etherType
+    package static func address(_ bytes: [UInt8]) -> IPv6Address? { IPv6Address(bytes) }
+    package var joinedGroups: [MACAddress] { groups.groups }
 
-    public mutating func recordDrop(_ reason: L2DropReason) {
+    package mutating func recordDrop(_ reason: L2DropReason) {
         counters.frames += 1
         counters.drops[reason, default: 0] += 1
     }
 
-    public func gratuitous(_ address: IPv6Address, interface: String, mac: MACAddress) -> [[UInt8]] {
+    package func gratuitous(_ address: IPv6Address, interface: String, mac: MACAddress) -> [[UInt8]] {
         unsolicited(address, interface: interface, mac: mac)
     }
 }

@@ -4,18 +4,18 @@
 
 /// The NDP side of the layer-2 announcer as a pure state machine: the announced IPv6 addresses, the solicited-node
 /// groups they need, and for each received frame the action to take.
-public struct NDPResponder: Sendable {
-    public private(set) var announced = AnnouncedSet<IPv6Address>()
-    public private(set) var groups = MulticastGroups()
-    public internal(set) var counters = L2Counters()
+package struct NDPResponder: Sendable {
+    package private(set) var announced = AnnouncedSet<IPv6Address>()
+    package private(set) var groups = MulticastGroups()
+    package internal(set) var counters = L2Counters()
     /// The hardware addresses of every interface the instance has attached: an advertisement from one of them is
     /// ours, never a conflict.
-    public var localMACs: Set<MACAddress> = []
+    package var localMACs: Set<MACAddress> = []
 
-    public init() {}
+    package init() {}
 
     /// Adds or replaces an announcement; returns the membership changes it needs.
-    public mutating func announce(id: String, address: IPv6Address, interfaces: InterfacePatterns?) -> [L2Membership] {
+    package mutating func announce(id: String, address: IPv6Address, interfaces: InterfacePatterns?) -> [L2Membership] {
         let change = announced.announce(id: id, address: address, interfaces: interfaces)
         var out: [L2Membership] = []
         if let removed = change.removed { counters.forget(removed.description) }
@@ -29,7 +29,7 @@ public struct NDPResponder: Sendable {
     }
 
     /// Stops answering for the id's address at once; returns the membership changes (a leave after the last user).
-    public mutating func withdraw(id: String) -> [L2Membership] {
+    package mutating func withdraw(id: String) -> [L2Membership] {
         guard let removed = announced.withdraw(id: id) else { return [] }
         counters.forget(removed.description)
         let group = removed.solicitedNode.multicastMAC
@@ -42,7 +42,7 @@ public struct NDPResponder: Sendable {
     /// A received Neighbor Advertisement for an address we announce on the interface, from a link-layer address
     /// (its target link-layer option, else the Ethernet source) that is none of ours, is a conflict: another station
     /// claims the address. It needs no answer.
-    public mutating func handle(
+    package mutating func handle(
         _ bytes: UnsafeRawBufferPointer, packetType: PacketType, interface: String, mac: MACAddress
     ) -> L2Action {
         counters.frames += 1
@@ -82,12 +82,12 @@ public struct NDPResponder: Sendable {
     }
 
     /// The unsolicited advertisement for an address (RFC 4861 section 7.2.6), if it is announced on the interface.
-    public func unsolicited(_ address: IPv6Address, interface: String, mac: MACAddress) -> [[UInt8]] {
+    package func unsolicited(_ address: IPv6Address, interface: String, mac: MACAddress) -> [[UInt8]] {
         guard announced.covers(address, interface: interface) else { return [] }
         return [NDPFrame.unsolicited(address, mac: mac)]
     }
 
-    public mutating func recordGratuitous(_ address: IPv6Address, count: Int) {
+    package mutating func recordGratuitous(_ address: IPv6Address, count: Int) {
         guard announced.contains(address) else { return }
         counters.gratuitous[address.description, default: 0] += UInt64(count)
     }

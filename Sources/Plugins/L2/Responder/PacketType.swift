@@ -1,5 +1,5 @@
 /// How a frame reached this host, as a packet socket reports it (`sll_pkttype`, linux/if_packet.h).
-public enum PacketType: UInt8, Sendable {
+package enum PacketType: UInt8, Sendable {
     case host = 0
     case broadcast = 1
     case multicast = 2

@@ -5,8 +5,8 @@ import HeraldConfigModel
 
 /// The YAML files of a manifest directory (`*.yaml`, `*.yml`, not hidden), read in lexical order, and whether any
 /// changed since the last read. A file that does not parse keeps the objects it held at its last good read.
-public struct ManifestDirectory: Sendable {
-    public let path: String
+package struct ManifestDirectory: Sendable {
+    package let path: String
     private var fingerprint: [String: Stamp] = [:]
     private var lastGood: [String: Manifests] = [:]
 
@@ -15,10 +15,10 @@ public struct ManifestDirectory: Sendable {
         var modified: Date
     }
 
-    public init(path: String) { self.path = path }
+    package init(path: String) { self.path = path }
 
     /// The manifest files, sorted.
-    public func files() -> [String] {
+    package func files() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         return names.filter { !$0.hasPrefix(".") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) }.sorted()
             .map { path + "/" + $0 }
@@ -36,15 +36,15 @@ public struct ManifestDirectory: Sendable {
     }
 
     /// Whether a file was added, removed or changed since the last ``read(logger:)``.
-    public func changed() -> Bool { stamps() != fingerprint }
+    package func changed() -> Bool { stamps() != fingerprint }
 
     /// Reads every file; problems are logged (and returned) with their places.
-    public mutating func read(logger: Logger?) -> Manifests {
+    package mutating func read(logger: Logger?) -> Manifests {
         read { diagnostic in logger?.error("\(diagnostic)") }
     }
 
     /// Reads every file, handing each problem to `report`.
-    public mutating func read(report: (Diagnostic) -> Void) -> Manifests {
+    package mutating func read(report: (Diagnostic) -> Void) -> Manifests {
         fingerprint = stamps()
         var all = Manifests()
         var good: [String: Manifests] = [:]

@@ -10,10 +10,10 @@ import HeraldKubeModels
 /// The allocator over a manifest directory, with no I/O: the same decisions as on a cluster, from the objects of the
 /// files and the addresses recorded in the status file. `herald run` and `herald plan` both go through it, so a plan
 /// is exactly what a run does.
-public enum ManifestModel {
+package enum ManifestModel {
     /// The allocation for `manifests`: every address the status file (or a manifest's own status) records is taken
     /// back before any Service gets a new one.
-    public static func restoring(
+    package static func restoring(
         _ manifests: Manifests, recorded: StatusFile, config: HeraldConfiguration
     ) throws(PoolConfigError) -> (state: AllocationState, effects: AllocationState.Effects) {
         let recordedAddresses = recorded.addresses
@@ -33,7 +33,7 @@ public enum ManifestModel {
 
     /// Brings `state` from the objects of `old` to those of `new`: changed and new Services are updated, removed
     /// ones released (their addresses go to the Services waiting for one).
-    public static func update(
+    package static func update(
         _ state: inout AllocationState, from old: Manifests, to new: Manifests
     ) -> AllocationState.Effects {
         var effects = AllocationState.Effects()
@@ -51,7 +51,7 @@ public enum ManifestModel {
     }
 
     /// The service addresses of `state`, with the traffic policy the manifests give each Service.
-    public static func addresses(_ state: AllocationState, manifests: Manifests) -> [ServiceAddress] {
+    package static func addresses(_ state: AllocationState, manifests: Manifests) -> [ServiceAddress] {
         let services = Dictionary(manifests.services.map { (ServiceID($0), $0) }, uniquingKeysWith: { a, _ in a })
         return state.allocator.assignments.sorted { $0.key < $1.key }.map { id, assignment in
             ServiceAddress(
@@ -61,7 +61,7 @@ public enum ManifestModel {
     }
 
     /// The Nodes of the manifests as the planner sees them: all alive.
-    public static func nodes(_ manifests: Manifests) -> [NodeState] {
+    package static func nodes(_ manifests: Manifests) -> [NodeState] {
         manifests.nodes.map { NodeState(name: $0.metadata.name ?? "", labels: $0.metadata.labels ?? [:]) }
     }
 }

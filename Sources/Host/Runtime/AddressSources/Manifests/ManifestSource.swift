@@ -14,7 +14,7 @@ import HeraldConfigModel
 ///
 /// A file that stops parsing is reported with its place and the objects it held before are kept, so a bad edit
 /// loses nothing.
-public final class ManifestSource: ServiceLifecycle.Service, AddressSource, NodeView, Sendable {
+package final class ManifestSource: ServiceLifecycle.Service, AddressSource, NodeView, Sendable {
     let directory: String
     let config: ConfigStore
     let logger: Logger
@@ -23,27 +23,27 @@ public final class ManifestSource: ServiceLifecycle.Service, AddressSource, Node
     let publishedNodes = Mutex<[NodeState]>([])
     let subscribers = Mutex<[AsyncStream<Void>.Continuation]>([])
 
-    public init(directory: String, config: ConfigStore, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
+    package init(directory: String, config: ConfigStore, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
         self.directory = directory
         self.config = config
         self.logger = logger
         self.pollInterval = pollInterval
     }
 
-    public var name: String { "manifests" }
+    package var name: String { "manifests" }
 
-    public func addresses() -> [ServiceAddress] { published.withLock { $0 } }
+    package func addresses() -> [ServiceAddress] { published.withLock { $0 } }
 
     /// The Nodes of the manifests, all alive (a manifest directory has no leases); empty when it lists none.
-    public func nodes() -> [NodeState] { publishedNodes.withLock { $0 } }
+    package func nodes() -> [NodeState] { publishedNodes.withLock { $0 } }
 
-    public func changes() -> AsyncStream<Void> {
+    package func changes() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         subscribers.withLock { $0.append(continuation) }
         return stream
     }
 
-    public func run() async throws {
+    package func run() async throws {
         var reader = ManifestDirectory(path: directory)
         var manifests = reader.read(logger: logger)
         var pools = config.current.pools

@@ -7,16 +7,16 @@ import HeraldKubeModels
 
 /// The Kubernetes objects of a manifest directory that Herald reads: Services, Namespaces, Nodes and EndpointSlices.
 /// Other kinds are ignored (a directory may hold a whole application's manifests).
-public struct Manifests: Sendable, Equatable {
-    public var services: [Service] = []
-    public var namespaces: [Namespace] = []
-    public var nodes: [HeraldKubeModels.Node] = []
-    public var endpointSlices: [EndpointSlice] = []
+package struct Manifests: Sendable, Equatable {
+    package var services: [Service] = []
+    package var namespaces: [Namespace] = []
+    package var nodes: [HeraldKubeModels.Node] = []
+    package var endpointSlices: [EndpointSlice] = []
 
-    public init() {}
+    package init() {}
 
     /// Adds the objects of `other` (another file).
-    public mutating func append(_ other: Manifests) {
+    package mutating func append(_ other: Manifests) {
         services += other.services
         namespaces += other.namespaces
         nodes += other.nodes
@@ -24,14 +24,14 @@ public struct Manifests: Sendable, Equatable {
     }
 
     /// The labels of every namespace, by name.
-    public var namespaceLabels: [String: [String: String]] {
+    package var namespaceLabels: [String: [String: String]] {
         Dictionary(
             namespaces.map { ($0.metadata.name ?? "", $0.metadata.labels ?? [:]) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Reads one file's text (one or more YAML documents). Pure. Every problem is reported with its place; a file with
     /// any problem yields no objects, so that the caller keeps what the file held before.
-    public static func parse(_ text: String, file: String) -> Result<Manifests, ConfigErrors> {
+    package static func parse(_ text: String, file: String) -> Result<Manifests, ConfigErrors> {
         var result = Manifests()
         var problems: [Diagnostic] = []
         var documents: [Yams.Node] = []

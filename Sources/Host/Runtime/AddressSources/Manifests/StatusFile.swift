@@ -5,18 +5,18 @@ import HeraldAllocation
 
 /// What the allocator gave each Service of a manifest directory, kept in the directory (`herald-status.json`) where
 /// a user reads it, and read back at start so that every Service keeps its addresses across restarts.
-public struct StatusFile: Codable, Sendable, Equatable {
-    public static let name = "herald-status.json"
+package struct StatusFile: Codable, Sendable, Equatable {
+    package static let name = "herald-status.json"
 
     /// One Service.
-    public struct Entry: Codable, Sendable, Equatable {
-        public var service: String
-        public var addresses: [String]
-        public var pool: String?
+    package struct Entry: Codable, Sendable, Equatable {
+        package var service: String
+        package var addresses: [String]
+        package var pool: String?
         /// Why the Service has no address, when it has none.
-        public var error: String?
+        package var error: String?
 
-        public init(service: String, addresses: [String], pool: String?, error: String?) {
+        package init(service: String, addresses: [String], pool: String?, error: String?) {
             self.service = service
             self.addresses = addresses
             self.pool = pool
@@ -24,12 +24,12 @@ public struct StatusFile: Codable, Sendable, Equatable {
         }
     }
 
-    public var services: [Entry] = []
+    package var services: [Entry] = []
 
-    public init(services: [Entry] = []) { self.services = services }
+    package init(services: [Entry] = []) { self.services = services }
 
     /// The record of `state`: every Service Herald serves, sorted.
-    public init(_ state: AllocationState) {
+    package init(_ state: AllocationState) {
         let ids = Set(state.allocator.services).union(state.invalid.keys).sorted()
         services = ids.map { id in
             let assignment = state.allocator.assignment(for: id)
@@ -41,13 +41,13 @@ public struct StatusFile: Codable, Sendable, Equatable {
     }
 
     /// The addresses recorded for each Service.
-    public var addresses: [String: [IPAddress]] {
+    package var addresses: [String: [IPAddress]] {
         Dictionary(
             services.map { ($0.service, $0.addresses.compactMap { IPAddress($0) }) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Reads the file of `directory`; an empty record when there is none or it cannot be read.
-    public static func read(directory: String) -> StatusFile {
+    package static func read(directory: String) -> StatusFile {
         guard let data = FileManager.default.contents(atPath: directory + "/" + name),
             let file = try? JSONDecoder().decode(StatusFile.self, from: data)
         else { return StatusFile() }
@@ -55,7 +55,7 @@ public struct StatusFile: Codable, Sendable, Equatable {
     }
 
     /// Writes the file of `directory` atomically (a temporary file renamed over it).
-    public func write(directory: String) throws {
+    package func write(directory: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self)
@@ -63,7 +63,7 @@ public struct StatusFile: Codable, Sendable, Equatable {
     }
 
     /// A table for `herald status`: service, addresses, pool, and the reason of a failure.
-    public var table: String {
+    package var table: String {
         let rows =
             [["SERVICE", "ADDRESSES", "POOL", "STATUS"]]
             + services.map { entry in

@@ -1,16 +1,16 @@
 /// One AS_PATH or AS4_PATH segment (RFC 4271 section 4.3, RFC 5065 section 3 for the confederation types).
-public struct ASPathSegment: Hashable, Sendable {
-    public enum Kind: UInt8, Sendable {
+package struct ASPathSegment: Hashable, Sendable {
+    package enum Kind: UInt8, Sendable {
         case set = 1
         case sequence = 2
         case confedSequence = 3
         case confedSet = 4
     }
 
-    public var kind: Kind
-    public var asns: [UInt32]
+    package var kind: Kind
+    package var asns: [UInt32]
 
-    public init(_ kind: Kind, _ asns: [UInt32]) {
+    package init(_ kind: Kind, _ asns: [UInt32]) {
         self.kind = kind
         self.asns = asns
     }

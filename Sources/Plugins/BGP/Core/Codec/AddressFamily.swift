@@ -1,20 +1,20 @@
 /// An AFI/SAFI pair (RFC 4760 section 3; AFI numbers from IANA "Address Family Numbers").
-public struct AddressFamily: Hashable, Sendable, CustomStringConvertible {
+package struct AddressFamily: Hashable, Sendable, CustomStringConvertible {
     /// Address Family Identifier: 1 IPv4, 2 IPv6.
-    public var afi: UInt16
+    package var afi: UInt16
     /// Subsequent Address Family Identifier: 1 unicast.
-    public var safi: UInt8
+    package var safi: UInt8
 
-    public init(afi: UInt16, safi: UInt8) {
+    package init(afi: UInt16, safi: UInt8) {
         self.afi = afi
         self.safi = safi
     }
 
-    public static let ipv4Unicast = AddressFamily(afi: 1, safi: 1)
-    public static let ipv6Unicast = AddressFamily(afi: 2, safi: 1)
+    package static let ipv4Unicast = AddressFamily(afi: 1, safi: 1)
+    package static let ipv6Unicast = AddressFamily(afi: 2, safi: 1)
 
     /// The width of an address of this family in bytes, for the families the codec understands.
-    public var addressWidth: Int? {
+    package var addressWidth: Int? {
         switch afi {
         case 1: 4
         case 2: 16
@@ -22,7 +22,7 @@ public struct AddressFamily: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .ipv4Unicast: "ipv4-unicast"
         case .ipv6Unicast: "ipv6-unicast"

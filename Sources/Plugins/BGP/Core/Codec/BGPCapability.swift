@@ -1,5 +1,5 @@
 /// A capability advertised in OPEN (RFC 5492 section 4: code, length, value).
-public enum BGPCapability: Hashable, Sendable {
+package enum BGPCapability: Hashable, Sendable {
     /// Code 1: multiprotocol extensions for one AFI/SAFI (RFC 4760 section 8).
     case multiprotocol(AddressFamily)
     /// Code 2: route refresh (RFC 2918 section 2).
@@ -14,26 +14,26 @@ public enum BGPCapability: Hashable, Sendable {
     case unknown(code: UInt8, value: [UInt8])
 
     /// The Graceful Restart capability value (RFC 4724 section 3).
-    public struct GracefulRestart: Hashable, Sendable {
+    package struct GracefulRestart: Hashable, Sendable {
         /// One address family the speaker preserves forwarding state for.
-        public struct Family: Hashable, Sendable {
-            public var family: AddressFamily
+        package struct Family: Hashable, Sendable {
+            package var family: AddressFamily
             /// The F bit: forwarding state was preserved across the restart.
-            public var forwardingPreserved: Bool
+            package var forwardingPreserved: Bool
 
-            public init(family: AddressFamily, forwardingPreserved: Bool) {
+            package init(family: AddressFamily, forwardingPreserved: Bool) {
                 self.family = family
                 self.forwardingPreserved = forwardingPreserved
             }
         }
 
         /// The R bit: the speaker has restarted.
-        public var restarting: Bool
+        package var restarting: Bool
         /// Restart Time in seconds, 0...4095.
-        public var restartTime: UInt16
-        public var families: [Family]
+        package var restartTime: UInt16
+        package var families: [Family]
 
-        public init(restarting: Bool, restartTime: UInt16, families: [Family]) {
+        package init(restarting: Bool, restartTime: UInt16, families: [Family]) {
             self.restarting = restarting
             self.restartTime = min(restartTime, 4095)
             self.families = families

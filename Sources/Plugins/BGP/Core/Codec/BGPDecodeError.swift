@@ -1,8 +1,8 @@
 /// A message that cannot be accepted: the NOTIFICATION to send before closing the session (RFC 4271 section 6,
 /// RFC 7606 "session reset"), with a human-readable detail for logs.
-public struct BGPDecodeError: Error, Hashable, Sendable, CustomStringConvertible {
+package struct BGPDecodeError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kinds of error the decoder raises, each mapping to one code/subcode of RFC 4271 section 4.5.
-    public enum Kind: Hashable, Sendable {
+    package enum Kind: Hashable, Sendable {
         /// 1/1: the marker is not all ones (section 6.1).
         case connectionNotSynchronized
         /// 1/2: the length field is out of bounds; data is the length field (section 6.1).
@@ -31,16 +31,16 @@ public struct BGPDecodeError: Error, Hashable, Sendable, CustomStringConvertible
         case optionalAttributeError([UInt8])
     }
 
-    public var kind: Kind
-    public var detail: String
+    package var kind: Kind
+    package var detail: String
 
-    public init(_ kind: Kind, _ detail: String) {
+    package init(_ kind: Kind, _ detail: String) {
         self.kind = kind
         self.detail = detail
     }
 
     /// The NOTIFICATION that reports this error to the peer.
-    public var notification: BGPNotification {
+    package var notification: BGPNotification {
         typealias C = BGPNotification.Code
         switch kind {
         case .connectionNotSynchronized: return BGPNotification(code: C.messageHeader, subcode: 1)
@@ -61,5 +61,5 @@ public struct BGPDecodeError: Error, Hashable, Sendable, CustomStringConvertible
         }
     }
 
-    public var description: String { "\(notification): \(detail)" }
+    package var description: String { "\(notification): \(detail)" }
 }

@@ -1,20 +1,20 @@
 /// Cuts a TCP byte stream into BGP messages: `append` what the socket delivered, then call `next()` until it returns
 /// nil. The header is checked as RFC 4271 section 6.1 asks before any body is buffered, so a peer can make the
 /// framer hold at most one message of `maxMessageLength` beyond what the caller appended.
-public struct BGPFramer: Sendable {
+package struct BGPFramer: Sendable {
     private var buffer: [UInt8] = []
     private var start = 0
     /// 4096 until Extended Message is negotiated, then 65535 (RFC 8654 section 4).
-    public var maxMessageLength: Int
+    package var maxMessageLength: Int
 
-    public init(maxMessageLength: Int = BGPLimits.maxMessageLength) {
+    package init(maxMessageLength: Int = BGPLimits.maxMessageLength) {
         self.maxMessageLength = min(maxMessageLength, BGPLimits.maxExtendedMessageLength)
     }
 
     /// Bytes received and not yet returned as a frame.
-    public var buffered: Int { buffer.count - start }
+    package var buffered: Int { buffer.count - start }
 
-    public mutating func append(_ bytes: some Sequence<UInt8>) {
+    package mutating func append(_ bytes: some Sequence<UInt8>) {
         if start > 0, start >= buffer.count / 2 {
             buffer.removeFirst(start)
             start = 0
@@ -23,7 +23,7 @@ public struct BGPFramer: Sendable {
     }
 
     /// The next complete message, nil when more bytes are needed, or the error to report for a bad header.
-    public mutating func next() throws(BGPDecodeError) -> BGPFrame? {
+    package mutating func next() throws(BGPDecodeError) -> BGPFrame? {
         guard buffered >= BGPLimits.headerLength else { return nil }
         for index in start..<start + 16 where buffer[index] != 0xFF {
             throw BGPDecodeError(.connectionNotSynchronized, "the marker is not all ones")

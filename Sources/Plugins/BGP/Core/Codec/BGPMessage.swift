@@ -1,5 +1,5 @@
 /// A BGP-4 message (RFC 4271 section 4) and ROUTE-REFRESH (RFC 2918).
-public enum BGPMessage: Hashable, Sendable {
+package enum BGPMessage: Hashable, Sendable {
     case open(BGPOpen)
     case update(BGPUpdate)
     case notification(BGPNotification)
@@ -7,15 +7,15 @@ public enum BGPMessage: Hashable, Sendable {
     case routeRefresh(BGPRouteRefresh)
 
     /// Message type codes (RFC 4271 section 4.1, RFC 2918 section 3).
-    public enum TypeCode {
-        public static let open: UInt8 = 1
-        public static let update: UInt8 = 2
-        public static let notification: UInt8 = 3
-        public static let keepalive: UInt8 = 4
-        public static let routeRefresh: UInt8 = 5
+    package enum TypeCode {
+        package static let open: UInt8 = 1
+        package static let update: UInt8 = 2
+        package static let notification: UInt8 = 3
+        package static let keepalive: UInt8 = 4
+        package static let routeRefresh: UInt8 = 5
     }
 
-    public var typeCode: UInt8 {
+    package var typeCode: UInt8 {
         switch self {
         case .open: TypeCode.open
         case .update: TypeCode.update
@@ -26,7 +26,7 @@ public enum BGPMessage: Hashable, Sendable {
     }
 
     /// The message with its header: 16 marker octets of all ones, the total length, the type (RFC 4271 section 4.1).
-    public func encoded(_ options: BGPCodecOptions = BGPCodecOptions()) -> [UInt8] {
+    package func encoded(_ options: BGPCodecOptions = BGPCodecOptions()) -> [UInt8] {
         var out = [UInt8](repeating: 0xFF, count: 16)
         out.append(contentsOf: [0, 0, typeCode])
         switch self {
@@ -44,7 +44,7 @@ public enum BGPMessage: Hashable, Sendable {
 
     /// Decodes one framed message (see `BGPFramer`). Throws the NOTIFICATION to send for errors that reset the
     /// session; an UPDATE's recoverable errors are reported in its `errors` instead (RFC 7606).
-    public static func decode(
+    package static func decode(
         _ frame: BGPFrame, _ options: BGPCodecOptions = BGPCodecOptions()
     )
         throws(BGPDecodeError) -> BGPMessage
@@ -62,24 +62,24 @@ public enum BGPMessage: Hashable, Sendable {
 }
 
 /// What a session negotiated that changes how messages are encoded and framed.
-public struct BGPCodecOptions: Hashable, Sendable {
+package struct BGPCodecOptions: Hashable, Sendable {
     /// Both speakers advertised the 4-octet AS capability: AS_PATH carries 4-octet AS numbers (RFC 6793 section 4.1).
-    public var fourOctetAS: Bool
+    package var fourOctetAS: Bool
     /// 4096, or 65535 when both advertised Extended Message (RFC 8654 section 4).
-    public var maxMessageLength: Int
+    package var maxMessageLength: Int
 
-    public init(fourOctetAS: Bool = true, maxMessageLength: Int = BGPLimits.maxMessageLength) {
+    package init(fourOctetAS: Bool = true, maxMessageLength: Int = BGPLimits.maxMessageLength) {
         self.fourOctetAS = fourOctetAS
         self.maxMessageLength = maxMessageLength
     }
 }
 
 /// One message cut from the byte stream: its type and the octets after the header.
-public struct BGPFrame: Hashable, Sendable {
-    public var type: UInt8
-    public var body: [UInt8]
+package struct BGPFrame: Hashable, Sendable {
+    package var type: UInt8
+    package var body: [UInt8]
 
-    public init(type: UInt8, body: [UInt8]) {
+    package init(type: UInt8, body: [UInt8]) {
         self.type = type
         self.body = body
     }

@@ -1,43 +1,43 @@
 /// A NOTIFICATION message (RFC 4271 section 4.5): an error code, a subcode and data. Sending one closes the session.
-public struct BGPNotification: Hashable, Sendable, CustomStringConvertible {
-    public var code: UInt8
-    public var subcode: UInt8
-    public var data: [UInt8]
+package struct BGPNotification: Hashable, Sendable, CustomStringConvertible {
+    package var code: UInt8
+    package var subcode: UInt8
+    package var data: [UInt8]
 
-    public init(code: UInt8, subcode: UInt8, data: [UInt8] = []) {
+    package init(code: UInt8, subcode: UInt8, data: [UInt8] = []) {
         self.code = code
         self.subcode = subcode
         self.data = data
     }
 
     /// Error codes (RFC 4271 section 4.5).
-    public enum Code {
-        public static let messageHeader: UInt8 = 1
-        public static let openMessage: UInt8 = 2
-        public static let updateMessage: UInt8 = 3
-        public static let holdTimerExpired: UInt8 = 4
-        public static let finiteStateMachine: UInt8 = 5
-        public static let cease: UInt8 = 6
+    package enum Code {
+        package static let messageHeader: UInt8 = 1
+        package static let openMessage: UInt8 = 2
+        package static let updateMessage: UInt8 = 3
+        package static let holdTimerExpired: UInt8 = 4
+        package static let finiteStateMachine: UInt8 = 5
+        package static let cease: UInt8 = 6
         /// RFC 7313 section 5.
-        public static let routeRefresh: UInt8 = 7
+        package static let routeRefresh: UInt8 = 7
     }
 
     /// Cease subcodes (RFC 4486 section 4).
-    public enum CeaseSubcode {
-        public static let administrativeShutdown: UInt8 = 2
-        public static let peerDeconfigured: UInt8 = 3
-        public static let administrativeReset: UInt8 = 4
-        public static let connectionRejected: UInt8 = 5
-        public static let otherConfigurationChange: UInt8 = 6
-        public static let connectionCollisionResolution: UInt8 = 7
-        public static let outOfResources: UInt8 = 8
+    package enum CeaseSubcode {
+        package static let administrativeShutdown: UInt8 = 2
+        package static let peerDeconfigured: UInt8 = 3
+        package static let administrativeReset: UInt8 = 4
+        package static let connectionRejected: UInt8 = 5
+        package static let otherConfigurationChange: UInt8 = 6
+        package static let connectionCollisionResolution: UInt8 = 7
+        package static let outOfResources: UInt8 = 8
         /// RFC 8538 section 3: a hard reset, after which a Graceful Restart peer drops the routes.
-        public static let hardReset: UInt8 = 9
+        package static let hardReset: UInt8 = 9
     }
 
     /// A Cease with an RFC 9003 Shutdown Communication (subcodes 2 and 4): a length octet and UTF-8 text, at most
     /// 255 octets.
-    public static func cease(_ subcode: UInt8, message: String = "") -> BGPNotification {
+    package static func cease(_ subcode: UInt8, message: String = "") -> BGPNotification {
         guard subcode == CeaseSubcode.administrativeShutdown || subcode == CeaseSubcode.administrativeReset,
             !message.isEmpty
         else { return BGPNotification(code: Code.cease, subcode: subcode) }
@@ -66,7 +66,7 @@ public struct BGPNotification: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Names of the codes for logs and metric labels.
-    public var codeName: String {
+    package var codeName: String {
         switch code {
         case Code.messageHeader: "message-header-error"
         case Code.openMessage: "open-message-error"
@@ -79,7 +79,7 @@ public struct BGPNotification: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         var text = "\(codeName) (\(code)/\(subcode))"
         if code == Code.cease, subcode == 2 || subcode == 4, let length = data.first, Int(length) + 1 <= data.count,
             length > 0

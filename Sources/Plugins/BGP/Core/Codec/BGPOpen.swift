@@ -1,19 +1,19 @@
 /// An OPEN message (RFC 4271 section 4.2) with its capabilities (RFC 5492), carried as one Capabilities optional
 /// parameter (type 2) each.
-public struct BGPOpen: Hashable, Sendable {
+package struct BGPOpen: Hashable, Sendable {
     /// The AS_TRANS placeholder a 4-octet AS speaker puts in the 2-octet field (RFC 6793 section 9).
-    public static let asTrans: UInt16 = 23456
+    package static let asTrans: UInt16 = 23456
 
-    public var version: UInt8 = 4
+    package var version: UInt8 = 4
     /// The 2-octet "My Autonomous System" field; use `asn` for the speaker's real AS.
-    public var myAS: UInt16
-    public var holdTime: UInt16
-    public var identifier: UInt32
-    public var capabilities: [BGPCapability]
+    package var myAS: UInt16
+    package var holdTime: UInt16
+    package var identifier: UInt32
+    package var capabilities: [BGPCapability]
 
     /// An OPEN for `asn`, putting AS_TRANS in the 2-octet field when the AS does not fit (RFC 6793 section 4.1)
     /// and always advertising the 4-octet AS capability.
-    public init(asn: UInt32, holdTime: UInt16, identifier: UInt32, capabilities: [BGPCapability]) {
+    package init(asn: UInt32, holdTime: UInt16, identifier: UInt32, capabilities: [BGPCapability]) {
         self.myAS = asn <= 0xFFFF ? UInt16(asn) : Self.asTrans
         self.holdTime = holdTime
         self.identifier = identifier
@@ -31,21 +31,21 @@ public struct BGPOpen: Hashable, Sendable {
     }
 
     /// The speaker's AS: the 4-octet capability's value when present, else the 2-octet field (RFC 6793 section 4.1).
-    public var asn: UInt32 {
+    package var asn: UInt32 {
         for case .fourOctetAS(let asn) in capabilities { return asn }
         return UInt32(myAS)
     }
 
-    public var families: [AddressFamily] {
+    package var families: [AddressFamily] {
         capabilities.compactMap { if case .multiprotocol(let f) = $0 { f } else { nil } }
     }
 
-    public var gracefulRestart: BGPCapability.GracefulRestart? {
+    package var gracefulRestart: BGPCapability.GracefulRestart? {
         for case .gracefulRestart(let gr) in capabilities { return gr }
         return nil
     }
 
-    public func has(_ capability: BGPCapability) -> Bool { capabilities.contains(capability) }
+    package func has(_ capability: BGPCapability) -> Bool { capabilities.contains(capability) }
 
     func encodeBody(into out: inout [UInt8]) {
         out.append(version)

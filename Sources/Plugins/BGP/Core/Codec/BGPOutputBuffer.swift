@@ -3,27 +3,27 @@
 /// buffer `overflowed`; the session is then torn down (RFC 4486 Cease, Out of Resources) and set up again later, so a
 /// refused message is never silently skipped on a session that goes on. Whole messages only: what was refused leaves
 /// no partial message in the stream.
-public struct BGPOutputBuffer: Sendable {
+package struct BGPOutputBuffer: Sendable {
     /// 8 MiB: far above a full table of a load balancer's prefixes, yet a bound.
-    public static let defaultLimit = 8 << 20
+    package static let defaultLimit = 8 << 20
 
-    public let limit: Int
+    package let limit: Int
     private var bytes: [UInt8] = []
     private var start = 0
     /// A message was refused since the buffer was last cleared.
-    public private(set) var overflowed = false
+    package private(set) var overflowed = false
 
-    public init(limit: Int = Self.defaultLimit) {
+    package init(limit: Int = Self.defaultLimit) {
         self.limit = limit
     }
 
     /// Bytes queued and not yet consumed.
-    public var pending: Int { bytes.count - start }
+    package var pending: Int { bytes.count - start }
 
     /// Queues one encoded message. False (and `overflowed` set) when it would take the buffer past `limit`;
     /// `force` queues it anyway (the NOTIFICATION that ends the session).
     @discardableResult
-    public mutating func append(_ message: [UInt8], force: Bool = false) -> Bool {
+    package mutating func append(_ message: [UInt8], force: Bool = false) -> Bool {
         guard force || pending + message.count <= limit else {
             overflowed = true
             return false
@@ -33,7 +33,7 @@ public struct BGPOutputBuffer: Sendable {
     }
 
     /// Calls `body` with the pending bytes; it returns how many it took (a negative return takes none).
-    public mutating func drain(_ body: (UnsafeRawBufferPointer) -> Int) -> Int {
+    package mutating func drain(_ body: (UnsafeRawBufferPointer) -> Int) -> Int {
         guard pending > 0 else { return 0 }
         let taken = bytes.withUnsafeBytes { raw in body(UnsafeRawBufferPointer(rebasing: raw[start...])) }
         if taken > 0 { consume(min(taken, pending)) }
@@ -41,7 +41,7 @@ public struct BGPOutputBuffer: Sendable {
     }
 
     /// Marks `count` pending bytes as sent.
-    public mutating func consume(_ count: Int) {
+    package mutating func consume(_ count: Int) {
         start += min(max(count, 0), pending)
         if start == bytes.count {
             bytes.removeAll(keepingCapacity: bytes.count < 1 << 20)
@@ -53,12 +53,12 @@ public struct BGPOutputBuffer: Sendable {
     }
 
     /// Empties the buffer (the connection is gone) and clears `overflowed`.
-    public mutating func clear() {
+    package mutating func clear() {
         bytes = []
         start = 0
         overflowed = false
     }
 
     /// The pending bytes, for tests.
-    public var pendingBytes: [UInt8] { Array(bytes[start...]) }
+    package var pendingBytes: [UInt8] { Array(bytes[start...]) }
 }

@@ -4,13 +4,13 @@
 
 /// An IPv4 or IPv6 prefix as NLRI carries it (RFC 4271 section 4.3, RFC 4760 section 5): a length in bits and the
 /// address bytes, with every bit past the length cleared.
-public struct BGPPrefix: Hashable, Sendable, CustomStringConvertible {
+package struct BGPPrefix: Hashable, Sendable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6.
-    public let address: [UInt8]
-    public let length: UInt8
+    package let address: [UInt8]
+    package let length: UInt8
 
     /// Nil when the address is neither 4 nor 16 bytes or the length exceeds its width.
-    public init?(address: [UInt8], length: Int) {
+    package init?(address: [UInt8], length: Int) {
         guard address.count == 4 || address.count == 16, length >= 0, length <= address.count * 8 else { return nil }
         var masked = address
         for index in 0..<masked.count {
@@ -25,8 +25,8 @@ public struct BGPPrefix: Hashable, Sendable, CustomStringConvertible {
         self.length = UInt8(length)
     }
 
-    public var isIPv4: Bool { address.count == 4 }
-    public var family: AddressFamily { isIPv4 ? .ipv4Unicast : .ipv6Unicast }
+    package var isIPv4: Bool { address.count == 4 }
+    package var family: AddressFamily { isIPv4 ? .ipv4Unicast : .ipv6Unicast }
 
     /// The NLRI encoding: the length octet and the significant address octets.
     var encodedLength: Int { 1 + (Int(length) + 7) / 8 }
@@ -53,11 +53,11 @@ public struct BGPPrefix: Hashable, Sendable, CustomStringConvertible {
         return prefixes
     }
 
-    public var description: String { "\(BGPPrefix.text(address))/\(length)" }
+    package var description: String { "\(BGPPrefix.text(address))/\(length)" }
 
     /// An address as text: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run compressed); bytes of any
     /// other count as hex separated by colons.
-    public static func text(_ address: [UInt8]) -> String {
+    package static func text(_ address: [UInt8]) -> String {
         if let v4 = IPv4Address(address) { return v4.description }
         if let v6 = IPv6Address(address) { return v6.description }
         return address.map { String($0, radix: 16) }.joined(separator: ":")

@@ -1,10 +1,10 @@
 /// A ROUTE-REFRESH message (RFC 2918 section 3; the subtype octet is RFC 7313 section 3).
-public struct BGPRouteRefresh: Hashable, Sendable {
-    public var family: AddressFamily
+package struct BGPRouteRefresh: Hashable, Sendable {
+    package var family: AddressFamily
     /// 0: a normal request; 1 and 2: Beginning and End of Route Refresh (RFC 7313).
-    public var subtype: UInt8
+    package var subtype: UInt8
 
-    public init(family: AddressFamily, subtype: UInt8 = 0) {
+    package init(family: AddressFamily, subtype: UInt8 = 0) {
         self.family = family
         self.subtype = subtype
     }

@@ -1,13 +1,13 @@
 /// An UPDATE message (RFC 4271 section 4.3): withdrawn IPv4 routes, path attributes, and IPv4 NLRI. Other families
 /// travel in the MP_REACH_NLRI and MP_UNREACH_NLRI attributes (RFC 4760).
-public struct BGPUpdate: Hashable, Sendable {
-    public var withdrawn: [BGPPrefix]
-    public var attributes: PathAttributes
-    public var nlri: [BGPPrefix]
+package struct BGPUpdate: Hashable, Sendable {
+    package var withdrawn: [BGPPrefix]
+    package var attributes: PathAttributes
+    package var nlri: [BGPPrefix]
     /// What the decoder recovered from (RFC 7606); empty for an UPDATE built locally.
-    public var errors: BGPUpdateErrors
+    package var errors: BGPUpdateErrors
 
-    public init(withdrawn: [BGPPrefix] = [], attributes: PathAttributes = PathAttributes(), nlri: [BGPPrefix] = []) {
+    package init(withdrawn: [BGPPrefix] = [], attributes: PathAttributes = PathAttributes(), nlri: [BGPPrefix] = []) {
         self.withdrawn = withdrawn
         self.attributes = attributes
         self.nlri = nlri
@@ -16,7 +16,7 @@ public struct BGPUpdate: Hashable, Sendable {
 
     /// The End-of-RIB marker for a family (RFC 4724 section 2): an empty UPDATE for IPv4 unicast, otherwise an
     /// UPDATE holding only an empty MP_UNREACH_NLRI.
-    public static func endOfRIB(_ family: AddressFamily) -> BGPUpdate {
+    package static func endOfRIB(_ family: AddressFamily) -> BGPUpdate {
         guard family != .ipv4Unicast else { return BGPUpdate() }
         var attributes = PathAttributes()
         attributes.mpUnreach = .init(family: family, withdrawn: [])
@@ -24,7 +24,7 @@ public struct BGPUpdate: Hashable, Sendable {
     }
 
     /// The family this UPDATE marks End-of-RIB for, or nil when it is not such a marker.
-    public var endOfRIBFamily: AddressFamily? {
+    package var endOfRIBFamily: AddressFamily? {
         guard withdrawn.isEmpty, nlri.isEmpty else { return nil }
         var bare = PathAttributes()
         if attributes == bare { return .ipv4Unicast }
@@ -34,10 +34,10 @@ public struct BGPUpdate: Hashable, Sendable {
     }
 
     /// Every prefix this UPDATE announces, of every family. Under treat-as-withdraw these count as withdrawn.
-    public var announced: [BGPPrefix] { nlri + (attributes.mpReach?.nlri ?? []) }
+    package var announced: [BGPPrefix] { nlri + (attributes.mpReach?.nlri ?? []) }
 
     /// Every prefix this UPDATE withdraws, including those announced under treat-as-withdraw (RFC 7606 section 2).
-    public var withdrawnAll: [BGPPrefix] {
+    package var withdrawnAll: [BGPPrefix] {
         let explicit = withdrawn + (attributes.mpUnreach?.withdrawn ?? [])
         return errors.treatAsWithdraw.isEmpty ? explicit : explicit + announced
     }

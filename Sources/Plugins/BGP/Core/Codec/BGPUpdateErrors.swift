@@ -1,11 +1,11 @@
 /// What the decoder found wrong in an UPDATE that did not warrant a session reset (RFC 7606 section 2).
-public struct BGPUpdateErrors: Hashable, Sendable {
+package struct BGPUpdateErrors: Hashable, Sendable {
     /// Reasons to treat every route the UPDATE announces as withdrawn ("treat-as-withdraw").
-    public var treatAsWithdraw: [String] = []
+    package var treatAsWithdraw: [String] = []
     /// Type codes of attributes dropped as malformed or repeated ("attribute discard").
-    public var discarded: [UInt8] = []
+    package var discarded: [UInt8] = []
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { treatAsWithdraw.isEmpty && discarded.isEmpty }
+    package var isEmpty: Bool { treatAsWithdraw.isEmpty && discarded.isEmpty }
 }

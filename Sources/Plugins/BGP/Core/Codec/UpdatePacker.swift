@@ -1,9 +1,9 @@
 /// Packs many prefixes that share attributes into as few UPDATEs as fit the negotiated message size: IPv4 NLRI in
 /// the UPDATE's own field with NEXT_HOP (RFC 4271 section 4.3), IPv6 in MP_REACH_NLRI (RFC 4760 section 3,
 /// RFC 2545 section 3). Withdrawals pack the same way into Withdrawn Routes or MP_UNREACH_NLRI.
-public enum UpdatePacker {
+package enum UpdatePacker {
     /// UPDATEs announcing `prefixes` (all of `family`) with `attributes` and `nextHop` (4 or 16/32 octets).
-    public static func announce(
+    package static func announce(
         _ prefixes: [BGPPrefix], family: AddressFamily, attributes: PathAttributes, nextHop: [UInt8],
         options: BGPCodecOptions
     ) -> [BGPUpdate] {
@@ -31,7 +31,7 @@ public enum UpdatePacker {
     }
 
     /// UPDATEs withdrawing `prefixes` (all of `family`).
-    public static func withdraw(
+    package static func withdraw(
         _ prefixes: [BGPPrefix], family: AddressFamily, options: BGPCodecOptions
     )
         -> [BGPUpdate]

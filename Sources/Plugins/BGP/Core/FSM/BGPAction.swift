@@ -1,5 +1,5 @@
 /// What the state machine asks the I/O layer to do, in order.
-public enum BGPAction: Sendable, Equatable {
+package enum BGPAction: Sendable, Equatable {
     /// Open a TCP connection to the peer (any previous one is already dropped).
     case connect
     /// Drop the TCP connection, after sending anything queued before this action.

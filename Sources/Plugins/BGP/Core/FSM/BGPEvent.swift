@@ -1,6 +1,6 @@
 /// The events of the BGP finite state machine, numbered as in RFC 4271 section 8.1. Messages arrive decoded; timer
 /// events are raised by `BGPFSM.tick(now:)` when their deadlines pass, or fed directly in tests.
-public enum BGPEvent: Sendable, Equatable {
+package enum BGPEvent: Sendable, Equatable {
     /// Event 1.
     case manualStart
     /// Event 2.
@@ -59,7 +59,7 @@ public enum BGPEvent: Sendable, Equatable {
     case updateMsgErr(BGPDecodeError)
 
     /// The event number RFC 4271 section 8.1 gives.
-    public var number: Int {
+    package var number: Int {
         switch self {
         case .manualStart: 1
         case .manualStop: 2
@@ -94,7 +94,7 @@ public enum BGPEvent: Sendable, Equatable {
 
     /// The event a received message raises (RFC 4271 section 8.1.5). A NOTIFICATION of an unsupported version
     /// (OPEN Message Error, subcode 1) is event 24, any other event 25.
-    public static func received(_ message: BGPMessage) -> BGPEvent? {
+    package static func received(_ message: BGPMessage) -> BGPEvent? {
         switch message {
         case .open(let open): return .bgpOpen(open)
         case .update(let update): return .updateMsg(update)
@@ -109,7 +109,7 @@ public enum BGPEvent: Sendable, Equatable {
 
     /// The event a decode error raises: errors in the header (or its length checks) are event 21, in an OPEN 22, in
     /// an UPDATE 28 (RFC 4271 section 8.1.5).
-    public static func decodeFailed(_ error: BGPDecodeError, messageType: UInt8?) -> BGPEvent {
+    package static func decodeFailed(_ error: BGPDecodeError, messageType: UInt8?) -> BGPEvent {
         switch messageType {
         case BGPMessage.TypeCode.open: .bgpOpenMsgErr(error)
         case BGPMessage.TypeCode.update: .updateMsgErr(error)

@@ -5,48 +5,48 @@
 /// with each consecutive failure (from `retryBase` up to `retryMax`) and restarts the session automatically;
 /// DelayOpen, SendNOTIFICATIONwithoutOPEN and CollisionDetectEstablishedState are off; the ConnectRetryTimer uses
 /// the same backoff. A second TCP connection is the I/O layer's to refuse (see `BGPSpeaker` in the plugin).
-public struct BGPFSM: Sendable {
-    public internal(set) var state: BGPState = .idle
-    public let settings: BGPSessionSettings
+package struct BGPFSM: Sendable {
+    package internal(set) var state: BGPState = .idle
+    package let settings: BGPSessionSettings
     /// What was negotiated, from OpenConfirm on.
-    public internal(set) var negotiated: BGPNegotiated?
+    package internal(set) var negotiated: BGPNegotiated?
     /// RFC 4271 section 8: ConnectRetryCounter.
-    public internal(set) var connectRetryCounter = 0
+    package internal(set) var connectRetryCounter = 0
     /// Failures since the last time the session was Established; sets the backoff.
-    public internal(set) var consecutiveFailures = 0
+    package internal(set) var consecutiveFailures = 0
     /// Times the session left Established.
-    public internal(set) var flaps = 0
+    package internal(set) var flaps = 0
 
     /// Timer deadlines in monotonic nanoseconds; nil when stopped.
-    public internal(set) var connectRetryDeadline: UInt64?
-    public internal(set) var holdDeadline: UInt64?
-    public internal(set) var keepaliveDeadline: UInt64?
-    public internal(set) var idleHoldDeadline: UInt64?
+    package internal(set) var connectRetryDeadline: UInt64?
+    package internal(set) var holdDeadline: UInt64?
+    package internal(set) var keepaliveDeadline: UInt64?
+    package internal(set) var idleHoldDeadline: UInt64?
     /// A manual stop turns off the automatic restart until the next manual start.
     private var stopped = true
 
     /// The hold time used while waiting for the peer's OPEN (RFC 4271 section 8.2.2 suggests 4 minutes).
     static let largeHoldTime: UInt64 = 240_000_000_000
 
-    public init(settings: BGPSessionSettings) {
+    package init(settings: BGPSessionSettings) {
         self.settings = settings
     }
 
     /// The earliest timer deadline, for the I/O layer's poll timeout.
-    public var nextDeadline: UInt64? {
+    package var nextDeadline: UInt64? {
         [connectRetryDeadline, holdDeadline, keepaliveDeadline, idleHoldDeadline].compactMap { $0 }.min()
     }
 
     /// The current retry delay: `retryBase` after the first failure, doubled per further consecutive failure, capped
     /// at `retryMax`.
-    public var retryDelay: UInt64 {
+    package var retryDelay: UInt64 {
         let shift = min(max(consecutiveFailures - 1, 0), 30)
         let (delay, overflow) = settings.retryBase.multipliedReportingOverflow(by: UInt64(1) << UInt64(shift))
         return overflow ? settings.retryMax : min(delay, settings.retryMax)
     }
 
     /// Raises the timer events whose deadlines have passed, in deadline order, and returns their actions.
-    public mutating func tick(now: UInt64) -> [BGPAction] {
+    package mutating func tick(now: UInt64) -> [BGPAction] {
         var actions: [BGPAction] = []
         while true {
             let due: [(UInt64?, BGPEvent)] = [
@@ -66,7 +66,7 @@ public struct BGPFSM: Sendable {
     }
 
     /// Handles one event in the current state (RFC 4271 section 8.2.2) and returns what to do.
-    public mutating func handle(_ event: BGPEvent, now: UInt64) -> [BGPAction] {
+    package mutating func handle(_ event: BGPEvent, now: UInt64) -> [BGPAction] {
         switch state {
         case .idle: return idle(event, now: now)
         case .connect, .active: return connecting(event, now: now)
@@ -156,7 +156,7 @@ public struct BGPFSM: Sendable {
     /// The I/O layer could not queue a message: the peer stopped reading and the output buffer toward it reached its
     /// bound (`BGPOutputBuffer`). The session ends as after a failure (Cease, Out of Resources, RFC 4486; drop; Idle)
     /// and restarts automatically after the backoff. Nothing to do in Idle.
-    public mutating func outputOverflowed(now: UInt64, limit: Int) -> [BGPAction] {
+    package mutating func outputOverflowed(now: UInt64, limit: Int) -> [BGPAction] {
         guard state != .idle else { return [] }
         return fail(
             now, notify: .cease(BGPNotification.CeaseSubcode.outOfResources),

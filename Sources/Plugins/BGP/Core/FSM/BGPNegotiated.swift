@@ -1,18 +1,18 @@
 /// What a session agreed on once both OPENs were exchanged.
-public struct BGPNegotiated: Sendable, Equatable {
+package struct BGPNegotiated: Sendable, Equatable {
     /// The smaller of the two proposed hold times (RFC 4271 section 4.2); 0 means no hold timer and no keepalives.
-    public var holdTime: UInt16
-    public var keepaliveTime: UInt16
+    package var holdTime: UInt16
+    package var keepaliveTime: UInt16
     /// Families both speakers advertised; IPv4 unicast when the peer advertised no Multiprotocol capability at all
     /// (RFC 4760 section 1 keeps IPv4 unicast as the default).
-    public var families: [AddressFamily]
-    public var codec: BGPCodecOptions
-    public var peerIdentifier: UInt32
-    public var peerASN: UInt32
+    package var families: [AddressFamily]
+    package var codec: BGPCodecOptions
+    package var peerIdentifier: UInt32
+    package var peerASN: UInt32
     /// The peer's Graceful Restart capability, if it sent one.
-    public var peerGracefulRestart: BGPCapability.GracefulRestart?
+    package var peerGracefulRestart: BGPCapability.GracefulRestart?
 
-    public init(local: BGPSessionSettings, peer: BGPOpen) {
+    package init(local: BGPSessionSettings, peer: BGPOpen) {
         holdTime = min(local.holdTime, peer.holdTime)
         let third = holdTime / 3
         keepaliveTime = local.keepaliveTime.map { min($0, third) } ?? third

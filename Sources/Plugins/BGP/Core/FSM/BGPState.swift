@@ -1,5 +1,5 @@
 /// The states of RFC 4271 section 8.2.2.
-public enum BGPState: String, Sendable, CaseIterable {
+package enum BGPState: String, Sendable, CaseIterable {
     case idle = "Idle"
     case connect = "Connect"
     case active = "Active"
@@ -8,7 +8,7 @@ public enum BGPState: String, Sendable, CaseIterable {
     case established = "Established"
 
     /// The state as the BGP-4 MIB numbers it (RFC 4273 bgpPeerState), for a metric gauge.
-    public var mibValue: Int {
+    package var mibValue: Int {
         switch self {
         case .idle: 1
         case .connect: 2

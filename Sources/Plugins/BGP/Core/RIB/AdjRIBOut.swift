@@ -1,17 +1,17 @@
 /// What has been sent to one peer (RFC 4271 section 3.2, Adj-RIB-Out), and the UPDATEs that bring the peer from
 /// that to a desired table: withdrawals first, then announcements grouped by attributes so that each UPDATE carries
 /// as many prefixes as fit.
-public struct AdjRIBOut: Sendable {
-    public private(set) var sent: [BGPPrefix: RouteAttributes] = [:]
+package struct AdjRIBOut: Sendable {
+    package private(set) var sent: [BGPPrefix: RouteAttributes] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Forgets everything: the session went down, the peer dropped (or keeps as stale) what it had.
-    public mutating func reset() { sent = [:] }
+    package mutating func reset() { sent = [:] }
 
     /// The UPDATEs to send, and records them as sent. Prefixes the policy cannot export are left out (and withdrawn
     /// if they were sent before).
-    public mutating func sync(to desired: [BGPPrefix: RouteAttributes], policy: ExportPolicy) -> [BGPUpdate] {
+    package mutating func sync(to desired: [BGPPrefix: RouteAttributes], policy: ExportPolicy) -> [BGPUpdate] {
         let wanted = desired.filter { policy.exports($0.key) }
         var updates: [BGPUpdate] = []
         for family in [AddressFamily.ipv4Unicast, .ipv6Unicast] {

@@ -1,17 +1,17 @@
 /// How routes are exported to one peer: the session type decides AS_PATH and LOCAL_PREF, the local addresses the
 /// next hops (RFC 4271 section 5.1.3: the address of the interface facing the peer).
-public struct ExportPolicy: Hashable, Sendable {
-    public var localASN: UInt32
-    public var isInternal: Bool
+package struct ExportPolicy: Hashable, Sendable {
+    package var localASN: UInt32
+    package var isInternal: Bool
     /// Next hop for IPv4 routes (4 octets), nil when there is none to give.
-    public var nextHopIPv4: [UInt8]?
+    package var nextHopIPv4: [UInt8]?
     /// Next hop for IPv6 routes (16 octets), nil when there is none to give.
-    public var nextHopIPv6: [UInt8]?
+    package var nextHopIPv6: [UInt8]?
     /// Families negotiated with the peer and configured for it.
-    public var families: [AddressFamily]
-    public var codec: BGPCodecOptions
+    package var families: [AddressFamily]
+    package var codec: BGPCodecOptions
 
-    public init(
+    package init(
         localASN: UInt32, isInternal: Bool, nextHopIPv4: [UInt8]?, nextHopIPv6: [UInt8]?, families: [AddressFamily],
         codec: BGPCodecOptions
     ) {
@@ -23,18 +23,18 @@ public struct ExportPolicy: Hashable, Sendable {
         self.codec = codec
     }
 
-    public func nextHop(_ family: AddressFamily) -> [UInt8]? {
+    package func nextHop(_ family: AddressFamily) -> [UInt8]? {
         family == .ipv4Unicast ? nextHopIPv4 : nextHopIPv6
     }
 
     /// Whether a prefix can be sent at all: its family is negotiated and has a next hop.
-    public func exports(_ prefix: BGPPrefix) -> Bool {
+    package func exports(_ prefix: BGPPrefix) -> Bool {
         families.contains(prefix.family) && nextHop(prefix.family) != nil
     }
 
     /// The path attributes of a locally originated route: ORIGIN IGP; AS_PATH empty towards iBGP and this AS
     /// towards eBGP (RFC 4271 section 5.1.2); LOCAL_PREF (default 100) only towards iBGP.
-    public func pathAttributes(_ route: RouteAttributes) -> PathAttributes {
+    package func pathAttributes(_ route: RouteAttributes) -> PathAttributes {
         var attributes = PathAttributes()
         attributes.origin = .igp
         attributes.asPath = isInternal ? [] : [ASPathSegment(.sequence, [localASN])]

@@ -1,14 +1,14 @@
 /// What an announcement asks for beyond its prefix: the per-advertisement attributes of the host's
 /// `attributes_json` once validated.
-public struct RouteAttributes: Hashable, Sendable {
-    public var communities: [Community]
-    public var largeCommunities: [LargeCommunity]
+package struct RouteAttributes: Hashable, Sendable {
+    package var communities: [Community]
+    package var largeCommunities: [LargeCommunity]
     /// LOCAL_PREF; sent to iBGP peers only (RFC 4271 section 5.1.5).
-    public var localPreference: UInt32?
+    package var localPreference: UInt32?
     /// MULTI_EXIT_DISC (RFC 4271 section 5.1.4).
-    public var med: UInt32?
+    package var med: UInt32?
 
-    public init(
+    package init(
         communities: [Community] = [], largeCommunities: [LargeCommunity] = [], localPreference: UInt32? = nil,
         med: UInt32? = nil
     ) {
