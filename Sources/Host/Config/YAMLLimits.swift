@@ -30,11 +30,12 @@ public struct YAMLLimits: Sendable, Equatable {
     public static let standard = YAMLLimits()
 
     /// The problems of `text` against these limits and YAML's syntax (duplicate keys included), found without
-    /// building any value: the check every file gets before it is read.
-    public func problems(in text: String, file: String) -> [Diagnostic] {
+    /// building any value: the check every file gets before it is read. The limits count the whole file, however
+    /// many documents it holds (`multipleDocuments`: manifests; otherwise a second document is a problem).
+    public func problems(in text: String, file: String, multipleDocuments: Bool = false) -> [Diagnostic] {
         var bytes = Array(text.utf8)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        var prescan = YAMLPrescan(limits: self)
+        var prescan = YAMLPrescan(limits: self, multipleDocuments: multipleDocuments)
         _ = prescan.scan(bytes)
         return prescan.problems.map {
             Diagnostic(SourceLocation(file: file, line: $0.line, column: $0.column), $0.message, hint: $0.hint)

@@ -35,7 +35,13 @@ struct YAMLPrescan {
     private var total = Size()
     private var stack: [Frame] = []
 
-    init(limits: YAMLLimits) { self.limits = limits }
+    /// Whether a file may hold several documents (manifests); herald.yaml and plugins.d files hold one.
+    let multipleDocuments: Bool
+
+    init(limits: YAMLLimits, multipleDocuments: Bool = false) {
+        self.limits = limits
+        self.multipleDocuments = multipleDocuments
+    }
 
     /// Scans `bytes` (UTF-8). Returns false when the file must not be composed (a limit or a syntax error); duplicate
     /// keys are reported but the scan goes on so that every one is listed.
@@ -64,7 +70,7 @@ struct YAMLPrescan {
                     return true
                 case YAML_DOCUMENT_START_EVENT:
                     documents += 1
-                    if documents > 1 {
+                    if documents > 1 && !multipleDocuments {
                         problems.append(
                             Problem(
                                 line: line, column: column, message: "the file holds more than one YAML document",

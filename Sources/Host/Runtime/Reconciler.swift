@@ -117,24 +117,11 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
         trigger()
         // Forwarders turn source and configuration changes into wakes; the loop itself runs here, until the graceful
         // shutdown of this service (a source ending early, as its own service stops, must not end it).
+        var inputs: [any AsyncSequence & Sendable] = sources.map { $0.changes() }
+        inputs.append(config.changes())
+        if let nodeView { inputs.append(nodeView.changes()) }
         let forwarders = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for source in sources {
-                    let changes = source.changes()
-                    group.addTask {
-                        for await _ in changes { self.trigger() }
-                    }
-                }
-                let configs = config.changes()
-                group.addTask {
-                    for await _ in configs { self.trigger() }
-                }
-                if let nodeChanges = nodeView?.changes() {
-                    group.addTask {
-                        for await _ in nodeChanges { self.trigger() }
-                    }
-                }
-            }
+            for await _ in AsyncStream.merging(inputs) { self.trigger() }
         }
         // A node whose caches moved on without a change that woke the loop (events the plan does not read) still
         // publishes that it has seen them, so that another node waiting for its confirmation is not held up.

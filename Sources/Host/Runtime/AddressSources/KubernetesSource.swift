@@ -148,22 +148,5 @@ package struct KubernetesSource: AddressSource {
         }
     }
 
-    package func changes() -> AsyncStream<Void> {
-        let serviceEvents = services.changes()
-        let sliceEvents = slices.changes()
-        return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
-            let task = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for await _ in serviceEvents { continuation.yield() }
-                    }
-                    group.addTask {
-                        for await _ in sliceEvents { continuation.yield() }
-                    }
-                }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
-    }
+    package func changes() -> AsyncStream<Void> { .merging(services.changes(), slices.changes()) }
 }

@@ -79,33 +79,24 @@ package final class KubernetesNodeView: NodeView {
     package func confirmations() -> [String: InputVersions] { membership.appliedVersions }
 
     package func changes() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let nodeEvents = informer.changes()
-        let members = membership.changes()
-        let task = Task {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await _ in nodeEvents { continuation.yield() }
+        .merging(informer.changes(), membership.changes(), ownLiveness())
+    }
+
+    /// Fencing is a matter of time, not of events: a stream that yields when this node's own lease, looked at often,
+    /// turns live or lapses.
+    private func ownLiveness() -> AsyncStream<Void> {
+        AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let task = Task {
+                var last = self.nodes().first { $0.name == self.node.name }?.live ?? false
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: self.fenceCheck)
+                    let now = self.nodes().first { $0.name == self.node.name }?.live ?? false
+                    if now != last { continuation.yield() }
+                    last = now
                 }
-                group.addTask {
-                    for await _ in members { continuation.yield() }
-                }
-                // Fencing is a matter of time, not of events: look at the own lease often.
-                group.addTask {
-                    var last = self.nodes().first { $0.name == self.node.name }?.live ?? false
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: self.fenceCheck)
-                        let now = self.nodes().first { $0.name == self.node.name }?.live ?? false
-                        if now != last { continuation.yield() }
-                        last = now
-                    }
-                }
-                await group.next()
-                group.cancelAll()
+                continuation.finish()
             }
-            continuation.finish()
+            continuation.onTermination = { _ in task.cancel() }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 }

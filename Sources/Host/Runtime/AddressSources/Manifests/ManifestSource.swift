@@ -1,3 +1,4 @@
+import HeraldCore
 import Foundation
 import HeraldConfig
 import HeraldIPAM
@@ -21,7 +22,8 @@ package final class ManifestSource: ServiceLifecycle.Service, AddressSource, Nod
     let pollInterval: Duration
     let published = Mutex<[ServiceAddress]>([])
     let publishedNodes = Mutex<[NodeState]>([])
-    let subscribers = Mutex<[AsyncStream<Void>.Continuation]>([])
+    /// Wakes the reconcile loop after each published change (a subscriber that goes away is dropped).
+    let changed = Broadcast<Void>()
 
     package init(directory: String, config: ConfigStore, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
         self.directory = directory
@@ -37,11 +39,7 @@ package final class ManifestSource: ServiceLifecycle.Service, AddressSource, Nod
     /// The Nodes of the manifests, all alive (a manifest directory has no leases); empty when it lists none.
     package func nodes() -> [NodeState] { publishedNodes.withLock { $0 } }
 
-    package func changes() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        subscribers.withLock { $0.append(continuation) }
-        return stream
-    }
+    package func changes() -> AsyncStream<Void> { changed.subscribe(bufferingPolicy: .bufferingNewest(1)) }
 
     package func run() async throws {
         var reader = ManifestDirectory(path: directory)
@@ -85,7 +83,7 @@ package final class ManifestSource: ServiceLifecycle.Service, AddressSource, Nod
                 publish(state, manifests, effects)
             }
         }
-        for continuation in subscribers.withLock({ $0 }) { continuation.finish() }
+        changed.finish()
     }
 
     /// Logs the events, records the state in the status file, and hands the new addresses to the reconciler.
@@ -100,6 +98,6 @@ package final class ManifestSource: ServiceLifecycle.Service, AddressSource, Nod
         }
         published.withLock { $0 = ManifestModel.addresses(state, manifests: manifests) }
         publishedNodes.withLock { $0 = ManifestModel.nodes(manifests) }
-        for continuation in subscribers.withLock({ $0 }) { continuation.yield() }
+        changed.yield(())
     }
 }

@@ -29,12 +29,15 @@ package struct Manifests: Sendable, Equatable {
             namespaces.map { ($0.metadata.name ?? "", $0.metadata.labels ?? [:]) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Reads one file's text (one or more YAML documents). Pure. Every problem is reported with its place; a file with
+    /// Reads one file's text (one or more YAML documents), within ``YAMLLimits/standard``. Pure. Every problem is reported with its place; a file with
     /// any problem yields no objects, so that the caller keeps what the file held before.
     package static func parse(_ text: String, file: String) -> Result<Manifests, ConfigErrors> {
         var result = Manifests()
         var problems: [Diagnostic] = []
         var documents: [Yams.Node] = []
+        // The same bounds and syntax checks as herald.yaml, before any value is built (aliases, size, duplicates).
+        let limits = YAMLLimits.standard.problems(in: text, file: file, multipleDocuments: true)
+        guard limits.isEmpty else { return .failure(ConfigErrors(limits)) }
         do {
             // The sequence keeps a parse error instead of throwing it: check it after the last document.
             var sequence = try Yams.compose_all(yaml: text)
