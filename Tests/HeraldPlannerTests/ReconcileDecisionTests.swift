@@ -18,7 +18,7 @@ import HeraldConfigModel
     static func announcement(_ last: Int) -> Announcement {
         let address = IPAddress("192.0.2.\(last)")!
         return Announcement(
-            id: "l2/\(address)/32", address: address, prefixLength: 32, services: ["ns/s\(last)"], advertisement: "l2")
+            id: "l2/\(address)/32", address: address, prefixLength: 32, services: [ServiceID(namespace: "ns", name: "s\(last)")], advertisement: "l2")
     }
 
     static func inputs(

@@ -91,7 +91,7 @@ import Testing
         DispatchQueue.concurrentPerform(iterations: 200) { i in
             let a = Announcement(
                 id: "id-\(i)", address: .v4(IPv4Address(UInt32(0xC000_0200) + UInt32(i))), prefixLength: 32,
-                services: ["ns/s\(i)"], advertisement: "ad")
+                services: [ServiceID(namespace: "ns", name: "s\(i)")], advertisement: "ad")
             do { try instance.announce(a) } catch { failures.mutate { $0 += 1 } }
             if i % 2 == 0 {
                 do { try instance.withdraw(id: "id-\(i)") } catch { failures.mutate { $0 += 1 } }

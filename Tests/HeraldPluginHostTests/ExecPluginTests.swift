@@ -149,7 +149,7 @@ import Testing
         let instance = try makeInstance(
             #"{"announce": "while [ ! -e \#(gate) ]; do sleep 0.02; done; echo up $HERALD_ID $HERALD_SERVICES >> \#(out)", "withdraw": "echo down $HERALD_ID >> \#(out)", "timeoutSeconds": 120}"#
         )
-        func announcement(_ id: String, services: [String] = []) -> Announcement {
+        func announcement(_ id: String, services: [ServiceID] = []) -> Announcement {
             Announcement(
                 id: id, address: IPAddress("192.0.2.1")!, prefixLength: 32, services: services, advertisement: "ad")
         }

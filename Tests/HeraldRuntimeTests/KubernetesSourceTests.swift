@@ -1,3 +1,4 @@
+import HeraldConfigModel
 import HeraldCore
 import HeraldKube
 import HeraldPlanner
@@ -58,7 +59,7 @@ import HeraldKubeModels
     }
 
     static func screen(_ service: Service) -> KubernetesSource.Screened {
-        KubernetesSource.screen(service, in: pools, loadBalancerClass: nil)
+        KubernetesSource.screen(service, in: HeraldConfiguration(pools: pools))
     }
 
     /// Anyone who may patch `services/status` (every node's service account) could otherwise make every speaker

@@ -89,7 +89,7 @@ struct Plan: ParsableCommand {
         let announced = plan.keys.sorted().flatMap { instance in
             (plan[instance] ?? [:]).values.sorted { $0.id < $1.id }.map {
                 Output.Announced(
-                    instance: instance, id: $0.id, prefix: "\($0.address)/\($0.prefixLength)", services: $0.services,
+                    instance: instance, id: $0.id, prefix: "\($0.address)/\($0.prefixLength)", services: $0.services.map(\.description),
                     advertisement: $0.advertisement)
             }
         }

@@ -277,11 +277,10 @@ public enum ConfigParser {
             reader.error(fields["address"], "\(path).address \"\(text)\" is not an IPv4 or IPv6 address")
             return nil
         }
-        var services: [String] = []
+        var services: [ServiceID] = []
         for (service, item) in reader.stringList(fields["services"], path: "\(path).services") ?? [] {
-            let parts = service.split(separator: "/", omittingEmptySubsequences: false)
-            if parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty {
-                services.append(service)
+            if let id = ServiceID(service) {
+                services.append(id)
             } else {
                 reader.error(item, "\(path).services: \"\(service)\" is not namespace/name")
             }

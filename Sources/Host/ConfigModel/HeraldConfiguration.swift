@@ -89,14 +89,14 @@ public struct StaticVIP: Sendable, Equatable {
     public var name: String
     public var address: IPAddress
     /// The `namespace/name` strings plugins see as the services this address serves; default `static/<name>`.
-    public var services: [String]
+    public var services: [ServiceID]
     /// Restrict to these advertisements; empty means every advertisement covering the address's pool.
     public var advertisements: [String]
 
-    public init(name: String, address: IPAddress, services: [String] = [], advertisements: [String] = []) {
+    public init(name: String, address: IPAddress, services: [ServiceID] = [], advertisements: [String] = []) {
         self.name = name
         self.address = address
-        self.services = services.isEmpty ? ["static/\(name)"] : services
+        self.services = services.isEmpty ? [ServiceID(namespace: "static", name: name)] : services
         self.advertisements = advertisements
     }
 }

@@ -5,13 +5,13 @@ public struct Announcement: Sendable, Hashable {
     public var id: String
     public var address: IPAddress
     public var prefixLength: Int
-    /// The `namespace/name` of every service the address serves, sorted.
-    public var services: [String]
+    /// Every service the address serves, sorted (plugins see each as `namespace/name`).
+    public var services: [ServiceID]
     public var attributesJSON: String
     public var advertisement: String
 
     public init(
-        id: String, address: IPAddress, prefixLength: Int, services: [String], attributesJSON: String = "{}",
+        id: String, address: IPAddress, prefixLength: Int, services: [ServiceID], attributesJSON: String = "{}",
         advertisement: String
     ) {
         self.id = id

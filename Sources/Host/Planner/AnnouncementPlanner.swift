@@ -37,7 +37,7 @@ package enum AnnouncementPlanner {
         /// Adds `service` to the announcement `id` (made by `make` when it is neither planned yet nor `before`, the
         /// one announced now), and files it as changed or unchanged against `before`.
         mutating func add(
-            _ service: String, id: String, before: Announcement?, make: () -> Announcement
+            _ service: ServiceID, id: String, before: Announcement?, make: () -> Announcement
         ) {
             var announcement: Announcement
             if let before, unchanged.remove(id) != nil {

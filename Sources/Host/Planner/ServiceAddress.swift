@@ -6,7 +6,7 @@ import HeraldCore
 package struct ServiceAddress: Sendable, Hashable {
     /// `namespace/name` of the service, as plugins see it. Services that share an address each have an entry; the
     /// planner merges them into one announcement.
-    package var service: String
+    package var service: ServiceID
     /// The service's addresses, primary family first. The first one decides the layer-2 owner of all of them, so
     /// that both families of a dual-stack service stay on one node.
     package var addresses: [IPAddress]
@@ -18,7 +18,7 @@ package struct ServiceAddress: Sendable, Hashable {
     package var trafficPolicy: TrafficPolicy
 
     package init(
-        service: String, addresses: [IPAddress], pool: String, advertisements: [String] = [],
+        service: ServiceID, addresses: [IPAddress], pool: String, advertisements: [String] = [],
         trafficPolicy: TrafficPolicy = .cluster
     ) {
         self.service = service

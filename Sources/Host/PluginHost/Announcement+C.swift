@@ -11,7 +11,7 @@ extension Announcement {
         let arena = CStringArena()
         defer { arena.free() }
         let c = arena.copy
-        let serviceList: [UnsafePointer<CChar>?] = services.map { c($0) }
+        let serviceList: [UnsafePointer<CChar>?] = services.map { c($0.description) }
         var a = herald_announcement()
         a.struct_size = UInt32(MemoryLayout<herald_announcement>.size)
         a.id = c(id)

@@ -1,3 +1,4 @@
+import HeraldConfigModel
 import HeraldCore
 import HeraldIPAM
 import HeraldKube
@@ -46,14 +47,13 @@ package struct KubernetesSource: AddressSource {
         let configuration = config.current
         var refused: [Refusal] = []
         var result = services.store.compactMap { service -> ServiceAddress? in
-            let screened = Self.screen(
-                service, in: configuration.pools, loadBalancerClass: configuration.loadBalancerClass)
+            let screened = Self.screen(service, in: configuration)
             refused += screened.refused
             return screened.address
         }
         refusals.note(refused)
         for index in result.indices where result[index].trafficPolicy != .cluster {
-            let slices = self.slices.store.byIndex(Self.slicesByService.0, result[index].service)
+            let slices = self.slices.store.byIndex(Self.slicesByService.0, result[index].service.description)
             result[index].trafficPolicy = ServiceTranslation.readyNodes(in: slices)
         }
         return result
@@ -81,8 +81,8 @@ package struct KubernetesSource: AddressSource {
     /// allow: each must lie in a pool, in the pool the `address-pool` annotation names when it names one, and in the
     /// pool of the Service's first such address (an entry has one pool, which decides its advertisements). Under
     /// `externalTrafficPolicy: Local` its ready nodes are left for the caller to fill in.
-    package static func screen(_ service: Service, in pools: [Pool], loadBalancerClass: String?) -> Screened {
-        guard ServiceTranslation.isServed(service, loadBalancerClass: loadBalancerClass),
+    package static func screen(_ service: Service, in configuration: HeraldConfiguration) -> Screened {
+        guard ServiceTranslation.isServed(service, loadBalancerClass: configuration.loadBalancerClass),
             let addresses = ServiceTranslation.statusAddresses(of: service), !addresses.isEmpty
         else { return Screened(address: nil, refused: []) }
         let id = ServiceID(service)
@@ -92,7 +92,7 @@ package struct KubernetesSource: AddressSource {
         var refused: [Refusal] = []
         for address in addresses {
             func refuse(_ reason: String) { refused.append(Refusal(service: id, address: address, reason: reason)) }
-            guard let containing = pools.first(where: { $0.ranges.contains { $0.contains(address) } })?.name else {
+            guard let containing = configuration.pool(containing: address)?.name else {
                 refuse("it is in no address pool")
                 continue
             }
@@ -111,7 +111,7 @@ package struct KubernetesSource: AddressSource {
         guard let pool else { return Screened(address: nil, refused: refused) }
         return Screened(
             address: ServiceAddress(
-                service: id.description, addresses: kept, pool: pool,
+                service: id, addresses: kept, pool: pool,
                 trafficPolicy: service.spec?.externalTrafficPolicy == "Local" ? .local(readyNodes: []) : .cluster),
             refused: refused)
     }

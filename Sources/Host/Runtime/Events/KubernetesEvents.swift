@@ -1,3 +1,4 @@
+import HeraldCore
 import HeraldKube
 import Logging
 import HeraldKubeModels
@@ -14,7 +15,7 @@ package struct KubernetesEvents: AnnouncementEvents {
         self.node = node
     }
 
-    package func nodeAssigned(services: [String], address: String, node: String, instance: String) {
+    package func nodeAssigned(services: [ServiceID], address: String, node: String, instance: String) {
         for service in services {
             record(
                 service: service, warning: false, reason: "NodeAssigned",
@@ -22,7 +23,7 @@ package struct KubernetesEvents: AnnouncementEvents {
         }
     }
 
-    package func pluginEvent(_ event: PluginEventInfo, services: [String]) {
+    package func pluginEvent(_ event: PluginEventInfo, services: [ServiceID]) {
         let message = "plugin instance \"\(event.instance)\": \(event.message)"
         if services.isEmpty {
             recordOnNode(warning: event.warning, reason: event.reason, message: message)
@@ -40,10 +41,9 @@ package struct KubernetesEvents: AnnouncementEvents {
                 + (healthy ? "" : "; this node announces nothing through it until it recovers"))
     }
 
-    private func record(service: String, warning: Bool, reason: String, message: String) {
-        let parts = service.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return }
-        let reference = ObjectReference(apiVersion: "v1", kind: "Service", namespace: parts[0], name: parts[1])
+    private func record(service: ServiceID, warning: Bool, reason: String, message: String) {
+        let reference = ObjectReference(
+            apiVersion: "v1", kind: "Service", namespace: service.namespace, name: service.name)
         let recorder = self.recorder
         Task { await recorder.record(reference, type: warning ? .warning : .normal, reason: reason, message: message) }
     }

@@ -29,9 +29,9 @@ extension NodeView {
 /// What a host tells Kubernetes about its announcements: which node announces a Service, and what its plugins said.
 package protocol AnnouncementEvents: Sendable {
     /// This node began to announce `services` through the exclusive instance `instance`.
-    func nodeAssigned(services: [String], address: String, node: String, instance: String)
+    func nodeAssigned(services: [ServiceID], address: String, node: String, instance: String)
     /// A plugin's event, about the services of one of its announcements (or about this node when there are none).
-    func pluginEvent(_ event: PluginEventInfo, services: [String])
+    func pluginEvent(_ event: PluginEventInfo, services: [ServiceID])
     /// A plugin instance's data plane changed health on this node.
     func health(instance: String, healthy: Bool, detail: String?)
 }

@@ -55,7 +55,7 @@ package enum ManifestModel {
         let services = Dictionary(manifests.services.map { (ServiceID($0), $0) }, uniquingKeysWith: { a, _ in a })
         return state.allocator.assignments.sorted { $0.key < $1.key }.map { id, assignment in
             ServiceAddress(
-                service: id.description, addresses: assignment.addresses, pool: assignment.pool,
+                service: id, addresses: assignment.addresses, pool: assignment.pool,
                 trafficPolicy: ServiceTranslation.trafficPolicy(services[id], slices: manifests.endpointSlices))
         }
     }
