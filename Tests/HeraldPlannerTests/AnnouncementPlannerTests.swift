@@ -31,7 +31,7 @@ import HeraldConfigModel
     }
 
     /// The plan of a lone node with `labels` for the static VIPs, through the instances of `kinds` (true: exclusive).
-    func plan(labels: [String: String], kinds: [String: Bool]) -> [String: [String: Announcement]] {
+    func plan(labels: [String: String], kinds: [String: Bool]) -> [String: [String: PlannedAnnouncement]] {
         AnnouncementPlanner.plan(
             config.staticAddresses, advertisements: config.advertisements, node: "n",
             nodes: [NodeState(name: "n", labels: labels)],
@@ -97,13 +97,13 @@ import HeraldConfigModel
     }
 
     @Test func diffWithdrawsFirstAndReannouncesOnlyWhatChanged() {
-        let a = Announcement(
+        let a = PlannedAnnouncement(
             id: "x", address: IPAddress("192.0.2.1")!, prefixLength: 32, services: ["s/a"], advertisement: "l2")
         var b = a
         b.services = ["s/a", "s/b"]
-        let c = Announcement(
+        let c = PlannedAnnouncement(
             id: "y", address: IPAddress("192.0.2.2")!, prefixLength: 32, services: ["s/c"], advertisement: "l2")
-        let d = Announcement(
+        let d = PlannedAnnouncement(
             id: "z", address: IPAddress("192.0.2.3")!, prefixLength: 32, services: ["s/d"], advertisement: "l2")
         let (withdraw, announce) = AnnouncementPlanner.Changes(changed: ["z": d, "x": b])
             .steps(from: ["x": a, "y": c])

@@ -15,14 +15,14 @@ import HeraldConfigModel
 
     static func v(_ version: Int) -> InputVersions { InputVersions(["nodes": UInt64(version)]) }
 
-    static func announcement(_ last: Int) -> Announcement {
+    static func announcement(_ last: Int) -> PlannedAnnouncement {
         let address = IPAddress("192.0.2.\(last)")!
-        return Announcement(
+        return PlannedAnnouncement(
             id: "l2/\(address)/32", address: address, prefixLength: 32, services: [ServiceID(namespace: "ns", name: "s\(last)")], advertisement: "l2")
     }
 
     static func inputs(
-        withdraw: [String] = [], announce: [Announcement] = [], nodes: [NodeState], version: Int?,
+        withdraw: [String] = [], announce: [PlannedAnnouncement] = [], nodes: [NodeState], version: Int?,
         planned: Int? = nil, confirmations: [String: Int] = [:]
     ) -> ReconcileDecision.Inputs {
         ReconcileDecision.Inputs(

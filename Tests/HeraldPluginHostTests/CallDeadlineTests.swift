@@ -15,7 +15,7 @@ import Testing
         return try PluginLoader(searchPath: []).load(path: "\(dir)/lib\(label).so")
     }
 
-    static let announcement = Announcement(
+    static let announcement = PlannedAnnouncement(
         id: "a1", address: .v4(.init(192, 0, 2, 1)), prefixLength: 32, services: ["web/front"], advertisement: "ad")
 
     /// Runs `body` on a thread of its own and says whether it returned within `limit` (a deadlock fails the test
@@ -43,7 +43,7 @@ import Testing
                 seen.mutate { $0.append("\(event.reason) \(services)") }
             })
         slot.set(instance)
-        try instance.configure(json: #"{"eventOnStop":true}"#, node: NodeInfo(name: "n"))
+        try instance.configure(json: #"{"eventOnStop":true}"#, node: LocalNode(name: "n"))
         try instance.start()
         try instance.announce(Self.announcement)
         let finished = Self.returns(within: .seconds(10)) { instance.stop() }
@@ -60,7 +60,7 @@ import Testing
         let instance = try PluginInstance(
             name: "hang", library: library, logger: Logger(label: "test"), callDeadline: .milliseconds(300),
             onHealth: { _, health in healthReports.mutate { $0.append(health) } })
-        try instance.configure(json: #"{"hangInAnnounce":true}"#, node: NodeInfo(name: "n"))
+        try instance.configure(json: #"{"hangInAnnounce":true}"#, node: LocalNode(name: "n"))
         try instance.start()
         let start = ContinuousClock.now
         var failure: PluginCallError?
@@ -93,7 +93,7 @@ import Testing
         let library = try Self.fixture("busy")
         let instance = try PluginInstance(
             name: "busy", library: library, logger: Logger(label: "test"), callDeadline: .seconds(3))
-        try instance.configure(json: #"{"hangInAnnounce":true}"#, node: NodeInfo(name: "n"))
+        try instance.configure(json: #"{"hangInAnnounce":true}"#, node: LocalNode(name: "n"))
         try instance.start()
         #expect(instance.observe(within: .seconds(1)).health?.state == .ok)
         Thread.detachNewThread { try? instance.announce(Self.announcement) }

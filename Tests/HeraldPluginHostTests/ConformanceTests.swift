@@ -64,7 +64,7 @@ import Testing
         let instance = try PluginInstance(
             name: "threads", library: library, logger: Logger(label: "test"),
             onEvent: { _ in events.mutate { $0 += 1 } }, onHealth: { _, _ in healthChanges.mutate { $0 += 1 } })
-        try instance.configure(json: #"{"threads":8}"#, node: NodeInfo(name: "n"))
+        try instance.configure(json: #"{"threads":8}"#, node: LocalNode(name: "n"))
         try instance.start()
         instance.stop()  // joins the plugin's threads
         let counters = instance.context.counters
@@ -85,11 +85,11 @@ import Testing
         let library = try PluginLoader(searchPath: []).load(path: "\(dir)/libserial.so")
         let record = "\(dir)/calls"
         let instance = try PluginInstance(name: "serial", library: library, logger: Logger(label: "test"))
-        try instance.configure(json: "{\"record\":\"\(record)\"}", node: NodeInfo(name: "n"))
+        try instance.configure(json: "{\"record\":\"\(record)\"}", node: LocalNode(name: "n"))
         try instance.start()
         let failures = Locked(0)
         DispatchQueue.concurrentPerform(iterations: 200) { i in
-            let a = Announcement(
+            let a = PlannedAnnouncement(
                 id: "id-\(i)", address: .v4(IPv4Address(UInt32(0xC000_0200) + UInt32(i))), prefixLength: 32,
                 services: [ServiceID(namespace: "ns", name: "s\(i)")], advertisement: "ad")
             do { try instance.announce(a) } catch { failures.mutate { $0 += 1 } }
@@ -112,7 +112,7 @@ import Testing
         try TestSupport.compilePlugin(source: "fixture_plugin.c", output: "\(dir)/libphase.so")
         let library = try PluginLoader(searchPath: []).load(path: "\(dir)/libphase.so")
         let instance = try PluginInstance(name: "phase", library: library, logger: Logger(label: "test"))
-        let a = Announcement(
+        let a = PlannedAnnouncement(
             id: "x", address: .v4(.init(192, 0, 2, 1)), prefixLength: 32, services: [], advertisement: "ad")
         #expect(
             throws: PluginCallError(

@@ -23,7 +23,7 @@ import Testing
         let instance = try PluginInstance(
             name: "hook", library: library, logger: Logger(label: "test"),
             onEvent: { e in events.mutate { $0.append(e) } })
-        try instance.configure(json: config, node: NodeInfo(name: "node-7"))
+        try instance.configure(json: config, node: LocalNode(name: "node-7"))
         try instance.start()
         return instance
     }
@@ -47,7 +47,7 @@ import Testing
             decoding: JSONSerialization.data(withJSONObject: ["announce": script, "withdraw": script]), as: UTF8.self)
         let instance = try makeInstance(config)
         try instance.announce(
-            Announcement(
+            PlannedAnnouncement(
                 id: "ad/2001:db8::5/128", address: IPAddress("2001:db8::5")!, prefixLength: 128,
                 services: ["web/a", "web/b"], attributesJSON: #"{"k":1}"#, advertisement: "ad"))
         // Re-announcing the same thing runs nothing; withdrawing an unknown id runs nothing.
@@ -81,7 +81,7 @@ import Testing
                 decoding: try JSONSerialization.data(withJSONObject: ["announce": list, "withdraw": "true"]),
                 as: UTF8.self))
         try instance.announce(
-            Announcement(
+            PlannedAnnouncement(
                 id: "fd", address: IPAddress("192.0.2.9")!, prefixLength: 32, services: [], advertisement: "ad"))
         let lines = waitForLines(out, count: 3)
         let open = Set(lines.compactMap { $0.split(separator: " ").first.flatMap { Int32($0) } })
@@ -103,7 +103,7 @@ import Testing
             #"{"announce": "echo up $HERALD_ADDRESS >> \#(out)", "withdraw": "echo down $HERALD_ADDRESS >> \#(out)"}"#)
         for i in 1...3 {
             try instance.announce(
-                Announcement(
+                PlannedAnnouncement(
                     id: "a\(i)", address: IPAddress("192.0.2.\(i)")!, prefixLength: 32, services: [],
                     advertisement: "ad"))
         }
@@ -120,10 +120,10 @@ import Testing
             #"{"announce": "case $HERALD_ADDRESS in 192.0.2.1) exit 3;; *) sleep 30;; esac", "withdraw": ["/bin/true"], "timeoutSeconds": 1}"#,
             events: events)
         try instance.announce(
-            Announcement(
+            PlannedAnnouncement(
                 id: "fails", address: IPAddress("192.0.2.1")!, prefixLength: 32, services: [], advertisement: "ad"))
         try instance.announce(
-            Announcement(
+            PlannedAnnouncement(
                 id: "hangs", address: IPAddress("192.0.2.2")!, prefixLength: 32, services: [], advertisement: "ad"))
         let start = Date()
         while events.get().count < 2 && Date().timeIntervalSince(start) < 10 { usleep(20_000) }
@@ -149,8 +149,8 @@ import Testing
         let instance = try makeInstance(
             #"{"announce": "while [ ! -e \#(gate) ]; do sleep 0.02; done; echo up $HERALD_ID $HERALD_SERVICES >> \#(out)", "withdraw": "echo down $HERALD_ID >> \#(out)", "timeoutSeconds": 120}"#
         )
-        func announcement(_ id: String, services: [ServiceID] = []) -> Announcement {
-            Announcement(
+        func announcement(_ id: String, services: [ServiceID] = []) -> PlannedAnnouncement {
+            PlannedAnnouncement(
                 id: id, address: IPAddress("192.0.2.1")!, prefixLength: 32, services: services, advertisement: "ad")
         }
         func metric(_ name: String) -> Double? { instance.collectMetrics().first { $0.name == name }?.value }
@@ -207,7 +207,7 @@ import Testing
     func badConfigsAreRejectedWithAReason(config: String, message: String) throws {
         let instance = try PluginInstance(name: "hook", library: library, logger: Logger(label: "test"))
         #expect(throws: PluginCallError(instance: "hook", call: "configure", status: -2, message: message)) {
-            try instance.configure(json: config, node: NodeInfo(name: "n"))
+            try instance.configure(json: config, node: LocalNode(name: "n"))
         }
         instance.destroy()
     }

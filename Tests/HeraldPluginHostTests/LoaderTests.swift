@@ -104,10 +104,10 @@ import HeraldConfigModel
         #expect(!library.hasSlot(\.get_extension))
         let record = "\(dir)/old.record"
         let instance = try PluginInstance(name: "old", library: library, logger: Logger(label: "test"))
-        try instance.configure(json: "{\"record\":\"\(record)\"}", node: NodeInfo(name: "n1"))
+        try instance.configure(json: "{\"record\":\"\(record)\"}", node: LocalNode(name: "n1"))
         try instance.start()
         try instance.announce(
-            Announcement(
+            PlannedAnnouncement(
                 id: "a", address: .v4(.init(192, 0, 2, 1)), prefixLength: 32, services: ["x/y"], advertisement: "ad"))
         #expect(instance.extensionPointer("herald.anything/1") == nil)
         instance.destroy()
@@ -174,7 +174,7 @@ import HeraldConfigModel
             entries.map { URL(fileURLWithPath: $0.file).lastPathComponent }
                 == files.keys.filter { $0.hasSuffix(".yaml") }.sorted())
         let set = PluginSet.make(
-            entries: entries, directory: dir, loader: PluginLoader(searchPath: [libs]), node: NodeInfo(name: "n"),
+            entries: entries, directory: dir, loader: PluginLoader(searchPath: [libs]), node: LocalNode(name: "n"),
             logger: Logger(label: "test"))
         #expect(set.instances.map(\.name) == ["good"])
         #expect(set.switchedOff.map(\.name) == ["dormant"])

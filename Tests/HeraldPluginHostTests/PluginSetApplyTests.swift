@@ -36,8 +36,8 @@ import HeraldConfigModel
         "name: \(name)\nlibrary: fixture\nconfig: {record: \"\(record(name))\"\(extra)}\n"
     }
 
-    static func announcement(_ address: String) -> Announcement {
-        Announcement(
+    static func announcement(_ address: String) -> PlannedAnnouncement {
+        PlannedAnnouncement(
             id: "ad/\(address)/32", address: IPAddress(address)!, prefixLength: 32, services: ["s/v"],
             advertisement: "ad")
     }
@@ -54,7 +54,7 @@ import HeraldConfigModel
                 "30-gone.yaml": fixture("gone"),
                 "40-stiff.yaml": fixture("stiff", ", noLiveReconfigure: true, tag: \"one\""),
                 "50-log.yaml": "name: log\nlibrary: herald-log\nconfig: {level: info}\n",
-            ]), directory: dir, loader: loader, node: NodeInfo(name: "n"), logger: Logger(label: "test"))
+            ]), directory: dir, loader: loader, node: LocalNode(name: "n"), logger: Logger(label: "test"))
         #expect(set.problems.isEmpty, "\(set.problems)")
         try startAll(set)
         for name in ["gone", "stiff", "log"] {
@@ -111,7 +111,7 @@ import HeraldConfigModel
                 "10-a.yaml": fixture("a"),
                 "20-b.yaml": fixture("b", ", tag: \"one\""),
                 "30-c.yaml": fixture("c"),
-            ]), directory: dir, loader: loader, node: NodeInfo(name: "n"), logger: Logger(label: "test"))
+            ]), directory: dir, loader: loader, node: LocalNode(name: "n"), logger: Logger(label: "test"))
         try startAll(set)
         try set.instance(named: "b")!.announce(Self.announcement("192.0.2.2"))
         let report = set.apply(

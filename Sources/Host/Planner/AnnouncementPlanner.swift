@@ -25,11 +25,11 @@ package enum AnnouncementPlanner {
     /// then builds a set of ids, not a second table of 10,000 announcements.
     package struct Changes: Sendable, Equatable {
         /// New announcements, and ones whose details differ from the previous ones, by id.
-        package var changed: [String: Announcement] = [:]
+        package var changed: [String: PlannedAnnouncement] = [:]
         /// The ids whose announcement is exactly the previous one.
         package var unchanged: Set<String> = []
 
-        package init(changed: [String: Announcement] = [:], unchanged: Set<String> = []) {
+        package init(changed: [String: PlannedAnnouncement] = [:], unchanged: Set<String> = []) {
             self.changed = changed
             self.unchanged = unchanged
         }
@@ -37,9 +37,9 @@ package enum AnnouncementPlanner {
         /// Adds `service` to the announcement `id` (made by `make` when it is neither planned yet nor `before`, the
         /// one announced now), and files it as changed or unchanged against `before`.
         mutating func add(
-            _ service: ServiceID, id: String, before: Announcement?, make: () -> Announcement
+            _ service: ServiceID, id: String, before: PlannedAnnouncement?, make: () -> PlannedAnnouncement
         ) {
-            var announcement: Announcement
+            var announcement: PlannedAnnouncement
             if let before, unchanged.remove(id) != nil {
                 announcement = before
             } else if let planned = changed.removeValue(forKey: id) {
@@ -60,7 +60,7 @@ package enum AnnouncementPlanner {
 
         /// What to do to get there from `previous`: withdrawals (ids no longer planned) first, then announcements
         /// (new ids, or ids whose details changed), each sorted by id.
-        package func steps(from previous: [String: Announcement]) -> (withdraw: [String], announce: [Announcement]) {
+        package func steps(from previous: [String: PlannedAnnouncement]) -> (withdraw: [String], announce: [PlannedAnnouncement]) {
             let withdraw = previous.keys.filter { changed[$0] == nil && !unchanged.contains($0) }.sorted()
             return (withdraw, changed.values.sorted { $0.id < $1.id })
         }
@@ -78,9 +78,9 @@ package enum AnnouncementPlanner {
     ///     equal to the one announced now *is* that one (its strings and arrays are shared, not made again).
     package static func plan(
         _ addresses: [ServiceAddress], advertisements: [Advertisement], node: String, nodes: [NodeState],
-        instances: [Instance], previous: [String: [String: Announcement]] = [:]
-    ) -> [String: [String: Announcement]] {
-        var plan: [String: [String: Announcement]] = [:]
+        instances: [Instance], previous: [String: [String: PlannedAnnouncement]] = [:]
+    ) -> [String: [String: PlannedAnnouncement]] {
+        var plan: [String: [String: PlannedAnnouncement]] = [:]
         let changes = changes(
             addresses, advertisements: advertisements, node: node, nodes: nodes, instances: instances,
             previous: previous)
@@ -97,7 +97,7 @@ package enum AnnouncementPlanner {
     /// `previous` (what each instance announces now).
     package static func changes(
         _ addresses: [ServiceAddress], advertisements: [Advertisement], node: String, nodes: [NodeState],
-        instances: [Instance], previous: [String: [String: Announcement]]
+        instances: [Instance], previous: [String: [String: PlannedAnnouncement]]
     ) -> [String: Changes] {
         let running = Dictionary(instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var result: [String: Changes] = [:]
@@ -127,7 +127,7 @@ package enum AnnouncementPlanner {
                     let id = "\(ad.name)/\(network)/\(length)"
                     let before = previous[instance.name]?[id]
                     result[instance.name, default: Changes()].add(entry.service, id: id, before: before) {
-                        Announcement(
+                        PlannedAnnouncement(
                             id: before?.id ?? id, address: network, prefixLength: length, services: [],
                             attributesJSON: ad.attributesJSON, advertisement: ad.name)
                     }

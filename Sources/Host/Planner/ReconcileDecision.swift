@@ -33,10 +33,10 @@ package struct ReconcileDecision: Sendable {
         package var exclusive: Bool
         package var withdraw: [String]
         /// Announcements that are new or changed; `new` when the instance does not announce the id now.
-        package var announce: [(announcement: Announcement, new: Bool)]
+        package var announce: [(announcement: PlannedAnnouncement, new: Bool)]
 
         package init(
-            instance: String, exclusive: Bool, withdraw: [String], announce: [(announcement: Announcement, new: Bool)]
+            instance: String, exclusive: Bool, withdraw: [String], announce: [(announcement: PlannedAnnouncement, new: Bool)]
         ) {
             self.instance = instance
             self.exclusive = exclusive
@@ -87,7 +87,7 @@ package struct ReconcileDecision: Sendable {
     package enum Action: Sendable, Equatable {
         case withdraw(instance: String, id: String, exclusive: Bool)
         /// `new`: the instance does not announce the id yet (for an exclusive instance, this node becomes the owner).
-        case announce(instance: String, announcement: Announcement, exclusive: Bool, new: Bool)
+        case announce(instance: String, announcement: PlannedAnnouncement, exclusive: Bool, new: Bool)
     }
 
     /// The actions of a pass, to perform in order, and when to look again for claims still waiting.

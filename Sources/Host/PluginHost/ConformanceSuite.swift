@@ -57,7 +57,7 @@ package enum ConformanceSuite {
     ///     check that the plugin rejects it).
     ///   - settle: how long to let the plugin's own threads work after start and after the announcements.
     package static func run(
-        library: PluginLibrary, configJSON: String = "{}", node: NodeInfo = NodeInfo(name: "conformance-node"),
+        library: PluginLibrary, configJSON: String = "{}", node: LocalNode = LocalNode(name: "conformance-node"),
         settle: Duration = .milliseconds(200)
     ) -> Report {
         var checks: [Check] = []
@@ -141,7 +141,7 @@ package enum ConformanceSuite {
             defer { release(table) }
             var failures: [String] = []
             var notes: [String] = []
-            let announce: (Announcement) -> Status = { a in
+            let announce: (PlannedAnnouncement) -> Status = { a in
                 a.withCStruct { c in callWithError { v.announce!(handle, c, $0, $1) } }
             }
             let withdraw: (String) -> Status = { id in
@@ -225,8 +225,8 @@ package enum ConformanceSuite {
         var text: String
     }
 
-    static func sample(_ id: String, _ address: String) -> Announcement {
-        Announcement(
+    static func sample(_ id: String, _ address: String) -> PlannedAnnouncement {
+        PlannedAnnouncement(
             id: id, address: IPAddress(address)!, prefixLength: address.contains(":") ? 128 : 32,
             services: [ServiceID(namespace: "conformance", name: "svc")], attributesJSON: "{}", advertisement: "conformance")
     }
@@ -238,7 +238,7 @@ package enum ConformanceSuite {
     }
 
     static func configure(
-        _ v: herald_plugin_vtable, _ handle: UnsafeMutableRawPointer, _ json: String, _ node: NodeInfo
+        _ v: herald_plugin_vtable, _ handle: UnsafeMutableRawPointer, _ json: String, _ node: LocalNode
     ) -> Status {
         json.withCString { j in node.withCStruct { n in callWithError { v.configure!(handle, j, n, $0, $1) } } }
     }

@@ -3,15 +3,6 @@ import HeraldCore
 import Logging
 import Synchronization
 
-/// Something a plugin instance reported for operators (becomes a Kubernetes Event in a cluster).
-package struct PluginEvent: Sendable, Equatable {
-    package var instance: String
-    package var warning: Bool
-    package var reason: String
-    package var message: String
-    package var announcementID: String?
-}
-
 /// The host side of one instance's `herald_host_api`: every callback lands here, attributed to the instance.
 /// Thread-safe: plugins may call from any thread.
 final class InstanceContext: Sendable {

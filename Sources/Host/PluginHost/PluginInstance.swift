@@ -69,7 +69,7 @@ package final class PluginInstance: Sendable {
         var busy = false
         var hung: HungCall?
         /// What this instance currently announces, so that stop can withdraw it and `announced` can be asked.
-        var announced: [String: Announcement] = [:]
+        var announced: [String: PlannedAnnouncement] = [:]
         /// The last health and metrics read from the plugin, for readers that must not wait for it.
         var observed = Observation()
         var observing = false
@@ -139,9 +139,9 @@ package final class PluginInstance: Sendable {
     }
 
     package var phase: Phase { state.withLock { $0.phase } }
-    package var info: PluginInfo { library.info }
+    package var info: PluginDescriptor { library.info }
     /// What the instance announces now (never waits for the plugin).
-    package var announced: [String: Announcement] { state.withLock { $0.announced } }
+    package var announced: [String: PlannedAnnouncement] { state.withLock { $0.announced } }
     /// The call that overran its deadline, if one did: the instance is failed and its thread held by the plugin.
     package var hung: HungCall? { state.withLock { $0.hung } }
     /// The health the plugin last pushed through `report_health`.
@@ -152,7 +152,7 @@ package final class PluginInstance: Sendable {
         return (c.logLines, c.suppressed, c.events)
     }
 
-    package func configure(json: String, node: NodeInfo) throws(PluginCallError) {
+    package func configure(json: String, node: LocalNode) throws(PluginCallError) {
         try call("configure", allowed: [.created, .configured, .started]) { v, handle, err, cap in
             json.withCString { j in node.withCStruct { n in v.configure!(handle, j, n, err, cap) } }
         } after: { state in
@@ -168,7 +168,7 @@ package final class PluginInstance: Sendable {
         }
     }
 
-    package func announce(_ announcement: Announcement) throws(PluginCallError) {
+    package func announce(_ announcement: PlannedAnnouncement) throws(PluginCallError) {
         try call("announce \(announcement.address)/\(announcement.prefixLength)", allowed: [.started]) {
             v, handle, err, cap in
             announcement.withCStruct { v.announce!(handle, $0, err, cap) }

@@ -5,7 +5,7 @@ import CHeraldPlugin
 #endif
 
 /// What a loaded plugin says about itself, copied out of its descriptor.
-package struct PluginInfo: Sendable, Equatable {
+package struct PluginDescriptor: Sendable, Equatable {
     package enum Kind: String, Sendable { case exclusive, routed }
 
     package var id: String
@@ -22,7 +22,7 @@ package struct PluginInfo: Sendable, Equatable {
 package final class PluginLibrary: @unchecked Sendable {
     // Immutable after init; the descriptor and vtable are owned by the plugin and live until process exit.
     package let path: String
-    package let info: PluginInfo
+    package let info: PluginDescriptor
     let descriptor: UnsafePointer<herald_plugin_descriptor>
     let entry: herald_plugin_entry_fn
     let vtable: UnsafePointer<herald_plugin_vtable>
@@ -100,7 +100,7 @@ package final class PluginLibrary: @unchecked Sendable {
         self.entry = entry
         self.vtable = vtable
         self.vtableSize = Int(vtable.pointee.struct_size)
-        self.info = PluginInfo(
+        self.info = PluginDescriptor(
             id: id,
             name: d.name.map { String(cString: $0) } ?? id,
             version: d.version.map { String(cString: $0) } ?? "unknown",

@@ -50,7 +50,7 @@ package final class PluginSet: Sendable {
     /// loop), so no lock is held across the plugin calls they make; an overlap is a programming error and traps.
     private let changing = Atomic(false)
     private let loader: PluginLoader
-    private let node: NodeInfo
+    private let node: LocalNode
     private let logger: Logger
     private let onEvent: @Sendable (PluginEvent) -> Void
     private let onHealth: @Sendable (String, PluginHealth) -> Void
@@ -65,7 +65,7 @@ package final class PluginSet: Sendable {
     package func instance(named name: String) -> PluginInstance? { instances.first { $0.name == name } }
 
     private init(
-        loader: PluginLoader, node: NodeInfo, logger: Logger,
+        loader: PluginLoader, node: LocalNode, logger: Logger,
         onEvent: @escaping @Sendable (PluginEvent) -> Void, onHealth: @escaping @Sendable (String, PluginHealth) -> Void
     ) {
         self.state = Mutex(State())
@@ -78,7 +78,7 @@ package final class PluginSet: Sendable {
 
     /// Creates and configures an instance for every enabled entry. Nothing is started.
     package static func make(
-        entries: [PluginDirectory.Entry], directory: String?, loader: PluginLoader, node: NodeInfo, logger: Logger,
+        entries: [PluginDirectory.Entry], directory: String?, loader: PluginLoader, node: LocalNode, logger: Logger,
         onEvent: @escaping @Sendable (PluginEvent) -> Void = { _ in },
         onHealth: @escaping @Sendable (String, PluginHealth) -> Void = { _, _ in }
     ) -> PluginSet {

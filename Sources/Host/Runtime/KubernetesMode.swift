@@ -52,7 +52,7 @@ package final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     }
 
     package init(
-        client: KubeClient, config: ConfigStore, node: NodeInfo, namespace: String,
+        client: KubeClient, config: ConfigStore, node: LocalNode, namespace: String,
         leaderElection: RuntimeOptions.LeaderElection, membership timing: Timing, candidate: Bool,
         role: RuntimeOptions.Role = .all, logger: Logger
     ) {

@@ -13,11 +13,11 @@ package enum NodeIdentity {
     /// non-loopback ones.
     package static func resolve(
         _ config: HeraldConfiguration, nameOverride: String?, environment: [String: String]
-    ) -> NodeInfo {
+    ) -> LocalNode {
         let fromEnvironment = environment["NODE_NAME"].flatMap { $0.isEmpty ? nil : $0 }
         let name = nameOverride ?? fromEnvironment ?? config.node.name ?? hostname()
         let addresses = config.node.addresses.isEmpty ? interfaceAddresses() : config.node.addresses
-        return NodeInfo(name: name, labels: config.node.labels, addresses: addresses)
+        return LocalNode(name: name, labels: config.node.labels, addresses: addresses)
     }
 
     package static func hostname() -> String {

@@ -1,3 +1,4 @@
+import HeraldCore
 import HeraldPluginHost
 import Synchronization
 
@@ -25,9 +26,6 @@ final class PluginRelay: Sendable {
         let services =
             event.announcementID.flatMap { id in plugins?.instance(named: event.instance)?.announced[id]?.services }
             ?? []
-        events.pluginEvent(
-            PluginEventInfo(
-                instance: event.instance, warning: event.warning, reason: event.reason, message: event.message),
-            services: services)
+        events.pluginEvent(event, services: services)
     }
 }

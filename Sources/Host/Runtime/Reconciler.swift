@@ -24,7 +24,7 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
     private let config: ConfigStore
     private let plugins: PluginSet
     private let pluginsDirectory: String?
-    private let node: NodeInfo
+    private let node: LocalNode
     private let sources: [any AddressSource]
     private let nodeView: (any NodeView)?
     private let events: (any AnnouncementEvents)?
@@ -61,7 +61,7 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
     }
 
     package init(
-        config: ConfigStore, plugins: PluginSet, pluginsDirectory: String?, node: NodeInfo,
+        config: ConfigStore, plugins: PluginSet, pluginsDirectory: String?, node: LocalNode,
         sources: [any AddressSource], nodeView: (any NodeView)? = nil, events: (any AnnouncementEvents)? = nil,
         claimDelay: Duration = .zero, logger: Logger
     ) {

@@ -23,7 +23,7 @@ package struct KubernetesEvents: AnnouncementEvents {
         }
     }
 
-    package func pluginEvent(_ event: PluginEventInfo, services: [ServiceID]) {
+    package func pluginEvent(_ event: PluginEvent, services: [ServiceID]) {
         let message = "plugin instance \"\(event.instance)\": \(event.message)"
         if services.isEmpty {
             recordOnNode(warning: event.warning, reason: event.reason, message: message)

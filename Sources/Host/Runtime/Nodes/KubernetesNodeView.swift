@@ -17,7 +17,7 @@ package final class KubernetesNodeView: NodeView {
     let informer: Informer<Node>
     let membership: MembershipWatcher
     let own: NodeMembership?
-    let node: NodeInfo
+    let node: LocalNode
     let fenceCheck: Duration
     let joinDelay: Duration
     /// Since when this node has been alive in its own view (nil: it is not).
@@ -26,7 +26,7 @@ package final class KubernetesNodeView: NodeView {
     let versions: @Sendable () -> InputVersions?
 
     package init(
-        nodes: Informer<Node>, membership: MembershipWatcher, own: NodeMembership?, node: NodeInfo,
+        nodes: Informer<Node>, membership: MembershipWatcher, own: NodeMembership?, node: LocalNode,
         fenceCheck: Duration = .milliseconds(50), joinDelay: Duration? = nil,
         versions: @escaping @Sendable () -> InputVersions? = { nil }
     ) {

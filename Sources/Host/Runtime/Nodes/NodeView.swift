@@ -31,22 +31,7 @@ package protocol AnnouncementEvents: Sendable {
     /// This node began to announce `services` through the exclusive instance `instance`.
     func nodeAssigned(services: [ServiceID], address: String, node: String, instance: String)
     /// A plugin's event, about the services of one of its announcements (or about this node when there are none).
-    func pluginEvent(_ event: PluginEventInfo, services: [ServiceID])
+    func pluginEvent(_ event: PluginEvent, services: [ServiceID])
     /// A plugin instance's data plane changed health on this node.
     func health(instance: String, healthy: Bool, detail: String?)
-}
-
-/// A plugin's event, as the host passes it on.
-package struct PluginEventInfo: Sendable, Hashable {
-    package var instance: String
-    package var warning: Bool
-    package var reason: String
-    package var message: String
-
-    package init(instance: String, warning: Bool, reason: String, message: String) {
-        self.instance = instance
-        self.warning = warning
-        self.reason = reason
-        self.message = message
-    }
 }

@@ -1,6 +1,7 @@
-/// One announcement as the host hands it to a plugin instance: an address or covering prefix, the services it
+/// One announcement as the host plans it and hands it to a plugin instance (PluginKit's `Announcement` on the
+/// plugin's side): an address or covering prefix, the services it
 /// serves, and the advertisement it goes out under.
-public struct Announcement: Sendable, Hashable {
+public struct PlannedAnnouncement: Sendable, Hashable {
     /// Stable id (`<advertisement>/<address>/<length>`); withdraw names the same id.
     public var id: String
     public var address: IPAddress

@@ -5,7 +5,7 @@ import HeraldCore
     import Glibc
 #endif
 
-extension Announcement {
+extension PlannedAnnouncement {
     /// Calls `body` with a borrowed C view of the announcement; nothing in it outlives the call.
     func withCStruct<R>(_ body: (UnsafePointer<herald_announcement>) -> R) -> R {
         let arena = CStringArena()
@@ -31,7 +31,7 @@ extension Announcement {
     }
 }
 
-extension NodeInfo {
+extension LocalNode {
     func withCStruct<R>(_ body: (UnsafePointer<herald_node_info>) -> R) -> R {
         let arena = CStringArena()
         defer { arena.free() }

@@ -1,5 +1,5 @@
 /// This node as plugins and the planner know it: its name, its labels and its addresses (IPv4 first).
-public struct NodeInfo: Sendable, Hashable {
+public struct LocalNode: Sendable, Hashable {
     public var name: String
     public var labels: [String: String]
     public var addresses: [String]
