@@ -137,8 +137,8 @@ let package = Package(
             dependencies: [
                 // The allocator tuning of the herald process (applied when it loads); test processes keep glibc's.
                 "CHeraldMemory",
-                "HeraldConfig", "HeraldConfigModel", "HeraldCore", "HeraldIPAM", "HeraldKube", "HeraldKubeModels",
-                "HeraldPlanner", "HeraldPluginHost", "HeraldRuntime", "HeraldStatus",
+                "HeraldAllocation", "HeraldConfig", "HeraldConfigModel", "HeraldCore", "HeraldIPAM", "HeraldKube",
+                "HeraldKubeModels", "HeraldPlanner", "HeraldPluginHost", "HeraldRuntime", "HeraldStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -208,10 +208,27 @@ let package = Package(
         .testTarget(
             name: "HeraldIPAMTests", dependencies: ["HeraldIPAM", "HeraldCore", "HeraldTestSupport"],
             swiftSettings: strict),
+        // A real kube-apiserver for tests (scripts/dev-cluster) and the helpers around it.
+        .target(
+            name: "HeraldKubeTestSupport",
+            dependencies: [
+                "HeraldKube", "HeraldKubeModels", "HeraldTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/KubeSupport",
+            swiftSettings: strict),
+        // Herald processes against a real API server: the allocator's fleets, the 3-node labs, data path, soak.
+        .testTarget(
+            name: "HeraldClusterTests",
+            dependencies: [
+                "HeraldKube", "HeraldKubeModels", "HeraldCore", "HeraldTestSupport", "HeraldKubeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HeraldKubeTests",
             dependencies: [
-                "HeraldKube", "HeraldKubeModels", "HeraldCore", "HeraldTestSupport",
+                "HeraldKube", "HeraldKubeModels", "HeraldCore", "HeraldTestSupport", "HeraldKubeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

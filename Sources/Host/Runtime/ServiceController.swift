@@ -36,7 +36,12 @@ package final class ServiceController: Sendable {
     /// Whether status writes carry the pool annotation (they do unless the API server drops metadata there).
     let annotationWritten = Mutex(true)
     /// Concurrent status writes at most.
-    let writeConcurrency = 8
+    let writeConcurrency = 32
+    /// Status writes under way: Events wait while there are any (see ``afterStatusWrites(_:until:)``).
+    let statusWrites = Mutex(0)
+    /// How long an Event waits at most for the status writes to pause: a burst of Services gets its addresses
+    /// first, and its Events follow within this delay even while the burst goes on.
+    static let eventDelayLimit: Duration = .seconds(2)
     /// The pools' usage after the last batch of this term; nil while not leading.
     let usage = Mutex<[PoolStatistics]?>(nil)
 
@@ -79,7 +84,7 @@ package final class ServiceController: Sendable {
             try await namespaces.waitUntilSynced()
         } catch { return }
         let inbox = WorkQueue<Input>()
-        let (events, eventSink) = AsyncStream.makeStream(of: AllocationState.Event.self)
+        let (events, eventSink) = AsyncStream.makeStream(of: (AllocationState.Event, ContinuousClock.Instant).self)
         await withTaskGroup(of: Void.self) { group in
             // Feeds: Service keys from the informer's queue, namespaces whose labels change, configuration reloads.
             group.addTask {
@@ -95,7 +100,10 @@ package final class ServiceController: Sendable {
                 for await _ in self.config.changes() { inbox.add(.configuration) }
             }
             group.addTask {
-                for await event in events { await self.record(event) }
+                for await (event, decided) in events {
+                    await self.afterStatusWrites(inbox, until: decided + Self.eventDelayLimit)
+                    await self.record(event)
+                }
             }
             group.addTask {
                 await self.loop(inbox: inbox, events: eventSink)
@@ -109,7 +117,9 @@ package final class ServiceController: Sendable {
     }
 
     /// The serial loop of one term.
-    func loop(inbox: WorkQueue<Input>, events: AsyncStream<AllocationState.Event>.Continuation) async {
+    func loop(
+        inbox: WorkQueue<Input>, events: AsyncStream<(AllocationState.Event, ContinuousClock.Instant)>.Continuation
+    ) async {
         let configuration = config.current
         var pools = configuration.pools
         let labels = namespaceLabels()
@@ -128,7 +138,7 @@ package final class ServiceController: Sendable {
         var all = effects.touched
         all.formUnion(state.allocator.services)
         await write(all, cleared: effects.cleared, state: state, written: written, inbox: inbox)
-        for event in effects.events { events.yield(event) }
+        for event in effects.events { events.yield((event, .now)) }
         usage.withLock { $0 = state.allocator.statistics() }
         defer { usage.withLock { $0 = nil } }
         logger.info(
@@ -171,7 +181,8 @@ package final class ServiceController: Sendable {
             }
             await write(effects.touched, cleared: effects.cleared, state: state, written: written, inbox: inbox)
             written.prune(caughtUpWith: services.store)
-            for event in effects.events { events.yield(event) }
+            let decided = ContinuousClock.now
+            for event in effects.events { events.yield((event, decided)) }
             usage.withLock { $0 = state.allocator.statistics() }
             for input in batch { inbox.done(input) }
         }
@@ -230,6 +241,8 @@ package final class ServiceController: Sendable {
             return nil
         }
         guard !jobs.isEmpty else { return }
+        statusWrites.withLock { $0 += 1 }
+        defer { statusWrites.withLock { $0 -= 1 } }
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             for (id, desired) in jobs {
@@ -317,6 +330,16 @@ package final class ServiceController: Sendable {
         }
         if let version = result.metadata.resourceVersion.flatMap({ UInt64($0) }) {
             written.entries.withLock { $0[id] = WrittenStatus(desired: desired, resourceVersion: version) }
+        }
+    }
+
+    /// Waits while Service statuses are being written or wait to be (the allocator's inbox, the informer's queue),
+    /// but not past `deadline`: Events are written after the statuses, at a lower priority, never withheld for long.
+    func afterStatusWrites(_ inbox: WorkQueue<Input>, until deadline: ContinuousClock.Instant) async {
+        while ContinuousClock.now < deadline && !Task.isCancelled {
+            let busy = statusWrites.withLock { $0 } > 0 || inbox.count > 0 || services.queue.count > 0
+            guard busy else { return }
+            try? await Task.sleep(for: .milliseconds(10))
         }
     }
 

@@ -7,38 +7,38 @@ import Testing
 
 /// A real kube-apiserver instance started by `scripts/dev-cluster`, once per test process and instance name.
 /// If this process started it, it is stopped when the process exits; if it was already running, it is left alone.
-struct DevCluster: Sendable {
-    let name: String
-    let directory: String
+package struct DevCluster: Sendable {
+    package let name: String
+    package let directory: String
 
-    var adminKubeconfig: String { directory + "/admin.kubeconfig" }
-    var heraldKubeconfig: String { directory + "/herald.kubeconfig" }
-    var certKubeconfig: String { directory + "/cert.kubeconfig" }
+    package var adminKubeconfig: String { directory + "/admin.kubeconfig" }
+    package var heraldKubeconfig: String { directory + "/herald.kubeconfig" }
+    package var certKubeconfig: String { directory + "/cert.kubeconfig" }
 
-    static let root: String = {
+    package static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
+        for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
-    static let script = root + "/scripts/dev-cluster"
+    package static let script = root + "/scripts/dev-cluster"
 
     /// The shared instance every non-disruptive test uses.
-    static func shared() async throws -> DevCluster { try await Registry.shared.get("default", options: []) }
+    package static func shared() async throws -> DevCluster { try await Registry.shared.get("default", options: []) }
 
     /// A separate instance for tests that kill the API server or need a short etcd compaction interval: watches go
     /// straight to etcd (no watch cache), which compacts every second, so stale resourceVersions really expire.
-    static func disruptive() async throws -> DevCluster {
+    package static func disruptive() async throws -> DevCluster {
         try await Registry.shared.get("disrupt", options: ["--compaction-interval", "1s", "--no-watch-cache"])
     }
 
     /// One start per instance name and process, shared by every test that asks (the start task is stored before
     /// the first suspension, so concurrent callers wait for the same start).
-    actor Registry {
-        static let shared = Registry()
+    package actor Registry {
+        package static let shared = Registry()
         var starts: [String: Task<DevCluster, any Error>] = [:]
 
-        func get(_ name: String, options: [String]) async throws -> DevCluster {
+        package func get(_ name: String, options: [String]) async throws -> DevCluster {
             if let start = starts[name] { return try await start.value }
             let start = Task { try await DevCluster.start(name, options: options) }
             starts[name] = start
@@ -46,7 +46,7 @@ struct DevCluster: Sendable {
         }
     }
 
-    static func start(_ name: String, options: [String]) async throws -> DevCluster {
+    package static func start(_ name: String, options: [String]) async throws -> DevCluster {
         let wasRunning = try await DevCluster.run(DevCluster.script, ["status", "--name", name]).status == 0
         let result = try await DevCluster.run(DevCluster.script, ["start", "--name", name] + options)
         guard result.status == 0 else {
@@ -61,14 +61,16 @@ struct DevCluster: Sendable {
         return DevCluster(name: name, directory: String(line.dropFirst(prefix.count)))
     }
 
-    struct ClusterError: Error, CustomStringConvertible {
+    package struct ClusterError: Error, CustomStringConvertible {
         var message: String
-        var description: String { message }
+        package var description: String { message }
+
+        package init(message: String) { self.message = message }
     }
 
-    static let toStop = Mutex<[String]>([])
+    package static let toStop = Mutex<[String]>([])
 
-    static func stopAtExit(_ name: String) {
+    package static func stopAtExit(_ name: String) {
         let first = toStop.withLock { list in
             list.append(name)
             return list.count == 1
@@ -84,41 +86,41 @@ struct DevCluster: Sendable {
     /// Runs a command off the cooperative pool; returns its exit status and combined output. The output goes
     /// through a file and the child gets only descriptors 0–2, so that the daemons a command leaves running (etcd,
     /// kube-apiserver) can never hold open a pipe that this or another test is reading.
-    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    package static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
         let out = try await TestSupport.runDetached([executable] + arguments)
         return (out.status, out.stdout)
     }
 
     /// Runs `kubectl --kubeconfig admin.kubeconfig ARGS`.
-    func kubectl(_ arguments: [String], kubeconfig: String? = nil) async throws -> (status: Int32, output: String) {
+    package func kubectl(_ arguments: [String], kubeconfig: String? = nil) async throws -> (status: Int32, output: String) {
         try await DevCluster.run("/usr/bin/kubectl", ["--kubeconfig", kubeconfig ?? adminKubeconfig] + arguments)
     }
 
     /// A client with the admin token.
-    func adminClient(_ label: String = "test") throws -> KubeClient {
+    package func adminClient(_ label: String = "test") throws -> KubeClient {
         try KubeClient(configuration: KubeConfigLoader.load(paths: [adminKubeconfig]), logger: .test(label))
     }
 
     /// A client with the herald ServiceAccount token (bound only by deploy/rbac.yaml).
-    func heraldClient(_ label: String = "herald") throws -> KubeClient {
+    package func heraldClient(_ label: String = "herald") throws -> KubeClient {
         try KubeClient(configuration: KubeConfigLoader.load(paths: [heraldKubeconfig]), logger: .test(label))
     }
 
     /// A client with the token of ServiceAccount `herald-allocator` or `herald-speaker` (the split roles of
     /// deploy/rbac.yaml): `account` is `allocator` or `speaker`.
-    func roleClient(_ account: String) throws -> KubeClient {
+    package func roleClient(_ account: String) throws -> KubeClient {
         try KubeClient(
             configuration: KubeConfigLoader.load(paths: [directory + "/\(account).kubeconfig"]), logger: .test(account))
     }
 
     /// `scripts/dev-cluster CMD --name NAME`.
-    func script(_ command: String) async throws {
+    package func script(_ command: String) async throws {
         let r = try await DevCluster.run(DevCluster.script, [command, "--name", name])
         guard r.status == 0 else { throw ClusterError(message: "dev-cluster \(command) failed: \(r.output)") }
     }
 }
 
-extension Logger {
+package extension Logger {
     /// A logger for tests: quiet unless HERALD_TEST_LOG_LEVEL is set.
     static func test(_ label: String) -> Logger {
         var logger = Logger(label: "herald.kube.test.\(label)")
@@ -130,12 +132,12 @@ extension Logger {
 }
 
 /// A name that cannot clash with a parallel run.
-func uniqueName(_ prefix: String) -> String {
+package func uniqueName(_ prefix: String) -> String {
     "\(prefix)-\(String(UInt32.random(in: 0..<UInt32.max), radix: 36))"
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
+package func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

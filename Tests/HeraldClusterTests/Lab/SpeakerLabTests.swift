@@ -1,3 +1,4 @@
+import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
 import HeraldTestSupport
