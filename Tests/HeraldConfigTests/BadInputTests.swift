@@ -1,7 +1,7 @@
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import Testing
-import HeraldConfigModel
 
 /// Input that once made the parser slow, wrong or vague: each case names the exact place and what is wrong.
 @Suite struct BadInputTests {

@@ -1,7 +1,7 @@
 import HeraldConfig
+import HeraldConfigModel
 import HeraldTestSupport
 import Testing
-import HeraldConfigModel
 
 /// Random corruptions of valid files: the parser never crashes, and every diagnostic points inside the file.
 @Suite struct ConfigFuzzTests {

@@ -1,7 +1,7 @@
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import Testing
-import HeraldConfigModel
 
 @Suite struct ConfigParserTests {
     static let valid = """

@@ -1,7 +1,7 @@
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import Testing
-import HeraldConfigModel
 
 /// A pool CIDR with host bits set (`192.168.10.100/24`) is read as its network, as MetalLB reads it; the file stays
 /// valid and applied, and a warning names the network it is read as.

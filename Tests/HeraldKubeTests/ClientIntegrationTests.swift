@@ -1,9 +1,9 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
+import HeraldKubeModels
+import HeraldKubeTestSupport
 import HeraldTestSupport
 import Testing
-import HeraldKubeModels
 
 /// The client against the shared real kube-apiserver, checked with real kubectl.
 @Suite struct ClientIntegrationTests {

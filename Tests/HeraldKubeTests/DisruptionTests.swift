@@ -1,9 +1,9 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
+import HeraldKubeModels
+import HeraldKubeTestSupport
 import Synchronization
 import Testing
-import HeraldKubeModels
 
 /// Tests that kill the API server or rely on etcd compaction, on their own instance (watch cache off, compaction
 /// every second), one at a time.

@@ -1,11 +1,11 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldCore
 import HeraldKube
+import HeraldKubeModels
+import HeraldKubeTestSupport
 import HeraldTestSupport
 import Synchronization
 import Testing
-import HeraldKubeModels
 
 /// Leader election and node membership against the real API server.
 @Suite struct ElectionIntegrationTests {

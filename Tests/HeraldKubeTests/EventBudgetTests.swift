@@ -1,11 +1,11 @@
 import Foundation
 import HeraldCore
+import HeraldKubeModels
 import Logging
 import Synchronization
 import Testing
 
 @testable import HeraldKube
-import HeraldKubeModels
 
 /// The Event recorder's limits, without an API server: per-namespace budgets and a bounded aggregation cache.
 @Suite struct EventBudgetTests {

@@ -1,8 +1,8 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
-import Testing
 import HeraldKubeModels
+import HeraldKubeTestSupport
+import Testing
 
 /// Event recording against the real API server, checked with kubectl.
 @Suite struct EventIntegrationTests {

@@ -1,8 +1,8 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
-import Testing
 import HeraldKubeModels
+import HeraldKubeTestSupport
+import Testing
 
 /// Informers against the shared real kube-apiserver.
 @Suite struct InformerIntegrationTests {

@@ -1,6 +1,6 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
+import HeraldKubeTestSupport
 import Testing
 
 /// kubeconfig parsing, merging and errors (no server).

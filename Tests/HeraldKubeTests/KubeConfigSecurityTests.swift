@@ -1,9 +1,9 @@
 import Foundation
 import HeraldKube
+import HeraldKubeModels
 import HeraldTestSupport
 import Logging
 import Testing
-import HeraldKubeModels
 
 /// A kubeconfig that reaches the API server over plain http, or without checking its certificate, still loads, and
 /// says so as a warning when a client is made from it.

@@ -1,10 +1,10 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
+import HeraldKubeModels
+import HeraldKubeTestSupport
 import HeraldTestSupport
 import Synchronization
 import Testing
-import HeraldKubeModels
 
 /// Measurements printed for the record; they assert correctness only, never timing.
 @Suite(.serialized) struct MeasurementTests {

@@ -1,11 +1,11 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldCore
+import HeraldKubeModels
+import HeraldKubeTestSupport
 import NIOCore
 import Testing
 
 @testable import HeraldKube
-import HeraldKubeModels
 
 /// The pure parts: codecs, store, queue, backoff, election and membership decisions, rate limit.
 @Suite struct UnitTests {

@@ -1,8 +1,8 @@
+import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import HeraldPlanner
 import Testing
-import HeraldConfig
-import HeraldConfigModel
 
 @Suite struct AnnouncementPlannerTests {
     static let text = """

@@ -1,9 +1,9 @@
 import Foundation
+import HeraldConfigModel
 import HeraldCore
 import HeraldPlanner
 import HeraldTestSupport
 import Testing
-import HeraldConfigModel
 
 /// The reconcile decision without a plugin: break before make, claims, their confirmation by the other nodes'
 /// published versions, the nodes-left fast path, and the one-owner invariant over random interleavings of several
@@ -18,7 +18,8 @@ import HeraldConfigModel
     static func announcement(_ last: Int) -> PlannedAnnouncement {
         let address = IPAddress("192.0.2.\(last)")!
         return PlannedAnnouncement(
-            id: "l2/\(address)/32", address: address, prefixLength: 32, services: [ServiceID(namespace: "ns", name: "s\(last)")], advertisement: "l2")
+            id: "l2/\(address)/32", address: address, prefixLength: 32,
+            services: [ServiceID(namespace: "ns", name: "s\(last)")], advertisement: "l2")
     }
 
     static func inputs(
@@ -144,7 +145,9 @@ import HeraldConfigModel
         #expect(Self.announced(result).isEmpty)
         // A relabel is not a departure: claimed as usual.
         let y = Self.announcement(2)
-        let relabelled = [NodeState(name: "a", labels: ["x": "y"]), NodeState(name: "b"), NodeState(name: "c", live: false)]
+        let relabelled = [
+            NodeState(name: "a", labels: ["x": "y"]), NodeState(name: "b"), NodeState(name: "c", live: false),
+        ]
         result = decision.decide(
             Self.inputs(announce: [y], nodes: relabelled, version: 6, confirmations: ["a": 4]), now: Self.at(20))
         #expect(Self.announced(result).isEmpty)
@@ -324,14 +327,17 @@ import HeraldConfigModel
             model.settle()
             let nodes = model.history.last!
             for address in Model.addresses {
-                let holders = Model.names.filter { model.hosts[$0]!.alive && model.hosts[$0]!.announced.contains(address) }
+                let holders = Model.names.filter {
+                    model.hosts[$0]!.alive && model.hosts[$0]!.announced.contains(address)
+                }
                 let owner = Model.owner(address, in: nodes)
                 #expect(holders == (owner.map { [$0] } ?? []), "seed \(seed): 192.0.2.\(address) held by \(holders)")
             }
             claims += model.claims
             await Task.yield()
         }
-        print("reconcile decision: \(sequences) random sequences, \(checked) steps checked, \(claims) announcements made")
+        print(
+            "reconcile decision: \(sequences) random sequences, \(checked) steps checked, \(claims) announcements made")
         #expect(claims > sequences, "the model made too few claims to test anything")
     }
 }

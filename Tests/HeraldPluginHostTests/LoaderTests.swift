@@ -1,12 +1,12 @@
 import Foundation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import HeraldTestSupport
 import Logging
 import Testing
 
 @testable import HeraldPluginHost
-import HeraldConfigModel
 
 /// Each loader failure, asserted by its exact error.
 @Suite struct LoaderTests {

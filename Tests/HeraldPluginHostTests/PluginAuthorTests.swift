@@ -1,10 +1,10 @@
 import Foundation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldTestSupport
 import Testing
 
 @testable import HeraldPluginHost
-import HeraldConfigModel
 
 /// What a plugin author meets: the README's build line, an entry hidden by the build, folders others may write to.
 @Suite struct PluginAuthorTests {

@@ -1,12 +1,12 @@
 import Foundation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import HeraldTestSupport
 import Logging
 import Testing
 
 @testable import HeraldPluginHost
-import HeraldConfigModel
 
 /// A running set takes a new plugins.d: new instances start, removed ones withdraw and stop, changed configs are
 /// applied live or by a restart, and a bad file is refused while everything else keeps running.

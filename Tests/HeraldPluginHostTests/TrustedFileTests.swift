@@ -1,10 +1,10 @@
 import Foundation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldTestSupport
 import Testing
 
 @testable import HeraldPluginHost
-import HeraldConfigModel
 
 /// herald.yaml and plugins.d files are trusted like plugin libraries: owner, mode and every folder above them.
 @Suite struct TrustedFileTests {

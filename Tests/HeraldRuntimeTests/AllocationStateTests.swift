@@ -1,10 +1,10 @@
+import HeraldAllocation
 import HeraldCore
 import HeraldIPAM
 import HeraldKube
+import HeraldKubeModels
 import HeraldRuntime
 import Testing
-import HeraldAllocation
-import HeraldKubeModels
 
 /// The allocator role's decisions without I/O: what each Service gets, what its status should show, which Events.
 @Suite struct AllocationStateTests {

@@ -1,14 +1,14 @@
 import Foundation
+import HeraldAllocation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldKube
+import HeraldKubeModels
 import Logging
 import Synchronization
 import Testing
 
 @testable import HeraldRuntime
-import HeraldAllocation
-import HeraldConfigModel
-import HeraldKubeModels
 
 /// The allocator writes only while it leads, and only on the object it decided on: a host whose lease renewals
 /// stall steps down at its renew deadline and writes nothing after it; a status write made on a stale Service is

@@ -1,10 +1,10 @@
 import Foundation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldRuntime
 import HeraldTestSupport
 import Logging
 import Testing
-import HeraldConfigModel
 
 /// A reload reads herald.yaml under the same trust rule as the start: a file others may write is refused, and the
 /// running configuration is kept.

@@ -1,14 +1,14 @@
+import HeraldAllocation
 import HeraldConfigModel
 import HeraldCore
 import HeraldKube
+import HeraldKubeModels
 import HeraldPlanner
 import Logging
 import Synchronization
 import Testing
 
 @testable import HeraldRuntime
-import HeraldAllocation
-import HeraldKubeModels
 
 /// How the Kubernetes source finds a `Local` Service's endpoints: through an index of slices by Service, which must
 /// give the same ready nodes as a scan of every slice.

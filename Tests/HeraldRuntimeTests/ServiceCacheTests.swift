@@ -1,10 +1,10 @@
+import HeraldAllocation
 import HeraldCore
 import HeraldIPAM
 import HeraldKube
+import HeraldKubeModels
 import HeraldRuntime
 import Testing
-import HeraldAllocation
-import HeraldKubeModels
 
 /// What the Service cache keeps (``ServiceTranslation/cached(_:)``): everything the allocator, the status and the
 /// Events read, so that a cached Service gives the same verdict as the Service the server sent.

@@ -1,11 +1,11 @@
+import HeraldAllocation
 import HeraldCore
 import HeraldIPAM
 import HeraldKube
+import HeraldKubeModels
 import Testing
 
 @testable import HeraldRuntime
-import HeraldAllocation
-import HeraldKubeModels
 
 /// The allocator's log of its own status writes forgets what the cache already shows, so that it does not grow with
 /// the number of Services.

@@ -1,5 +1,5 @@
-import HeraldIPAM
 import HeraldCore
+import HeraldIPAM
 import Testing
 
 @testable import HeraldStatus

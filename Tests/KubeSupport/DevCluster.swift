@@ -86,13 +86,16 @@ package struct DevCluster: Sendable {
     /// Runs a command off the cooperative pool; returns its exit status and combined output. The output goes
     /// through a file and the child gets only descriptors 0–2, so that the daemons a command leaves running (etcd,
     /// kube-apiserver) can never hold open a pipe that this or another test is reading.
-    package static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    package static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String)
+    {
         let out = try await TestSupport.runDetached([executable] + arguments)
         return (out.status, out.stdout)
     }
 
     /// Runs `kubectl --kubeconfig admin.kubeconfig ARGS`.
-    package func kubectl(_ arguments: [String], kubeconfig: String? = nil) async throws -> (status: Int32, output: String) {
+    package func kubectl(
+        _ arguments: [String], kubeconfig: String? = nil
+    ) async throws -> (status: Int32, output: String) {
         try await DevCluster.run("/usr/bin/kubectl", ["--kubeconfig", kubeconfig ?? adminKubeconfig] + arguments)
     }
 

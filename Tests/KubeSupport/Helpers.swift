@@ -1,8 +1,8 @@
 import Foundation
 import HeraldKube
+import HeraldKubeModels
 import Synchronization
 import Testing
-import HeraldKubeModels
 
 /// Runs `body` with a client and always shuts the client down.
 package func withClient<R>(

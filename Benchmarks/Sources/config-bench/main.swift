@@ -1,7 +1,7 @@
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import HeraldIPAM
-import HeraldConfigModel
 
 /// The pool overlap check at 10k and 100k ranges: `RangeOverlaps` (sort by first address, compare with the
 /// furthest-reaching range before) through `PoolConfigError`, the quadratic scan it replaced (10k only: at 100k it

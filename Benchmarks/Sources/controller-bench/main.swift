@@ -8,12 +8,12 @@
 // Swift process needs to cache the same Services. Each contender gets a fresh API server, so neither sees the
 // other's Services. Herald's figures are reported beside the peer's as ratios.
 //
-// Run: swift run -c release --package-path Benchmarks controller-bench [--herald PATH]
+// Run: swift run -c release --package-path Benchmarks controller-bench [--herald PATH] [--baseline PATH]
 import Foundation
 import HeraldKube
+import HeraldKubeModels
 import Logging
 import Synchronization
-import HeraldKubeModels
 
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().path
@@ -353,28 +353,40 @@ pools: [{name: bench, addresses: [198.18.0.0/16]}]
 advertisements: [{name: all, plugin: log}]
 """.write(toFile: "\(work)/herald.yaml", atomically: true, encoding: .utf8)
 // Herald as a DaemonSet pod would run it, with the herald ServiceAccount.
-var figures = Figures(p50: 0, p99: 0, burstRate: 0)
-if only != "peer" {
-    figures = try await round("herald") { state in
+func heraldRound(_ name: String, _ path: String) async throws -> Figures {
+    try await round(name) { state in
         try spawn(
-            heraldPath,
+            path,
             [
                 "run", "--kubeconfig", "\(state)/herald.kubeconfig", "--config", "\(work)/herald.yaml", "--plugins-dir",
                 "\(work)/plugins.d", "--node-name", "bench", "--status-address", "none", "--log-level", "warning",
             ])
     }
 }
+var figures = Figures(p50: 0, p99: 0, burstRate: 0)
+if only != "peer" { figures = try await heraldRound("herald", heraldPath) }
+// `--baseline PATH`: another herald build (an earlier commit) measured in the same run, for before/after figures.
+let baselinePath = arguments.firstIndex(of: "--baseline").map { arguments[$0 + 1] }
+var baseline: Figures?
+if let baselinePath { baseline = try await heraldRound("baseline", baselinePath) }
 
-func row(_ name: String, _ h: Double, _ p: Double, _ unit: String, goal: String) {
+func row(_ name: String, _ h: Double, _ p: Double, _ unit: String, goal: String, baseline b: Double? = nil) {
+    let before =
+        b.map { "   baseline \(String(format: "%8.1f", $0)) \(unit) (ratio \(String(format: "%.2f", $0 / p)))" } ?? ""
     print(
         "\(name.padding(toLength: 34, withPad: " ", startingAt: 0)) herald \(String(format: "%8.1f", h)) \(unit)"
             + "   bare controller \(String(format: "%8.1f", p)) \(unit)   ratio \(String(format: "%.2f", h / p))   goal \(goal)"
+            + before
     )
 }
 print("controller-bench: one kube-apiserver (dev-cluster \"bench\"), herald vs a bare status-writing controller")
-row("create → address p50", figures.p50, peer.p50, "ms", goal: "≤ 50 ms")
-row("create → address p99", figures.p99, peer.p99, "ms", goal: "≤ 200 ms")
-row("burst of 5,000: Services/s", figures.burstRate, peer.burstRate, "/s", goal: "≥ 500/s")
-row("peak RSS holding 10,000 Services", figures.peakRSS, peer.peakRSS, "MiB", goal: "≤ 64 MiB")
+row("create → address p50", figures.p50, peer.p50, "ms", goal: "≤ 50 ms", baseline: baseline?.p50)
+row("create → address p99", figures.p99, peer.p99, "ms", goal: "≤ 200 ms", baseline: baseline?.p99)
+row(
+    "burst of 5,000: Services/s", figures.burstRate, peer.burstRate, "/s", goal: "≥ 500/s",
+    baseline: baseline?.burstRate)
+row(
+    "peak RSS holding 10,000 Services", figures.peakRSS, peer.peakRSS, "MiB", goal: "≤ 64 MiB",
+    baseline: baseline?.peakRSS)
 row("  of which now anonymous", figures.anonymous, peer.anonymous, "MiB", goal: "-")
 row("  of which now file-backed (code)", figures.fileBacked, peer.fileBacked, "MiB", goal: "-")

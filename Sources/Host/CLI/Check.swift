@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldPluginHost
 import HeraldRuntime
 import Logging
-import HeraldConfigModel
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import HeraldConfig
-import HeraldPluginHost
 import HeraldConfigModel
+import HeraldPluginHost
 
 /// What `herald check` reads, chosen like `herald run` chooses it, but never stopping at the first unreadable input:
 /// a config file or plugins.d folder that cannot be read is one more problem, and the rest is still checked.

@@ -1,8 +1,8 @@
 import ArgumentParser
 import HeraldConfig
+import HeraldConfigModel
 import HeraldPluginHost
 import Logging
-import HeraldConfigModel
 
 #if canImport(Glibc)
     import Glibc

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import HeraldPlanner
 import HeraldPluginHost
 import HeraldRuntime
-import HeraldConfigModel
 
 /// `herald plan`: what `herald run` would assign and announce, with no side effect.
 struct Plan: ParsableCommand {
@@ -89,7 +89,8 @@ struct Plan: ParsableCommand {
         let announced = plan.keys.sorted().flatMap { instance in
             (plan[instance] ?? [:]).values.sorted { $0.id < $1.id }.map {
                 Output.Announced(
-                    instance: instance, id: $0.id, prefix: "\($0.address)/\($0.prefixLength)", services: $0.services.map(\.description),
+                    instance: instance, id: $0.id, prefix: "\($0.address)/\($0.prefixLength)",
+                    services: $0.services.map(\.description),
                     advertisement: $0.advertisement)
             }
         }

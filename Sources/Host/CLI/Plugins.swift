@@ -1,7 +1,7 @@
 import ArgumentParser
 import HeraldConfig
-import HeraldPluginHost
 import HeraldConfigModel
+import HeraldPluginHost
 
 #if canImport(Glibc)
     import Glibc

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldKube
+import HeraldKubeModels
 import HeraldRuntime
 import Logging
-import HeraldConfigModel
-import HeraldKubeModels
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

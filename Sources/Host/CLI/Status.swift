@@ -1,14 +1,14 @@
 import ArgumentParser
 import Foundation
+import HeraldAllocation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import HeraldIPAM
 import HeraldKube
+import HeraldKubeModels
 import HeraldPlanner
 import HeraldRuntime
-import HeraldAllocation
-import HeraldConfigModel
-import HeraldKubeModels
 
 /// `herald status`: what each Service holds, and on a cluster which node announces it.
 struct Status: AsyncParsableCommand {

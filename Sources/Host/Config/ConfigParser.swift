@@ -1,6 +1,6 @@
+import HeraldConfigModel
 import HeraldCore
 import Yams
-import HeraldConfigModel
 
 /// Parses and validates `herald.yaml`. Pure: it takes the file's text and name and returns either a complete
 /// configuration or every problem found, each with file, line and column. Never a half-valid configuration.

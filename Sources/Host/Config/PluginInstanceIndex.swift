@@ -1,4 +1,5 @@
 import HeraldConfigModel
+
 /// What a plugins.d folder holds, by instance name: which names advertisements may use, and for the others where they
 /// are written and why they cannot be used.
 public struct PluginInstanceIndex: Sendable, Equatable {

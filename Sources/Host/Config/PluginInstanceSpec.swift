@@ -1,5 +1,5 @@
-import Yams
 import HeraldConfigModel
+import Yams
 
 /// One `plugins.d/*.yaml` file: a plugin instance the host should run.
 ///

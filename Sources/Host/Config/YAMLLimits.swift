@@ -1,4 +1,5 @@
 import HeraldConfigModel
+
 /// What one YAML file may expand to once every alias is replaced by a copy of its anchor. A file beyond any limit is
 /// rejected at the alias (or anchor) that crosses it, before any value is built, so that a few hundred bytes of nested
 /// aliases ("billion laughs") cost microseconds instead of gigabytes.

@@ -1,6 +1,6 @@
+import HeraldConfigModel
 import HeraldCore
 import Yams
-import HeraldConfigModel
 
 /// Reads a YAML document into typed values while collecting every problem with its file, line and column, instead of
 /// stopping at the first one. Pure: it is handed text, never a path to open.

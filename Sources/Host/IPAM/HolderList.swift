@@ -1,4 +1,5 @@
 import HeraldCore
+
 /// The services holding one address, sorted. Almost every address has one holder, so that case needs no array
 /// (one heap allocation less per address).
 enum HolderList: Sendable {

@@ -60,7 +60,9 @@ package enum AnnouncementPlanner {
 
         /// What to do to get there from `previous`: withdrawals (ids no longer planned) first, then announcements
         /// (new ids, or ids whose details changed), each sorted by id.
-        package func steps(from previous: [String: PlannedAnnouncement]) -> (withdraw: [String], announce: [PlannedAnnouncement]) {
+        package func steps(
+            from previous: [String: PlannedAnnouncement]
+        ) -> (withdraw: [String], announce: [PlannedAnnouncement]) {
             let withdraw = previous.keys.filter { changed[$0] == nil && !unchanged.contains($0) }.sorted()
             return (withdraw, changed.values.sorted { $0.id < $1.id })
         }

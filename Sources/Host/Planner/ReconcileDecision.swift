@@ -36,7 +36,8 @@ package struct ReconcileDecision: Sendable {
         package var announce: [(announcement: PlannedAnnouncement, new: Bool)]
 
         package init(
-            instance: String, exclusive: Bool, withdraw: [String], announce: [(announcement: PlannedAnnouncement, new: Bool)]
+            instance: String, exclusive: Bool, withdraw: [String],
+            announce: [(announcement: PlannedAnnouncement, new: Bool)]
         ) {
             self.instance = instance
             self.exclusive = exclusive
@@ -183,7 +184,8 @@ package struct ReconcileDecision: Sendable {
                     }
                 }
                 actions.append(
-                    .announce(instance: steps.instance, announcement: announcement, exclusive: steps.exclusive, new: new))
+                    .announce(
+                        instance: steps.instance, announcement: announcement, exclusive: steps.exclusive, new: new))
             }
         }
         // A claim no longer wanted (the plan moved the address away) is dropped; one announced stays until the next

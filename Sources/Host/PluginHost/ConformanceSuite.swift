@@ -228,7 +228,8 @@ package enum ConformanceSuite {
     static func sample(_ id: String, _ address: String) -> PlannedAnnouncement {
         PlannedAnnouncement(
             id: id, address: IPAddress(address)!, prefixLength: address.contains(":") ? 128 : 32,
-            services: [ServiceID(namespace: "conformance", name: "svc")], attributesJSON: "{}", advertisement: "conformance")
+            services: [ServiceID(namespace: "conformance", name: "svc")], attributesJSON: "{}",
+            advertisement: "conformance")
     }
 
     static func callWithError(_ body: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> Status {

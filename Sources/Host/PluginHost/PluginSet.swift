@@ -1,9 +1,9 @@
 import CHeraldPlugin
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import Logging
 import Synchronization
-import HeraldConfigModel
 
 /// The plugin instances of a plugins.d folder, created and configured; and every problem met on the way. One bad file
 /// never stops the others. A running set takes a new plugins.d with ``apply(_:directory:)``.

@@ -1,11 +1,11 @@
 import Foundation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldPluginHost
 import Logging
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
-import HeraldConfigModel
 
 /// Reloads herald.yaml and plugins.d on SIGHUP. Both are read and validated off the signal path, on a detached
 /// task, so that a slow or hostile file never delays SIGTERM: a stop abandons the reload in progress. herald.yaml is

@@ -1,7 +1,7 @@
-import HeraldCore
 import HeraldConfig
-import Synchronization
 import HeraldConfigModel
+import HeraldCore
+import Synchronization
 
 /// The configuration in force, and a stream of every configuration applied after it (reloads). Only valid
 /// configurations ever enter it: a bad reload never replaces a good one.

@@ -1,15 +1,15 @@
 import CHeraldPlugin
 import Foundation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import HeraldIPAM
 import HeraldKube
+import HeraldKubeModels
 import HeraldPluginHost
 import HeraldStatus
 import Logging
 import ServiceLifecycle
-import HeraldConfigModel
-import HeraldKubeModels
 
 /// Puts Herald together and runs it until SIGTERM or SIGINT:
 ///
@@ -46,7 +46,8 @@ package enum HeraldRuntime {
         case .kubernetes(let configuration):
             let kube = try KubeClient(configuration: configuration, logger: logger)
             client = kube
-            let labels = (try? await kube.get(HeraldKubeModels.Node.self, name: node.name).metadata.labels) ?? node.labels
+            let labels =
+                (try? await kube.get(HeraldKubeModels.Node.self, name: node.name).metadata.labels) ?? node.labels
             let exclusive = Set(plugins.instances.filter { $0.info.kind == .exclusive }.map(\.name))
             let candidate = KubernetesMode.isCandidate(options.config, labels: labels, exclusiveInstances: exclusive)
             let mode = KubernetesMode(

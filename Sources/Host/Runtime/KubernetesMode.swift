@@ -1,12 +1,12 @@
+import HeraldAllocation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import HeraldKube
+import HeraldKubeModels
 import HeraldPlanner
 import Logging
 import ServiceLifecycle
-import HeraldAllocation
-import HeraldConfigModel
-import HeraldKubeModels
 
 /// Herald on a Kubernetes cluster. Every host runs all of it (with `--role all`, the default; `allocator` and
 /// `speaker` run their parts alone, see ``parts(_:)``):

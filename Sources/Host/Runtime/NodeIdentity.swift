@@ -1,6 +1,6 @@
 import HeraldConfig
-import HeraldCore
 import HeraldConfigModel
+import HeraldCore
 
 #if canImport(Glibc)
     import Glibc

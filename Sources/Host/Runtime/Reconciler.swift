@@ -1,4 +1,5 @@
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import HeraldPlanner
 import HeraldPluginHost
@@ -6,7 +7,6 @@ import HeraldStatus
 import Logging
 import ServiceLifecycle
 import Synchronization
-import HeraldConfigModel
 
 /// The one serial reconcile loop: sources → service addresses → planner → plugin instances.
 ///
@@ -179,7 +179,9 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
         _ addresses: [ServiceAddress], advertisements: [Advertisement], nodes: [NodeState]
     ) -> [String: ReconcileDecision.Steps] {
         let running = runningInstances()
-        let instances = running.map { AnnouncementPlanner.Instance(name: $0.name, exclusive: $0.info.kind == .exclusive) }
+        let instances = running.map {
+            AnnouncementPlanner.Instance(name: $0.name, exclusive: $0.info.kind == .exclusive)
+        }
         let announced = Dictionary(running.map { ($0.name, $0.announced) }, uniquingKeysWith: { a, _ in a })
         let changes = AnnouncementPlanner.changes(
             addresses, advertisements: advertisements, node: node.name, nodes: nodes, instances: instances,

@@ -1,8 +1,8 @@
 import HeraldConfig
-import HeraldKube
-import HeraldPluginHost
 import HeraldConfigModel
+import HeraldKube
 import HeraldKubeModels
+import HeraldPluginHost
 
 /// Everything `herald run` is told: where the configuration and plugins come from, which mode, who this node is.
 package struct RuntimeOptions: Sendable {

@@ -1,13 +1,13 @@
 import Foundation
+import HeraldAllocation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import HeraldIPAM
 import HeraldKube
+import HeraldKubeModels
 import Logging
 import Synchronization
-import HeraldAllocation
-import HeraldConfigModel
-import HeraldKubeModels
 
 /// The allocator role on Kubernetes: one host per cluster, elected with the `herald-allocator` Lease, assigns
 /// addresses to `LoadBalancer` Services and writes them to `status.loadBalancer.ingress` and the

@@ -1,5 +1,5 @@
-import HeraldJSON
 import HeraldCore
+import HeraldJSON
 
 /// `/readyz`: ready when every plugin instance runs, none is unhealthy (degraded is still ready) and no enabled
 /// instance failed to load, configure or start (a plugins.d problem). The body says, per instance, what is wrong, and

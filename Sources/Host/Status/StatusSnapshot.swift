@@ -1,5 +1,5 @@
-import HeraldIPAM
 import HeraldCore
+import HeraldIPAM
 
 /// What the status endpoints report, taken at one moment: the host, and every plugin instance with its health,
 /// announcements, log and event counters and the metrics it reported through the ABI. A plain value: rendering it is

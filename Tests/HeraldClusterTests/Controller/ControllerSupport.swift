@@ -1,9 +1,9 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
+import HeraldKubeModels
+import HeraldKubeTestSupport
 import HeraldTestSupport
 import Testing
-import HeraldKubeModels
 
 /// What the controller tests share: their own API server (the allocator serves every LoadBalancer Service of a
 /// cluster, so these tests run one at a time on a cluster of their own), Service manifests, and snapshots.

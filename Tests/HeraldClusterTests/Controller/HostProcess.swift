@@ -1,5 +1,5 @@
-import HeraldKubeTestSupport
 import Foundation
+import HeraldKubeTestSupport
 import HeraldTestSupport
 
 /// One `herald run` process against a dev cluster, as a DaemonSet pod would run it: its own node name, the herald

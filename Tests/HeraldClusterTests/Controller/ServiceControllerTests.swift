@@ -1,9 +1,9 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
+import HeraldKubeModels
+import HeraldKubeTestSupport
 import HeraldTestSupport
 import Testing
-import HeraldKubeModels
 
 /// The allocator role of `herald run` against a real kube-apiserver: separate `herald` processes with the herald
 /// ServiceAccount (least privilege, deploy/rbac.yaml), Services created with kubectl, results read back from the API.

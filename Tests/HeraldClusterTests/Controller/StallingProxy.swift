@@ -1,5 +1,5 @@
-import HeraldKubeTestSupport
 import Foundation
+import HeraldKubeTestSupport
 import HeraldTestSupport
 
 /// A TLS proxy in front of the dev cluster's API server that counts what passes and can hold requests: it serves

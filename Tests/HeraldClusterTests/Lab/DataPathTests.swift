@@ -1,9 +1,9 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
+import HeraldKubeModels
+import HeraldKubeTestSupport
 import HeraldTestSupport
 import Testing
-import HeraldKubeModels
 
 /// Traffic reaches the Service: a client in the router namespace opens connections to the addresses Herald announces
 /// over layer 2 (ARP and NDP) and reaches a backend on the owner node (``DataPath``: AnyIP routes and a small HTTP

@@ -1,9 +1,9 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
+import HeraldKubeModels
+import HeraldKubeTestSupport
 import HeraldTestSupport
 import Synchronization
-import HeraldKubeModels
 
 /// The layer-2 lab: a `router` namespace with bridge `br0` (198.51.100.1/24) and three node namespaces on it
 /// (`eth0`, 198.51.100.11–13), each running its own `herald` as node-a, node-b, node-c against a real API server.

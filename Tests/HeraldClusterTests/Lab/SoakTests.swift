@@ -1,9 +1,9 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
+import HeraldKubeModels
+import HeraldKubeTestSupport
 import HeraldTestSupport
 import Testing
-import HeraldKubeModels
 
 /// A soak of the 3-node layer-2 lab: Services created and deleted continuously (about 20 changes a second, IPv4,
 /// IPv6 and dual-stack, some sharing an address), a plugin instance restarted by a reload every minute, one node's

@@ -1,9 +1,9 @@
-import HeraldKubeTestSupport
 import Foundation
 import HeraldKube
+import HeraldKubeModels
+import HeraldKubeTestSupport
 import HeraldTestSupport
 import Testing
-import HeraldKubeModels
 
 /// Every node announces what it should: three `herald` processes in their own network namespaces (node-a/b/c)
 /// against a real API server, with the ARP, NDP and log plugins and a recording plugin, and the router's kernel,

@@ -1,11 +1,11 @@
 import Foundation
 import HeraldKube
+import HeraldKubeModels
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
-import HeraldKubeModels
 
 /// An API server in memory, over plain HTTP, with what the allocator uses: Services and Namespaces (list and watch),
 /// status merge patches (with the optimistic-concurrency check of a `metadata.resourceVersion` in the patch), Leases

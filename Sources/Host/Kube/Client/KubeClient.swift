@@ -1,11 +1,11 @@
 import AsyncHTTPClient
 import Foundation
+import HeraldKubeModels
 import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
-import HeraldKubeModels
 
 /// A small Kubernetes API client over async-http-client: typed list, get, create, replace, patch, delete and watch.
 /// Errors are ``KubeError``s naming the request, the server and the `Status` reason.

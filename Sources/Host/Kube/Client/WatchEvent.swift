@@ -1,7 +1,7 @@
 import Foundation
+import HeraldKubeModels
 import NIOCore
 import NIOFoundationCompat
-import HeraldKubeModels
 
 /// One event of a watch stream (`{"type": ..., "object": ...}`, one per line).
 public enum WatchEvent<Object: KubeResource>: Sendable {

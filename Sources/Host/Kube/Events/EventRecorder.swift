@@ -1,8 +1,8 @@
 import Foundation
 import HeraldCore
+import HeraldKubeModels
 import Logging
 import Synchronization
-import HeraldKubeModels
 
 /// Records core/v1 Events the way client-go's recorder does: a repeat of the same event (same object, type, reason
 /// and message) increments `count` and `lastTimestamp` on the existing Event with a merge patch instead of creating a

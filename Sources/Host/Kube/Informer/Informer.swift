@@ -1,7 +1,7 @@
 import HeraldCore
+import HeraldKubeModels
 import Logging
 import Synchronization
-import HeraldKubeModels
 
 /// A reflector, its store, and the ways to consume changes: a de-duplicating ``WorkQueue`` of keys for reconcilers
 /// (which then read the store), per-subscriber `AsyncStream`s of ``InformerEvent``s, and a synced flag.

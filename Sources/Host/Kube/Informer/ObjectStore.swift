@@ -1,5 +1,5 @@
-import Synchronization
 import HeraldKubeModels
+import Synchronization
 
 /// What the store holds, as a number two hosts can compare, and how often it changed.
 public struct StoreContent: Sendable, Equatable {

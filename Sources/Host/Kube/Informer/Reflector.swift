@@ -1,6 +1,6 @@
+import HeraldKubeModels
 import Logging
 import Synchronization
-import HeraldKubeModels
 
 /// Keeps an ``ObjectStore`` equal to the server's state: a paged list replaces the store, then a watch from the
 /// list's resourceVersion (with bookmarks and `timeoutSeconds`) applies changes. A normal close re-watches from the

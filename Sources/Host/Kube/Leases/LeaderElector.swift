@@ -1,8 +1,8 @@
-import HeraldCore
 import Foundation
+import HeraldCore
+import HeraldKubeModels
 import Logging
 import Synchronization
-import HeraldKubeModels
 
 /// Leader election on a coordination.k8s.io/v1 Lease with client-go's semantics: poll every `retryPeriod`; take
 /// over a lease only after observing it unchanged for `leaseDuration` on our own clock; write with PUT and the read

@@ -1,7 +1,7 @@
 import HeraldCore
+import HeraldKubeModels
 import Logging
 import Synchronization
-import HeraldKubeModels
 
 /// Watches the membership leases of every node and yields the live node set whenever it changes: on lease events
 /// and when a lease expires without renewal (re-evaluated on a timer, on our own clock), once a read of the lease

@@ -1,8 +1,8 @@
 import Foundation
 import HeraldCore
+import HeraldKubeModels
 import Logging
 import Synchronization
-import HeraldKubeModels
 
 /// This node's membership lease: created or taken over at start, renewed every `renewInterval` (1 s) with a
 /// duration of `leaseDuration` (3 s), deleted on a graceful stop so that the others see the node leave at once.

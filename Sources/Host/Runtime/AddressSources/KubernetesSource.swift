@@ -1,12 +1,12 @@
+import HeraldAllocation
 import HeraldConfigModel
 import HeraldCore
 import HeraldIPAM
 import HeraldKube
+import HeraldKubeModels
 import HeraldPlanner
 import Logging
 import Synchronization
-import HeraldAllocation
-import HeraldKubeModels
 
 /// The addresses Kubernetes Services show in their status, whichever host assigned them: every host reads the same
 /// statuses, so every host agrees on what exists. Only Services Herald serves (type LoadBalancer, its class) count,

@@ -1,7 +1,7 @@
 import HeraldCore
 import HeraldKube
-import Logging
 import HeraldKubeModels
+import Logging
 
 /// Announcement events as Kubernetes Events: on the Services a node announces (`NodeAssigned`, and what plugins
 /// report about an announcement), and on this node's Node object (plugin events about no announcement, data-plane

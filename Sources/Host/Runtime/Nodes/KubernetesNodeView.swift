@@ -1,8 +1,8 @@
 import HeraldCore
 import HeraldKube
+import HeraldKubeModels
 import HeraldPlanner
 import Synchronization
-import HeraldKubeModels
 
 /// The nodes of a cluster: Node objects for their labels, membership leases for who is alive and which instances
 /// each reports unhealthy. This node counts as alive for exclusive announcements only while

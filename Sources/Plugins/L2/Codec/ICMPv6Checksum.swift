@@ -7,8 +7,9 @@
 package enum ICMPv6Checksum {
     /// The checksum to store in the message (with its checksum field zero), or 0 when verifying a message whose
     /// checksum field is filled in and correct.
-    package static func compute(source: IPv6Address, destination: IPv6Address, message: UnsafeRawBufferPointer) -> UInt16
-    {
+    package static func compute(
+        source: IPv6Address, destination: IPv6Address, message: UnsafeRawBufferPointer
+    ) -> UInt16 {
         var sum: UInt64 = 0
         for half in [source.high, source.low, destination.high, destination.low] {
             sum += half >> 48 + (half >> 32 & 0xFFFF) + (half >> 16 & 0xFFFF) + (half & 0xFFFF)

@@ -1,7 +1,7 @@
 import Foundation
 import HeraldConfig
-import Logging
 import HeraldConfigModel
+import Logging
 
 /// The YAML files of a manifest directory (`*.yaml`, `*.yml`, not hidden), read in lexical order, and whether any
 /// changed since the last read. A file that does not parse keeps the objects it held at its last good read.

@@ -1,11 +1,11 @@
+import HeraldAllocation
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import HeraldIPAM
 import HeraldKube
-import HeraldPlanner
-import HeraldAllocation
-import HeraldConfigModel
 import HeraldKubeModels
+import HeraldPlanner
 
 /// The allocator over a manifest directory, with no I/O: the same decisions as on a cluster, from the objects of the
 /// files and the addresses recorded in the status file. `herald run` and `herald plan` both go through it, so a plan

@@ -1,13 +1,13 @@
-import HeraldCore
 import Foundation
+import HeraldAllocation
 import HeraldConfig
+import HeraldConfigModel
+import HeraldCore
 import HeraldIPAM
 import HeraldPlanner
 import Logging
 import ServiceLifecycle
 import Synchronization
-import HeraldAllocation
-import HeraldConfigModel
 
 /// Herald without a cluster: Services, Namespaces, Nodes and EndpointSlices from the YAML files of a directory,
 /// watched for changes, given addresses by the same allocator as on a cluster. Assignments go where a user reads

@@ -1,9 +1,9 @@
 import Foundation
 import HeraldConfig
-import HeraldKube
-import Yams
 import HeraldConfigModel
+import HeraldKube
 import HeraldKubeModels
+import Yams
 
 /// The Kubernetes objects of a manifest directory that Herald reads: Services, Namespaces, Nodes and EndpointSlices.
 /// Other kinds are ignored (a directory may hold a whole application's manifests).
@@ -80,7 +80,8 @@ package struct Manifests: Sendable, Equatable {
                 if service.metadata.namespace == nil { service.metadata.namespace = "default" }
                 result.services.append(service)
             case Namespace.kind: result.namespaces.append(try decoder.decode(Namespace.self, from: json))
-            case HeraldKubeModels.Node.kind: result.nodes.append(try decoder.decode(HeraldKubeModels.Node.self, from: json))
+            case HeraldKubeModels.Node.kind:
+                result.nodes.append(try decoder.decode(HeraldKubeModels.Node.self, from: json))
             case EndpointSlice.kind:
                 var slice = try decoder.decode(EndpointSlice.self, from: json)
                 if slice.metadata.namespace == nil { slice.metadata.namespace = "default" }

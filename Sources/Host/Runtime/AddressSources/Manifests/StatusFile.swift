@@ -1,7 +1,7 @@
 import Foundation
+import HeraldAllocation
 import HeraldCore
 import HeraldIPAM
-import HeraldAllocation
 
 /// What the allocator gave each Service of a manifest directory, kept in the directory (`herald-status.json`) where
 /// a user reads it, and read back at start so that every Service keeps its addresses across restarts.
