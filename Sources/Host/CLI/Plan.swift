@@ -81,9 +81,7 @@ struct Plan: ParsableCommand {
                 printError("\(entry.file): instance \"\(spec.name)\": \(error)")
             }
         }
-        if !nodes.contains(where: { $0.name == nodeInfo.name }) {
-            nodes.append(NodeState(name: nodeInfo.name, labels: nodeInfo.labels))
-        }
+        nodes = AnnouncementPlanner.nodes(nodes, including: nodeInfo)
         let plan = AnnouncementPlanner.plan(
             addresses, advertisements: config.advertisements, node: nodeInfo.name, nodes: nodes, instances: instances)
         let announced = plan.keys.sorted().flatMap { instance in

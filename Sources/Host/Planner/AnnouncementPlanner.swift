@@ -20,6 +20,22 @@ package enum AnnouncementPlanner {
         }
     }
 
+    /// The nodes a plan is made over, as `herald run` and `herald plan` both assemble them: the known ones, with this
+    /// node added when they do not list it (no cluster, or a manifest directory without Nodes), and this node's
+    /// unhealthy instances marked on it.
+    package static func nodes(
+        _ known: [NodeState], including own: LocalNode, unhealthy: Set<String> = []
+    ) -> [NodeState] {
+        var nodes = known
+        if !nodes.contains(where: { $0.name == own.name }) {
+            nodes.append(NodeState(name: own.name, labels: own.labels))
+        }
+        for index in nodes.indices where nodes[index].name == own.name {
+            nodes[index].unhealthyInstances.formUnion(unhealthy)
+        }
+        return nodes
+    }
+
     /// What one instance should announce, told against what it announces now (`previous`): the announcements
     /// that are new or differ, and the ids of the ones that stay as they are. A pass over 10,000 unchanged addresses
     /// then builds a set of ids, not a second table of 10,000 announcements.

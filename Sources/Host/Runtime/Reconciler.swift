@@ -12,10 +12,12 @@ import Synchronization
 ///
 /// It starts the plugin instances, then on every change of a source or of the configuration asks each source for
 /// its addresses, plans this node's announcements, and brings each running instance to the plan (withdrawals
-/// first). Announce and withdraw calls happen on this loop only, each bounded by its instance's call deadline (a
-/// call that overruns it fails the instance, and the loop goes on); status requests read health and metrics through
-/// ``PluginInstance/observe(within:metrics:)``, which never waits for a busy plugin. On shutdown it withdraws
-/// everything and stops the plugins, last started first.
+/// first). Announce, withdraw and the loop's health calls happen on this loop, each bounded by its instance's call
+/// deadline (a call that overruns it fails the instance, and the loop goes on). Plugin calls are made from other
+/// threads too: the status endpoints' requests call `health` and `collect_metrics` through
+/// ``PluginInstance/observe(within:metrics:)``, only on an instance that no other call is in, and never wait for a
+/// busy one; a reload applies plugins.d on this loop. On shutdown it withdraws everything and stops the plugins,
+/// last started first.
 ///
 /// What a pass does is decided by ``ReconcileDecision`` (pure: break-before-make, the claims of exclusive addresses
 /// and their confirmation by the other nodes' published input versions, the fast path when nodes only left); this
@@ -204,14 +206,7 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
 
     /// The nodes of the view (or this one alone), this node with its own unhealthy instances.
     func nodes(unhealthy: Set<String>) -> [NodeState] {
-        var nodes = nodeView?.nodes() ?? []
-        if !nodes.contains(where: { $0.name == node.name }) {
-            nodes.append(NodeState(name: node.name, labels: node.labels))
-        }
-        for index in nodes.indices where nodes[index].name == node.name {
-            nodes[index].unhealthyInstances.formUnion(unhealthy)
-        }
-        return nodes
+        AnnouncementPlanner.nodes(nodeView?.nodes() ?? [], including: node, unhealthy: unhealthy)
     }
 
     /// The running instances that report their data plane unhealthy, with what they say (a plugin call: on the loop
