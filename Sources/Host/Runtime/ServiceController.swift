@@ -145,79 +145,47 @@ package final class ServiceController: Sendable {
             "allocator: restored and served \(served) services in \(ContinuousClock.now - start)",
             metadata: ["pending": "\(state.allocator.pending.count)"])
 
-        // Writes run across batches, at most `writeConcurrency` at once: the loop decides the next batch while the
-        // statuses of the last are being written. A Service's input is done once its write ends, so one Service
-        // never has two writes of its own under way (a write that races another input's fails with 409 Conflict
-        // and is decided again).
-        let slots = WriteSlots(writeConcurrency)
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                let batch = await inbox.nextBatch(limit: 512)
-                if batch.isEmpty { break }
-                await decide(
-                    batch, &state, &pools, written: written, slots: slots, group: &group, inbox: inbox, events: events)
-            }
-        }
-    }
-
-    /// Decides one batch and starts the writes it calls for.
-    func decide(
-        _ batch: [Input], _ state: inout AllocationState, _ pools: inout [Pool], written: WriteLog, slots: WriteSlots,
-        group: inout DiscardingTaskGroup, inbox: WorkQueue<Input>,
-        events: AsyncStream<(AllocationState.Event, ContinuousClock.Instant)>.Continuation
-    ) async {
-        var effects = AllocationState.Effects()
-        var labels: [String: [String: String]]?
-        for input in batch {
-            switch input {
-            case .service(let id):
-                if let service = services.store.get(ObjectKey(namespace: id.namespace, name: id.name)) {
+        while !Task.isCancelled {
+            let batch = await inbox.nextBatch(limit: 512)
+            if batch.isEmpty { break }
+            var effects = AllocationState.Effects()
+            var labels: [String: [String: String]]?
+            for input in batch {
+                switch input {
+                case .service(let id):
+                    if let service = services.store.get(ObjectKey(namespace: id.namespace, name: id.name)) {
+                        labels = labels ?? namespaceLabels()
+                        effects.merge(state.update(service, namespaceLabels: labels?[id.namespace] ?? [:]))
+                        effects.touched.insert(id)
+                    } else {
+                        effects.merge(state.delete(id))
+                    }
+                case .namespace(let name):
                     labels = labels ?? namespaceLabels()
-                    effects.merge(state.update(service, namespaceLabels: labels?[id.namespace] ?? [:]))
-                    effects.touched.insert(id)
-                } else {
-                    effects.merge(state.delete(id))
-                }
-            case .namespace(let name):
-                labels = labels ?? namespaceLabels()
-                // A scan, not an index: namespaces' labels seldom change, and an index of 10,000 Services by
-                // namespace costs half a megabyte for it.
-                for service in services.store.compactMap({ $0.metadata.namespace == name ? $0 : nil }) {
-                    effects.merge(state.update(service, namespaceLabels: labels?[name] ?? [:]))
-                }
-            case .configuration:
-                let next = config.current
-                guard next.pools != pools else { continue }
-                do {
-                    effects.merge(try state.setPools(next.pools))
-                    pools = next.pools
-                    logger.info("allocator: pools changed; displaced services re-assigned")
-                } catch {
-                    logger.error("allocator: new pools refused (\(error)); keeping the old ones")
+                    // A scan, not an index: namespaces' labels seldom change, and an index of 10,000 Services by
+                    // namespace costs half a megabyte for it.
+                    for service in services.store.compactMap({ $0.metadata.namespace == name ? $0 : nil }) {
+                        effects.merge(state.update(service, namespaceLabels: labels?[name] ?? [:]))
+                    }
+                case .configuration:
+                    let next = config.current
+                    guard next.pools != pools else { continue }
+                    do {
+                        effects.merge(try state.setPools(next.pools))
+                        pools = next.pools
+                        logger.info("allocator: pools changed; displaced services re-assigned")
+                    } catch {
+                        logger.error("allocator: new pools refused (\(error)); keeping the old ones")
+                    }
                 }
             }
+            await write(effects.touched, cleared: effects.cleared, state: state, written: written, inbox: inbox)
+            written.prune(caughtUpWith: services.store)
+            let decided = ContinuousClock.now
+            for event in effects.events { events.yield((event, decided)) }
+            usage.withLock { $0 = state.allocator.statistics() }
+            for input in batch { inbox.done(input) }
         }
-        let jobs = Self.jobs(effects.touched, cleared: effects.cleared, state: state)
-        let writing = Set(jobs.map(\.0))
-        for (id, desired) in jobs {
-            await slots.acquire()
-            statusWrites.withLock { $0 += 1 }
-            let own = batch.contains(.service(id))
-            group.addTask {
-                await self.write(id, desired, written: written, inbox: inbox)
-                self.statusWrites.withLock { $0 -= 1 }
-                slots.release()
-                if own { inbox.done(.service(id)) }
-            }
-        }
-        for input in batch {
-            if case .service(let id) = input, writing.contains(id) { continue }
-            inbox.done(input)
-        }
-        written.prune(caughtUpWith: services.store)
-        let decided = ContinuousClock.now
-        for event in effects.events { events.yield((event, decided)) }
-        usage.withLock { $0 = state.allocator.statistics() }
     }
 
     func namespaceLabels() -> [String: [String: String]] {
@@ -261,24 +229,17 @@ package final class ServiceController: Sendable {
         }
     }
 
-    /// What to write for `ids`: the desired status of each, or an empty one for those `cleared`.
-    static func jobs(
-        _ ids: Set<ServiceID>, cleared: Set<ServiceID>, state: AllocationState
-    ) -> [(ServiceID, AllocationState.Desired)] {
-        ids.sorted().compactMap { id in
-            if let desired = state.desired(id) { return (id, desired) }
-            if cleared.contains(id) { return (id, AllocationState.Desired(addresses: [], pool: nil)) }
-            return nil
-        }
-    }
-
-    /// Writes the statuses of `ids` that differ from what the API server shows, concurrently, and returns when all
-    /// are written (the restore at the start of a term).
+    /// Writes the statuses of `ids` that differ from what the API server shows, concurrently. A failed write is
+    /// retried after a second through the inbox.
     func write(
         _ ids: Set<ServiceID>, cleared: Set<ServiceID>, state: AllocationState,
         written: WriteLog, inbox: WorkQueue<Input>
     ) async {
-        let jobs = Self.jobs(ids, cleared: cleared, state: state)
+        let jobs: [(ServiceID, AllocationState.Desired)] = ids.sorted().compactMap { id in
+            if let desired = state.desired(id) { return (id, desired) }
+            if cleared.contains(id) { return (id, AllocationState.Desired(addresses: [], pool: nil)) }
+            return nil
+        }
         guard !jobs.isEmpty else { return }
         statusWrites.withLock { $0 += 1 }
         defer { statusWrites.withLock { $0 -= 1 } }
@@ -290,26 +251,23 @@ package final class ServiceController: Sendable {
                     running -= 1
                 }
                 running += 1
-                group.addTask { await self.write(id, desired, written: written, inbox: inbox) }
+                group.addTask {
+                    do {
+                        try await self.write(id, desired, written: written)
+                    } catch is CancellationError {
+                        // The term is over: the next one restores from what the API server shows.
+                    } catch let error as KubeError where error.isConflict {
+                        // Decided on an object the API server no longer holds: nothing was written. The cache's
+                        // update queues the Service again, to be decided on what it shows then; the retry below
+                        // only covers an update that never comes.
+                        self.logger.info("allocator: \(id) changed since it was decided; deciding again")
+                        Self.retry(id, inbox: inbox)
+                    } catch {
+                        self.logger.warning("allocator: cannot write the status of \(id): \(error); retrying")
+                        Self.retry(id, inbox: inbox)
+                    }
+                }
             }
-        }
-    }
-
-    /// Writes one status; a failed write is retried after a second through the inbox.
-    func write(_ id: ServiceID, _ desired: AllocationState.Desired, written: WriteLog, inbox: WorkQueue<Input>) async {
-        do {
-            try await write(id, desired, written: written)
-        } catch is CancellationError {
-            // The term is over: the next one restores from what the API server shows.
-        } catch let error as KubeError where error.isConflict {
-            // Decided on an object the API server no longer holds: nothing was written. The cache's update queues
-            // the Service again, to be decided on what it shows then; the retry below only covers an update that
-            // never comes.
-            logger.info("allocator: \(id) changed since it was decided; deciding again")
-            Self.retry(id, inbox: inbox)
-        } catch {
-            logger.warning("allocator: cannot write the status of \(id): \(error); retrying")
-            Self.retry(id, inbox: inbox)
         }
     }
 
@@ -393,37 +351,5 @@ package final class ServiceController: Sendable {
         if event.warning { logger.warning("\(event)") } else { logger.info("\(event)") }
         await recorder.record(
             reference, type: event.warning ? .warning : .normal, reason: event.reason, message: event.message)
-    }
-}
-
-/// At most `limit` holders at once; the others wait, first come first served.
-final class WriteSlots: Sendable {
-    private let state: Mutex<(free: Int, waiters: [CheckedContinuation<Void, Never>])>
-
-    init(_ limit: Int) { state = Mutex((limit, [])) }
-
-    func acquire() async {
-        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                guard s.free == 0 else {
-                    s.free -= 1
-                    return true
-                }
-                s.waiters.append(waiter)
-                return false
-            }
-            if now { waiter.resume() }
-        }
-    }
-
-    func release() {
-        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            guard !s.waiters.isEmpty else {
-                s.free += 1
-                return nil
-            }
-            return s.waiters.removeFirst()
-        }
-        next?.resume()
     }
 }
