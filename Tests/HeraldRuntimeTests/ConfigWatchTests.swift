@@ -140,3 +140,17 @@ import Testing
         #expect(applied.pools == [["moved"]])
     }
 }
+
+/// The Event about a rejected reload stays small however many problems there are.
+@Suite struct ReloadEventMessageTests {
+    @Test func atMostFiveProblemsAndAKilobyte() {
+        let problems = (1...8).map { "/etc/herald/config/herald.yaml:\($0):3: error: problem \($0)" }
+        let message = PodEvents.reloadMessage(problems)
+        #expect(message.contains("herald.yaml:5:3: error: problem 5"))
+        #expect(!message.contains("problem 6"))
+        #expect(message.hasSuffix("; and 3 more"))
+        let long = PodEvents.reloadMessage([String(repeating: "x", count: 5000)])
+        #expect(long.count == PodEvents.messageLimit)
+        #expect(long.hasSuffix("…"))
+    }
+}

@@ -3,10 +3,10 @@ import HeraldKubeModels
 
 /// Events about Herald's own Pod (named by POD_NAME and POD_NAMESPACE from the downward API), so that
 /// `kubectl describe pod` shows what went wrong in it.
-enum PodEvents {
+package enum PodEvents {
     /// At most this many problems go into one Event's message, and the message is cut at `messageLimit` characters.
-    static let problemLimit = 5
-    static let messageLimit = 1024
+    package static let problemLimit = 5
+    package static let messageLimit = 1024
 
     /// A report of rejected reloads as a Warning `ConfigReloadFailed` on the Pod; nil unless both names are set.
     /// The recorder's budget and its aggregation of repeats keep the writes bounded; the reloader writes one report
@@ -20,7 +20,7 @@ enum PodEvents {
         }
     }
 
-    static func reloadMessage(_ problems: [String]) -> String {
+    package static func reloadMessage(_ problems: [String]) -> String {
         var message = "configuration reload rejected, the running configuration is kept: "
         message += problems.prefix(problemLimit).joined(separator: "; ")
         if problems.count > problemLimit { message += "; and \(problems.count - problemLimit) more" }
