@@ -231,6 +231,7 @@ let package = Package(
                 "HeraldKube", "HeraldKubeModels", "HeraldCore", "HeraldTestSupport", "HeraldKubeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),

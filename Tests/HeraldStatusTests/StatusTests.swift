@@ -28,8 +28,8 @@ import Testing
             StatusSnapshot(version: "0.1.0", abi: "1.0", node: "n1", instances: [a, b], reloads: 2, failedReloads: 1))
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.contains(#"herald_build_info{version="0.1.0",abi="1.0",node="n1"} 1"#))
-        #expect(lines.contains(#"herald_config_reloads_total{result="applied"} 2"#))
-        #expect(lines.contains(#"herald_config_reloads_total{result="rejected"} 1"#))
+        #expect(lines.contains(#"herald_config_reloads_total{result="success"} 2"#))
+        #expect(lines.contains(#"herald_config_reloads_total{result="failure"} 1"#))
         #expect(lines.contains(#"herald_plugin_instance_announcements{instance="arp-a",plugin="dev.herald.arp"} 2"#))
         #expect(
             lines.contains(#"herald_plugin_log_lines_suppressed_total{instance="arp-b",plugin="dev.herald.arp"} 1"#))

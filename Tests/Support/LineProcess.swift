@@ -129,6 +129,9 @@ open class LineProcess: @unchecked Sendable {
         output.fileHandleForReading.readabilityHandler = nil
     }
 
+    /// Sends `signal` to the process.
+    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
     /// Sends SIGKILL now (no clean-up in the process) and waits for it to end.
     public func kill9() {
         kill(process.processIdentifier, SIGKILL)

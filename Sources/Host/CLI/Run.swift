@@ -13,8 +13,9 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Kubernetes mode when --kubeconfig is given, KUBECONFIG is set, or the in-cluster service account is \
             present; a manifest directory with --manifests; otherwise the static VIPs of herald.yaml alone (or, with \
-            no configuration at all, the embedded demo). SIGHUP reloads herald.yaml; an invalid file is reported and \
-            the running configuration kept.
+            no configuration at all, the embedded demo). SIGHUP reloads herald.yaml and plugins.d, and so does a \
+            change of either on disk with --watch-config (the default in Kubernetes mode); an invalid file is \
+            reported and the running configuration kept.
             """)
 
     @OptionGroup var options: CommonOptions
@@ -53,6 +54,14 @@ struct Run: AsyncParsableCommand {
             and never writes a Service); see deploy/rbac.yaml.
             """)
     var role: RuntimeOptions.Role = .all
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Follow herald.yaml and plugins.d on disk and reload on a change as SIGHUP does (a ConfigMap edited in \
+            place); default: on in Kubernetes mode, off otherwise.
+            """)
+    var watchConfig: Bool?
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
@@ -101,6 +110,11 @@ struct Run: AsyncParsableCommand {
         let status = try Self.parseStatusAddress(statusAddress)
         let logger = Logger(label: "herald")
         var env = try Environment.resolve(options: options)
+        // Right after the reading, so that a change during the start (plugins loading, the first API calls) is
+        // still followed.
+        let identities = env.configPath.map {
+            FileIdentities.read(path: $0, pluginsDirectory: role.speaks ? env.pluginsDirectory : nil)
+        }
         if !role.speaks {
             // The allocator loads no plugin: its advertisements are not checked against a plugins.d it never reads.
             env.pluginEntries = []
@@ -124,6 +138,8 @@ struct Run: AsyncParsableCommand {
             namespace: namespace ?? SourceOptions.podNamespace() ?? "herald-system", statusAddress: status,
             version: Herald.version)
         runtime.role = role
+        runtime.watchConfig = watchConfig
+        runtime.configIdentities = identities
         runtime.leaderElection.leaseDuration = .seconds(leaderElectLeaseDuration)
         runtime.leaderElection.renewDeadline = .seconds(leaderElectRenewDeadline)
         runtime.leaderElection.retryPeriod = .seconds(leaderElectRetryPeriod)

@@ -7,7 +7,7 @@
 /// regular file owned by the effective user or root and writable by no one else, and so must every folder above it:
 /// whoever may write to one of them may replace the file (or a folder on its path) with their own. A group- or
 /// world-writable folder is accepted only when it is sticky and owned by root, like /tmp (there, only a file's owner
-/// may rename or remove it).
+/// may rename or remove it), or on a read-only mount (where no one may write it, whatever its mode says).
 package enum TrustedFile {
     /// Why a file is not trusted.
     package enum Problem: Error, Equatable, Sendable {
@@ -59,12 +59,19 @@ package enum TrustedFile {
                 return .wrongDirectoryOwner(directory: directory, owner: st.st_uid, expected: me)
             }
             let sticky = st.st_mode & S_ISVTX != 0 && st.st_uid == 0
-            guard st.st_mode & (S_IWGRP | S_IWOTH) == 0 || sticky else {
+            guard st.st_mode & (S_IWGRP | S_IWOTH) == 0 || sticky || readOnlyMount(directory) else {
                 return .writableDirectory(directory: directory, mode: st.st_mode)
             }
             if directory == "/" { break }
         }
         return nil
+    }
+
+    /// Whether `directory` is on a read-only mount, where its mode bits let no one write (a Kubernetes ConfigMap
+    /// volume: the kubelet makes its folder mode 777 and mounts it read-only in the container).
+    private static func readOnlyMount(_ directory: String) -> Bool {
+        var fs = statvfs()
+        return statvfs(directory, &fs) == 0 && fs.f_flag & UInt(ST_RDONLY) != 0
     }
 
     /// `path` made absolute against the working folder.

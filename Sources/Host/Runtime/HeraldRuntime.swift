@@ -78,10 +78,31 @@ package enum HeraldRuntime {
             ExclusiveWatchdog(membership: membership, reconciler: reconciler, logger: logger).start()
         }
 
+        let watching: Bool
+        if let watchConfig = options.watchConfig {
+            watching = watchConfig
+        } else if case .kubernetes = options.mode {
+            watching = true
+        } else {
+            watching = false
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let report = cluster.flatMap {
+            PodEvents.reloadReport(
+                recorder: $0.ownRecorder, pod: environment["POD_NAME"], namespace: environment["POD_NAMESPACE"])
+        }
         let reloader = options.configPath.map {
-            ConfigReloader(path: $0, pluginsDirectory: options.pluginsDirectory, logger: logger) { config, entries in
+            ConfigReloader(
+                path: $0, pluginsDirectory: options.pluginsDirectory, watch: watching ? .init() : nil,
+                baseline: options.configIdentities, logger: logger, report: report
+            ) { config, entries in
                 reconciler.reload(config: options.role.configuration(config), plugins: entries)
             }
+        }
+        if let path = options.configPath, watching {
+            logger.info(
+                "following \(path)\(options.pluginsDirectory.map { " and \($0)" } ?? "") for changes (--no-watch-config to stop)"
+            )
         }
         if let reloader { services.append(.init(service: reloader)) }
 

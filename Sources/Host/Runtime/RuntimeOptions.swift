@@ -66,6 +66,12 @@ package struct RuntimeOptions: Sendable {
     package var leaderElection = LeaderElection()
     /// Membership lease timing (renew 1 s, duration 3 s).
     package var membership = KubernetesMode.Timing()
+    /// Whether herald.yaml and plugins.d are followed on disk (a change reloads them as SIGHUP does); nil for the
+    /// default: on in Kubernetes mode (a ConfigMap edited in place), off otherwise.
+    package var watchConfig: Bool?
+    /// What herald.yaml and plugins.d resolved to when they were read for this run: a change after that reading is
+    /// followed even if it comes before the runtime is up.
+    package var configIdentities: FileIdentities?
     /// Where to serve the status endpoints; nil for none.
     package var statusAddress: (host: String, port: Int)?
     package var version: String

@@ -28,8 +28,9 @@ package enum PrometheusText {
             "herald_plugin_problems", "gauge", "Plugin files or instances that could not be loaded or configured.",
             [([], Double(s.pluginProblems))])
         family(
-            "herald_config_reloads_total", "counter", "Configuration reloads (SIGHUP), by result.",
-            [([("result", "applied")], Double(s.reloads)), ([("result", "rejected")], Double(s.failedReloads))])
+            "herald_config_reloads_total", "counter",
+            "Configuration reloads (SIGHUP or a change of the files), by result: success (applied) or failure (kept the running one).",
+            [([("result", "success")], Double(s.reloads)), ([("result", "failure")], Double(s.failedReloads))])
         family(
             "herald_reconcile_passes_total", "counter", "Reconcile passes (sources → planner → plugin instances).",
             [([], Double(s.reconcilePasses))])
