@@ -51,9 +51,17 @@ struct MalformedPeerTests {
             return "\(bytes[19])/\(bytes[20])"
         }
         #expect(notifications == ["1/1", "3/1", "1/3"], "\(peer.transcript)")
-        let metrics = try node.metrics()
+        // The peer prints "done" once it has read the last NOTIFICATION; the plugin's counters are published by its
+        // I/O thread on its next pass, so they are read until they settle (at most 2 s).
+        let headerErrors = #"bgp_notifications_sent_total{code="message-header-error",peer="198.51.100.1"}"#
+        var metrics = try node.metrics()
+        let settle = Date().addingTimeInterval(2)
+        while metrics[headerErrors] != 2, Date() < settle {
+            usleep(50_000)
+            metrics = try node.metrics()
+        }
         #expect(metrics[#"bgp_malformed_updates_total{peer="198.51.100.1"}"#] == 1)
-        #expect(metrics[#"bgp_notifications_sent_total{code="message-header-error",peer="198.51.100.1"}"#] == 2)
+        #expect(metrics[headerErrors] == 2)
         #expect(metrics[#"bgp_notifications_sent_total{code="update-message-error",peer="198.51.100.1"}"#] == 1)
     }
 }
