@@ -46,15 +46,26 @@ import Testing
         }
     }
 
-    @Test func aSwapIsAnnouncedWithinTwoSecondsAndABrokenOneIsCountedAndKeptOut() throws {
-        let herald = try TestSupport.product("herald")
-        let dir = try TestSupport.temporaryDirectory("herald-watch-cli")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+    /// A temporary folder with herald.yaml (pool "first", 192.0.2.1) and plugins.d (a recording log instance), each
+    /// projected as the kubelet projects a ConfigMap, and the recording's path.
+    static func projected(
+        _ name: String
+    ) throws -> (
+        dir: String, record: String, config: ProjectedFolder, plugins: ProjectedFolder
+    ) {
+        let dir = try TestSupport.temporaryDirectory(name)
         let record = "\(dir)/calls.jsonl"
         var config = try ProjectedFolder("\(dir)/config")
         try config.project(["herald.yaml": Self.config(pool: "first", vip: "192.0.2.1")])
         var plugins = try ProjectedFolder("\(dir)/plugins.d")
         try plugins.project(["rec.yaml": "name: rec\nlibrary: herald-log\nconfig: {file: \(record)}\n"])
+        return (dir, record, config, plugins)
+    }
+
+    @Test func aSwapIsAnnouncedWithinTwoSecondsAndABrokenOneIsCountedAndKeptOut() throws {
+        let herald = try TestSupport.product("herald")
+        var (dir, record, config, plugins) = try Self.projected("herald-watch-cli")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = "\(config.path)/herald.yaml"
         let host = try LineProcess(
             executable: herald,
@@ -94,13 +105,8 @@ import Testing
     /// Outside Kubernetes mode the files are followed only when asked: without --watch-config a swap waits for SIGHUP.
     @Test func withoutTheFlagAStandaloneHostWaitsForSIGHUP() throws {
         let herald = try TestSupport.product("herald")
-        let dir = try TestSupport.temporaryDirectory("herald-nowatch-cli")
+        var (dir, record, config, plugins) = try Self.projected("herald-nowatch-cli")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let record = "\(dir)/calls.jsonl"
-        var config = try ProjectedFolder("\(dir)/config")
-        try config.project(["herald.yaml": Self.config(pool: "first", vip: "192.0.2.1")])
-        var plugins = try ProjectedFolder("\(dir)/plugins.d")
-        try plugins.project(["rec.yaml": "name: rec\nlibrary: herald-log\nconfig: {file: \(record)}\n"])
         let host = try LineProcess(
             executable: herald,
             arguments: [

@@ -135,18 +135,18 @@ package struct BFDControlPacket: Sendable, Equatable {
         let multiplier = b[2]
         guard multiplier != 0 else { throw .zeroDetectMultiplier }
         guard flags & 0x01 == 0 else { throw .multipoint }
-        func u32(_ at: Int) -> UInt32 {
-            UInt32(b[at]) << 24 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 8 | UInt32(b[at + 3])
-        }
-        let mine = u32(4)
+        // The Length check above guarantees the 24 bytes these reads take.
+        var reader = ByteReader(b[4..<length])
+        let mine = reader.u32()!
         guard mine != 0 else { throw .zeroMyDiscriminator }
-        let yours = u32(8)
+        let yours = reader.u32()!
         guard yours != 0 || state == .down || state == .adminDown else { throw .zeroYourDiscriminator(state) }
+        let (tx, rx, echo) = (reader.u32()!, reader.u32()!, reader.u32()!)
         return BFDControlPacket(
             diagnostic: diagnostic, state: state, poll: flags & 0x20 != 0, final: flags & 0x10 != 0,
             controlPlaneIndependent: flags & 0x08 != 0, demand: flags & 0x02 != 0, detectMultiplier: multiplier,
-            myDiscriminator: mine, yourDiscriminator: yours, desiredMinTxInterval: u32(12),
-            requiredMinRxInterval: u32(16), requiredMinEchoRxInterval: u32(20))
+            myDiscriminator: mine, yourDiscriminator: yours, desiredMinTxInterval: tx, requiredMinRxInterval: rx,
+            requiredMinEchoRxInterval: echo)
     }
 
     /// The 24 bytes on the wire.
@@ -165,10 +165,7 @@ package struct BFDControlPacket: Sendable, Equatable {
         for value in [
             myDiscriminator, yourDiscriminator, desiredMinTxInterval, requiredMinRxInterval, requiredMinEchoRxInterval,
         ] {
-            out.append(UInt8(value >> 24))
-            out.append(UInt8((value >> 16) & 0xFF))
-            out.append(UInt8((value >> 8) & 0xFF))
-            out.append(UInt8(value & 0xFF))
+            out.appendU32(value)
         }
         return out
     }
