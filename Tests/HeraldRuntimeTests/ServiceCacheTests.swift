@@ -79,4 +79,34 @@ import Testing
         #expect(cached.spec?.ports == [Service.Port(protocol: "TCP", port: 80)])
         #expect(ServiceTranslation.cached(Self.service(annotations: ["a.example/b": "c"])).metadata.annotations == nil)
     }
+
+    @Test func whatATenantWritesIsBoundedInTheCache() throws {
+        let long = String(repeating: "k", count: 100_000)
+        let a = ServiceTranslation.cached(
+            Self.service(annotations: ["metallb.io/allow-shared-ip": long, "metallb.io/anything-else": long]))
+        let b = ServiceTranslation.cached(Self.service(annotations: ["metallb.universe.tf/allow-shared-ip": long]))
+        let c = ServiceTranslation.cached(Self.service(annotations: ["metallb.io/allow-shared-ip": long + "!"]))
+        let keyA = try #require(a.metadata.annotations?["metallb.io/allow-shared-ip"])
+        // A long key becomes its digest: equal keys stay equal, different ones different; unknown keys go.
+        #expect(keyA.utf8.count == 72 && keyA.hasPrefix("\0sha256:"))
+        #expect(a.metadata.annotations?.count == 1)
+        #expect(b.metadata.annotations?["metallb.universe.tf/allow-shared-ip"] == keyA)
+        #expect(c.metadata.annotations?["metallb.io/allow-shared-ip"] != keyA)
+        // A short key is kept as it is, and can never equal a digest.
+        let short = ServiceTranslation.cached(Self.service(annotations: ["metallb.io/allow-shared-ip": "web"]))
+        #expect(short.metadata.annotations?["metallb.io/allow-shared-ip"] == "web")
+        // An address list past the bound is cut to a text that cannot parse, and says why.
+        let addresses = (0..<2000).map { "10.0.\($0 / 250).\($0 % 250)" }.joined(separator: ",")
+        let cut = ServiceTranslation.cached(Self.service(annotations: ["metallb.io/loadBalancerIPs": addresses]))
+        let text = try #require(cut.metadata.annotations?["metallb.io/loadBalancerIPs"])
+        #expect(text.utf8.count < 100 && text.hasSuffix("(cut: \(addresses.utf8.count) bytes)"), "\(text)")
+        guard
+            case .failure(let error) = RequestedAllocation.parse(
+                annotations: cut.metadata.annotations ?? [:], loadBalancerIP: nil)
+        else {
+            Issue.record("a cut address list parsed")
+            return
+        }
+        #expect("\(error)".contains("cut"), "\(error)")
+    }
 }

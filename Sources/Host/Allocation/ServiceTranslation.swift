@@ -114,6 +114,11 @@ package enum ServiceTranslation {
     /// `kubectl apply`'d Service carries its whole last-applied configuration in one); the names of the annotations
     /// Herald reads, and the usual `spec.ipFamilies`, are shared rather than copied per Service; the cluster IPs are
     /// kept only when `spec.ipFamilies` is unset (they then give the families). At 10,000 Services this is megabytes.
+    ///
+    /// Bounded whatever a tenant writes (Kubernetes allows 256 KiB of annotations per object): only the annotations
+    /// Herald reads are kept, a sharing key longer than ``longestKeptKey`` bytes is kept as its SHA-256 digest (keys
+    /// are only ever compared, and never printed), and any other value longer than ``longestKeptValue`` bytes is cut
+    /// to a text that fails to parse and says so.
     @Sendable package static func cached(_ service: Service) -> Service {
         var meta = ObjectMeta(name: service.metadata.name, namespace: service.metadata.namespace)
         meta.uid = service.metadata.uid
@@ -122,9 +127,10 @@ package enum ServiceTranslation {
         meta.labels = service.metadata.labels
         if let annotations = service.metadata.annotations {
             var kept: [String: String] = [:]
-            for (key, value) in annotations
-            where RequestedAllocation.prefixes.contains(where: { key.hasPrefix($0) }) {
-                kept[knownAnnotations.firstIndex(of: key).map { knownAnnotations[$0] } ?? key] = value
+            for (key, value) in annotations {
+                guard let index = knownAnnotations.firstIndex(of: key) else { continue }
+                kept[knownAnnotations[index]] = bounded(
+                    value, sharingKey: key.hasSuffix(RequestedAllocation.sharingSuffix))
             }
             meta.annotations = kept.isEmpty ? nil : kept
         }
@@ -148,6 +154,22 @@ package enum ServiceTranslation {
         return result
     }
 
+    /// Sharing keys up to this many bytes are kept as they are; longer ones as `"\0sha256:"` and the digest's 64 hex
+    /// digits (72 bytes: never equal to a key kept as it is).
+    static let longestKeptKey = 64
+    /// The longest address list or pool name kept (far more than any valid one).
+    static let longestKeptValue = 1024
+
+    static func bounded(_ value: String, sharingKey: Bool) -> String {
+        let count = value.utf8.count
+        if sharingKey {
+            guard count > longestKeptKey else { return value }
+            return "\0sha256:" + SHA256.hash(Array(value.utf8)).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        }
+        guard count > longestKeptValue else { return value }
+        return String(decoding: value.utf8.prefix(32), as: UTF8.self) + "… (cut: \(count) bytes)"
+    }
+
     /// The annotations Herald reads or writes, under each prefix.
     static let knownAnnotations: Set<String> = Set(
         RequestedAllocation.prefixes.flatMap { prefix in
@@ -167,5 +189,11 @@ extension ServiceID {
     /// The id of a Service object.
     package init(_ service: Service) {
         self.init(namespace: service.metadata.namespace ?? "default", name: service.metadata.name ?? "")
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
