@@ -12,6 +12,9 @@ import Testing
 /// both Services sharing an address. Printed (not asserted as timings): create → first successful connection, and
 /// failover at the connection level when Herald is killed, when the whole node goes (link down and Herald killed),
 /// and on a graceful stop, with the attempts (one every 50 ms) that failed in between.
+///
+/// `HERALD_DATAPATH_TRIALS` sets the failover trials per fault: 3 in the test command (each trial costs about 12 s),
+/// 20 in `scripts/datapath-bench`, which reports the distributions.
 @Suite(.serialized) struct DataPathTests {
     static let config = """
         apiVersion: herald.dev/v1
@@ -156,7 +159,8 @@ import Testing
                 return (moved.map { Double(after[$0].time - start) / 1e9 }, failed, toOld)
             }
             var lines: [String] = []
-            for (fault, trials) in [(Fault.heraldKilled, 10), (.nodeKilled, 5), (.graceful, 10)] {
+            let trials = max(1, Int(ProcessInfo.processInfo.environment["HERALD_DATAPATH_TRIALS"] ?? "") ?? 3)
+            for fault in [Fault.heraldKilled, .nodeKilled, .graceful] {
                 var results: [(seconds: Double?, failed: Int, toOld: Int)] = []
                 for _ in 0..<trials { results.append(try await trial(fault)) }
                 let times = results.compactMap(\.seconds)
