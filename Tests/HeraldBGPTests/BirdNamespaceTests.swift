@@ -240,4 +240,29 @@ struct BirdNamespaceTests {
             #expect(LabShell.wait(10) { bird.count(table: "t4") == 0 }, "\(bird.query("show route all table t4"))")
         }
     }
+
+    @Test("gracefulRestartTime: BIRD keeps a killed speaker's routes as stale for the configured time, then drops them")
+    func gracefulRestartTime() throws {
+        try withLab { lab in
+            let bird = try Bird(lab: lab)
+            defer { bird.stop() }
+            let config = Self.ebgpConfig(extra: #","gracefulRestart":true,"gracefulRestartTime":4"#)
+            let node = try BGPHarness(namespace: lab.nodes[0], config: config)
+            #expect(LabShell.wait(15) { bird.established == 1 })
+            try node.command("announce keep 192.0.2.42/32")
+            #expect(LabShell.wait(10) { bird.count(table: "t4") == 1 })
+            node.kill9()
+            let start = Date()
+            node.stop(quit: nil)
+            #expect(LabShell.wait(10) { bird.query("show protocols all").contains("Neighbor graceful restart active") })
+            #expect(bird.count(table: "t4") == 1, "BIRD keeps the route as stale while the restart time runs")
+            #expect(LabShell.wait(15, interval: 0.05) { bird.count(table: "t4") == 0 }, "the stale route stayed")
+            let kept = Date().timeIntervalSince(start)
+            // 4 s, and BIRD's notice of the closed connection before it.
+            #expect(kept > 3.5 && kept < 7, "the stale route went after \(kept) s, not after the 4 s restart time")
+            print(
+                "graceful restart time 4 s: BIRD dropped the stale route \(String(format: "%.2f", kept)) s after the kill"
+            )
+        }
+    }
 }

@@ -8,7 +8,8 @@ import Testing
 /// accepts the VIP and serves it from a small backend (``DataPath``: they stand in for kube-proxy and pods).
 /// Asserted per connection: every one reaches an announcing node, all three nodes are reached, and once a node's path
 /// is gone none reaches it. Printed: the spread, and per fault (Herald killed; the node's link down, at BIRD's hold
-/// time of 30 s and at the shortest, 3 s) the time until the router drops the path and the connections that failed.
+/// time of 30 s and at the shortest, 3 s, and at 90 s with BFD at 100 ms × 3) the time until the router drops the
+/// path and the connections that failed.
 /// (BIRD waits its `error wait time` before it takes a session from a peer whose hold timer expired: 1 s here, not
 /// its default 60 s, so that the node's path comes back as soon as its host runs again.)
 @Suite(.serialized)
@@ -29,16 +30,26 @@ struct BGPDataPathTests {
     func connectionsSpreadAndLeaveALostNode() throws {
         try LabShell.requireTools()
         let herald = try TestSupport.product("herald")
-        let holds = (ProcessInfo.processInfo.environment["HERALD_BGP_DATAPATH_HOLDS"] ?? "30,3").split(separator: ",")
-            .compactMap { Int($0) }
-        for hold in holds {
-            let trials = hold > 10 ? 1 : 3
+        // Hold times; "bfd" is 90 s with BFD on both sides.
+        let variants = (ProcessInfo.processInfo.environment["HERALD_BGP_DATAPATH_HOLDS"] ?? "30,3,bfd")
+            .split(separator: ",").map(String.init)
+        for variant in variants {
+            let bfd = variant == "bfd"
+            guard let hold = bfd ? 90 : Int(variant) else {
+                Issue.record("HERALD_BGP_DATAPATH_HOLDS: \(variant) is not a hold time or bfd")
+                continue
+            }
+            let trials = hold > 10 && !bfd ? 1 : 3
+            // How long a lost path may take to go: the hold time, or the BFD detection time (0.3 s) and margin.
+            let window = bfd ? 5 : hold + 6
             let lab = try BGPLab(nodes: 3)
             defer { lab.destroy() }
             try LabShell.must("ip netns exec \(lab.router) sysctl -q -w net.ipv4.fib_multipath_hash_policy=1")
             let bird = try Bird(
-                lab: lab, extra: "protocol kernel k4 { ipv4 { table t4; export all; }; merge paths on; }\n",
-                holdTime: hold, errorWaitTime: "1, 5")
+                lab: lab,
+                extra: "protocol kernel k4 { ipv4 { table t4; export all; }; merge paths on; }\n"
+                    + (bfd ? BFDNamespaceTests.birdBFDProtocol() : ""),
+                holdTime: hold, errorWaitTime: "1, 5", bfd: bfd)
             defer { bird.stop() }
             var backends: [Process] = []
             defer { for backend in backends where backend.isRunning { backend.terminate() } }
@@ -59,7 +70,8 @@ struct BGPDataPathTests {
                 config:
                   myASN: 64513
                   routerID: 198.51.100.1\(index + 1)
-                  peers: [{address: 198.51.100.1, asn: 64512, holdTime: \(hold)}]
+                  peers: [{address: 198.51.100.1, asn: 64512, holdTime: \(hold)\(bfd ? ", bfdProfile: fast" : "")}]
+                  bfdProfiles: [{name: fast, receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3}]
                 """.write(toFile: "\(dir)/plugins.d/bgp.yaml", atomically: true, encoding: .utf8)
                 try """
                 apiVersion: herald.dev/v1
@@ -104,7 +116,7 @@ struct BGPDataPathTests {
             for fault in ["herald kill -9", "link down"] {
                 for trial in 0..<(fault == "link down" ? trials : 1) {
                     let index = trial % 3
-                    let seconds = fault == "link down" ? hold + 6 : 5
+                    let seconds = fault == "link down" ? window : 5
                     let from = client.startProbe(Self.vip, interval: 50, count: seconds * 20)
                     Thread.sleep(forTimeInterval: 1)
                     let start = LineProcess.monotonicNanoseconds()
@@ -113,14 +125,14 @@ struct BGPDataPathTests {
                     }
                     if let host = hosts[index] { kill(host.processIdentifier, SIGKILL) }
                     var removed: UInt64?
-                    while LineProcess.monotonicNanoseconds() - start < UInt64(hold + 6) * 1_000_000_000 {
+                    while LineProcess.monotonicNanoseconds() - start < UInt64(window) * 1_000_000_000 {
                         if !Self.nextHops(lab).contains("198.51.100.1\(index + 1)") {
                             removed = LineProcess.monotonicNanoseconds()
                             break
                         }
                         usleep(20_000)
                     }
-                    let results = client.collect(from: from, timeout: Double(hold) + 30)
+                    let results = client.collect(from: from, timeout: Double(window) + 30)
                     let after = results.filter { $0.time >= start }
                     let failed = after.filter { attempt in
                         attempt.node == nil && (removed.map { attempt.time < $0 } ?? true)
@@ -133,7 +145,7 @@ struct BGPDataPathTests {
                         late.isEmpty, "\(fault): \(late.count) connections reached \(names[index]) after its path went")
                     #expect(after.allSatisfy { $0.node == nil || names.contains($0.node!) })
                     lines.append(
-                        "\(fault), hold \(hold) s: path removed after "
+                        "\(fault), hold \(hold) s\(bfd ? " with BFD" : ""): path removed after "
                             + (removed.map { String(format: "%.2f s", Double($0 - start) / 1e9) } ?? "never")
                             + ", \(failed) of \(after.count) attempts failed meanwhile")
                     if fault == "link down" {
@@ -152,7 +164,9 @@ struct BGPDataPathTests {
                         "\(names[index])'s path did not return: \(bird.query("show protocols"))\n\(log.suffix(3000))")
                 }
             }
-            print("data path over BGP (ECMP), BIRD hold time \(hold) s:\n  " + lines.joined(separator: "\n  "))
+            print(
+                "data path over BGP (ECMP), BIRD hold time \(hold) s\(bfd ? " with BFD" : ""):\n  "
+                    + lines.joined(separator: "\n  "))
         }
     }
 }

@@ -9,10 +9,11 @@ final class Bird {
     private var process: LineProcess?
 
     /// A BIRD that accepts every node of 198.51.100.0/24 and 2001:db8::/64 as AS `peerASN` (passive `neighbor
-    /// range`), into tables t4 and t6. `extra` is appended to the configuration (more protocols).
+    /// range`), into tables t4 and t6. `extra` is appended to the configuration (more protocols); `bfd` asks the
+    /// sessions for BFD (which needs a `protocol bfd` in `extra`).
     init(
         lab: BGPLab, localASN: Int = 64512, peerASN: Int = 64513, extra: String = "", ranges: Bool = true,
-        holdTime: Int = 30, errorWaitTime: String? = nil
+        holdTime: Int = 30, errorWaitTime: String? = nil, bfd: Bool = false
     ) throws {
         namespace = lab.router
         socket = lab.directory + "/bird.ctl"
@@ -28,6 +29,7 @@ final class Bird {
               hold time \(holdTime);
               \(errorWaitTime.map { "error wait time \($0);" } ?? "")
               graceful restart on;
+              \(bfd ? "bfd on;" : "")
               \(ibgp ? "direct;" : "")
               ipv4 { table t4; import all; export none; \(ibgp ? "gateway direct;" : "") };
               ipv6 { table t6; import all; export none; \(ibgp ? "gateway direct;" : "") };
@@ -65,6 +67,9 @@ final class Bird {
     }
 
     var transcript: String { process?.transcript ?? "" }
+
+    /// Sends a signal to BIRD (SIGSTOP freezes it: its BFD and BGP go silent, as on a hung router).
+    func signal(_ signal: Int32) { process?.signal(signal) }
 
     func query(_ command: String) -> String {
         LabShell.run("birdc -s \(socket) \(command)", timeout: 20).output

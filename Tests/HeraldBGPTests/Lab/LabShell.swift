@@ -25,12 +25,12 @@ enum LabShell {
         guard result.status == 0 else { throw Failure(command: command, output: result.output) }
     }
 
-    /// Polls `condition` every 100 ms until it holds or `timeout` seconds pass; whether it held.
-    static func wait(_ timeout: Double, _ condition: () -> Bool) -> Bool {
+    /// Polls `condition` every `interval` seconds (100 ms) until it holds or `timeout` seconds pass; whether it held.
+    static func wait(_ timeout: Double, interval: Double = 0.1, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
             if condition() { return true }
-            usleep(100_000)
+            usleep(useconds_t(interval * 1_000_000))
         } while Date() < deadline
         return condition()
     }
@@ -44,7 +44,9 @@ enum LabShell {
     /// Root, and BIRD, GoBGP and iproute2 installed (through scripts/bgp-test-deps, which fails loudly otherwise).
     static func requireTools() throws {
         guard getuid() == 0 else { throw Failure(command: "getuid", output: "the BGP namespace tests need root") }
-        let probe = "command -v bird && command -v birdc && command -v gobgpd && command -v gobgp && command -v ip"
+        let probe =
+            "command -v bird && command -v birdc && command -v gobgpd && command -v gobgp && command -v ip "
+            + "&& command -v vtysh && test -x /usr/lib/frr/bfdd"
         if run(probe).status != 0 {
             try must("\(packageRoot)/scripts/bgp-test-deps")
             try must(probe)

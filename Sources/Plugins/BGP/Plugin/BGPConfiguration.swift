@@ -20,17 +20,22 @@ import PluginKit
 ///       vrf: eth1                  # bind the session socket to this device (SO_BINDTODEVICE)
 ///       families: [ipv4, ipv6]     # default: the peer address's family
 ///       nodeSelectors: [{matchLabels: {rack: r1}}]
-///       gracefulRestart: true      # advertise Graceful Restart (RFC 4724), restart time 120 s
+///       gracefulRestart: true      # advertise Graceful Restart (RFC 4724)
+///       gracefulRestartTime: 120   # seconds, 1...4095: how long the peer keeps the routes as stale
 ///       passive: false             # wait for the peer to connect
+///       bfdProfile: fast           # watch the path with BFD (a `bfdProfiles` entry)
+/// bfdProfiles:                     # see `BFDProfile`
+///   - {name: fast, receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3}
 /// ```
 public struct BGPConfiguration: Decodable, Sendable {
     var myASN: UInt32
     var routerID: String?
     var listenPort: UInt16
     var peers: [PeerConfiguration]
+    var bfdProfiles: [BFDProfile]
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(["myASN", "routerID", "listenPort", "peers"])
+        try decoder.rejectUnknownKeys(["myASN", "routerID", "listenPort", "peers", "bfdProfiles"])
         let c = try decoder.container(keyedBy: AnyKey.self)
         let asn = try c.decode(Int64.self, forKey: AnyKey(stringValue: "myASN"))
         guard (1...4_294_967_295).contains(asn) else {
@@ -53,7 +58,21 @@ public struct BGPConfiguration: Decodable, Sendable {
         for (index, peer) in peers.enumerated() where !seen.insert(addressKey(peer.addressBytes)).inserted {
             throw PluginError(.config, "config.peers[\(index)].address: \(peer.address) is listed twice")
         }
+        bfdProfiles = try c.decodeIfPresent([BFDProfile].self, forKey: AnyKey(stringValue: "bfdProfiles")) ?? []
+        var names: Set<String> = []
+        for (index, profile) in bfdProfiles.enumerated() where !names.insert(profile.name).inserted {
+            throw PluginError(.config, "config.bfdProfiles[\(index)].name: \"\(profile.name)\" is defined twice")
+        }
+        for (index, peer) in peers.enumerated() {
+            guard let name = peer.bfdProfile, !names.contains(name) else { continue }
+            let known = names.isEmpty ? "none is defined" : "defined: \(names.sorted().joined(separator: ", "))"
+            throw PluginError(
+                .config,
+                "config.peers[\(index)].bfdProfile: no entry of config.bfdProfiles is named \"\(name)\" (\(known))")
+        }
     }
+
+    func bfdProfile(named name: String) -> BFDProfile? { bfdProfiles.first { $0.name == name } }
 
     /// The BGP Identifier: `routerID`, else the node's first IPv4 address.
     func identifier(node: NodeInfo) throws -> UInt32 {

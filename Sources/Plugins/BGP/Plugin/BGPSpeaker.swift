@@ -42,6 +42,8 @@ final class BGPSpeaker: @unchecked Sendable {
         var stopping = false
         var peers: [PeerSnapshot] = []
         var health: Health = .ok
+        /// BFD changes of state the I/O thread has not acted on yet, by session index.
+        var bfdChanges: [BFDRunner.Change] = []
     }
 
     private let shared = Mutex(Shared())
@@ -58,6 +60,10 @@ final class BGPSpeaker: @unchecked Sendable {
     private var startedAt: UInt64 = 0
     /// When the password files of passive peers are next looked at (see ``refreshPassivePasswords()``).
     private var nextPasswordCheck: UInt64 = 0
+    /// The BFD sessions of the peers that name a profile; none when no peer does.
+    private var bfd: BFDRunner?
+    /// The BFD state of each session with BFD, by session index, as the I/O thread last heard it.
+    private var bfdStates: [Int: BFDState] = [:]
 
     /// After a restart, a Graceful Restart peer keeps our routes as stale and drops whatever is missing once it
     /// gets End-of-RIB (RFC 4724 section 4.2). So the first session of each such peer sends its table and End-of-RIB
@@ -73,6 +79,7 @@ final class BGPSpeaker: @unchecked Sendable {
         self.listenPort = configuration.listenPort
         self.node = node
         let identifier = try configuration.identifier(node: node)
+        var bfdPeers: [BFDRunner.Peer] = []
         for (index, peer) in configuration.peers.enumerated() {
             guard peer.selects(node.labels) else {
                 host.log(.info, "bgp: peer \(peer.label) does not select node \(node.name); not connecting")
@@ -89,14 +96,27 @@ final class BGPSpeaker: @unchecked Sendable {
             if peer.passive, peer.vrf != nil {
                 throw PluginError(.config, "config.peers[\(index)].vrf: not supported with passive: true")
             }
+            if let name = peer.bfdProfile, let profile = configuration.bfdProfile(named: name) {
+                bfdPeers.append(
+                    BFDRunner.Peer(
+                        index: sessions.count, label: peer.label, address: peer.addressBytes, source: peer.sourceBytes,
+                        device: peer.vrf, multihop: peer.bfdMultihop, profile: profile))
+            }
             let settings = BGPSessionSettings(
                 localASN: configuration.myASN, peerASN: peer.asn, routerID: identifier, holdTime: peer.holdTime,
                 keepaliveTime: peer.keepaliveTime, families: peer.families,
-                gracefulRestartTime: peer.gracefulRestart ? 120 : nil, restarting: peer.gracefulRestart,
+                gracefulRestartTime: peer.gracefulRestart ? peer.gracefulRestartTime : nil,
+                restarting: peer.gracefulRestart,
                 passive: peer.passive)
             sessions.append(
                 PeerSession(config: peer, password: password?.key, passwordStatus: password?.status, settings: settings)
             )
+        }
+        if !bfdPeers.isEmpty {
+            for peer in bfdPeers { bfdStates[peer.index] = .down }
+            bfd = BFDRunner(
+                peers: bfdPeers, log: { [host] in host.log($0, $1) },
+                onChange: { [weak self] change in self?.bfdChanged(change) })
         }
     }
 
@@ -118,6 +138,18 @@ final class BGPSpeaker: @unchecked Sendable {
             closeAll()
             throw error
         }
+        do {
+            try bfd?.start()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    /// Called on the BFD thread: queues the change for the I/O thread, which owns the sessions.
+    private func bfdChanged(_ change: BFDRunner.Change) {
+        shared.withLock { $0.bfdChanges.append(change) }
+        wake()
     }
 
     func announce(_ a: Announcement) throws {
@@ -153,6 +185,7 @@ final class BGPSpeaker: @unchecked Sendable {
         if let thread { pthread_join(thread, nil) }
         thread = nil
         closeAll()
+        bfd?.stop()
     }
 
     func health() -> Health { shared.withLock { $0.health } }
@@ -160,6 +193,7 @@ final class BGPSpeaker: @unchecked Sendable {
     func collectMetrics(into writer: MetricsWriter) {
         let (peers, routes) = shared.withLock { ($0.peers, $0.routes.count) }
         writer.gauge("bgp_announced_prefixes", Double(routes), help: "Announcements the host asked for")
+        if let bfd { Self.collectBFDMetrics(bfd, into: writer) }
         for p in peers {
             let labels = ["peer": p.peer]
             writer.gauge(
@@ -201,6 +235,39 @@ final class BGPSpeaker: @unchecked Sendable {
                     help: "NOTIFICATION messages received, by error code")
             }
         }
+    }
+
+    private static func collectBFDMetrics(_ bfd: BFDRunner, into writer: MetricsWriter) {
+        for s in bfd.snapshots {
+            let labels = ["peer": s.label]
+            writer.gauge(
+                "bfd_session_state", Double(s.state.rawValue), labels: labels,
+                help: "BFD session state (0 AdminDown, 1 Down, 2 Init, 3 Up)")
+            writer.gauge(
+                "bfd_session_up", s.state == .up ? 1 : 0, labels: labels, help: "1 while the BFD session is Up")
+            writer.gauge(
+                "bfd_detection_time_seconds", s.detectionTimeMs / 1000, labels: labels,
+                help: "How long the peer may stay silent before the session goes down (0 until it is heard)")
+            writer.counter(
+                "bfd_session_down_total", Double(s.counters.downs), labels: labels, help: "Times the session left Up")
+            writer.counter(
+                "bfd_packets_sent_total", Double(s.counters.sent), labels: labels, help: "BFD control packets sent")
+            writer.counter(
+                "bfd_packets_received_total", Double(s.counters.received), labels: labels,
+                help: "BFD control packets received and given to the session")
+            writer.counter(
+                "bfd_send_errors_total", Double(s.counters.sendErrors), labels: labels,
+                help: "BFD control packets the kernel refused to send")
+            writer.gauge(
+                "bfd_transmit_late_seconds_max", Double(s.counters.worstLateness) / 1e9, labels: labels,
+                help: "The latest a periodic BFD packet went out after it was due")
+            writer.gauge(
+                "bfd_receive_gap_seconds_max", Double(s.counters.worstGap) / 1e9, labels: labels,
+                help: "The longest time between two BFD packets received while the session was Up")
+        }
+        writer.counter(
+            "bfd_packets_discarded_total", Double(bfd.discardedPackets),
+            help: "BFD packets received and dropped: malformed (RFC 5880 section 6.8.6) or for no session")
     }
 
     // MARK: Setup and teardown
@@ -263,6 +330,7 @@ final class BGPSpeaker: @unchecked Sendable {
         publish()
         var fds: [pollfd] = []
         while !shared.withLock({ $0.stopping }) {
+            applyBFDChanges()
             let now = MonotonicClock.now()
             for session in sessions { perform(session, session.fsm.tick(now: now)) }
             let settled = now >= settleDeadline()
@@ -305,6 +373,31 @@ final class BGPSpeaker: @unchecked Sendable {
             usleep(1000)
         }
         publish()
+    }
+
+    /// BFD went Down (not AdminDown: the peer's or our own administrative stop is no failure, RFC 5882 section
+    /// 3.2): the BGP session ends at once. BFD Up again: reported; the BGP session restarts on its own backoff.
+    private func applyBFDChanges() {
+        let changes = shared.withLock { state in
+            defer { state.bfdChanges.removeAll() }
+            return state.bfdChanges
+        }
+        for change in changes where sessions.indices.contains(change.peer.index) {
+            let session = sessions[change.peer.index]
+            bfdStates[change.peer.index] = change.to
+            if change.to == .up {
+                host.event(reason: "BFDUp", message: "BFD session with \(session.config.label) is up")
+            } else if change.from == .up, change.to == .down, change.remoteState == .adminDown {
+                host.log(.info, "bgp: the router stopped its BFD session with \(session.config.label) (AdminDown)")
+            } else if change.from == .up, change.to == .down {
+                let why = change.diagnostic.description
+                host.log(.warning, "bgp: BFD session with \(session.config.label) down (\(why))")
+                host.event(
+                    warning: true, reason: "BFDDown",
+                    message: "BFD session with \(session.config.label) down (\(why)); ending the BGP session")
+                perform(session, session.fsm.bfdDown(now: MonotonicClock.now(), diagnostic: why))
+            }
+        }
     }
 
     private func serve(_ session: PeerSession, revents: Int16) {
@@ -541,8 +634,13 @@ final class BGPSpeaker: @unchecked Sendable {
                 counters: $0.counters)
         }
         let down = sessions.filter { $0.fsm.state != .established }.map(\.config.label)
-        let health: Health =
-            down.isEmpty ? .ok : .degraded("BGP sessions not established: \(down.joined(separator: ", "))")
+        let bfdDown = sessions.indices.filter { index in bfdStates[index].map { $0 != .up } ?? false }.map {
+            sessions[$0].config.label
+        }
+        var problems: [String] = []
+        if !down.isEmpty { problems.append("BGP sessions not established: \(down.joined(separator: ", "))") }
+        if !bfdDown.isEmpty { problems.append("BFD sessions not up: \(bfdDown.joined(separator: ", "))") }
+        let health: Health = problems.isEmpty ? .ok : .degraded(problems.joined(separator: "; "))
         shared.withLock {
             $0.peers = snapshots
             $0.health = health

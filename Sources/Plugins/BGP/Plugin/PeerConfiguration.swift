@@ -17,11 +17,20 @@ struct PeerConfiguration: Decodable, Sendable, Equatable {
     var families: [AddressFamily]
     var nodeSelectors: [NodeSelector]
     var gracefulRestart: Bool
+    /// How long the peer keeps our routes as stale after the connection drops (RFC 4724 Restart Time, seconds).
+    var gracefulRestartTime: UInt16
     var passive: Bool
+    /// The name of a `config.bfdProfiles` entry: the session is watched by BFD, and ends as soon as BFD says the
+    /// path is down.
+    var bfdProfile: String?
+
+    /// BFD runs multihop (RFC 5883, port 4784) towards a peer more than one hop away (`ebgpMultiHop` above 1), else
+    /// single hop (RFC 5881, port 3784, TTL 255).
+    var bfdMultihop: Bool { (ebgpMultiHop ?? 1) > 1 }
 
     static let keys: Set<String> = [
         "address", "asn", "port", "holdTime", "keepaliveTime", "passwordFile", "ebgpMultiHop", "sourceAddress", "vrf",
-        "families", "nodeSelectors", "gracefulRestart", "passive",
+        "families", "nodeSelectors", "gracefulRestart", "gracefulRestartTime", "passive", "bfdProfile",
     ]
 
     init(from decoder: any Decoder) throws {
@@ -92,7 +101,19 @@ struct PeerConfiguration: Decodable, Sendable, Equatable {
         if families.isEmpty { throw PluginError(.config, "\(at).families: the list is empty") }
         nodeSelectors = try c.decodeIfPresent([NodeSelector].self, forKey: key("nodeSelectors")) ?? []
         gracefulRestart = try c.decodeIfPresent(Bool.self, forKey: key("gracefulRestart")) ?? false
+        let restartTime = try c.decodeIfPresent(Int.self, forKey: key("gracefulRestartTime"))
+        if let restartTime {
+            // The Restart Time field has 12 bits (RFC 4724 section 3).
+            guard (1...4095).contains(restartTime) else {
+                throw PluginError(.config, "\(at).gracefulRestartTime: \(restartTime) is not within 1...4095 seconds")
+            }
+            guard gracefulRestart else {
+                throw PluginError(.config, "\(at).gracefulRestartTime: needs gracefulRestart: true")
+            }
+        }
+        gracefulRestartTime = UInt16(restartTime ?? 120)
         passive = try c.decodeIfPresent(Bool.self, forKey: key("passive")) ?? false
+        bfdProfile = try c.decodeIfPresent(String.self, forKey: key("bfdProfile"))
     }
 
     /// A peer applies to a node when it has no selectors or any selector matches (Kubernetes `nodeSelectors`).

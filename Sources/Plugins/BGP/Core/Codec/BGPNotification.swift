@@ -33,6 +33,8 @@ package struct BGPNotification: Hashable, Sendable, CustomStringConvertible {
         package static let outOfResources: UInt8 = 8
         /// RFC 8538 section 3: a hard reset, after which a Graceful Restart peer drops the routes.
         package static let hardReset: UInt8 = 9
+        /// RFC 9384: the session ended because BFD found the path down.
+        package static let bfdDown: UInt8 = 10
     }
 
     /// A Cease with an RFC 9003 Shutdown Communication (subcodes 2 and 4): a length octet and UTF-8 text, at most

@@ -163,6 +163,15 @@ package struct BGPFSM: Sendable {
             reason: "the peer stopped reading: more than \(limit) bytes waited to be sent")
     }
 
+    /// BFD found the path to the peer down (RFC 5882 section 4.3): the session ends at once rather than at the end of
+    /// the hold time (Cease, BFD Down, RFC 9384; drop; Idle) and restarts automatically after the backoff. Nothing to
+    /// do in Idle.
+    package mutating func bfdDown(now: UInt64, diagnostic: String) -> [BGPAction] {
+        guard state != .idle else { return [] }
+        return fail(
+            now, notify: .cease(BGPNotification.CeaseSubcode.bfdDown), reason: "BFD session down (\(diagnostic))")
+    }
+
     /// Checks the peer's OPEN against the configuration (RFC 4271 section 6.2): the AS, and for iBGP a different
     /// identifier (RFC 6286 section 2.1). Returns the NOTIFICATION to send when it is unacceptable.
     func check(_ open: BGPOpen) -> BGPNotification? {
