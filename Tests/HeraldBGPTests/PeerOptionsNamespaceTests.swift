@@ -34,6 +34,30 @@ struct PeerOptionsNamespaceTests {
         }
     }
 
+    @Test("a passive peer with vrf: its connections are accepted only through that device")
+    func passivePeerWithDevice() throws {
+        try withLab { lab in
+            let extra = """
+                protocol bgp active11 from nodes { neighbor 198.51.100.11 port 1179 as 64513; }
+
+                """
+            let bird = try Bird(lab: lab, extra: extra, ranges: false, errorWaitTime: "1, 2")
+            defer { bird.stop() }
+            func config(_ device: String) -> String {
+                #"{"myASN":64513,"routerID":"198.51.100.11","listenPort":1179,"peers":[{"address":"198.51.100.1","asn":64512,"passive":true,"vrf":"\#(device)"}]}"#
+            }
+            // BIRD reaches the node through eth0: a listener bound to eth1 never sees the connection.
+            let wrong = try BGPHarness(namespace: lab.nodes[0], config: config("eth1"))
+            #expect(!LabShell.wait(4) { bird.established == 1 }, "established through a listener bound to eth1")
+            let listening = LabShell.run("ip netns exec \(lab.nodes[0]) ss -tlnH 'sport = :1179'").output
+            #expect(listening.contains("%eth1"), "\(listening)")
+            wrong.stop()
+            let right = try BGPHarness(namespace: lab.nodes[0], config: config("eth0"))
+            defer { right.stop() }
+            #expect(LabShell.wait(20) { bird.established == 1 }, "\(bird.query("show protocols all"))")
+        }
+    }
+
     @Test("nodeSelectors: a peer that does not select the node gets no session; one that does, does")
     func nodeSelectors() throws {
         try withLab { lab in

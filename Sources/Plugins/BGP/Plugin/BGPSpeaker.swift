@@ -51,7 +51,8 @@ final class BGPSpeaker: @unchecked Sendable {
     private let listenPort: UInt16
     private let node: NodeInfo
     private var sessions: [PeerSession] = []
-    private var listeners: [Int32] = []
+    /// The listening sockets for passive peers: one per address family and `vrf` device (nil: no device).
+    private var listeners: [(fd: Int32, device: String?)] = []
     /// The I/O thread's wait and wake pipe, from `start` to `stop`.
     private var loop: PollLoop?
     private var thread: pthread_t?
@@ -92,9 +93,6 @@ final class BGPSpeaker: @unchecked Sendable {
                 } catch {
                     throw PluginError(.config, "config.peers[\(index)].passwordFile: \(error)")
                 }
-            }
-            if peer.passive, peer.vrf != nil {
-                throw PluginError(.config, "config.peers[\(index)].vrf: not supported with passive: true")
             }
             if let name = peer.bfdProfile, let profile = configuration.bfdProfile(named: name) {
                 bfdPeers.append(
@@ -272,21 +270,30 @@ final class BGPSpeaker: @unchecked Sendable {
 
     // MARK: Setup and teardown
 
+    /// One listener per address family and device: passive peers with a `vrf` are accepted only through a socket
+    /// bound to that device (SO_BINDTODEVICE), the others through one bound to none. (Linux refuses a listener bound
+    /// to no device beside one bound to a device on the same port: give every passive peer of a family a `vrf`, or
+    /// none.)
     private func openListeners() throws {
         let passive = sessions.filter(\.config.passive)
         for family in [4, 6] {
-            let peers = passive.filter { $0.config.addressBytes.count == (family == 4 ? 4 : 16) }
-            guard !peers.isEmpty else { continue }
-            do {
-                let fd = try TCPSocket.listen(family: family, port: listenPort)
-                listeners.append(fd)
-                for peer in peers {
-                    if let password = peer.password {
-                        try TCPSocket.setMD5(fd, peer: peer.config.addressBytes, key: password)
+            let ofFamily = passive.filter { $0.config.addressBytes.count == (family == 4 ? 4 : 16) }
+            let devices = Set(ofFamily.map(\.config.vrf)).sorted { ($0 ?? "") < ($1 ?? "") }
+            for device in devices {
+                let peers = ofFamily.filter { $0.config.vrf == device }
+                do {
+                    let fd = try TCPSocket.listen(family: family, port: listenPort, device: device)
+                    listeners.append((fd, device))
+                    for peer in peers {
+                        if let password = peer.password {
+                            try TCPSocket.setMD5(fd, peer: peer.config.addressBytes, key: password)
+                        }
                     }
+                } catch {
+                    let on = device.map { " on device \($0)" } ?? ""
+                    throw PluginError(
+                        .io, "bgp: cannot listen on port \(listenPort)\(on) for passive peers: \(error)")
                 }
-            } catch {
-                throw PluginError(.io, "bgp: cannot listen on port \(listenPort) for passive peers: \(error)")
             }
         }
     }
@@ -301,7 +308,8 @@ final class BGPSpeaker: @unchecked Sendable {
         for session in sessions where session.config.passive && session.config.passwordFile != nil {
             guard session.refreshPassword(log: { self.host.log($0, $1) }), let key = session.password else { continue }
             let width = session.config.addressBytes.count
-            for fd in listeners where TCPSocket.family(of: fd) == (width == 4 ? 4 : 6) {
+            for (fd, device) in listeners
+            where device == session.config.vrf && TCPSocket.family(of: fd) == (width == 4 ? 4 : 6) {
                 do {
                     try TCPSocket.setMD5(fd, peer: session.config.addressBytes, key: key)
                 } catch {
@@ -313,7 +321,7 @@ final class BGPSpeaker: @unchecked Sendable {
 
     private func closeAll() {
         for session in sessions { session.closeSocket() }
-        for fd in listeners { close(fd) }
+        for listener in listeners { close(listener.fd) }
         listeners = []
         loop = nil
     }
@@ -345,7 +353,7 @@ final class BGPSpeaker: @unchecked Sendable {
             publish()
 
             fds.removeAll(keepingCapacity: true)
-            for fd in listeners { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+            for listener in listeners { fds.append(pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0)) }
             for session in sessions {
                 var events = Int16(POLLIN)
                 if session.connecting || session.pendingOutput > 0 { events |= Int16(POLLOUT) }
@@ -357,7 +365,9 @@ final class BGPSpeaker: @unchecked Sendable {
                 deadline = min(deadline ?? .max, nextPasswordCheck)
             }
             guard loop.wait(&fds, until: deadline) else { continue }
-            for (offset, fd) in listeners.enumerated() where fds[offset].revents != 0 { acceptConnections(fd) }
+            for (offset, listener) in listeners.enumerated() where fds[offset].revents != 0 {
+                acceptConnections(listener.fd, device: listener.device)
+            }
             for (offset, session) in sessions.enumerated() {
                 let revents = fds[listeners.count + offset].revents
                 guard revents != 0, session.fd >= 0 else { continue }
@@ -470,9 +480,13 @@ final class BGPSpeaker: @unchecked Sendable {
         }
     }
 
-    private func acceptConnections(_ listener: Int32) {
+    private func acceptConnections(_ listener: Int32, device: String?) {
         while let (fd, peer) = TCPSocket.accept(listener) {
-            guard let session = sessions.first(where: { $0.config.passive && $0.config.addressBytes == peer }) else {
+            guard
+                let session = sessions.first(where: {
+                    $0.config.passive && $0.config.addressBytes == peer && $0.config.vrf == device
+                })
+            else {
                 host.log(.info, "bgp: refused a connection from \(BGPPrefix.text(peer)): not a passive peer")
                 close(fd)
                 continue

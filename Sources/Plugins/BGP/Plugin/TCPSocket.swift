@@ -127,8 +127,9 @@ enum TCPSocket {
         return result == 0 ? address(of: storage) : nil
     }
 
-    /// A listening socket on every address of one family.
-    static func listen(family: Int, port: UInt16) throws(Failure) -> Int32 {
+    /// A listening socket on every address of one family, bound to `device` when given (it then accepts only what
+    /// arrives through that device).
+    static func listen(family: Int, port: UInt16, device: String? = nil) throws(Failure) -> Int32 {
         let fd = try open(family: family)
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -136,6 +137,7 @@ enum TCPSocket {
             _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
         }
         do throws(Failure) {
+            if let device { try bind(fd, device: device) }
             try bind(fd, address: [UInt8](repeating: 0, count: family == 4 ? 4 : 16), port: port)
             guard Glibc.listen(fd, 16) == 0 else { throw Failure(call: "listen", code: errno) }
         } catch {
