@@ -58,6 +58,42 @@ struct PeerOptionsNamespaceTests {
         }
     }
 
+    /// BIRD dies while the node's link is down, so its FIN never arrives and Herald's session stays Established;
+    /// BIRD starts again and connects. Without this, Herald would refuse the new connection until its hold timer
+    /// (90 s) ended the old one.
+    @Test("a Graceful Restart peer that connects again while its old session looks Established gets the new connection")
+    func newConnectionFromARestartedPeerReplacesTheOld() throws {
+        try withLab { lab in
+            let extra = """
+                protocol bgp active11 from nodes { neighbor 198.51.100.11 port 1179 as 64513; }
+
+                """
+            let bird = try Bird(lab: lab, extra: extra, ranges: false, holdTime: 90)
+            defer { bird.stop() }
+            let config =
+                #"{"myASN":64513,"routerID":"198.51.100.11","listenPort":1179,"peers":[{"address":"198.51.100.1","asn":64512,"passive":true,"holdTime":90,"gracefulRestart":true}]}"#
+            let node = try BGPHarness(namespace: lab.nodes[0], config: config)
+            defer { node.stop() }
+            #expect(LabShell.wait(30) { bird.established == 1 })
+            try LabShell.must("ip -n \(lab.nodes[0]) link set eth0 down")
+            bird.stop()
+            try LabShell.must("ip -n \(lab.nodes[0]) link set eth0 up")
+            let before = node.lineCount
+            let start = Date()
+            try bird.start()
+            #expect(LabShell.wait(20) { bird.established == 1 }, "\(bird.query("show protocols all"))")
+            let took = Date().timeIntervalSince(start)
+            #expect(took < 20, "established again after \(took) s")
+            #expect(
+                node.waitForLine(
+                    containing: ["connected again while its session was Established; taking the new connection"],
+                    from: before, timeout: 1) != nil, "\(node.transcript)")
+            print(
+                "bgp: a restarted peer's new connection replaced the stale one; established again after "
+                    + String(format: "%.2f s (hold time 90 s)", took))
+        }
+    }
+
     @Test("nodeSelectors: a peer that does not select the node gets no session; one that does, does")
     func nodeSelectors() throws {
         try withLab { lab in

@@ -491,14 +491,33 @@ final class BGPSpeaker: @unchecked Sendable {
                 close(fd)
                 continue
             }
-            // One connection per peer: a new one is taken only while no session is being set up (RFC 4271
-            // section 6.8 collisions are avoided by refusing the later connection).
-            guard session.fsm.state == .active || session.fsm.state == .connect || session.fsm.state == .idle else {
-                host.log(.info, "bgp: refused a second connection from \(session.config.label)")
-                close(fd)
-                continue
+            // A passive peer initiates every connection, so RFC 4271 section 6.8's rule (keep the connection opened
+            // by the speaker with the higher BGP Identifier) cannot choose between two of them: the peer opening a
+            // new one has given up on the one being set up (a router that restarted, whose old connection would
+            // otherwise hold the session for the 4-minute OpenSent hold time). The new one is kept, and the old one
+            // ends with Cease (Connection Collision Resolution). An Established session keeps its connection (section
+            // 6.8), unless the peer restarts gracefully (RFC 4724 section 4.2: a new connection from a Graceful
+            // Restart peer means its old one is gone).
+            switch session.fsm.state {
+            case .idle:
+                handle(session, .automaticStartPassive)
+            case .active, .connect:
+                break
+            case .openSent, .openConfirm, .established:
+                let graceful = session.fsm.negotiated?.peerGracefulRestart != nil
+                guard session.fsm.state != .established || graceful else {
+                    host.log(.info, "bgp: refused a second connection from \(session.config.label): established")
+                    close(fd)
+                    continue
+                }
+                host.log(
+                    .info,
+                    "bgp: \(session.config.label) connected again while its session was \(session.fsm.state.rawValue); "
+                        + "taking the new connection")
+                handle(session, .openCollisionDump)
+                session.closeSocket()
+                handle(session, .automaticStartPassive)
             }
-            if session.fsm.state == .idle { handle(session, .automaticStartPassive) }
             session.adopt(fd)
             handle(session, .tcpConnectionConfirmed)
         }
