@@ -149,7 +149,8 @@ let package = Package(
                 // The allocator tuning of the herald process (applied when it loads); test processes keep glibc's.
                 "CHeraldMemory",
                 "HeraldAllocation", "HeraldConfig", "HeraldConfigModel", "HeraldCore", "HeraldIPAM", "HeraldKube",
-                "HeraldKubeModels", "HeraldPlanner", "HeraldPluginHost", "HeraldRuntime", "HeraldStatus",
+                "HeraldKubeModels", "HeraldMetalLB", "HeraldPlanner", "HeraldPluginHost", "HeraldRuntime",
+                "HeraldStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
