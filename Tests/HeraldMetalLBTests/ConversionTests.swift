@@ -175,6 +175,41 @@ import Testing
                 ])
     }
 
+    @Test func secretGivenWithTheObjectsIsRead() throws {
+        let text = try String(contentsOfFile: "\(Fixture.folder)/bgp-passwords.yaml", encoding: .utf8)
+        let secrets = """
+            ---
+            apiVersion: v1
+            kind: Secret
+            type: kubernetes.io/basic-auth
+            metadata: {name: bgp-auth, namespace: metallb-system}
+            data:
+              username: dW51c2Vk
+              password: ZnJvbS10aGUtc2VjcmV0
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: unrelated, namespace: metallb-system}
+            stringData: {password: other}
+
+            """
+        let result = Fixture.convert(text: text + secrets, file: "bgp-passwords.yaml")
+        #expect(result.errors.isEmpty)
+        #expect(
+            result.conversion.passwordFiles.map(\.path) == [
+                "/etc/herald/bgp-secret-peer.password", "/etc/herald/bgp-literal-peer.password",
+            ])
+        #expect(result.conversion.passwordFiles.first?.password == "from-the-secret")
+        #expect(result.conversion.passwordFiles.first?.location.line == 46)
+        #expect(result.speaker("bgp")?.peers.first?.passwordNote == nil)
+        #expect(
+            result.warnings == [
+                "bgp-passwords.yaml:48:1: warning: Secret \"metallb-system/unrelated\" is not the passwordSecret of any "
+                    + "BGPPeer; skipped"
+            ])
+        #expect(!result.warnings.contains { $0.contains("from-the-secret") || $0.contains("ZnJvbS") })
+    }
+
     @Test func legacyLayer2() throws {
         let result = try Fixture.convert("legacy-layer2.yaml")
         #expect(result.warnings.isEmpty)

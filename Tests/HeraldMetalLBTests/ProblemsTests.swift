@@ -105,7 +105,7 @@ import Testing
             text: Self.pool.replacingOccurrences(of: "  addresses:", with: "  autoAsign: false\n  addresses:") + """
                 ---
                 apiVersion: v1
-                kind: Secret
+                kind: Service
                 metadata: {name: s}
                 """)
         #expect(result.errors.isEmpty)
@@ -113,7 +113,7 @@ import Testing
             result.warnings == [
                 "input.yaml:6:3: warning: IPAddressPool \"p\": spec.autoAsign is not a field herald convert knows; not "
                     + "converted (did you mean \"autoAssign\"?)",
-                "input.yaml:9:1: warning: Secret (v1) is not MetalLB configuration; skipped",
+                "input.yaml:9:1: warning: Service (v1) is not MetalLB configuration; skipped",
             ])
     }
 

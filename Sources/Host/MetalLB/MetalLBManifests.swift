@@ -77,6 +77,8 @@ struct ObjectDecoder {
             }
         } else if kind == "ConfigMap" && apiVersion == "v1" {
             configMap(node)
+        } else if kind == "Secret" && apiVersion == "v1" {
+            secret(node)
         } else {
             let version = apiVersion.isEmpty ? "no apiVersion" : apiVersion
             reader.warn(node, "\(kind) (\(version)) is not MetalLB configuration; skipped")
@@ -271,6 +273,32 @@ struct ObjectDecoder {
             community.communities.append(.init(name: name, value: value))
         }
         objects.communities.append(community)
+    }
+
+    /// A Secret, for the `password` key a BGPPeer's `passwordSecret` may name: `stringData.password`, else
+    /// `data.password` (base64). Other keys are never read.
+    mutating func secret(_ node: Node) {
+        guard let h = header(node, kind: "Secret") else { return }
+        let metadata = node.mapping?["metadata"]?.mapping
+        let namespace = metadata?["namespace"]?.scalar?.string
+        var origin = Origin(
+            object: "Secret \"\(namespace.map { "\($0)/" } ?? "")\(h.name)\"", location: reader.location(node))
+        var password: String?
+        if let text = node.mapping?["stringData"]?.mapping?["password"] {
+            password = reader.string(text, path: "stringData.password")
+            origin.fields["password"] = .init(path: "stringData.password", location: reader.location(text))
+        } else if let encoded = node.mapping?["data"]?.mapping?["password"] {
+            origin.fields["password"] = .init(path: "data.password", location: reader.location(encoded))
+            if let text = reader.string(encoded, path: "data.password") {
+                guard let bytes = Base64.decode(text), let decoded = String(validating: bytes, as: UTF8.self) else {
+                    reader.error(encoded, "\(origin.object): data.password is not base64 of UTF-8 text")
+                    return
+                }
+                password = decoded
+            }
+        }
+        objects.secrets.append(
+            BGPPasswordSecret(namespace: namespace, name: h.name, password: password, origin: origin))
     }
 
     // MARK: The legacy ConfigMap (MetalLB 0.12 and earlier)

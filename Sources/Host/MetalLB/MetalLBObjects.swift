@@ -192,6 +192,31 @@ public struct Community: Sendable, Equatable {
     }
 }
 
+/// A Secret (v1) with a `password` key, as a BGPPeer's `passwordSecret` names it (MetalLB wants type
+/// `kubernetes.io/basic-auth`). Its description never shows the password.
+public struct BGPPasswordSecret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    public var namespace: String?
+    public var name: String
+    /// The `password` key, decoded; nil when the Secret has none.
+    public var password: String?
+    public var origin: Origin
+
+    public init(namespace: String?, name: String, password: String?, origin: Origin) {
+        self.namespace = namespace
+        self.name = name
+        self.password = password
+        self.origin = origin
+    }
+
+    /// Whether `reference` names this Secret (a reference without a namespace names it in any namespace).
+    public func matches(_ reference: SecretReference) -> Bool {
+        name == reference.name && (reference.namespace == nil || reference.namespace == namespace)
+    }
+
+    public var description: String { "Secret \(namespace.map { "\($0)/" } ?? "")\(name)" }
+    public var debugDescription: String { description }
+}
+
 /// Every MetalLB object of the input, by kind, in the order read.
 public struct MetalLBConfiguration: Sendable, Equatable {
     public var pools: [IPAddressPool] = []
@@ -200,6 +225,8 @@ public struct MetalLBConfiguration: Sendable, Equatable {
     public var peers: [BGPPeer] = []
     public var bfdProfiles: [BFDProfile] = []
     public var communities: [Community] = []
+    /// Secrets given with the objects, which `passwordSecret`s may name.
+    public var secrets: [BGPPasswordSecret] = []
 
     public init() {}
 
@@ -211,5 +238,6 @@ public struct MetalLBConfiguration: Sendable, Equatable {
         peers += other.peers
         bfdProfiles += other.bfdProfiles
         communities += other.communities
+        secrets += other.secrets
     }
 }

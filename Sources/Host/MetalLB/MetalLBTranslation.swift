@@ -84,6 +84,10 @@ private struct Translator {
                     + "addresses and ndp its IPv4 ones (a Herald advertisement has no address family filter yet)",
                 hint: "split it into an IPv4 pool and an IPv6 pool if no Service needs one address of each")
         }
+        for secret in input.secrets
+        where !input.peers.contains(where: { $0.passwordSecret.map(secret.matches) ?? false }) {
+            warn(secret.origin, nil, "is not the passwordSecret of any BGPPeer; skipped")
+        }
         for profile in input.bfdProfiles {
             warn(profile.origin, nil, "is not converted: Herald's BGP plugin does not run BFD yet")
         }
@@ -382,13 +386,27 @@ private struct Translator {
                 PasswordFile(
                     path: passwordPath, password: password, peer: origin.object,
                     location: origin.field("password").location))
-        case (nil, let secret?):
+        case (nil, let reference?):
             out.passwordFile = passwordPath
-            out.passwordNote = "the \"password\" key of Secret \(secret)"
-            warn(
-                origin, "passwordSecret",
-                "names Secret \(secret), which cannot be read here: write its \"password\" key to \(passwordPath) "
-                    + "(mode 0600) before Herald starts")
+            if let secret = input.secrets.first(where: { $0.matches(reference) }) {
+                // The Secret came with the objects: its password is as good as one written in the peer.
+                if let password = secret.password {
+                    passwordFiles.append(
+                        PasswordFile(
+                            path: passwordPath, password: password, peer: origin.object,
+                            location: secret.origin.field("password").location))
+                } else {
+                    error(secret.origin, nil, "has no password key, which \(origin.object) needs (passwordSecret)")
+                    valid = false
+                }
+            } else {
+                out.passwordNote = "the \"password\" key of Secret \(reference)"
+                warn(
+                    origin, "passwordSecret",
+                    "names Secret \(reference), which cannot be read here: write its \"password\" key to "
+                        + "\(passwordPath) (mode 0600) before Herald starts",
+                    hint: "or give the Secret with the objects (kubectl get secret -o yaml)")
+            }
         case (nil, nil):
             break
         }
