@@ -84,6 +84,14 @@ import Testing
         #expect(out.stderr.contains("converted: 2 pools, 3 advertisements, 3 plugin instances; 3 not converted"))
     }
 
+    @Test func readsStandardInput() throws {
+        let out = try TestSupport.run(
+            ["/bin/sh", "-c", "\"$0\" convert - < \"$1\"", herald, "\(Self.fixtures)/legacy-layer2.yaml"])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("# Converted from MetalLB's configuration by herald convert (<stdin>).\n"))
+        #expect(out.stdout.contains("  - name: \"default\"\n    plugin: \"arp\"\n    pools: [\"default\"]\n"))
+    }
+
     @Test func warningsNameTheirPlaceAndExitZero() throws {
         let out = try TestSupport.run([herald, "convert", "--output", "\(dir)/out", "\(Self.fixtures)/bgp-bfd.yaml"])
         #expect(out.status == 0)

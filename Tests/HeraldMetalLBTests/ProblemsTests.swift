@@ -151,6 +151,26 @@ import Testing
         )
     }
 
+    @Test func poolSelectorMatchingNothingCoversNoPool() {
+        // In Herald an advertisement without pools covers every pool: one whose selector matches none is left out.
+        let result = Fixture.convert(
+            text: Self.pool + """
+                ---
+                apiVersion: metallb.io/v1beta1
+                kind: L2Advertisement
+                metadata: {name: l2}
+                spec:
+                  ipAddressPoolSelectors: [{matchLabels: {tier: gold}}]
+                """)
+        #expect(result.errors.isEmpty)
+        #expect(result.config.advertisements.isEmpty && result.conversion.plugins.isEmpty)
+        #expect(
+            result.warnings == [
+                "input.yaml:12:27: warning: L2Advertisement \"l2\": spec.ipAddressPoolSelectors selects no "
+                    + "IPAddressPool, so the advertisement covers none; not converted"
+            ])
+    }
+
     @Test func keepaliveAboveAThirdOfHoldTimeIsLeftToThePlugin() throws {
         let result = Fixture.convert(
             text: Self.pool + """

@@ -74,7 +74,7 @@ struct Convert: ParsableCommand {
             printError("\(errors) problem\(errors == 1 ? "" : "s") found; nothing written")
             throw ExitCode(1)
         }
-        let rendered = HeraldFiles.render(conversion, sources: files)
+        let rendered = HeraldFiles.render(conversion, sources: files.map { $0 == "-" ? "<stdin>" : $0 })
         try Self.check(rendered, plugins: Set(conversion.plugins.map(\.name)))
         if let directory {
             try write(rendered, conversion.passwordFiles, to: directory)
