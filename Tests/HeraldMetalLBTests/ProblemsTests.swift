@@ -187,6 +187,24 @@ import Testing
                 "input.yaml:11:91: warning: BGPPeer \"r\": spec.keepaliveTime (60s) is not converted") == true)
     }
 
+    @Test func disableMPFalseIsReportedAndTrueIsHeraldsWay() {
+        let peer = """
+            ---
+            apiVersion: metallb.io/v1beta2
+            kind: BGPPeer
+            metadata: {name: r}
+            spec: {myASN: 64500, peerASN: 64501, peerAddress: 10.0.0.1, disableMP: MP}
+
+            """
+        let off = Fixture.convert(text: Self.pool + peer.replacingOccurrences(of: "MP}", with: "true}"))
+        #expect(off.warnings.isEmpty && off.speaker("bgp")?.peers.first?.families == nil)
+        let on = Fixture.convert(text: Self.pool + peer.replacingOccurrences(of: "MP}", with: "false}"))
+        #expect(on.speaker("bgp")?.peers.first?.families == nil)
+        #expect(on.warnings.count == 1)
+        #expect(
+            on.warnings.first?.hasPrefix("input.yaml:11:72: warning: BGPPeer \"r\": spec.disableMP (false)") == true)
+    }
+
     @Test func peersWithDifferentASNsGetSpeakersOfTheirOwn() {
         let peer = """
             ---

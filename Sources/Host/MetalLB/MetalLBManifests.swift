@@ -219,7 +219,7 @@ struct ObjectDecoder {
         peer.ebgpMultiHop = reader.bool(spec["ebgpMultiHop"], path: "spec.ebgpMultiHop") ?? false
         peer.vrf = reader.string(spec["vrf"], path: "spec.vrf")
         peer.interface = reader.string(spec["interface"], path: "spec.interface")
-        peer.disableMP = reader.bool(spec["disableMP"], path: "spec.disableMP") ?? false
+        peer.disableMP = reader.bool(spec["disableMP"], path: "spec.disableMP")
         peer.dualStackAddressFamily =
             reader.bool(spec["dualStackAddressFamily"], path: "spec.dualStackAddressFamily") ?? false
         objects.peers.append(peer)

@@ -138,7 +138,8 @@ public struct BGPPeer: Sendable, Equatable {
     public var enableGracefulRestart = false
     public var ebgpMultiHop = false
     public var vrf: String?
-    public var disableMP = false
+    /// nil when not written: MetalLB before 0.14 read its absence as false.
+    public var disableMP: Bool?
     public var dualStackAddressFamily = false
     public var origin: Origin
 

@@ -374,7 +374,16 @@ private struct Translator {
         out.gracefulRestart = peer.enableGracefulRestart
         // FRR's `ebgp-multihop` without a count, which MetalLB writes, allows 255 hops.
         if peer.ebgpMultiHop { out.ebgpMultiHop = 255 }
-        if peer.dualStackAddressFamily { out.families = ["ipv4", "ipv6"] }
+        if peer.dualStackAddressFamily {
+            out.families = ["ipv4", "ipv6"]
+        } else if peer.disableMP == false {
+            // disableMP: true is Herald's way (one family per session); false asked for both on one session.
+            warn(
+                origin, "disableMP",
+                "(false) is not converted: before 0.14 MetalLB then carried IPv4 and IPv6 routes on this one "
+                    + "session; Herald announces only the session's family unless told otherwise",
+                hint: "set dualStackAddressFamily: true for both families")
+        }
         let passwordPath = "\(passwordDirectory)/bgp-\(peer.name).password"
         switch (peer.password, peer.passwordSecret) {
         case (_?, _?):
