@@ -13,13 +13,14 @@ struct Convert: ParsableCommand {
         abstract: "Convert MetalLB's configuration to herald.yaml and plugins.d.",
         discussion: """
             Reads MetalLB's custom resources (metallb.io: IPAddressPool, L2Advertisement, BGPAdvertisement, BGPPeer, \
-            BFDProfile, Community; any number of documents per file) and MetalLB's legacy ConfigMap (data.config). \
+            BFDProfile, Community; any number of documents per file), MetalLB's legacy ConfigMap (data.config), and \
+            the Secrets BGPPeers name (their password key only). \
             Every field that cannot be expressed in Herald is reported as file:line:column: warning: … on stderr and \
             listed at the top of herald.yaml. Exits 1, writing nothing, when the input is not valid MetalLB \
-            configuration.
+            configuration (and 2 if the files made fail Herald's own checks, a fault of the conversion).
 
             With --output DIR, writes DIR/herald.yaml, DIR/plugins.d/NAME.yaml, and DIR/bgp-PEER.password (mode \
-            0600) for each BGP password written in the input; the plugin files name the password files by their \
+            0600) for each BGP password the input holds; the plugin files name the password files by their \
             absolute paths, so convert straight into the folder Herald will read (e.g. --output /etc/herald). \
             Without --output, prints the files to stdout, each after a "# file: NAME" line, separated by ---, and \
             writes no password anywhere.
