@@ -129,13 +129,17 @@ import Testing
 
     @Test func peerWithBFDProfile() throws {
         let result = try Fixture.convert("bgp-bfd.yaml")
-        #expect(result.speaker("bgp")?.peers.map(\.address) == ["10.1.0.1"])
-        #expect(
-            result.warnings == [
-                "bgp-bfd.yaml:2:1: warning: BFDProfile \"fast\" is not converted: Herald's BGP plugin does not run BFD yet",
-                "bgp-bfd.yaml:24:15: warning: BGPPeer \"router-bfd\": spec.bfdProfile (\"fast\") is not converted: "
-                    + "Herald's BGP plugin does not run BFD yet; the session runs without it",
-            ])
+        let speaker = try #require(result.speaker("bgp"))
+        #expect(speaker.peers.map(\.address) == ["10.1.0.1"])
+        #expect(speaker.peers.map(\.bfdProfile) == ["fast"])
+        var fast = BFDSpeakerProfile(name: "fast")
+        fast.receiveInterval = 300
+        fast.transmitInterval = 300
+        fast.detectMultiplier = 3
+        fast.passiveMode = false
+        fast.minimumTtl = 254
+        #expect(speaker.bfdProfiles == [fast])
+        #expect(result.warnings.isEmpty, "\(result.warnings)")
     }
 
     @Test func peersWithPasswords() throws {

@@ -59,6 +59,8 @@ public struct BGPSpeakerConfig: Sendable, Equatable {
     public var myASN: UInt32
     public var routerID: String?
     public var peers: [BGPSpeakerPeer]
+    /// The BFD profiles its peers name (MetalLB's `BFDProfile`s, which the plugin takes field for field).
+    public var bfdProfiles: [BFDSpeakerProfile] = []
 
     public init(myASN: UInt32, routerID: String?, peers: [BGPSpeakerPeer] = []) {
         self.myASN = myASN
@@ -88,12 +90,27 @@ public struct BGPSpeakerPeer: Sendable, Equatable {
     public var families: [String]?
     public var nodeSelectors: [LabelSelector] = []
     public var gracefulRestart = false
+    /// The name of an entry of the instance's `bfdProfiles`.
+    public var bfdProfile: String?
 
     public init(source: String, address: String, asn: UInt32) {
         self.source = source
         self.address = address
         self.asn = asn
     }
+}
+
+/// One entry of a `herald-bgp` instance's `bfdProfiles`: MetalLB's `BFDProfile` fields (milliseconds); nil fields are
+/// left to the plugin's defaults, which are MetalLB's.
+public struct BFDSpeakerProfile: Sendable, Equatable {
+    public var name: String
+    public var receiveInterval: Int?
+    public var transmitInterval: Int?
+    public var detectMultiplier: Int?
+    public var passiveMode: Bool?
+    public var minimumTtl: Int?
+
+    public init(name: String) { self.name = name }
 }
 
 /// A BGP password the conversion knows, for a file only its owner may read. Its description never shows the password.

@@ -97,6 +97,16 @@ public enum HeraldFiles {
             if let families = peer.families { out += "      families: \(list(families))\n" }
             if !peer.nodeSelectors.isEmpty { out += "      nodeSelectors: \(selectors(peer.nodeSelectors))\n" }
             if peer.gracefulRestart { out += "      gracefulRestart: true\n" }
+            if let profile = peer.bfdProfile { out += "      bfdProfile: \(quoted(profile))\n" }
+        }
+        if !speaker.bfdProfiles.isEmpty { out += "  bfdProfiles:\n" }
+        for profile in speaker.bfdProfiles {
+            out += "    - name: \(quoted(profile.name))\n"
+            if let value = profile.receiveInterval { out += "      receiveInterval: \(value)\n" }
+            if let value = profile.transmitInterval { out += "      transmitInterval: \(value)\n" }
+            if let value = profile.detectMultiplier { out += "      detectMultiplier: \(value)\n" }
+            if let value = profile.passiveMode { out += "      passiveMode: \(value)\n" }
+            if let value = profile.minimumTtl { out += "      minimumTtl: \(value)\n" }
         }
         return out
     }

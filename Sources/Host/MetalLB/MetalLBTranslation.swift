@@ -88,9 +88,7 @@ private struct Translator {
         where !input.peers.contains(where: { $0.passwordSecret.map(secret.matches) ?? false }) {
             warn(secret.origin, nil, "is not the passwordSecret of any BGPPeer; skipped")
         }
-        for profile in input.bfdProfiles {
-            warn(profile.origin, nil, "is not converted: Herald's BGP plugin does not run BFD yet")
-        }
+        for profile in input.bfdProfiles { checkBFD(profile) }
 
         var configuration = HeraldConfiguration(pools: pools)
         configuration.advertisements = nameAdvertisements()
@@ -264,11 +262,13 @@ private struct Translator {
             if let index {
                 speakers[index].config.peers.append(converted)
                 speakers[index].addresses.insert(converted.address)
+                addBFDProfile(named: converted.bfdProfile, to: &speakers[index].config)
             } else {
+                var config = BGPSpeakerConfig(myASN: peer.myASN, routerID: routerID, peers: [converted])
+                addBFDProfile(named: converted.bfdProfile, to: &config)
                 speakers.append(
                     Speaker(
-                        myASN: peer.myASN, routerID: routerID, reach: reach,
-                        config: BGPSpeakerConfig(myASN: peer.myASN, routerID: routerID, peers: [converted]),
+                        myASN: peer.myASN, routerID: routerID, reach: reach, config: config,
                         addresses: [converted.address]))
             }
         }
@@ -421,10 +421,7 @@ private struct Translator {
         }
         if let profile = peer.bfdProfile {
             if input.bfdProfiles.contains(where: { $0.name == profile }) {
-                warn(
-                    origin, "bfdProfile",
-                    "(\"\(profile)\") is not converted: Herald's BGP plugin does not run BFD yet; the session runs "
-                        + "without it")
+                out.bfdProfile = profile
             } else {
                 error(
                     origin, "bfdProfile", "names BFDProfile \"\(profile)\", which is not defined",
@@ -433,6 +430,43 @@ private struct Translator {
             }
         }
         return valid ? out : nil
+    }
+
+    /// A BFD profile's fields against the plugin's ranges (MetalLB's): out of range is an error; the Echo function,
+    /// which the plugin does not run, a warning.
+    mutating func checkBFD(_ profile: BFDProfile) {
+        for (field, value, range) in [
+            ("receiveInterval", profile.receiveInterval, 10...60_000), ("transmitInterval", profile.transmitInterval, 10...60_000),
+            ("detectMultiplier", profile.detectMultiplier, 2...255), ("minimumTtl", profile.minimumTtl, 1...255),
+        ] {
+            if let value, !range.contains(value) {
+                error(profile.origin, field, "\(value) is not within \(range.lowerBound)...\(range.upperBound)")
+            }
+        }
+        if profile.echoMode == true {
+            warn(
+                profile.origin, "echoMode",
+                "is not supported by Herald's BFD (no Echo function); the sessions run without it")
+        }
+        if profile.echoInterval != nil, profile.echoMode != true {
+            warn(profile.origin, "echoInterval", "is ignored: it applies to the Echo function, which is off")
+        } else if profile.echoInterval != nil {
+            warn(profile.origin, "echoInterval", "is ignored with the Echo function")
+        }
+    }
+
+    /// Puts the profile a converted peer names into its speaker's `bfdProfiles`, once.
+    func addBFDProfile(named name: String?, to config: inout BGPSpeakerConfig) {
+        guard let name, !config.bfdProfiles.contains(where: { $0.name == name }),
+            let profile = input.bfdProfiles.first(where: { $0.name == name })
+        else { return }
+        var out = BFDSpeakerProfile(name: name)
+        out.receiveInterval = profile.receiveInterval
+        out.transmitInterval = profile.transmitInterval
+        out.detectMultiplier = profile.detectMultiplier
+        out.passiveMode = profile.passiveMode
+        out.minimumTtl = profile.minimumTtl
+        config.bfdProfiles.append(out)
     }
 
     mutating func readAliases() {
