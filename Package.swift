@@ -66,6 +66,17 @@ let package = Package(
             path: "Sources/Host/Config",
             swiftSettings: strict
         ),
+        // Pure: MetalLB's custom resources and legacy ConfigMap, read with places, and their translation to Herald's
+        // configuration (`herald convert`).
+        .target(
+            name: "HeraldMetalLB",
+            dependencies: [
+                "HeraldConfig", "HeraldConfigModel", "HeraldCore", "HeraldJSON",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/Host/MetalLB",
+            swiftSettings: strict
+        ),
         .target(name: "HeraldIPAM", dependencies: ["HeraldCore"], path: "Sources/Host/IPAM", swiftSettings: strict),
         .target(
             name: "HeraldPlanner", dependencies: ["HeraldCore", "HeraldConfigModel"], path: "Sources/Host/Planner",
@@ -138,7 +149,8 @@ let package = Package(
                 // The allocator tuning of the herald process (applied when it loads); test processes keep glibc's.
                 "CHeraldMemory",
                 "HeraldAllocation", "HeraldConfig", "HeraldConfigModel", "HeraldCore", "HeraldIPAM", "HeraldKube",
-                "HeraldKubeModels", "HeraldPlanner", "HeraldPluginHost", "HeraldRuntime", "HeraldStatus",
+                "HeraldKubeModels", "HeraldMetalLB", "HeraldPlanner", "HeraldPluginHost", "HeraldRuntime",
+                "HeraldStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -204,6 +216,12 @@ let package = Package(
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(
             name: "HeraldConfigTests", dependencies: ["HeraldConfig", "HeraldConfigModel", "HeraldTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "HeraldMetalLBTests",
+            dependencies: [
+                "HeraldMetalLB", "HeraldConfig", "HeraldConfigModel", "HeraldCore", "HeraldTestSupport",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "HeraldIPAMTests", dependencies: ["HeraldIPAM", "HeraldCore", "HeraldTestSupport"],

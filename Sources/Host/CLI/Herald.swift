@@ -12,7 +12,9 @@ struct Herald: AsyncParsableCommand {
             Without --config, Herald reads /etc/herald/herald.yaml, or runs its embedded default: a static-VIP demo \
             announced through the log plugin, which needs no cluster and sends nothing to the network.
             """,
-        subcommands: [Run.self, Check.self, Plan.self, Status.self, Plugins.self, Conformance.self, Version.self],
+        subcommands: [
+            Run.self, Check.self, Plan.self, Status.self, Plugins.self, Conformance.self, Convert.self, Version.self,
+        ],
         defaultSubcommand: Run.self
     )
 }

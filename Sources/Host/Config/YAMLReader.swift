@@ -4,20 +4,41 @@ import Yams
 
 /// Reads a YAML document into typed values while collecting every problem with its file, line and column, instead of
 /// stopping at the first one. Pure: it is handed text, never a path to open.
-struct YAMLReader {
-    let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+package struct YAMLReader {
+    package let file: String
+    package private(set) var diagnostics: [Diagnostic] = []
     /// Problems that leave the file valid.
-    private(set) var warnings: [Diagnostic] = []
+    package private(set) var warnings: [Diagnostic] = []
 
-    init(file: String) { self.file = file }
+    /// Where the text sits in its file when it is a string embedded in another YAML file (a ConfigMap key written as
+    /// a literal block): added to every line and column reported.
+    package var lineOffset = 0
+    package var columnOffset = 0
+
+    package init(file: String) { self.file = file }
 
     /// Parses one YAML document. Nil (with diagnostics) when the text is not YAML, holds several documents, has
     /// duplicate keys or expands beyond `limits`. A leading UTF-8 byte-order mark is skipped.
-    mutating func parse(_ text: String, limits: YAMLLimits = .standard) -> Node? {
+    package mutating func parse(_ text: String, limits: YAMLLimits = .standard) -> Node? {
+        guard let documents = compose(text, limits: limits, multipleDocuments: false) else { return nil }
+        guard let root = documents.first else {
+            report(line: 1, column: 1, "the file is empty", hint: "see the examples in the README")
+            return nil
+        }
+        return root
+    }
+
+    /// Parses every YAML document of a stream (`---` between them, as in Kubernetes manifests), leaving out empty
+    /// ones. Nil (with diagnostics) when the text is not YAML, has duplicate keys or expands beyond `limits`, which
+    /// count the whole stream.
+    package mutating func parseDocuments(_ text: String, limits: YAMLLimits = .standard) -> [Node]? {
+        compose(text, limits: limits, multipleDocuments: true)?.filter { $0.tagName != .null }
+    }
+
+    private mutating func compose(_ text: String, limits: YAMLLimits, multipleDocuments: Bool) -> [Node]? {
         var bytes = Array(text.utf8)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        var prescan = YAMLPrescan(limits: limits)
+        var prescan = YAMLPrescan(limits: limits, multipleDocuments: multipleDocuments)
         let composable = prescan.scan(bytes)
         for problem in prescan.problems {
             report(line: problem.line, column: problem.column, problem.message, hint: problem.hint)
@@ -27,11 +48,10 @@ struct YAMLReader {
             let yaml = String(decoding: bytes, as: UTF8.self)
             // The basic resolver leaves plain scalars untyped; `tagName` types them without regular expressions.
             let parser = try Parser(yaml: yaml, resolver: .basic, constructor: .default, encoding: .utf8)
-            guard let root = try parser.singleRoot() else {
-                report(line: 1, column: 1, "the file is empty", hint: "see the examples in the README")
-                return nil
-            }
-            return root
+            guard multipleDocuments else { return try parser.singleRoot().map { [$0] } ?? [] }
+            var documents: [Node] = []
+            while let root = try parser.nextRoot() { documents.append(root) }
+            return documents
         } catch let error as YamlError {
             switch error {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
@@ -53,27 +73,31 @@ struct YAMLReader {
         }
     }
 
-    func location(_ node: Node?) -> SourceLocation {
+    package func location(_ node: Node?) -> SourceLocation {
         let mark = node?.mark
-        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+        return SourceLocation(
+            file: file, line: (mark?.line ?? 1) + lineOffset, column: (mark?.column ?? 1) + columnOffset)
     }
 
-    mutating func error(_ node: Node?, _ message: String, hint: String? = nil) {
+    package mutating func error(_ node: Node?, _ message: String, hint: String? = nil) {
         diagnostics.append(Diagnostic(location(node), message, hint: hint))
     }
 
     /// Records a warning: the file stays valid.
-    mutating func warn(_ node: Node?, _ message: String, hint: String? = nil) {
+    package mutating func warn(_ node: Node?, _ message: String, hint: String? = nil) {
         warnings.append(Diagnostic(location(node), message, hint: hint, severity: .warning))
     }
 
-    mutating func report(line: Int, column: Int, _ message: String, hint: String? = nil) {
-        diagnostics.append(Diagnostic(SourceLocation(file: file, line: line, column: column), message, hint: hint))
+    package mutating func report(line: Int, column: Int, _ message: String, hint: String? = nil) {
+        diagnostics.append(
+            Diagnostic(
+                SourceLocation(file: file, line: line + lineOffset, column: column + columnOffset), message, hint: hint)
+        )
     }
 
     /// A mapping's entries by key, reporting unknown keys (with a suggestion), duplicate keys, missing required keys
     /// and a node that is not a mapping at all.
-    mutating func mapping(
+    package mutating func mapping(
         _ node: Node, path: String, known: [String], required: [String] = []
     ) -> [String: Node]? {
         guard let mapping = node.mapping else {
@@ -102,7 +126,7 @@ struct YAMLReader {
         return result
     }
 
-    mutating func string(_ node: Node?, path: String) -> String? {
+    package mutating func string(_ node: Node?, path: String) -> String? {
         guard let node else { return nil }
         let tag = node.tagName
         guard let scalar = node.scalar, tag != .null, tag != .bool else {
@@ -113,7 +137,7 @@ struct YAMLReader {
     }
 
     /// A string that must not be empty and must be a DNS-1123 label-like name (lowercase, digits, '-', '.').
-    mutating func name(_ node: Node?, path: String) -> String? {
+    package mutating func name(_ node: Node?, path: String) -> String? {
         guard let node, let value = string(node, path: path) else { return nil }
         let allowed = value.utf8.allSatisfy {
             ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
@@ -126,7 +150,7 @@ struct YAMLReader {
         return value
     }
 
-    mutating func bool(_ node: Node?, path: String) -> Bool? {
+    package mutating func bool(_ node: Node?, path: String) -> Bool? {
         guard let node else { return nil }
         guard node.tagName == .bool, let value = node.boolValue else {
             error(node, "\(path) must be true or false, found \(kind(of: node))")
@@ -135,7 +159,7 @@ struct YAMLReader {
         return value
     }
 
-    mutating func int(_ node: Node?, path: String, range: ClosedRange<Int>) -> Int? {
+    package mutating func int(_ node: Node?, path: String, range: ClosedRange<Int>) -> Int? {
         guard let node else { return nil }
         guard node.tagName == .int else {
             error(node, "\(path) must be an integer, found \(kind(of: node))")
@@ -159,7 +183,7 @@ struct YAMLReader {
     }
 
     /// A sequence, or nil (with a diagnostic) when the node is something else.
-    mutating func sequence(_ node: Node?, path: String) -> [Node]? {
+    package mutating func sequence(_ node: Node?, path: String) -> [Node]? {
         guard let node else { return nil }
         guard let sequence = node.sequence else {
             error(node, "\(path) must be a list, found \(kind(of: node))")
@@ -168,14 +192,14 @@ struct YAMLReader {
         return Array(sequence)
     }
 
-    mutating func stringList(_ node: Node?, path: String) -> [(String, Node)]? {
+    package mutating func stringList(_ node: Node?, path: String) -> [(String, Node)]? {
         guard let items = sequence(node, path: path) else { return nil }
         return items.enumerated().compactMap { index, item in
             string(item, path: "\(path)[\(index)]").map { ($0, item) }
         }
     }
 
-    mutating func stringMap(_ node: Node?, path: String) -> [String: String]? {
+    package mutating func stringMap(_ node: Node?, path: String) -> [String: String]? {
         guard let node else { return nil }
         guard let mapping = node.mapping else {
             error(node, "\(path) must be a mapping of strings, found \(kind(of: node))")
@@ -193,7 +217,7 @@ struct YAMLReader {
     }
 
     /// A Kubernetes label selector: `matchLabels` and `matchExpressions`.
-    mutating func labelSelector(_ node: Node, path: String) -> LabelSelector? {
+    package mutating func labelSelector(_ node: Node, path: String) -> LabelSelector? {
         guard let fields = mapping(node, path: path, known: ["matchLabels", "matchExpressions"]) else { return nil }
         var selector = LabelSelector()
         if let labels = stringMap(fields["matchLabels"], path: "\(path).matchLabels") { selector.matchLabels = labels }
@@ -225,7 +249,7 @@ struct YAMLReader {
         return selector
     }
 
-    func kind(of node: Node) -> String {
+    package func kind(of node: Node) -> String {
         switch node {
         case .mapping: "a mapping"
         case .sequence: "a list"
@@ -241,11 +265,11 @@ struct YAMLReader {
         }
     }
 
-    func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    package func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 }
 
 /// "did you mean …?" for a misspelt key, when one known key is close enough.
-func suggestion(for key: String, among known: [String], listing: String = "known keys") -> String? {
+package func suggestion(for key: String, among known: [String], listing: String = "known keys") -> String? {
     let scored = known.map { ($0, editDistance(key.lowercased(), $0.lowercased())) }
     guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(1, best.0.count / 3) else {
         return known.isEmpty ? nil : "\(listing): " + known.joined(separator: ", ")
@@ -272,7 +296,7 @@ func editDistance(_ a: String, _ b: String) -> Int {
 extension Node {
     /// The resolved tag's name (`tag:yaml.org,2002:int`…), comparable with `Tag.Name` constants. A plain scalar
     /// (the basic resolver calls it a string) is typed by `ScalarResolver`; quoted scalars stay strings.
-    var tagName: Tag.Name {
+    package var tagName: Tag.Name {
         let name = Tag.Name(rawValue: tag.rawValue)
         if case .scalar(let scalar) = self, scalar.style == .plain, name == .str {
             return ScalarResolver.resolve(scalar.string)
@@ -281,7 +305,7 @@ extension Node {
     }
 
     /// The value of a scalar YAML types as a boolean (`true`, `yes`, `on`…), else nil.
-    var boolValue: Bool? {
+    package var boolValue: Bool? {
         guard tagName == .bool, let text = scalar?.string.lowercased() else { return nil }
         return text == "true" || text == "yes" || text == "on"
     }
