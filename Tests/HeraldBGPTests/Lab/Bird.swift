@@ -10,13 +10,14 @@ final class Bird {
 
     /// A BIRD that accepts every node of 198.51.100.0/24 and 2001:db8::/64 as AS `peerASN` (passive `neighbor
     /// range`), into tables t4 and t6. `extra` is appended to the configuration (more protocols); `bfd` asks the
-    /// sessions for BFD (which needs a `protocol bfd` in `extra`).
+    /// sessions for BFD (which needs a `protocol bfd` in `extra`). `name` names its files in the lab's folder (a
+    /// second BIRD needs another name, and another listening port in its `local` statements).
     init(
         lab: BGPLab, localASN: Int = 64512, peerASN: Int = 64513, extra: String = "", ranges: Bool = true,
-        holdTime: Int = 30, errorWaitTime: String? = nil, bfd: Bool = false
+        holdTime: Int = 30, errorWaitTime: String? = nil, bfd: Bool = false, name: String = "bird"
     ) throws {
         namespace = lab.router
-        socket = lab.directory + "/bird.ctl"
+        socket = lab.directory + "/\(name).ctl"
         let ibgp = localASN == peerASN
         var text = """
             router id 198.51.100.1;
@@ -44,7 +45,7 @@ final class Bird {
                 """
         }
         text += extra
-        config = try lab.write("bird.conf", text)
+        config = try lab.write("\(name).conf", text)
         try start()
     }
 
