@@ -436,7 +436,8 @@ private struct Translator {
     /// which the plugin does not run, a warning.
     mutating func checkBFD(_ profile: BFDProfile) {
         for (field, value, range) in [
-            ("receiveInterval", profile.receiveInterval, 10...60_000), ("transmitInterval", profile.transmitInterval, 10...60_000),
+            ("receiveInterval", profile.receiveInterval, 10...60_000),
+            ("transmitInterval", profile.transmitInterval, 10...60_000),
             ("detectMultiplier", profile.detectMultiplier, 2...255), ("minimumTtl", profile.minimumTtl, 1...255),
         ] {
             if let value, !range.contains(value) {
