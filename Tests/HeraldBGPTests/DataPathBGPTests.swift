@@ -170,4 +170,69 @@ struct BGPDataPathTests {
                     + lines.joined(separator: "\n  "))
         }
     }
+
+    /// Create → first successful connection over BGP: `herald run` on a manifest directory (no cluster) on one node,
+    /// 50 Services written one at a time, each asking for its address; the client polls it from the router, whose
+    /// kernel learns the route from BIRD. What is timed: Herald's pick-up of the file (it looks every 250 ms), the
+    /// allocation, the UPDATE, BIRD's import and its export to the kernel, and the first connection.
+    @Test("create → first successful connection over BGP, 50 Services")
+    func createToFirstConnection() throws {
+        try LabShell.requireTools()
+        let herald = try TestSupport.product("herald")
+        let lab = try BGPLab(nodes: 1)
+        defer { lab.destroy() }
+        let bird = try Bird(lab: lab, extra: "protocol kernel k4 { ipv4 { table t4; export all; }; }\n")
+        defer { bird.stop() }
+        let backend = try DataPath.prepare(
+            namespace: lab.nodes[0], node: "node-1", v4: "192.0.2.0/26", v6: "2001:db8:4e::/124")
+        defer { if backend.isRunning { backend.terminate() } }
+        let dir = lab.directory + "/node-1"
+        for sub in ["plugins.d", "manifests"] {
+            try FileManager.default.createDirectory(atPath: "\(dir)/\(sub)", withIntermediateDirectories: true)
+        }
+        try """
+        name: bgp
+        library: herald-bgp
+        config: {myASN: 64513, routerID: 198.51.100.11, peers: [{address: 198.51.100.1, asn: 64512, holdTime: 30}]}
+        """.write(toFile: "\(dir)/plugins.d/bgp.yaml", atomically: true, encoding: .utf8)
+        try """
+        apiVersion: herald.dev/v1
+        node: {name: node-1}
+        pools: [{name: v4, addresses: [192.0.2.0/26]}]
+        advertisements: [{name: upstream, plugin: bgp}]
+        """.write(toFile: "\(dir)/herald.yaml", atomically: true, encoding: .utf8)
+        let host = try LineProcess(
+            executable: "/usr/sbin/ip",
+            arguments: [
+                "netns", "exec", lab.nodes[0], herald, "run", "--config", "\(dir)/herald.yaml", "--plugins-dir",
+                "\(dir)/plugins.d", "--manifests", "\(dir)/manifests", "--status-address", "none",
+            ])
+        defer { host.stop(quit: nil) }
+        #expect(LabShell.wait(30) { bird.established == 1 }, "\(host.transcript)")
+        let client = try DataPath.Client(router: lab.router)
+        defer { client.stop() }
+        var times: [Double] = []
+        for index in 1...50 {
+            let address = "192.0.2.\(index)"
+            let since = LineProcess.monotonicNanoseconds()
+            try """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web-\(index), namespace: shop, annotations: {metallb.io/loadBalancerIPs: \(address)}}
+            spec: {type: LoadBalancer, ports: [{port: 80}]}
+            """.write(toFile: "\(dir)/manifests/web-\(index).yaml", atomically: true, encoding: .utf8)
+            guard let (node, ms) = client.first(address, since: since) else {
+                Issue.record("no connection to \(address) succeeded")
+                continue
+            }
+            #expect(node == "node-1")
+            times.append(ms / 1000)
+        }
+        #expect(times.count == 50)
+        print(
+            "data path over BGP, create → first successful connection over \(times.count) Services (manifest mode): "
+                + String(
+                    format: "p50 %.3f s, p99 %.3f s", TestSupport.percentile(times, 0.5),
+                    TestSupport.percentile(times, 0.99)))
+    }
 }

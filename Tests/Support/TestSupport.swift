@@ -3,6 +3,13 @@ import Foundation
 /// Helpers shared by the test suites: where the package and its built products are, temporary folders, running
 /// commands, and compiling C fixture plugins.
 public enum TestSupport {
+    /// The nearest-rank percentile (`p` in 0...1) the lab tests print; infinity for no values.
+    public static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return .infinity }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
+    }
+
     /// The package root (this file is Tests/Support/TestSupport.swift).
     public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

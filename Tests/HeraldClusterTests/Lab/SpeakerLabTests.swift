@@ -45,11 +45,7 @@ import Testing
 
     static func monotonic() -> UInt64 { LineProcess.monotonicNanoseconds() }
 
-    static func percentile(_ values: [Double], _ p: Double) -> Double {
-        guard !values.isEmpty else { return .infinity }
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
-    }
+    static func percentile(_ values: [Double], _ p: Double) -> Double { TestSupport.percentile(values, p) }
 
     @Test func layer2OwnershipFailoverFencingAndEligibility() async throws {
         let lab = try await Lab.start("herald-lab", fixtures: true)
