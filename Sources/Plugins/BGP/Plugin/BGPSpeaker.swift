@@ -191,7 +191,7 @@ final class BGPSpeaker: @unchecked Sendable {
     func collectMetrics(into writer: MetricsWriter) {
         let (peers, routes) = shared.withLock { ($0.peers, $0.routes.count) }
         writer.gauge("bgp_announced_prefixes", Double(routes), help: "Announcements the host asked for")
-        if let bfd { Self.collectBFDMetrics(bfd, into: writer) }
+        bfd?.collectMetrics(into: writer)
         for p in peers {
             let labels = ["peer": p.peer]
             writer.gauge(
@@ -233,39 +233,6 @@ final class BGPSpeaker: @unchecked Sendable {
                     help: "NOTIFICATION messages received, by error code")
             }
         }
-    }
-
-    private static func collectBFDMetrics(_ bfd: BFDRunner, into writer: MetricsWriter) {
-        for s in bfd.snapshots {
-            let labels = ["peer": s.label]
-            writer.gauge(
-                "bfd_session_state", Double(s.state.rawValue), labels: labels,
-                help: "BFD session state (0 AdminDown, 1 Down, 2 Init, 3 Up)")
-            writer.gauge(
-                "bfd_session_up", s.state == .up ? 1 : 0, labels: labels, help: "1 while the BFD session is Up")
-            writer.gauge(
-                "bfd_detection_time_seconds", s.detectionTimeMs / 1000, labels: labels,
-                help: "How long the peer may stay silent before the session goes down (0 until it is heard)")
-            writer.counter(
-                "bfd_session_down_total", Double(s.counters.downs), labels: labels, help: "Times the session left Up")
-            writer.counter(
-                "bfd_packets_sent_total", Double(s.counters.sent), labels: labels, help: "BFD control packets sent")
-            writer.counter(
-                "bfd_packets_received_total", Double(s.counters.received), labels: labels,
-                help: "BFD control packets received and given to the session")
-            writer.counter(
-                "bfd_send_errors_total", Double(s.counters.sendErrors), labels: labels,
-                help: "BFD control packets the kernel refused to send")
-            writer.gauge(
-                "bfd_transmit_late_seconds_max", Double(s.counters.worstLateness) / 1e9, labels: labels,
-                help: "The latest a periodic BFD packet went out after it was due")
-            writer.gauge(
-                "bfd_receive_gap_seconds_max", Double(s.counters.worstGap) / 1e9, labels: labels,
-                help: "The longest time between two BFD packets received while the session was Up")
-        }
-        writer.counter(
-            "bfd_packets_discarded_total", Double(bfd.discardedPackets),
-            help: "BFD packets received and dropped: malformed (RFC 5880 section 6.8.6) or for no session")
     }
 
     // MARK: Setup and teardown
