@@ -195,6 +195,11 @@ import Testing
             _ = try await cluster.kubectl([
                 "label", "node", owner, "node.kubernetes.io/exclude-from-external-load-balancers-",
             ])
+            // The address returns to its owner; until it has, the step below would start from the stand-in owner,
+            // whose address moves back by itself (seen: the NetworkUnavailable step then waited for the wrong node).
+            #expect(
+                await eventually(timeout: .seconds(20)) { await lab.owner(probe) == owner },
+                "\(probe) did not return to \(owner) once it was no longer excluded")
 
             // NetworkUnavailable (what a CNI sets while a node's network is not ready): the same. Cordoned: Herald's
             // rule is that a cordoned node keeps announcing (cordoning stops scheduling, not traffic; draining moves the
