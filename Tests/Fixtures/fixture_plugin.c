@@ -11,7 +11,11 @@
  * Its config (JSON) may hold "record": "/path" (append one line per call), "threads": N (during start, N threads
  * each call every host callback 200 times; stop joins them), "abortInAnnounce": true (announce calls abort(), as a
  * crashing plugin would), "trapInAnnounce": true (announce raises SIGTRAP), "noLiveReconfigure": true (configure on a started instance returns HERALD_ERR_STATE),
- * "hangInAnnounce": true (announce never returns, as a plugin stuck on a lock would; health still answers) and
+ * "hangInAnnounce": true (announce never returns, as a plugin stuck on a lock would; health still answers),
+ * "segfaultInAnnounce": true (announce writes through a NULL pointer), "leakMiBPerSecond": N (start begins a thread
+ * that allocates and touches N MiB every second and never frees them), "closeDescriptorsInAnnounce": true (announce
+ * closes every descriptor from 3 to 1023, as a buggy plugin cleaning up would), "faultAddress": "A" (the announce faults
+ * above apply to address A only; others are announced normally) and
  * "eventOnStop": true (stop starts a thread that emits an event naming announcement "a1" and joins it, as the exec
  * and layer-2 plugins do while they stop: the host must take the event without waiting for stop to return).
  */
@@ -44,6 +48,12 @@ typedef struct fixture {
     int no_live_reconfigure;
     int hang_in_announce;
     int event_on_stop;
+    int segfault_in_announce;
+    int leak_mib_per_second;
+    int close_in_announce;
+    char fault_address[64];
+    pthread_t leaker;
+    volatile int leaking;
 } fixture;
 
 static void note(fixture *f, const char *fmt, const char *arg) {
@@ -106,6 +116,18 @@ static herald_status f_configure(void *p, const char *json, const herald_node_in
     f->hang_in_announce = hang && strncmp(hang, "true", 4) == 0;
     const char *event_on_stop = json_value(json, "eventOnStop");
     f->event_on_stop = event_on_stop && strncmp(event_on_stop, "true", 4) == 0;
+    const char *segfault = json_value(json, "segfaultInAnnounce");
+    f->segfault_in_announce = segfault && strncmp(segfault, "true", 4) == 0;
+    const char *leak = json_value(json, "leakMiBPerSecond");
+    f->leak_mib_per_second = leak ? atoi(leak) : 0;
+    const char *close_flag = json_value(json, "closeDescriptorsInAnnounce");
+    f->close_in_announce = close_flag && strncmp(close_flag, "true", 4) == 0;
+    const char *fault_address = json_value(json, "faultAddress");
+    f->fault_address[0] = 0;
+    if (fault_address && *fault_address == '"') {
+        snprintf(f->fault_address, sizeof f->fault_address, "%.*s", (int)strcspn(fault_address + 1, "\""),
+                 fault_address + 1);
+    }
     const char *threads = json_value(json, "threads");
     f->threads = threads ? atoi(threads) : 0;
     if (f->threads > 16) f->threads = 16;
@@ -131,12 +153,30 @@ static void *hammer(void *arg) {
     return NULL;
 }
 
+static void *leak(void *arg) {
+    fixture *f = arg;
+    while (f->leaking) {
+        for (int i = 0; i < f->leak_mib_per_second; i++) {
+            char *block = malloc(1 << 20);
+            /* Out of memory ends the process, as Swift code does when an allocation fails. */
+            if (!block) abort();
+            memset(block, 0xA5, 1 << 20);
+        }
+        usleep(1000000);
+    }
+    return NULL;
+}
+
 static herald_status f_start(void *p, char *err, size_t cap) {
     (void)err;
     (void)cap;
     fixture *f = p;
     note(f, "start%s", "");
     for (int i = 0; i < f->threads; i++) pthread_create(&f->workers[i], NULL, hammer, f);
+    if (f->leak_mib_per_second > 0) {
+        f->leaking = 1;
+        pthread_create(&f->leaker, NULL, leak, f);
+    }
     f->started = 1;
     return HERALD_OK;
 }
@@ -148,8 +188,13 @@ static herald_status f_announce(void *p, const herald_announcement *a, char *err
     char line[512];
     snprintf(line, sizeof line, "%s %s/%u services=%zu", a->id, a->address_text, a->prefix_length, a->service_count);
     note(f, "announce %s", line);
+    if (f->fault_address[0] && strcmp(f->fault_address, a->address_text) != 0) return HERALD_OK;
     if (f->abort_in_announce) abort();
     if (f->trap_in_announce) raise(SIGTRAP);
+    if (f->segfault_in_announce) *(volatile int *)0 = 1;
+    if (f->close_in_announce) {
+        for (int fd = 3; fd < 1024; fd++) close(fd);
+    }
     if (f->hang_in_announce) {
         for (;;) pause();
     }
@@ -178,6 +223,10 @@ static void f_stop(void *p) {
         pthread_join(t, NULL);
     }
     for (int i = 0; i < f->threads; i++) pthread_join(f->workers[i], NULL);
+    if (f->leaking) {
+        f->leaking = 0;
+        pthread_join(f->leaker, NULL);
+    }
     f->started = 0;
     note(f, "stop%s", "");
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeraldPluginHost
+import Logging
 
 struct Conformance: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,11 +21,19 @@ struct Conformance: ParsableCommand {
     @Option(name: .long, help: "A folder to search for the library (repeatable).")
     var pluginPath: [String] = []
 
+    @Option(
+        name: .long,
+        help: "inProcess (load the library here, the default) or process (in a plugin runner, as isolation: process).")
+    var isolation: String = "inProcess"
+
     func validate() throws {
         let object = config.data(using: .utf8).flatMap { try? JSONSerialization.jsonObject(with: $0) }
         guard object is [String: Any] else {
             throw ValidationError(
                 "--config must be a JSON object, like '{\"interfaces\": [\"eth0\"]}'; got: \(config)")
+        }
+        guard isolation == "inProcess" || isolation == "process" else {
+            throw ValidationError("--isolation must be inProcess or process; got: \(isolation)")
         }
     }
 
@@ -32,7 +41,15 @@ struct Conformance: ParsableCommand {
         let loader = PluginLoader(searchPath: PluginLoader.defaultSearchPath(extra: pluginPath))
         let loaded: PluginLibrary
         do {
-            loaded = try loader.load(path: try loader.resolve(library, baseDirectory: nil))
+            let path = PluginLoader.canonical(try loader.resolve(library, baseDirectory: nil))
+            if isolation == "process" {
+                try PluginLoader.checkFile(path)
+                loaded = try PluginRunnerLink.launch(
+                    path: path, label: "conformance", logger: Logger(label: "herald.conformance"),
+                    closeWithLastInstance: false)
+            } else {
+                loaded = try loader.load(path: path)
+            }
         } catch {
             printError("FAIL load: \(error)")
             throw ExitCode(1)
@@ -46,6 +63,7 @@ struct Conformance: ParsableCommand {
         print(
             "host callbacks: \(c.logs) log lines, \(c.events) events, \(c.healthReports) health reports; "
                 + "\(c.fromPluginThreads) from plugin threads")
+        loaded.runner?.close()
         guard report.passed else { throw ExitCode(1) }
     }
 }

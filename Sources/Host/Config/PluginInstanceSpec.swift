@@ -9,6 +9,9 @@ import Yams
 /// enabled: true       # default true
 /// config: {…}         # handed to the plugin as JSON
 /// callTimeoutMs: 5000 # how long the host waits for one call into the plugin
+/// isolation: process  # load the plugin in a child process of its own (default inProcess)
+/// memoryLimitMiB: 512 # with isolation: process, the child's address-space limit (default none)
+/// fileLimit: 1024     # with isolation: process, the child's open-file limit (default the host's)
 /// ```
 public struct PluginInstanceSpec: Sendable, Equatable {
     public static let kind = "PluginInstance"
@@ -22,6 +25,20 @@ public struct PluginInstanceSpec: Sendable, Equatable {
     public var configJSON: String
     /// How long the host waits for one call into the plugin (`callTimeoutMs`); nil: the host's default.
     public var callTimeoutMilliseconds: Int?
+    /// Where the plugin runs: in the host (the default) or in a plugin runner child of its own.
+    public var isolation: Isolation = .inProcess
+    /// With `isolation: process`: the runner's address-space limit, MiB (`memoryLimitMiB`), and open-file limit.
+    public var memoryLimitMiB: Int?
+    public var fileLimit: Int?
+
+    public enum Isolation: String, Sendable, Equatable {
+        case inProcess, process
+    }
+
+    /// The values `memoryLimitMiB` may take (the Swift runtime and a plugin's threads need tens of MiB of address
+    /// space), and `fileLimit`.
+    public static let memoryLimitRange = 64...1_048_576
+    public static let fileLimitRange = 16...1_048_576
     /// Where it was read from, for messages.
     public var file: String
     /// Where each top-level key's value is written (`name`, `library`, `enabled`, `config`), so that a problem found
@@ -60,6 +77,7 @@ public struct PluginInstanceSpec: Sendable, Equatable {
     public static func == (a: Self, b: Self) -> Bool {
         (a.name, a.library, a.enabled, a.configJSON, a.file, a.callTimeoutMilliseconds)
             == (b.name, b.library, b.enabled, b.configJSON, b.file, b.callTimeoutMilliseconds)
+            && (a.isolation, a.memoryLimitMiB, a.fileLimit) == (b.isolation, b.memoryLimitMiB, b.fileLimit)
     }
 
     /// The instance name a file declares, even when the file is otherwise invalid (nil when it declares none).
@@ -83,7 +101,11 @@ public struct PluginInstanceSpec: Sendable, Equatable {
     public static func parse(_ text: String, file: String) -> Result<PluginInstanceSpec, ConfigErrors> {
         var reader = YAMLReader(file: file)
         guard let root = reader.parse(text) else { return .failure(ConfigErrors(reader.diagnostics)) }
-        let known = ["apiVersion", "kind", "name", "library", "enabled", "config", "callTimeoutMs"]
+        let known = [
+            "apiVersion", "kind", "name", "library", "enabled", "config", "callTimeoutMs", "isolation",
+            "memoryLimitMiB",
+            "fileLimit",
+        ]
         guard
             let fields = reader.mapping(root, path: "the plugin instance", known: known, required: ["name", "library"])
         else { return .failure(ConfigErrors(reader.diagnostics)) }
@@ -102,6 +124,23 @@ public struct PluginInstanceSpec: Sendable, Equatable {
         if let library, library.isEmpty { reader.error(fields["library"], "library is empty") }
         let enabled = reader.bool(fields["enabled"], path: "enabled") ?? true
         let callTimeout = reader.int(fields["callTimeoutMs"], path: "callTimeoutMs", range: Self.callTimeoutRange)
+        var isolation = Isolation.inProcess
+        if let text = reader.string(fields["isolation"], path: "isolation") {
+            if let value = Isolation(rawValue: text) {
+                isolation = value
+            } else {
+                reader.error(
+                    fields["isolation"], "isolation \"\(text)\" is not known",
+                    hint: "use inProcess (the default) or process")
+            }
+        }
+        let memoryLimit = reader.int(fields["memoryLimitMiB"], path: "memoryLimitMiB", range: Self.memoryLimitRange)
+        let fileLimit = reader.int(fields["fileLimit"], path: "fileLimit", range: Self.fileLimitRange)
+        for key in ["memoryLimitMiB", "fileLimit"] where isolation != .process && fields[key] != nil {
+            reader.error(
+                fields[key], "\(key) limits a plugin runner, and this instance runs in the host",
+                hint: "add isolation: process, or remove \(key)")
+        }
         var configJSON = "{}"
         if let config = fields["config"] {
             switch config {
@@ -116,6 +155,9 @@ public struct PluginInstanceSpec: Sendable, Equatable {
         var spec = PluginInstanceSpec(
             name: name, library: library, enabled: enabled, configJSON: configJSON, file: file)
         spec.callTimeoutMilliseconds = callTimeout
+        spec.isolation = isolation
+        spec.memoryLimitMiB = memoryLimit
+        spec.fileLimit = fileLimit
         for (key, node) in fields { spec.locations[key] = reader.location(node) }
         if let config = fields["config"] { recordLocations(config, path: "config", reader, into: &spec.locations) }
         return .success(spec)

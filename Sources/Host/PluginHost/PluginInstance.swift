@@ -124,6 +124,8 @@ package final class PluginInstance: Sendable {
                     : status == HERALD_OK ? "create returned no instance" : outcome!.message)
         }
         state = Mutex(State(handle: handle.value, table: table))
+        // A runner that exits takes everything its instances announced with it.
+        library.runner?.onExit { [weak self] in self?.state.withLock { $0.announced = [:] } }
     }
 
     deinit { destroy() }
@@ -373,8 +375,9 @@ package final class PluginInstance: Sendable {
         guard let outcome else {
             markHung(what, since: started)
             throw PluginCallError(
-                instance: name, call: what, status: HERALD_ERR_INTERNAL,
-                message: "did not return within \(Self.describe(callDeadline)); the instance is failed")
+                instance: name, call: what, status: library.runner == nil ? HERALD_ERR_INTERNAL : HERALD_ERR_IO,
+                message: "did not return within \(Self.describe(callDeadline)); "
+                    + (library.runner == nil ? "the instance is failed" : "its plugin runner is killed and restarts"))
         }
         let result = state.withLock { s -> Result<Void, PluginCallError> in
             s.busy = false
@@ -391,6 +394,15 @@ package final class PluginInstance: Sendable {
 
     /// Marks the instance failed by a call that overran its deadline, once, and says so.
     private func markHung(_ what: String, since: ContinuousClock.Instant) {
+        if let runner = library.runner {
+            // In a runner, a hung call ends with the runner: killing it stops everything the plugin did, frees the
+            // call thread, and the runner restarts (see PluginRunnerLink).
+            state.withLock { $0.busy = false }
+            let detail = "\(what) did not return within \(Self.describe(callDeadline))"
+            context.logger.error("\(detail); killing its plugin runner")
+            runner.abandon(because: detail)
+            return
+        }
         let first = state.withLock { s -> Bool in
             guard s.hung == nil else { return false }
             s.hung = HungCall(call: what, since: since)

@@ -28,6 +28,10 @@ package final class PluginLibrary: @unchecked Sendable {
     let vtable: UnsafePointer<herald_plugin_vtable>
     /// The plugin's vtable struct_size: slots past it are absent.
     let vtableSize: Int
+    /// The runner that loaded the library in a child process (`isolation: process`), or nil when it is loaded here.
+    package let runner: PluginRunnerLink?
+    /// What the runner saw of the entry function (the same descriptor twice; NULL for another major).
+    let runnerEntryChecks: (stable: Bool, refusesOtherMajor: Bool)?
 
     /// Opens `path` and validates its descriptor. The caller has already checked ownership and permissions.
     init(path: String) throws(PluginLoadError) {
@@ -100,6 +104,8 @@ package final class PluginLibrary: @unchecked Sendable {
         self.entry = entry
         self.vtable = vtable
         self.vtableSize = Int(vtable.pointee.struct_size)
+        self.runner = nil
+        self.runnerEntryChecks = nil
         self.info = PluginDescriptor(
             id: id,
             name: d.name.map { String(cString: $0) } ?? id,
@@ -109,6 +115,36 @@ package final class PluginLibrary: @unchecked Sendable {
             kind: exclusive ? .exclusive : .routed,
             abiMajor: Int(d.abi_major),
             abiMinor: Int(d.abi_minor))
+    }
+
+    /// A library loaded by a plugin runner: its descriptor as the runner read it, and a vtable that relays every call
+    /// to the runner (``RunnerProxy``).
+    init(runner: PluginRunnerLink, described d: RunnerMessage.Described, path: String) {
+        self.path = path
+        self.runner = runner
+        self.runnerEntryChecks = (d.entryStable, d.entryRefusesOtherMajor)
+        let descriptor = UnsafeMutablePointer<herald_plugin_descriptor>.allocate(capacity: 1)
+        descriptor.initialize(to: herald_plugin_descriptor())
+        descriptor.pointee.struct_size = UInt32(MemoryLayout<herald_plugin_descriptor>.size)
+        descriptor.pointee.abi_major = d.abiMajor
+        descriptor.pointee.abi_minor = d.abiMinor
+        descriptor.pointee.flags = d.flags
+        descriptor.pointee.vtable = RunnerProxy.vtable
+        // Unretained: the library holds the link for as long as any instance can use the descriptor.
+        descriptor.pointee.factory_context = Unmanaged.passUnretained(runner).toOpaque()
+        self.descriptor = UnsafePointer(descriptor)
+        self.entry = { _, _ in nil }
+        self.vtable = RunnerProxy.vtable
+        self.vtableSize = Int(RunnerProxy.vtable.pointee.struct_size)
+        self.info = PluginDescriptor(
+            id: d.id, name: d.name, version: d.version, description: d.description, protocols: d.protocols,
+            kind: d.flags & HERALD_PLUGIN_EXCLUSIVE != 0 ? .exclusive : .routed, abiMajor: Int(d.abiMajor),
+            abiMinor: Int(d.abiMinor))
+    }
+
+    deinit {
+        // Only a runner's descriptor is the host's own; a loaded library's lives until the process exits.
+        if runner != nil { UnsafeMutablePointer(mutating: descriptor).deallocate() }
     }
 
     /// The descriptor's factory_context, or nil when the plugin's descriptor ends before it (an older minor).

@@ -84,7 +84,7 @@ package final class PluginLoader: Sendable {
     }
 
     /// The library must be trusted like Herald itself: ``TrustedFile``'s rule, the file and every folder above it.
-    static func checkFile(_ path: String) throws(PluginLoadError) {
+    package static func checkFile(_ path: String) throws(PluginLoadError) {
         var st = stat()
         guard stat(path, &st) == 0 else { throw .notFound(library: path, searched: [path]) }
         guard let problem = TrustedFile.check(st, path: path) else { return }

@@ -141,7 +141,12 @@ package final class PluginSet: Sendable {
                     }
                     continue
                 }
-                if old.libraryPath == wanted.libraryPath && old.spec.configJSON == wanted.spec.configJSON {
+                // Where the plugin runs (and its runner's limits) changes only with a new instance.
+                let sameLibrary =
+                    old.libraryPath == wanted.libraryPath
+                    && (old.spec.isolation, old.spec.memoryLimitMiB, old.spec.fileLimit)
+                        == (wanted.spec.isolation, wanted.spec.memoryLimitMiB, wanted.spec.fileLimit)
+                if sameLibrary && old.spec.configJSON == wanted.spec.configJSON {
                     old.instance.callDeadline = Self.callDeadline(wanted.spec)
                     var kept = old
                     kept.spec = wanted.spec
@@ -149,7 +154,7 @@ package final class PluginSet: Sendable {
                     report.unchanged.append(wanted.spec.name)
                     continue
                 }
-                if old.libraryPath == wanted.libraryPath {
+                if sameLibrary {
                     do throws(PluginCallError) {
                         try old.instance.configure(json: wanted.spec.configJSON, node: node)
                         old.instance.callDeadline = Self.callDeadline(wanted.spec)
@@ -235,7 +240,18 @@ package final class PluginSet: Sendable {
     private func create(_ wanted: PluginSetPlan.Wanted) -> Result<Member, Problem> {
         let spec = wanted.spec
         do {
-            let library = try loader.load(path: wanted.libraryPath)
+            let library: PluginLibrary
+            if spec.isolation == .process {
+                try PluginLoader.checkFile(wanted.libraryPath)
+                library = try PluginRunnerLink.launch(
+                    path: wanted.libraryPath, label: spec.name,
+                    limits: PluginRunnerLink.Limits(
+                        memoryBytes: spec.memoryLimitMiB.map { UInt64($0) << 20 },
+                        files: spec.fileLimit.map { UInt32($0) }),
+                    logger: logger)
+            } else {
+                library = try loader.load(path: wanted.libraryPath)
+            }
             let instance = try PluginInstance(
                 name: spec.name, library: library, logger: logger, callDeadline: Self.callDeadline(spec),
                 onEvent: onEvent, onHealth: onHealth)

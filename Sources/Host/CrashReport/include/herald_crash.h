@@ -21,4 +21,12 @@ void herald_crash_enter(const char *where, const char *call);
 /* Clears this thread's record after the call returned. */
 void herald_crash_leave(void);
 
+/* Prepares a plugin runner (the child that loads a plugin with `isolation: process`) before it loads anything: it
+ * dies with its parent (PR_SET_PDEATHSIG; returns ESRCH when `parent` is no longer its parent) and closes every
+ * descriptor from 3 up except `keep_fd`. Returns 0 or an errno value. */
+int herald_runner_prepare(int keep_fd, int parent);
+
+/* Sets RLIMIT_AS (bytes) and RLIMIT_NOFILE where non-zero. Returns 0 or an errno value. */
+int herald_runner_limit(unsigned long long memory_limit, unsigned int file_limit);
+
 #endif
