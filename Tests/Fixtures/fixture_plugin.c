@@ -16,6 +16,8 @@
  * that allocates and touches N MiB every second and never frees them), "closeDescriptorsInAnnounce": true (announce
  * closes every descriptor from 3 to 1023, as a buggy plugin cleaning up would), "faultAddress": "A" (the announce faults
  * above apply to address A only; others are announced normally) and
+ * "abortCountFile": "/path" (an announce aborts while the file holds a number above 0, writing one less first: a
+ * test sets how many announces crash, and when),
  * "eventOnStop": true (stop starts a thread that emits an event naming announcement "a1" and joins it, as the exec
  * and layer-2 plugins do while they stop: the host must take the event without waiting for stop to return).
  */
@@ -52,6 +54,7 @@ typedef struct fixture {
     int leak_mib_per_second;
     int close_in_announce;
     char fault_address[64];
+    char abort_count_file[512];
     pthread_t leaker;
     volatile int leaking;
 } fixture;
@@ -124,6 +127,12 @@ static herald_status f_configure(void *p, const char *json, const herald_node_in
     f->close_in_announce = close_flag && strncmp(close_flag, "true", 4) == 0;
     const char *fault_address = json_value(json, "faultAddress");
     f->fault_address[0] = 0;
+    const char *count_file = json_value(json, "abortCountFile");
+    f->abort_count_file[0] = 0;
+    if (count_file && *count_file == '"') {
+        snprintf(f->abort_count_file, sizeof f->abort_count_file, "%.*s", (int)strcspn(count_file + 1, "\""),
+                 count_file + 1);
+    }
     if (fault_address && *fault_address == '"') {
         snprintf(f->fault_address, sizeof f->fault_address, "%.*s", (int)strcspn(fault_address + 1, "\""),
                  fault_address + 1);
@@ -188,6 +197,18 @@ static herald_status f_announce(void *p, const herald_announcement *a, char *err
     char line[512];
     snprintf(line, sizeof line, "%s %s/%u services=%zu", a->id, a->address_text, a->prefix_length, a->service_count);
     note(f, "announce %s", line);
+    if (f->abort_count_file[0]) {
+        /* The file holds how many announces are still to abort: one fewer each time, then none. */
+        FILE *counter = fopen(f->abort_count_file, "r+");
+        int left = 0;
+        if (counter && fscanf(counter, "%d", &left) == 1 && left > 0) {
+            rewind(counter);
+            fprintf(counter, "%d      \n", left - 1);
+            fclose(counter);
+            abort();
+        }
+        if (counter) fclose(counter);
+    }
     if (f->fault_address[0] && strcmp(f->fault_address, a->address_text) != 0) return HERALD_OK;
     if (f->abort_in_announce) abort();
     if (f->trap_in_announce) raise(SIGTRAP);

@@ -200,10 +200,47 @@ import Testing
         #expect(grown < 64 << 20, "the host grew by \(grown >> 20) MiB")
     }
 
+    /// A runner keeps only the capabilities its instance is given, from before the plugin is loaded: none for a
+    /// third-party plugin by default, NET_RAW for herald-arp, and none can be regained (no_new_privs). The tests run
+    /// as root, which holds every capability, so what is missing was dropped.
+    @Test func theRunnerKeepsOnlyTheCapabilitiesItIsGiven() throws {
+        #expect(getuid() == 0, "this test needs root (the test command runs as root)")
+        let cases: [(String, RunnerCapabilities, UInt64)] = [
+            (try Self.fixture("nocaps"), RunnerCapabilities(mask: 0), 0),
+            (try TestSupport.product("libherald-arp.so"), RunnerCapabilities.bundledDefault(library: "herald-arp")!, 1 << 13),
+            (
+                try Self.fixture("somecaps"), RunnerCapabilities(names: ["NET_ADMIN", "CAP_NET_BIND_SERVICE"])!,
+                1 << 12 | 1 << 10
+            ),
+        ]
+        for (path, capabilities, expected) in cases {
+            let library = try Self.launch(path, limits: .init(capabilities: capabilities), closing: false)
+            defer { library.runner?.close() }
+            let pid = try #require(library.runner?.pid)
+            let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            func field(_ name: String) -> UInt64? {
+                let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+                return line.flatMap { UInt64($0.split(separator: "\t").last ?? "", radix: 16) }
+            }
+            for set in ["CapEff", "CapPrm", "CapInh", "CapBnd"] {
+                let value = field(set)
+                #expect(value == (set == "CapInh" ? value.map { $0 & expected } : expected), "\(path) \(set)")
+            }
+            #expect(field("CapAmb") == 0, "\(path)")
+            #expect(field("NoNewPrivs") == 1, "\(path)")
+        }
+        // Without capabilities in the limits, the runner keeps what the host has.
+        let all = try Self.launch(try Self.fixture("allcaps"), closing: false)
+        defer { all.runner?.close() }
+        let status = try String(contentsOfFile: "/proc/\(try #require(all.runner?.pid))/status", encoding: .utf8)
+        #expect(status.contains("NoNewPrivs:\t0"), "\(status)")
+    }
+
     /// The protocol's frames survive a round trip; every cut or corrupted frame is refused, never trapped on.
     @Test func framesRoundTripAndMalformedOnesAreRefused() throws {
         let messages: [RunnerMessage] = [
             .hello(.init(library: "/x/liba.so", memoryLimit: 1 << 30, fileLimit: 64)),
+            .hello(.init(library: "/x/liba.so", memoryLimit: 0, fileLimit: 0, capabilities: 1 << 13)),
             .call(
                 sequence: 7, instance: 2,
                 .configure(

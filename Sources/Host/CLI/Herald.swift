@@ -14,7 +14,7 @@ struct Herald: AsyncParsableCommand {
             """,
         subcommands: [
             Run.self, Check.self, Plan.self, Status.self, Plugins.self, Conformance.self, Convert.self, Version.self,
-            PluginRunnerCommand.self,
+            MeasureCalls.self, PluginRunnerCommand.self,
         ],
         defaultSubcommand: Run.self
     )

@@ -1,3 +1,4 @@
+import HeraldCore
 import HeraldConfigModel
 import Yams
 
@@ -12,6 +13,7 @@ import Yams
 /// isolation: process  # load the plugin in a child process of its own (default inProcess)
 /// memoryLimitMiB: 512 # with isolation: process, the child's address-space limit (default none)
 /// fileLimit: 1024     # with isolation: process, the child's open-file limit (default the host's)
+/// capabilities: [NET_RAW] # with isolation: process, what the child keeps (default: a bundled plugin's own, else none)
 /// ```
 public struct PluginInstanceSpec: Sendable, Equatable {
     public static let kind = "PluginInstance"
@@ -30,6 +32,14 @@ public struct PluginInstanceSpec: Sendable, Equatable {
     /// With `isolation: process`: the runner's address-space limit, MiB (`memoryLimitMiB`), and open-file limit.
     public var memoryLimitMiB: Int?
     public var fileLimit: Int?
+    /// With `isolation: process`: the capabilities the runner keeps (`capabilities`); nil: a bundled plugin's own
+    /// (``RunnerCapabilities/bundledDefault(library:)``), none for any other library.
+    public var capabilities: RunnerCapabilities?
+
+    /// The capabilities a runner for this instance keeps.
+    public var runnerCapabilities: RunnerCapabilities {
+        capabilities ?? RunnerCapabilities.bundledDefault(library: library) ?? RunnerCapabilities(mask: 0)
+    }
 
     public enum Isolation: String, Sendable, Equatable {
         case inProcess, process
@@ -78,6 +88,7 @@ public struct PluginInstanceSpec: Sendable, Equatable {
         (a.name, a.library, a.enabled, a.configJSON, a.file, a.callTimeoutMilliseconds)
             == (b.name, b.library, b.enabled, b.configJSON, b.file, b.callTimeoutMilliseconds)
             && (a.isolation, a.memoryLimitMiB, a.fileLimit) == (b.isolation, b.memoryLimitMiB, b.fileLimit)
+            && a.capabilities == b.capabilities
     }
 
     /// The instance name a file declares, even when the file is otherwise invalid (nil when it declares none).
@@ -104,7 +115,7 @@ public struct PluginInstanceSpec: Sendable, Equatable {
         let known = [
             "apiVersion", "kind", "name", "library", "enabled", "config", "callTimeoutMs", "isolation",
             "memoryLimitMiB",
-            "fileLimit",
+            "fileLimit", "capabilities",
         ]
         guard
             let fields = reader.mapping(root, path: "the plugin instance", known: known, required: ["name", "library"])
@@ -136,7 +147,22 @@ public struct PluginInstanceSpec: Sendable, Equatable {
         }
         let memoryLimit = reader.int(fields["memoryLimitMiB"], path: "memoryLimitMiB", range: Self.memoryLimitRange)
         let fileLimit = reader.int(fields["fileLimit"], path: "fileLimit", range: Self.fileLimitRange)
-        for key in ["memoryLimitMiB", "fileLimit"] where isolation != .process && fields[key] != nil {
+        var capabilities: RunnerCapabilities?
+        if fields["capabilities"] != nil, let items = reader.sequence(fields["capabilities"], path: "capabilities") {
+            var names: [String] = []
+            for (index, item) in items.enumerated() {
+                guard let name = reader.string(item, path: "capabilities[\(index)]") else { continue }
+                if RunnerCapabilities.number(name) == nil {
+                    reader.error(
+                        item, "capabilities[\(index)] \"\(name)\" is not a Linux capability",
+                        hint: "use names such as NET_RAW, NET_BIND_SERVICE or NET_ADMIN (CAP_ prefix optional)")
+                } else {
+                    names.append(name)
+                }
+            }
+            capabilities = RunnerCapabilities(names: names)
+        }
+        for key in ["memoryLimitMiB", "fileLimit", "capabilities"] where isolation != .process && fields[key] != nil {
             reader.error(
                 fields[key], "\(key) limits a plugin runner, and this instance runs in the host",
                 hint: "add isolation: process, or remove \(key)")
@@ -158,6 +184,7 @@ public struct PluginInstanceSpec: Sendable, Equatable {
         spec.isolation = isolation
         spec.memoryLimitMiB = memoryLimit
         spec.fileLimit = fileLimit
+        spec.capabilities = capabilities
         for (key, node) in fields { spec.locations[key] = reader.location(node) }
         if let config = fields["config"] { recordLocations(config, path: "config", reader, into: &spec.locations) }
         return .success(spec)

@@ -4,6 +4,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 #include "herald_crash.h"
@@ -37,5 +38,29 @@ int herald_runner_limit(unsigned long long memory_limit, unsigned int file_limit
         struct rlimit limit = {.rlim_cur = file_limit, .rlim_max = file_limit};
         if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return errno;
     }
+    return 0;
+}
+
+int herald_runner_keep_capabilities(unsigned long long keep) {
+    if (keep == ~0ULL) return 0;
+    /* Ambient capabilities would pass to the programs a plugin runs: none. */
+    (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    /* The bounding set (needs CAP_SETPCAP, which root has; without it the permitted set below is what counts). */
+    for (int cap = 0; cap < 64; cap++) {
+        if (keep & (1ULL << cap)) continue;
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL && errno != EPERM) return errno;
+    }
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &header, data) != 0) return errno;
+    for (int i = 0; i < 2; i++) {
+        unsigned int mask = (unsigned int)(keep >> (32 * i));
+        data[i].effective &= mask;
+        data[i].permitted &= mask;
+        data[i].inheritable &= mask;
+    }
+    if (syscall(SYS_capset, &header, data) != 0) return errno;
+    /* No way back: an exec of a set-user-id or file-capability program gains nothing. */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
     return 0;
 }

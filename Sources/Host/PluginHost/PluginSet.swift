@@ -247,7 +247,7 @@ package final class PluginSet: Sendable {
                     path: wanted.libraryPath, label: spec.name,
                     limits: PluginRunnerLink.Limits(
                         memoryBytes: spec.memoryLimitMiB.map { UInt64($0) << 20 },
-                        files: spec.fileLimit.map { UInt32($0) }),
+                        files: spec.fileLimit.map { UInt32($0) }, capabilities: spec.runnerCapabilities),
                     logger: logger)
             } else {
                 library = try loader.load(path: wanted.libraryPath)

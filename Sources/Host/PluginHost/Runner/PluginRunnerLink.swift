@@ -25,9 +25,12 @@ package final class PluginRunnerLink: Sendable {
         package var memoryBytes: UInt64?
         /// RLIMIT_NOFILE of the runner (nil: the host's).
         package var files: UInt32?
-        package init(memoryBytes: UInt64? = nil, files: UInt32? = nil) {
+        /// The capabilities the runner keeps (nil: every one the host has).
+        package var capabilities: RunnerCapabilities?
+        package init(memoryBytes: UInt64? = nil, files: UInt32? = nil, capabilities: RunnerCapabilities? = nil) {
             self.memoryBytes = memoryBytes
             self.files = files
+            self.capabilities = capabilities
         }
     }
 
@@ -260,7 +263,8 @@ package final class PluginRunnerLink: Sendable {
         }
         // The handshake.
         let hello = RunnerMessage.Hello(
-            library: path, memoryLimit: limits.memoryBytes ?? 0, fileLimit: limits.files ?? 0)
+            library: path, memoryLimit: limits.memoryBytes ?? 0, fileLimit: limits.files ?? 0,
+            capabilities: limits.capabilities?.mask ?? .max)
         channel.send(.hello(hello))
         let answer = channel.receive()
         var described = false
