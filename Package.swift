@@ -134,7 +134,7 @@ let package = Package(
             name: "HeraldRuntime",
             dependencies: [
                 "HeraldAllocation", "HeraldConfig", "HeraldConfigModel", "HeraldPluginHost", "HeraldCore",
-                "HeraldStatus", "HeraldPlanner", "HeraldIPAM", "HeraldKube", "HeraldKubeModels",
+                "HeraldStatus", "HeraldPlanner", "HeraldIPAM", "HeraldKube", "HeraldKubeModels", "HeraldMetalLB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
