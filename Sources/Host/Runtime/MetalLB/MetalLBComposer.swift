@@ -110,7 +110,7 @@ package final class MetalLBComposer: Sendable {
     }
 
     /// `base`'s keys with `over`'s keys on top (both JSON objects; a non-object is taken as empty).
-    static func merged(_ base: String, _ over: String) -> String {
+    package static func merged(_ base: String, _ over: String) -> String {
         func object(_ text: String) -> [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
         }
