@@ -134,7 +134,7 @@ let package = Package(
             name: "HeraldRuntime",
             dependencies: [
                 "HeraldAllocation", "HeraldConfig", "HeraldConfigModel", "HeraldPluginHost", "HeraldCore",
-                "HeraldStatus", "HeraldPlanner", "HeraldIPAM", "HeraldKube", "HeraldKubeModels",
+                "HeraldStatus", "HeraldPlanner", "HeraldIPAM", "HeraldKube", "HeraldKubeModels", "HeraldMetalLB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -265,7 +265,8 @@ let package = Package(
             name: "HeraldRuntimeTests",
             dependencies: [
                 "HeraldRuntime", "HeraldAllocation", "HeraldConfig", "HeraldConfigModel", "HeraldCore", "HeraldIPAM",
-                "HeraldKube", "HeraldKubeModels", "HeraldPlanner", "HeraldPluginHost", "HeraldTestSupport",
+                "HeraldKube", "HeraldKubeModels", "HeraldMetalLB", "HeraldPlanner", "HeraldPluginHost",
+                "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

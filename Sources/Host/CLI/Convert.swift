@@ -52,7 +52,8 @@ struct Convert: ParsableCommand {
         let directory = output.map(Self.absolute)
         var conversion: Conversion?
         if !diagnostics.contains(where: { $0.severity == .error }) {
-            var converted = MetalLBTranslation.translate(objects, passwordDirectory: directory ?? "/etc/herald")
+            var converted = MetalLBDerivation.translate(
+                objects, reading: diagnostics, passwordDirectory: directory ?? "/etc/herald")
             if directory == nil {
                 // Printed files never hold a password: each one is left for the operator to write.
                 for file in converted.passwordFiles {
@@ -65,7 +66,7 @@ struct Convert: ParsableCommand {
                 converted.passwordFiles = []
             }
             // What reading left out (unknown fields, other kinds) is listed in herald.yaml too.
-            converted.diagnostics = (diagnostics + converted.diagnostics).sorted { $0.location < $1.location }
+            converted.diagnostics.sort { $0.location < $1.location }
             diagnostics = converted.diagnostics
             conversion = converted
         }
@@ -75,8 +76,15 @@ struct Convert: ParsableCommand {
             printError("\(errors) problem\(errors == 1 ? "" : "s") found; nothing written")
             throw ExitCode(1)
         }
-        let rendered = HeraldFiles.render(conversion, sources: files.map { $0 == "-" ? "<stdin>" : $0 })
-        try Self.check(rendered, plugins: Set(conversion.plugins.map(\.name)))
+        let rendered: [HeraldFiles.File]
+        switch MetalLBDerivation.render(conversion, sources: files.map { $0 == "-" ? "<stdin>" : $0 }) {
+        case .success(let derived):
+            rendered = derived.files
+        case .failure(let problems):
+            // The generated files must be what Herald reads: a failure here is a fault of the conversion.
+            for problem in problems.diagnostics { printError("internal error: the converted \(problem)") }
+            throw ExitCode(2)
+        }
         if let directory {
             try write(rendered, conversion.passwordFiles, to: directory)
         } else {
@@ -92,25 +100,6 @@ struct Convert: ParsableCommand {
                 + "\(conversion.configuration.advertisements.count) advertisements, "
                 + "\(conversion.plugins.count) plugin instances; "
                 + (warnings == 0 ? "every field converted" : "\(warnings) not converted (warnings above)"))
-    }
-
-    /// The generated files must be what Herald reads: a failure here is a fault of the conversion, said as one.
-    static func check(_ files: [HeraldFiles.File], plugins: Set<String>) throws {
-        var problems: [String] = []
-        for file in files where file.path != "herald.yaml" {
-            if case .failure(let errors) = PluginInstanceSpec.parse(file.text, file: file.path) {
-                problems += errors.diagnostics.map(\.description)
-            }
-        }
-        if let config = files.first(where: { $0.path == "herald.yaml" }),
-            case .failure(let errors) = ConfigParser.parse(config.text, file: config.path, pluginInstances: plugins)
-        {
-            problems += errors.diagnostics.map(\.description)
-        }
-        guard problems.isEmpty else {
-            for problem in problems { printError("internal error: the converted \(problem)") }
-            throw ExitCode(2)
-        }
     }
 
     func write(_ files: [HeraldFiles.File], _ passwords: [PasswordFile], to directory: String) throws {

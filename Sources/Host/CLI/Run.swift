@@ -63,6 +63,18 @@ struct Run: AsyncParsableCommand {
             """)
     var watchConfig: Bool?
 
+    @Option(
+        name: .long,
+        help: """
+            Read pools, advertisements and the plugin instances they need from MetalLB's custom resources \
+            (metallb.io) in this namespace, live (as metallb.namespace in herald.yaml); herald.yaml then keeps only \
+            Herald's own settings, and plugins.d files named arp, ndp or bgp complement the derived instances.
+            """)
+    var metallbNamespace: String?
+
+    @Option(name: .long, help: "Where MetalLB mode writes the BGP passwords of BGPPeers (files of mode 0600).")
+    var metallbPasswordDirectory: String = "/run/herald/metallb"
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -122,6 +134,16 @@ struct Run: AsyncParsableCommand {
             env.checksAdvertisements = false
         }
         let config = role.configuration(try env.validConfig())
+        let metallb = (metallbNamespace ?? config.metallb?.namespace).map {
+            RuntimeOptions.MetalLB(namespace: $0, passwordDirectory: metallbPasswordDirectory)
+        }
+        if metallb != nil, let key = ["pools", "advertisements"].first(where: { config.keyLocations[$0] != nil }) {
+            printError(
+                "\(config.keyLocations[key]!): error: \(key) cannot be written in herald.yaml with --metallb-namespace: "
+                    + "they come from MetalLB's objects\n  hint: remove \(key) from herald.yaml (herald convert shows "
+                    + "what MetalLB's objects become), or run without --metallb-namespace")
+            throw ExitCode(2)
+        }
         for warning in config.warnings { logger.warning("\(warning)") }
         let mode = try source.mode(env)
         if role != .all {
@@ -138,6 +160,7 @@ struct Run: AsyncParsableCommand {
             namespace: namespace ?? SourceOptions.podNamespace() ?? "herald-system", statusAddress: status,
             version: Herald.version)
         runtime.role = role
+        runtime.metallb = metallb
         runtime.watchConfig = watchConfig
         runtime.configIdentities = identities
         runtime.leaderElection.leaseDuration = .seconds(leaderElectLeaseDuration)

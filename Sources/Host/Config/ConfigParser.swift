@@ -25,6 +25,7 @@ public enum ConfigParser {
         var config = HeraldConfiguration()
         let known = [
             "apiVersion", "kind", "node", "loadBalancerClass", "sharingScope", "pools", "advertisements", "staticVIPs",
+            "metallb",
         ]
         guard let top = reader.mapping(root, path: "the configuration", known: known, required: ["apiVersion"]) else {
             return .failure(ConfigErrors(reader.diagnostics))
@@ -46,6 +47,9 @@ public enum ConfigParser {
                     node, "loadBalancerClass must not be empty", hint: "remove it to serve Services with no class")
             }
         }
+
+        for (key, node) in top { config.keyLocations[key] = reader.location(node) }
+        if let node = top["metallb"] { config.metallb = parseMetalLB(node, top, &reader) }
 
         if let node = top["sharingScope"], let scope = sharingScope(node, path: "sharingScope", &reader) {
             config.sharingScope = scope
@@ -135,6 +139,30 @@ public enum ConfigParser {
         guard reader.diagnostics.isEmpty else { return .failure(ConfigErrors(reader.diagnostics)) }
         config.warnings = reader.warnings.sorted { $0.location < $1.location }
         return .success(config)
+    }
+
+    /// `metallb: {namespace: NS}`; pools and advertisements beside it are an error (they come from MetalLB's objects).
+    private static func parseMetalLB(
+        _ node: Node, _ top: [String: Node], _ reader: inout YAMLReader
+    )
+        -> MetalLBSettings?
+    {
+        guard let fields = reader.mapping(node, path: "metallb", known: ["namespace"], required: ["namespace"]),
+            let namespace = reader.string(fields["namespace"], path: "metallb.namespace")
+        else { return nil }
+        if namespace.isEmpty {
+            reader.error(fields["namespace"], "metallb.namespace must not be empty", hint: "name MetalLB's namespace")
+            return nil
+        }
+        for key in ["pools", "advertisements"] where top[key] != nil {
+            reader.error(
+                top[key],
+                "\(key) cannot be written here when metallb is set: they come from MetalLB's objects in namespace "
+                    + "\"\(namespace)\"",
+                hint: "remove \(key) (MetalLB's IPAddressPools and advertisements are read instead), or remove "
+                    + "metallb to keep Herald's own")
+        }
+        return MetalLBSettings(namespace: namespace)
     }
 
     private static func parseNode(_ node: Node, _ reader: inout YAMLReader) -> NodeSpec {

@@ -19,6 +19,10 @@ public struct HeraldConfiguration: Sendable, Equatable {
     /// What the file says that is valid but probably not meant (a pool CIDR with host bits set), sorted by location;
     /// `herald check` prints them. They change nothing in the configuration.
     public var warnings: [Diagnostic] = []
+    /// `metallb`: pools and advertisements come from MetalLB's objects in a namespace, not from this file.
+    public var metallb: MetalLBSettings?
+    /// Where the file writes its top-level keys (`pools`, `advertisements`…), for errors about a whole section.
+    public var keyLocations: [String: SourceLocation] = [:]
 
     public init(
         node: NodeSpec = .init(), pools: [Pool] = [], advertisements: [Advertisement] = [], staticVIPs: [StaticVIP] = []
@@ -99,4 +103,12 @@ public struct StaticVIP: Sendable, Equatable {
         self.services = services.isEmpty ? [ServiceID(namespace: "static", name: name)] : services
         self.advertisements = advertisements
     }
+}
+
+/// `metallb` in herald.yaml: read pools, advertisements and the plugin instances they need from MetalLB's custom
+/// resources (group `metallb.io`) in `namespace`.
+public struct MetalLBSettings: Sendable, Equatable {
+    public var namespace: String
+
+    public init(namespace: String) { self.namespace = namespace }
 }

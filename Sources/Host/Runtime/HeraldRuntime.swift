@@ -6,6 +6,7 @@ import HeraldCore
 import HeraldIPAM
 import HeraldKube
 import HeraldKubeModels
+import HeraldMetalLB
 import HeraldPluginHost
 import HeraldStatus
 import Logging
@@ -19,20 +20,56 @@ import ServiceLifecycle
 /// reverse order.
 package enum HeraldRuntime {
     package static func run(_ options: RuntimeOptions, logger: Logger) async throws {
-        let store = ConfigStore(options.config)
+        var client: KubeClient?
+        var config = options.config
+        var pluginEntries = options.pluginEntries
+        // MetalLB mode: the objects as they are now make the configuration Herald starts with.
+        var metallb: (options: RuntimeOptions.MetalLB, derived: MetalLBDerivation.Derived)?
+        if let settings = options.metallb {
+            guard case .kubernetes(let configuration) = options.mode else {
+                throw StartError(description: "--metallb-namespace needs a cluster (Kubernetes mode)")
+            }
+            let kube = try KubeClient(configuration: configuration, logger: logger)
+            client = kube
+            let objects = try await MetalLBSource.list(client: kube, namespace: settings.namespace)
+            switch MetalLBSource.derive(
+                objects, namespace: settings.namespace, passwordDirectory: settings.passwordDirectory)
+            {
+            case .success(let (derived, passwords)):
+                for failure in MetalLBSource.writePasswords(passwords) { logger.error("MetalLB: \(failure)") }
+                for warning in derived.conversion.warnings { logger.warning("MetalLB: \(warning)") }
+                metallb = (settings, derived)
+                let composed = MetalLBComposer.compose(
+                    base: config, entries: pluginEntries, derived: derived, withPlugins: options.role.speaks)
+                config = options.role.configuration(composed.config)
+                pluginEntries = composed.entries
+                let summary =
+                    "MetalLB mode: \(derived.configuration.pools.count) pools, "
+                    + "\(derived.configuration.advertisements.count) advertisements, instances "
+                    + "[\(derived.plugins.map(\.name).joined(separator: ", "))] from namespace \(settings.namespace)"
+                logger.info("\(summary)")
+            case .failure(let errors):
+                let problems = errors.diagnostics
+                for problem in problems { logger.error("\(problem)") }
+                try? await kube.shutdown()
+                throw StartError(
+                    description: "MetalLB's objects in namespace \(settings.namespace) are not valid configuration "
+                        + "(\(problems.count) problems above); there is no earlier configuration to keep")
+            }
+        }
+        let store = ConfigStore(config)
         let node = NodeIdentity.resolve(
             options.config, nameOverride: options.nodeName, environment: ProcessInfo.processInfo.environment)
         // Plugins speak back from their own threads: health changes wake the reconciler, events become Kubernetes
         // Events, once both exist.
         let relay = PluginRelay()
         let plugins = PluginSet.make(
-            entries: options.pluginEntries, directory: options.pluginsDirectory, loader: options.loader, node: node,
+            entries: pluginEntries, directory: options.pluginsDirectory, loader: options.loader, node: node,
             logger: logger, onEvent: { relay.event($0) }, onHealth: { _, _ in relay.health() })
         for problem in plugins.problems { logger.error("\(problem)") }
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var sources: [any AddressSource] = [StaticVIPSource(config: store)]
-        var client: KubeClient?
         var cluster: KubernetesMode?
         var manifests: ManifestSource?
         switch options.mode {
@@ -44,7 +81,7 @@ package enum HeraldRuntime {
             sources.append(source)
             services.append(.init(service: source))
         case .kubernetes(let configuration):
-            let kube = try KubeClient(configuration: configuration, logger: logger)
+            let kube = try client ?? KubeClient(configuration: configuration, logger: logger)
             client = kube
             let labels =
                 (try? await kube.get(HeraldKubeModels.Node.self, name: node.name).metadata.labels) ?? node.labels
@@ -91,12 +128,40 @@ package enum HeraldRuntime {
             PodEvents.reloadReport(
                 recorder: $0.ownRecorder, pod: environment["POD_NAME"], namespace: environment["POD_NAMESPACE"])
         }
-        let reloader = options.configPath.map {
+        let composer = metallb.map { metallb in
+            MetalLBComposer(
+                base: options.config, entries: options.pluginEntries, derived: metallb.derived,
+                withPlugins: options.role.speaks
+            ) { config, entries in
+                reconciler.reload(
+                    config: options.role.configuration(config), plugins: options.role.speaks ? entries : nil)
+            }
+        }
+        if let metallb, let composer, let client {
+            let source = MetalLBSource(
+                client: client, namespace: metallb.options.namespace, composer: composer,
+                recorder: cluster?.ownRecorder, passwordDirectory: metallb.options.passwordDirectory, logger: logger)
+            services.append(.init(service: source))
+        }
+        let reloader = options.configPath.map { path in
             ConfigReloader(
-                path: $0, pluginsDirectory: options.pluginsDirectory, watch: watching ? .init() : nil,
+                path: path, pluginsDirectory: options.pluginsDirectory, watch: watching ? .init() : nil,
                 baseline: options.configIdentities, logger: logger, report: report
             ) { config, entries in
-                reconciler.reload(config: options.role.configuration(config), plugins: entries)
+                guard let composer else {
+                    reconciler.reload(config: options.role.configuration(config), plugins: entries)
+                    return
+                }
+                // herald.yaml keeps only Herald's own settings in MetalLB mode (`metallb:` in the file says so
+                // itself; this is the --metallb-namespace case).
+                if let key = ["pools", "advertisements"].first(where: { config.keyLocations[$0] != nil }) {
+                    let message =
+                        "\(config.keyLocations[key]!): error: \(key) cannot be written in herald.yaml in MetalLB mode "
+                        + "(--metallb-namespace): the reload is rejected, the running configuration kept"
+                    logger.error("\(message)", metadata: ["file": .string(path)])
+                    return
+                }
+                composer.reloadBase(config, entries: entries)
             }
         }
         if let path = options.configPath, watching {
@@ -141,6 +206,10 @@ package enum HeraldRuntime {
             throw error
         }
         try? await client?.shutdown()
+    }
+
+    struct StartError: Error, CustomStringConvertible {
+        var description: String
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -51,7 +51,20 @@ package struct RuntimeOptions: Sendable {
         }
     }
 
+    /// MetalLB mode (`--metallb-namespace`, `metallb.namespace`): pools, advertisements and the plugin instances
+    /// they need come from MetalLB's objects in `namespace`; BGP passwords are written under `passwordDirectory`.
+    package struct MetalLB: Sendable {
+        package var namespace: String
+        package var passwordDirectory: String
+
+        package init(namespace: String, passwordDirectory: String = "/run/herald/metallb") {
+            self.namespace = namespace
+            self.passwordDirectory = passwordDirectory
+        }
+    }
+
     package var mode: Mode
+    package var metallb: MetalLB?
     /// Which parts run in Kubernetes mode.
     package var role = Role.all
     package var config: HeraldConfiguration

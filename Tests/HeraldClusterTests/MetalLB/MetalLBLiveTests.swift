@@ -1,0 +1,232 @@
+import Foundation
+import HeraldKube
+import HeraldKubeModels
+import HeraldKubeTestSupport
+import HeraldTestSupport
+import Testing
+
+/// `herald run --metallb-namespace` against a real API server with MetalLB's CRDs (Tests/Fixtures/MetalLB/crds):
+/// the allocator (`--role allocator`: it assigns, loads no plugin and announces nothing on this machine) reads
+/// MetalLB's objects live. A cluster of its own: the allocator serves every LoadBalancer Service of a cluster.
+@Suite(.serialized) struct MetalLBLiveTests {
+    let directory: String
+    static let fixtures = TestSupport.packageRoot.appendingPathComponent("Tests/Fixtures/MetalLB").path
+
+    init() throws { directory = try TestSupport.temporaryDirectory("herald-metallb") }
+
+    /// The cluster, with MetalLB's CRDs installed and established, and namespace `namespace` holding MetalLB's objects
+    /// that Herald's ServiceAccounts may read (deploy/components/metallb/rbac.yaml, moved to that namespace).
+    static func cluster(namespace: String) async throws -> DevCluster {
+        let cluster = try await DevCluster.Registry.shared.get("metallb", options: [])
+        try await kubectl(cluster, ["apply", "-f", fixtures + "/crds/metallb-crds.yaml"])
+        let names = [
+            "ipaddresspools", "l2advertisements", "bgpadvertisements", "bgppeers", "bfdprofiles", "communities",
+        ]
+        try await kubectl(
+            cluster,
+            ["wait", "--for=condition=Established", "--timeout=60s"] + names.map { "crd/\($0).metallb.io" })
+        let served = try await kubectl(cluster, ["api-versions"])
+        #expect(served.contains("metallb.io/v1beta1") && served.contains("metallb.io/v1beta2"), "\(served)")
+        _ = try await cluster.kubectl(["create", "namespace", namespace])
+        let rbac = try String(
+            contentsOfFile: TestSupport.packageRoot.appendingPathComponent("deploy/components/metallb/rbac.yaml").path,
+            encoding: .utf8)
+        try await apply(
+            cluster, rbac.replacingOccurrences(of: "namespace: metallb-system", with: "namespace: \(namespace)"))
+        return cluster
+    }
+
+    @discardableResult
+    static func kubectl(_ cluster: DevCluster, _ arguments: [String]) async throws -> String {
+        let result = try await cluster.kubectl(arguments)
+        guard result.status == 0 else {
+            throw DevCluster.ClusterError(message: "kubectl \(arguments.joined(separator: " ")): \(result.output)")
+        }
+        return result.output
+    }
+
+    static func apply(_ cluster: DevCluster, _ text: String, namespace: String? = nil) async throws {
+        let file = try TestSupport.temporaryDirectory("herald-metallb-apply") + "/objects.yaml"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        try await kubectl(cluster, ["apply", "-f", file] + (namespace.map { ["-n", $0] } ?? []))
+    }
+
+    /// A fixture with its objects moved to `namespace`.
+    static func fixture(_ name: String, namespace: String) throws -> String {
+        try String(contentsOfFile: "\(fixtures)/\(name)", encoding: .utf8)
+            .replacingOccurrences(of: "namespace: metallb-system", with: "namespace: \(namespace)")
+    }
+
+    static func services(_ names: [String], namespace: String) -> String {
+        names.map { name in
+            """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: \(name), namespace: \(namespace)}
+            spec:
+              type: LoadBalancer
+              ipFamilies: [IPv4]
+              ipFamilyPolicy: SingleStack
+              selector: {app: \(name)}
+              ports: [{port: 80, protocol: TCP}]
+            """
+        }.joined(separator: "\n---\n")
+    }
+
+    /// Each Service's first ingress address and resourceVersion (nil address: none yet).
+    static func assignments(
+        _ client: KubeClient, _ names: [String], namespace: String
+    ) async throws -> [String: (ip: String?, version: String?)] {
+        var result: [String: (ip: String?, version: String?)] = [:]
+        for name in names {
+            let service = try await client.get(Service.self, name: name, namespace: namespace)
+            result[name] = (service.status?.loadBalancer?.ingress?.first?.ip, service.metadata.resourceVersion)
+        }
+        return result
+    }
+
+    static func addresses(
+        _ client: KubeClient, _ names: [String], namespace: String, timeout: Duration = .seconds(30)
+    ) async throws -> [String: String] {
+        var last: [String: String] = [:]
+        let done = try await eventually(timeout: timeout) {
+            last = try await assignments(client, names, namespace: namespace).compactMapValues(\.ip)
+            return last.count == names.count
+        }
+        #expect(done, "addresses so far: \(last)")
+        return last
+    }
+
+    func host(_ cluster: DevCluster, name: String, config: String, extra: [String]) throws -> HostProcess {
+        try HostProcess(
+            cluster: cluster, node: name, directory: directory, config: config, extra: ["--role", "allocator"] + extra)
+    }
+
+    /// MetalLB's documented layer-2 example: Herald reading the objects live assigns what Herald running the output of
+    /// `herald convert` of the same manifest assigns, to the same Services.
+    @Test func liveObjectsAssignAsConvertDoes() async throws {
+        let namespace = uniqueName("metallb")
+        let cluster = try await Self.cluster(namespace: namespace)
+        let client = try cluster.adminClient()
+        defer { Task { try? await client.shutdown() } }
+        let manifest = try Self.fixture("layer2-simple.yaml", namespace: namespace)
+        try await Self.apply(cluster, manifest)
+        let apps = uniqueName("apps")
+        _ = try await cluster.kubectl(["create", "namespace", apps])
+        let names = ["a", "b", "c"]
+
+        // herald convert of the same manifest, run as Herald's own configuration.
+        let manifestFile = "\(directory)/layer2.yaml"
+        try manifest.write(toFile: manifestFile, atomically: true, encoding: .utf8)
+        let converted = "\(directory)/converted"
+        let convert = try await DevCluster.run(
+            try TestSupport.product("herald"), ["convert", "--output", converted, manifestFile])
+        try #require(convert.status == 0, "herald convert: \(convert.output)")
+        let convertedConfig = try String(contentsOfFile: "\(converted)/herald.yaml", encoding: .utf8)
+        let byConvert = try host(cluster, name: "convert", config: convertedConfig, extra: [])
+        try await Self.apply(cluster, Self.services(names, namespace: apps))
+        let expected = try await Self.addresses(client, names, namespace: apps)
+        await byConvert.stop()
+        try #require(expected.count == names.count, "\(byConvert.output)")
+        for ip in expected.values { #expect(ip.hasPrefix("192.168.10."), "\(expected)") }
+
+        // The same Services again, assigned by Herald reading MetalLB's objects.
+        try await Self.kubectl(cluster, ["delete", "service", "--all", "-n", apps, "--wait"])
+        try await Self.apply(cluster, Self.services(names, namespace: apps))
+        let live = try host(
+            cluster, name: "live", config: "apiVersion: herald.dev/v1\nkind: HeraldConfig\n",
+            extra: ["--metallb-namespace", namespace])
+        let got = try await Self.addresses(client, names, namespace: apps)
+        await live.stop()
+        #expect(got == expected, "\(live.output)")
+        #expect(live.output.contains("MetalLB mode: 1 pools, 2 advertisements"), "\(live.output)")
+    }
+
+    /// Editing the IPAddressPool moves exactly the Services whose addresses left it; an invalid object afterwards
+    /// changes nothing and is reported (log with namespace/name and field, Warning Event InvalidConfiguration).
+    @Test func poolEditMovesDisplacedServicesAndInvalidObjectChangesNothing() async throws {
+        let namespace = uniqueName("metallb")
+        let cluster = try await Self.cluster(namespace: namespace)
+        let client = try cluster.adminClient()
+        defer { Task { try? await client.shutdown() } }
+        func pool(_ addresses: String) -> String {
+            """
+            apiVersion: metallb.io/v1beta1
+            kind: IPAddressPool
+            metadata: {name: edited, namespace: \(namespace)}
+            spec:
+              addresses: [\(addresses)]
+            ---
+            apiVersion: metallb.io/v1beta1
+            kind: L2Advertisement
+            metadata: {name: l2, namespace: \(namespace)}
+            spec:
+              ipAddressPools: [edited]
+            """
+        }
+        try await Self.apply(cluster, pool("198.51.100.0/28"))
+        let apps = uniqueName("apps")
+        _ = try await cluster.kubectl(["create", "namespace", apps])
+        let names = ["s1", "s2", "s3", "s4"]
+        try await Self.apply(cluster, Self.services(names, namespace: apps))
+        let live = try host(
+            cluster, name: "edit", config: "apiVersion: herald.dev/v1\nkind: HeraldConfig\n",
+            extra: ["--metallb-namespace", namespace])
+        defer { Task { await live.stop() } }
+        let before = try await Self.addresses(client, names, namespace: apps)
+        try #require(before.count == names.count, "\(live.output)")
+        let versions = try await Self.assignments(client, names, namespace: apps).mapValues(\.version)
+
+        // The pool loses its lowest assigned address (and everything below it).
+        let octets = before.values.compactMap { Int($0.split(separator: ".").last ?? "") }
+        let lowest = try #require(octets.min())
+        let displaced = try #require(before.first { $0.value == "198.51.100.\(lowest)" }?.key)
+        let started = ContinuousClock.now
+        try await Self.apply(cluster, pool("\"198.51.100.\(lowest + 1)-198.51.100.31\""))
+        var after: [String: String] = [:]
+        let moved = try await eventually(timeout: .seconds(30)) {
+            after = try await Self.assignments(client, names, namespace: apps).compactMapValues(\.ip)
+            return after[displaced] != nil && after[displaced] != before[displaced]
+        }
+        print("metallb-live: pool edit to the displaced Service's new address: \(ContinuousClock.now - started)")
+        #expect(moved, "\(after)\n\(live.output)")
+        if let ip = after[displaced], let octet = Int(ip.split(separator: ".").last ?? "") {
+            #expect(ip.hasPrefix("198.51.100.") && octet > lowest && !before.values.contains(ip), "\(after)")
+        }
+        // Everything else is untouched: same address, same resourceVersion.
+        try await Task.sleep(for: .seconds(1))
+        let settled = try await Self.assignments(client, names, namespace: apps)
+        for name in names where name != displaced {
+            #expect(settled[name]?.ip == before[name], "\(name): \(settled[name] as Any) was \(before[name] as Any)")
+            #expect(settled[name]?.version == versions[name], "\(name) was written")
+        }
+
+        // An invalid pool: the running configuration stays, the object gets a Warning Event, the log names it.
+        try await Self.apply(cluster, pool("\"198.51.100.0/33\""))
+        var events = ""
+        let reported = try await eventually(timeout: .seconds(20)) {
+            events = try await Self.kubectl(
+                cluster,
+                [
+                    "get", "events", "-n", namespace, "--field-selector",
+                    "involvedObject.name=edited,reason=InvalidConfiguration", "-o",
+                    "jsonpath={range .items[*]}{.type} {.involvedObject.kind} {.message}{\"\\n\"}{end}",
+                ])
+            return events.contains("Warning IPAddressPool")
+        }
+        #expect(reported, "events: \(events)\n\(live.output)")
+        #expect(events.contains("spec.addresses"), "\(events)")
+        #expect(live.output.contains("\(namespace)/edited"), "\(live.output)")
+        // A new Service still gets an address from the last valid pool, and nothing already assigned changes.
+        try await Self.apply(cluster, Self.services(["s5"], namespace: apps))
+        let fifth = try await Self.addresses(client, ["s5"], namespace: apps)
+        if let ip = fifth["s5"], let octet = Int(ip.split(separator: ".").last ?? "") {
+            #expect(octet > lowest && octet <= 31, "\(ip)")
+        }
+        let final = try await Self.assignments(client, names, namespace: apps)
+        for name in names {
+            #expect(final[name]?.ip == settled[name]?.ip, "\(name) moved after the invalid object")
+            #expect(final[name]?.version == settled[name]?.version, "\(name) was written after the invalid object")
+        }
+    }
+}
