@@ -35,7 +35,9 @@ struct PluginIsolationSpecTests {
             #expect(s.runnerCapabilities.names == names, "\(library)")
         }
         // An empty list keeps none, even for a bundled plugin.
-        #expect(try spec("name: a\nlibrary: herald-arp\nisolation: process\ncapabilities: []\n").runnerCapabilities.mask == 0)
+        #expect(
+            try spec("name: a\nlibrary: herald-arp\nisolation: process\ncapabilities: []\n").runnerCapabilities.mask
+                == 0)
     }
 
     @Test func aChangedLimitOrCapabilityIsAnotherInstance() throws {

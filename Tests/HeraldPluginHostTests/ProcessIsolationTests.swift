@@ -207,7 +207,10 @@ import Testing
         #expect(getuid() == 0, "this test needs root (the test command runs as root)")
         let cases: [(String, RunnerCapabilities, UInt64)] = [
             (try Self.fixture("nocaps"), RunnerCapabilities(mask: 0), 0),
-            (try TestSupport.product("libherald-arp.so"), RunnerCapabilities.bundledDefault(library: "herald-arp")!, 1 << 13),
+            (
+                try TestSupport.product("libherald-arp.so"), RunnerCapabilities.bundledDefault(library: "herald-arp")!,
+                1 << 13
+            ),
             (
                 try Self.fixture("somecaps"), RunnerCapabilities(names: ["NET_ADMIN", "CAP_NET_BIND_SERVICE"])!,
                 1 << 12 | 1 << 10

@@ -22,6 +22,9 @@ struct PluginRunnerCommand: ParsableCommand {
     @Option(name: .long, help: "The plugin instance's name (shown by ps).")
     var instance: String = ""
 
+    @Option(name: .long, help: "The capabilities to keep, a hexadecimal mask (dropped before main starts).")
+    var capabilities: String?
+
     func run() throws {
         Glibc.exit(PluginRunner.serve(fd: fd, parent: parent))
     }

@@ -1,5 +1,5 @@
-import HeraldCore
 import HeraldConfigModel
+import HeraldCore
 import Yams
 
 /// One `plugins.d/*.yaml` file: a plugin instance the host should run.

@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -63,4 +65,25 @@ int herald_runner_keep_capabilities(unsigned long long keep) {
     /* No way back: an exec of a set-user-id or file-capability program gains nothing. */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
     return 0;
+}
+
+/* A plugin runner (`herald plugin-runner … --capabilities HEX`) drops its capabilities here, before main, while the
+ * process has one thread: capabilities belong to threads, and every thread started later (the Swift runtime's, the
+ * plugin's) inherits the reduced sets. Fails closed: a runner that cannot drop them exits. */
+__attribute__((constructor)) static void herald_runner_early(int argc, char **argv, char **envp) {
+    (void)envp;
+    if (argc < 2 || argv == NULL || argv[1] == NULL || strcmp(argv[1], "plugin-runner") != 0) return;
+    for (int i = 2; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--capabilities") != 0) continue;
+        char *end = NULL;
+        errno = 0;
+        unsigned long long keep = strtoull(argv[i + 1], &end, 16);
+        int failed = errno != 0 || end == argv[i + 1] || *end != 0 ? EINVAL : herald_runner_keep_capabilities(keep);
+        if (failed != 0) {
+            static const char message[] = "herald plugin-runner: cannot drop capabilities before loading the plugin\n";
+            (void)!write(2, message, sizeof message - 1);
+            _exit(74);
+        }
+        return;
+    }
 }

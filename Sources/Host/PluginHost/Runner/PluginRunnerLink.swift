@@ -245,7 +245,7 @@ package final class PluginRunnerLink: Sendable {
             return false
         }
         let pid: pid_t
-        switch Self.spawn(childEnd: fds[1], label: label) {
+        switch Self.spawn(childEnd: fds[1], label: label, capabilities: limits.capabilities) {
         case .success(let p): pid = p
         case .failure(let message):
             Glibc.close(fds[0])
@@ -439,9 +439,11 @@ package final class PluginRunnerLink: Sendable {
         case failure(String)
     }
 
-    static func spawn(childEnd: Int32, label: String) -> Spawned {
+    static func spawn(childEnd: Int32, label: String, capabilities: RunnerCapabilities?) -> Spawned {
         let exe = executable
-        let args = [exe, "plugin-runner", "--fd", "3", "--parent", "\(getpid())", "--instance", label]
+        var args = [exe, "plugin-runner", "--fd", "3", "--parent", "\(getpid())", "--instance", label]
+        // Dropped by the runner before its main starts (capabilities are per thread; see herald_runner.c).
+        if let capabilities { args += ["--capabilities", String(capabilities.mask, radix: 16)] }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
