@@ -243,7 +243,6 @@ import Testing
     @Test func framesRoundTripAndMalformedOnesAreRefused() throws {
         let messages: [RunnerMessage] = [
             .hello(.init(library: "/x/liba.so", memoryLimit: 1 << 30, fileLimit: 64)),
-            .hello(.init(library: "/x/liba.so", memoryLimit: 0, fileLimit: 0, capabilities: 1 << 13)),
             .call(
                 sequence: 7, instance: 2,
                 .configure(

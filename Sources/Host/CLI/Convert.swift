@@ -3,6 +3,7 @@ import Foundation
 import HeraldConfig
 import HeraldConfigModel
 import HeraldMetalLB
+import HeraldRuntime
 
 #if canImport(Glibc)
     import Glibc
@@ -107,50 +108,16 @@ struct Convert: ParsableCommand {
             try FileManager.default.createDirectory(
                 atPath: "\(directory)/plugins.d", withIntermediateDirectories: true)
             for file in files {
-                try Self.write(file.text, to: "\(directory)/\(file.path)", mode: 0o644)
+                try AtomicFile.write(file.text, to: "\(directory)/\(file.path)", mode: 0o644)
                 printError("wrote \(directory)/\(file.path)")
             }
             for password in passwords {
-                try Self.write(password.password, to: password.path, mode: 0o600)
+                try AtomicFile.write(password.password, to: password.path, mode: 0o600)
                 printError("wrote \(password)")
             }
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
-        }
-    }
-
-    struct WriteError: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// Replaces `path` with `text`, created with `mode` (a password file never exists with a wider mode, even for a
-    /// moment).
-    static func write(_ text: String, to path: String, mode: mode_t) throws {
-        let temporary = "\(path).tmp.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else {
-            throw WriteError(description: "cannot create \(temporary): \(String(cString: strerror(errno)))")
-        }
-        var bytes = Array(text.utf8)
-        var offset = 0
-        let written = bytes.withUnsafeMutableBytes { raw -> Bool in
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
-        }
-        guard fchmod(fd, mode) == 0, written, fsync(fd) == 0, close(fd) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw WriteError(description: "cannot write \(path): \(reason)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw WriteError(description: "cannot write \(path): \(reason)")
         }
     }
 

@@ -43,7 +43,10 @@ int herald_runner_limit(unsigned long long memory_limit, unsigned int file_limit
     return 0;
 }
 
-int herald_runner_keep_capabilities(unsigned long long keep) {
+/* Keeps only the capabilities whose bits are set in `keep`: clears the ambient set, drops the others from the bounding
+ * set (when the runner may), from the effective, permitted and inheritable sets, then sets no_new_privs. Returns 0 or
+ * an errno value. */
+static int keep_capabilities(unsigned long long keep) {
     if (keep == ~0ULL) return 0;
     /* Ambient capabilities would pass to the programs a plugin runs: none. */
     (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
@@ -78,7 +81,7 @@ __attribute__((constructor)) static void herald_runner_early(int argc, char **ar
         char *end = NULL;
         errno = 0;
         unsigned long long keep = strtoull(argv[i + 1], &end, 16);
-        int failed = errno != 0 || end == argv[i + 1] || *end != 0 ? EINVAL : herald_runner_keep_capabilities(keep);
+        int failed = errno != 0 || end == argv[i + 1] || *end != 0 ? EINVAL : keep_capabilities(keep);
         if (failed != 0) {
             static const char message[] = "herald plugin-runner: cannot drop capabilities before loading the plugin\n";
             (void)!write(2, message, sizeof message - 1);

@@ -29,9 +29,7 @@ int herald_runner_prepare(int keep_fd, int parent);
 /* Sets RLIMIT_AS (bytes) and RLIMIT_NOFILE where non-zero. Returns 0 or an errno value. */
 int herald_runner_limit(unsigned long long memory_limit, unsigned int file_limit);
 
-/* Keeps only the capabilities whose bits are set in `keep` (bit n: capability n; all bits: change nothing): clears
- * the ambient set, drops the others from the bounding set (when the runner may), from the effective, permitted and
- * inheritable sets, then sets no_new_privs. Returns 0 or an errno value. */
-int herald_runner_keep_capabilities(unsigned long long keep);
+/* A plugin runner started with `--capabilities HEX` keeps only those capabilities (bit n: capability n), dropped
+ * before main while it has one thread (herald_runner.c); it exits with status 74 when it cannot. */
 
 #endif

@@ -35,12 +35,6 @@ package enum PluginRunner {
             channel.send(.refused("cannot set the runner's limits: \(String(cString: strerror(limited)))"))
             return 74
         }
-        // Before the library is loaded: its constructors run with what the instance may have, no more.
-        let kept = herald_runner_keep_capabilities(hello.capabilities)
-        guard kept == 0 else {
-            channel.send(.refused("cannot drop the runner's capabilities: \(String(cString: strerror(kept)))"))
-            return 74
-        }
         let library: PluginLibrary
         do throws(PluginLoadError) {
             library = try PluginLibrary(path: hello.library)

@@ -263,8 +263,7 @@ package final class PluginRunnerLink: Sendable {
         }
         // The handshake.
         let hello = RunnerMessage.Hello(
-            library: path, memoryLimit: limits.memoryBytes ?? 0, fileLimit: limits.files ?? 0,
-            capabilities: limits.capabilities?.mask ?? .max)
+            library: path, memoryLimit: limits.memoryBytes ?? 0, fileLimit: limits.files ?? 0)
         channel.send(.hello(hello))
         let answer = channel.receive()
         var described = false

@@ -94,18 +94,10 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
             let directory = (file.path as NSString).deletingLastPathComponent
             try? FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let temporary = "\(file.path).tmp.\(getpid())"
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-            guard fd >= 0 else {
-                failures.append("cannot write \(file): \(String(cString: strerror(errno)))")
-                continue
-            }
-            let bytes = Array(file.password.utf8)
-            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
-            guard fchmod(fd, 0o600) == 0, written, close(fd) == 0, rename(temporary, file.path) == 0 else {
-                failures.append("cannot write \(file): \(String(cString: strerror(errno)))")
-                unlink(temporary)
-                continue
+            do {
+                try AtomicFile.write(file.password, to: file.path, mode: 0o600)
+            } catch {
+                failures.append("\(error)")
             }
         }
         return failures

@@ -25,18 +25,12 @@ package enum RunnerMessage: Equatable, Sendable {
         package var memoryLimit: UInt64
         /// RLIMIT_NOFILE for the runner (0: the host's).
         package var fileLimit: UInt32
-        /// The capabilities the runner keeps, bit n for capability n (all bits: every one the host has).
-        package var capabilities: UInt64
 
-        package init(
-            version: UInt16 = RunnerWire.version, library: String, memoryLimit: UInt64, fileLimit: UInt32,
-            capabilities: UInt64 = .max
-        ) {
+        package init(version: UInt16 = RunnerWire.version, library: String, memoryLimit: UInt64, fileLimit: UInt32) {
             self.version = version
             self.library = library
             self.memoryLimit = memoryLimit
             self.fileLimit = fileLimit
-            self.capabilities = capabilities
         }
     }
 
@@ -190,7 +184,6 @@ extension RunnerMessage {
             w.string(h.library)
             w.u64(h.memoryLimit)
             w.u32(h.fileLimit)
-            w.u64(h.capabilities)
         case .call(let sequence, let instance, let call):
             w.u8(Tag.call.rawValue)
             w.u32(sequence)
@@ -253,8 +246,7 @@ extension RunnerMessage {
             return .hello(
                 Hello(
                     version: try r.u16("the version"), library: try r.string("the library"),
-                    memoryLimit: try r.u64("the memory limit"), fileLimit: try r.u32("the file limit"),
-                    capabilities: try r.u64("the capabilities")))
+                    memoryLimit: try r.u64("the memory limit"), fileLimit: try r.u32("the file limit")))
         case .call:
             let sequence = try r.u32("the sequence number")
             let instance = try r.u32("the instance")
