@@ -233,7 +233,16 @@ import Testing
                 return index
             }
             defer { stopCreating.set(true) }
-            try await Task.sleep(for: .seconds(3))
+            // The stall begins once the leader has written through the proxy (on a loaded machine its first sync
+            // can take longer than a fixed wait), and a second later, so that it is busy writing when cut off.
+            func isStatusWrite(_ request: StallingProxy.Request) -> Bool {
+                !request.held && (request.method == "PATCH" || request.method == "PUT")
+                    && request.path.hasSuffix("/status")
+            }
+            #expect(
+                await eventually(timeout: .seconds(30)) { proxy.requests.contains(where: isStatusWrite) },
+                "the leader wrote nothing through the proxy:\n\(a.output)")
+            try await Task.sleep(for: .seconds(1))
             proxy.stall("/leases/herald-allocator")
             let tookOver = try await eventually(timeout: .seconds(20)) {
                 try await ControllerLab.allocator(client) == "stall-b"
@@ -249,9 +258,7 @@ import Testing
             #expect(Set(addresses).count == addresses.count, "an address was given twice")
 
             let requests = proxy.requests
-            let writes = requests.filter {
-                !$0.held && ($0.method == "PATCH" || $0.method == "PUT") && $0.path.hasSuffix("/status")
-            }
+            let writes = requests.filter(isStatusWrite)
             guard let held = requests.first(where: \.held),
                 let lastRenewal = requests.last(where: {
                     !$0.held && $0.method == "PUT" && $0.path.contains("/leases/herald-allocator")
