@@ -155,6 +155,13 @@ import Testing
         let exited = events.get().first { $0.reason == "PluginRunnerExited" }
         #expect(exited?.warning == true)
         #expect(exited?.message.contains("announce 192.0.2.66/32") == true, "\(String(describing: exited))")
+        if fault == .abort || fault == .segfault {
+            // Where the core went (kernel.core_pattern), or why there is none.
+            let core = exited?.message ?? ""
+            #expect(
+                core.contains("core dumped in /") || core.contains("core dumped handed to")
+                    || core.contains("no core dump"), "\(core)")
+        }
         #expect(faulty.health(within: .milliseconds(200)).state == .unhealthy)
 
         // The host and the other instance are untouched.
@@ -175,6 +182,60 @@ import Testing
         let lines = (try? String(contentsOfFile: record, encoding: .utf8)) ?? ""
         #expect(lines.components(separatedBy: "\n").filter { $0 == "start" }.count == 2, "\(lines)")
         #expect(lines.contains("announce a-192.0.2.2 192.0.2.2/32"), "\(lines)")
+    }
+
+    /// A run of calls (as the reconcile loop makes them) is pipelined through the runner: every call is made, in
+    /// order, and recorded as announced; withdrawn the same way, nothing is left.
+    @Test func aRunOfCallsIsPipelinedInOrder() throws {
+        let path = try Self.fixture("pipelined")
+        let record = path + ".record"
+        let instance = try PluginInstance(name: "p", library: try Self.launch(path), logger: Logger(label: "test"))
+        defer { instance.destroy() }
+        try instance.configure(json: #"{"record":"\#(record)"}"#, node: LocalNode(name: "n"))
+        try instance.start()
+        let run = (0..<300).map { Self.announcement(IPv4Address(10, 1, UInt8($0 >> 8), UInt8($0 & 255))) }
+        let failures = instance.announce(all: run)
+        #expect(failures.count == 300)
+        #expect(failures.allSatisfy { $0 == nil }, "\(failures.compactMap { $0 }.prefix(3))")
+        #expect(instance.announced.count == 300)
+        let lines = try String(contentsOfFile: record, encoding: .utf8).split(separator: "\n")
+        let announced = lines.filter { $0.hasPrefix("announce ") }.map { $0.split(separator: " ")[1] }
+        #expect(announced == run.map { Substring($0.id) }, "the runner made the calls out of order")
+        #expect(instance.withdraw(all: run.map(\.id)).allSatisfy { $0 == nil })
+        #expect(instance.announced.isEmpty)
+    }
+
+    /// A call that hangs in the middle of a pipelined run has the call deadline as a single call has: the calls
+    /// before it are announced, it fails with the deadline, the ones queued behind it fail with the runner's end (which
+    /// names the hung call, not the last one sent), and the runner restarts.
+    @Test func aHangInAPipelinedRunIsBoundedByTheCallDeadline() throws {
+        let path = try Self.fixture("pipelined-hang")
+        let events = Locked<[PluginEvent]>([])
+        let instance = try PluginInstance(
+            name: "p", library: try Self.launch(path), logger: Logger(label: "test"),
+            callDeadline: .milliseconds(500), onEvent: { event in events.mutate { $0.append(event) } })
+        defer { instance.destroy() }
+        try instance.configure(
+            json: #"{"hangInAnnounce":true,"faultAddress":"10.2.0.100"}"#, node: LocalNode(name: "n"))
+        try instance.start()
+        let run = (0..<200).map { Self.announcement(IPv4Address(10, 2, 0, UInt8($0))) }
+        let began = ContinuousClock.now
+        let failures = instance.announce(all: run)
+        let took = ContinuousClock.now - began
+        #expect(took < .seconds(2), "the run returned after \(took)")
+        #expect(failures[..<100].allSatisfy { $0 == nil })
+        #expect(
+            failures[100]?.message.contains("did not return within 0.5 s") == true,
+            "\(String(describing: failures[100]))")
+        #expect(failures[101...].allSatisfy { $0?.status == HERALD_ERR_IO }, "\(String(describing: failures[101]))")
+        #expect(Self.eventually(.seconds(2)) { events.get().contains { $0.reason == "PluginRunnerExited" } })
+        let exited = events.get().first { $0.reason == "PluginRunnerExited" }
+        #expect(exited?.message.contains("during announce 10.2.0.100/32") == true, "\(String(describing: exited))")
+        #expect(Self.eventually(.seconds(2)) { instance.announced.isEmpty })
+        #expect(
+            Self.eventually(.seconds(5)) { events.get().contains { $0.reason == "PluginRunnerRestarted" } },
+            "no restart: \(events.get().map(\.reason))")
+        #expect(instance.announce(all: [Self.announcement(IPv4Address(10, 2, 1, 1))]) == [nil])
     }
 
     /// A plugin that leaks 100 MiB a second in a runner limited to 256 MiB: the runner ends at its limit (within a
@@ -291,5 +352,32 @@ import Testing
         #expect(throws: RunnerWire.Malformed.self) {
             try RunnerWire.decode([2, 0, 0, 0, 1, 0, 0, 0, 1, 4, 0, 0, 0, 1, 0x7F, 0xFF, 0xFF, 0xFF][...])
         }
+    }
+}
+
+/// Where a crashed runner's core went, from `kernel.core_pattern` as the kernel reads it (core(5)).
+@Suite struct CoreDumpLocationTests {
+    static func location(_ pattern: String, usesPID: Bool = false) -> String {
+        CoreDump.location(
+            pattern: pattern, pid: 4242, executable: "herald", directory: "/var/lib/herald", hostname: "node-a",
+            uid: 0, usesPID: usesPID)
+    }
+
+    @Test func aFilePatternIsExpandedAgainstTheRunnersDirectory() {
+        #expect(Self.location("core") == "in /var/lib/herald/core")
+        #expect(Self.location("core", usesPID: true) == "in /var/lib/herald/core.4242")
+        #expect(Self.location("core.%p", usesPID: true) == "in /var/lib/herald/core.4242")
+        #expect(Self.location("/var/crash/%e.%p.%h.%u.%t\n") == "in /var/crash/herald.4242.node-a.0.%t")
+        #expect(Self.location("/cores/100%%-%e") == "in /cores/100%-herald")
+        #expect(Self.location("") == "in /var/lib/herald/core")
+    }
+
+    @Test func aPipePatternNamesTheProgram() {
+        #expect(
+            Self.location("|/usr/lib/systemd/systemd-coredump %P %u %g %s %t 9223372036854775808 %h")
+                == "handed to /usr/lib/systemd/systemd-coredump by kernel.core_pattern; see coredumpctl info 4242")
+        #expect(
+            Self.location("|/usr/share/apport/apport -p%p -s%s")
+                == "handed to /usr/share/apport/apport by kernel.core_pattern")
     }
 }

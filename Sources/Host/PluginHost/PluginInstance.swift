@@ -171,19 +171,106 @@ package final class PluginInstance: Sendable {
     }
 
     package func announce(_ announcement: PlannedAnnouncement) throws(PluginCallError) {
-        try call("announce \(announcement.address)/\(announcement.prefixLength)", allowed: [.started]) {
-            v, handle, err, cap in
-            announcement.withCStruct { v.announce!(handle, $0, err, cap) }
-        } after: {
-            $0.announced[announcement.id] = announcement
-        }
+        try call(
+            "announce \(announcement.address)/\(announcement.prefixLength)", allowed: [.started], lostWithRunner: true,
+            { v, handle, err, cap in announcement.withCStruct { v.announce!(handle, $0, err, cap) } },
+            after: { $0.announced[announcement.id] = announcement })
     }
 
     package func withdraw(id: String) throws(PluginCallError) {
-        try call("withdraw \(id)", allowed: [.started]) { v, handle, err, cap in
-            id.withCString { v.withdraw!(handle, $0, err, cap) }
-        } after: {
-            $0.announced[id] = nil
+        try call(
+            "withdraw \(id)", allowed: [.started], lostWithRunner: true,
+            { v, handle, err, cap in id.withCString { v.withdraw!(handle, $0, err, cap) } },
+            after: { $0.announced[id] = nil })
+    }
+
+    /// Announces each of `announcements` in order, as ``announce(_:)`` does one, and returns each one's failure (nil
+    /// where it was announced). In a plugin runner the calls are pipelined (the runner makes them one after the other
+    /// without waiting for the host between them), each still bounded by the call deadline; in the host they are made
+    /// one by one.
+    package func announce(all announcements: [PlannedAnnouncement]) -> [PluginCallError?] {
+        guard library.runner != nil, announcements.count > 1 else {
+            return announcements.map { announcement -> PluginCallError? in
+                do throws(PluginCallError) { try announce(announcement) } catch { return error }
+                return nil
+            }
+        }
+        return pipelined(
+            announcements.map {
+                ("announce \($0.address)/\($0.prefixLength)", .announce($0.withCStruct { RunnerAnnouncement($0) }))
+            }
+        ) { state, index in
+            state.announced[announcements[index].id] = announcements[index]
+        }
+    }
+
+    /// Withdraws each of `ids` in order, as ``withdraw(id:)`` does one (pipelined in a plugin runner, as
+    /// ``announce(all:)``); each one's failure, or nil.
+    package func withdraw(all ids: [String]) -> [PluginCallError?] {
+        guard library.runner != nil, ids.count > 1 else {
+            return ids.map { id -> PluginCallError? in
+                do throws(PluginCallError) { try withdraw(id: id) } catch { return error }
+                return nil
+            }
+        }
+        return pipelined(ids.map { ("withdraw \($0)", .withdraw(id: $0)) }) { state, index in
+            state.announced[ids[index]] = nil
+        }
+    }
+
+    /// Calls into a plugin runner's instance, pipelined, as one job on the instance's thread (so that no other call
+    /// into the instance runs meanwhile); `after` records each call that succeeded, as ``call(_:allowed:_:after:)``.
+    private func pipelined(
+        _ calls: [(what: String, call: RunnerCall)], after: (inout State, Int) -> Void
+    ) -> [PluginCallError?] {
+        let handle = state.withLock { s -> Result<PluginHandle, PluginCallError> in
+            guard s.hung == nil, let handle = s.handle, s.phase == .started else {
+                return .failure(
+                    PluginCallError(
+                        instance: name, call: "", status: HERALD_ERR_STATE,
+                        message: s.hung == nil ? "the instance is \(s.phase)" : Self.failure(s)))
+            }
+            s.busy = true
+            return .success(PluginHandle(instance: handle, vtable: library.vtable))
+        }
+        let plugin: PluginHandle
+        switch handle {
+        case .success(let h): plugin = h
+        case .failure(let error):
+            return calls.map {
+                var e = error; e.call = $0.what; return e
+            }
+        }
+        let proxy = PluginPointer(plugin.instance)
+        let deadline = callDeadline
+        let wire = calls.map(\.call)
+        let started = ContinuousClock.now
+        let epoch = library.runner?.exits ?? 0
+        // Each reply has its own deadline inside; this one only backs them up.
+        let replies = caller.call(within: deadline * (calls.count + 1)) { () -> [RunnerMessage.Reply] in
+            RunnerProxy.from(proxy.value).callAll(wire, deadline: deadline)
+        }
+        guard let replies else {
+            markHung(calls[0].what, since: started)
+            return calls.map {
+                PluginCallError(
+                    instance: name, call: $0.what, status: HERALD_ERR_IO,
+                    message: "did not return in time; its plugin runner is killed and restarts")
+            }
+        }
+        return state.withLock { s -> [PluginCallError?] in
+            s.busy = false
+            // A runner that ended after making some of the calls took what they announced with it.
+            let sameRunner = (library.runner?.exits ?? 0) == epoch
+            return replies.enumerated().map { index, reply -> PluginCallError? in
+                guard reply.status == HERALD_OK else {
+                    if reply.status == HERALD_ERR_INTERNAL { s.phase = .failed }
+                    return PluginCallError(
+                        instance: name, call: calls[index].what, status: reply.status, message: reply.message)
+                }
+                if sameRunner { after(&s, index) }
+                return nil
+            }
         }
     }
 
@@ -263,10 +350,8 @@ package final class PluginInstance: Sendable {
     /// not called: its thread is held by the plugin.
     package func stop() {
         let ids = state.withLock { s -> [String] in s.phase == .started ? s.announced.keys.sorted() : [] }
-        for id in ids {
-            do throws(PluginCallError) { try withdraw(id: id) } catch {
-                context.logger.warning("\(error)")
-            }
+        for failure in withdraw(all: ids) {
+            if let failure { context.logger.warning("\(failure)") }
         }
         let handle = state.withLock { s -> PluginHandle? in
             guard s.hung == nil, let handle = s.handle, s.phase != .stopped, s.phase != .destroyed,
@@ -342,9 +427,10 @@ package final class PluginInstance: Sendable {
 
     static let errorCapacity = 1024
 
-    /// Runs one call on the plugin thread and waits for it at most the call deadline.
+    /// Runs one call on the plugin thread and waits for it at most the call deadline. `lostWithRunner`: what `after`
+    /// records is gone when a plugin runner ends (announcements), so it is not recorded when the runner ended meanwhile.
     private func call(
-        _ what: String, allowed: Set<Phase>,
+        _ what: String, allowed: Set<Phase>, lostWithRunner: Bool = false,
         _ body:
             @escaping @Sendable (herald_plugin_vtable, UnsafeMutableRawPointer, UnsafeMutablePointer<CChar>, Int)
             -> Int32,
@@ -363,6 +449,7 @@ package final class PluginInstance: Sendable {
         let plugin = try handle.get()
         let place = self.place
         let started = ContinuousClock.now
+        let epoch = library.runner?.exits ?? 0
         let outcome = caller.call(within: callDeadline) { () -> CallOutcome in
             var buffer = [CChar](repeating: 0, count: Self.errorCapacity)
             let status = CrashRecord.during(place, what) {
@@ -386,7 +473,9 @@ package final class PluginInstance: Sendable {
                 return .failure(
                     PluginCallError(instance: name, call: what, status: outcome.status, message: outcome.message))
             }
-            after(&s)
+            // A runner that ended after the call returned took what it announced with it (its exit cleared
+            // `announced`); the phase is the host's and stays (a new runner is brought back to it).
+            if !lostWithRunner || (library.runner?.exits ?? 0) == epoch { after(&s) }
             return .success(())
         }
         try result.get()

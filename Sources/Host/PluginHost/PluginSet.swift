@@ -320,10 +320,9 @@ package final class PluginSet: Sendable {
             problem.message += "; the instance is stopped"
             return .stopped(problem)
         }
-        for announcement in announced.values.sorted(by: { $0.id < $1.id }) {
-            do throws(PluginCallError) { try member.instance.announce(announcement) } catch {
-                logger.error("\(error)")
-            }
+        let handedOver = announced.values.sorted(by: { $0.id < $1.id })
+        for failure in member.instance.announce(all: handedOver) {
+            if let failure { logger.error("\(failure)") }
         }
         return .restarted(member)
     }

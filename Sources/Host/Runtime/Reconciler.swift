@@ -266,28 +266,41 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
         let decision = state.withLock { $0.decision.decide(inputs, now: .now) }
         let byName = Dictionary(instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var withdrawalsFailed = false
-        // The loop only performs what was decided: withdrawals first, each call bounded by its deadline.
-        for action in decision.actions {
-            switch action {
-            case .withdraw(let name, let id, let exclusive):
-                guard let instance = byName[name] else { continue }
-                do { try instance.withdraw(id: id) } catch {
-                    logger.error("\(error)")
-                    if exclusive { withdrawalsFailed = true }
-                    continue
+        // The loop only performs what was decided, in order: withdrawals first, each call bounded by its deadline.
+        // Consecutive calls of one kind into one instance go together, which a plugin runner pipelines.
+        for run in Self.runs(decision.actions) {
+            guard let instance = byName[run.instance] else { continue }
+            if run.withdraw {
+                let failures = instance.withdraw(
+                    all: run.actions.map { action -> String in
+                        guard case .withdraw(_, let id, _) = action else { return "" }
+                        return id
+                    })
+                for (action, failure) in zip(run.actions, failures) {
+                    guard case .withdraw(let name, _, let exclusive) = action else { continue }
+                    if let failure {
+                        logger.error("\(failure)")
+                        if exclusive { withdrawalsFailed = true }
+                    } else if exclusive {
+                        state.withLock { $0.lost[name, default: 0] += 1 }
+                    }
                 }
-                if exclusive { state.withLock { $0.lost[name, default: 0] += 1 } }
-            case .announce(let name, let announcement, let exclusive, let new):
-                guard let instance = byName[name] else { continue }
-                do { try instance.announce(announcement) } catch {
-                    logger.error("\(error)")
-                    continue
-                }
-                if new && exclusive {
-                    state.withLock { $0.gained[name, default: 0] += 1 }
-                    events?.nodeAssigned(
-                        services: announcement.services, address: announcement.address.description,
-                        node: node.name, instance: name)
+            } else {
+                let failures = instance.announce(
+                    all: run.actions.compactMap { action -> PlannedAnnouncement? in
+                        guard case .announce(_, let announcement, _, _) = action else { return nil }
+                        return announcement
+                    })
+                for (action, failure) in zip(run.actions, failures) {
+                    guard case .announce(let name, let announcement, let exclusive, let new) = action else { continue }
+                    if let failure {
+                        logger.error("\(failure)")
+                    } else if new && exclusive {
+                        state.withLock { $0.gained[name, default: 0] += 1 }
+                        events?.nodeAssigned(
+                            services: announcement.services, address: announcement.address.description,
+                            node: node.name, instance: name)
+                    }
                 }
             }
         }
@@ -300,6 +313,30 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
                 self.trigger()
             }
         }
+    }
+
+    /// Consecutive actions of one kind (withdraw or announce) for one instance, in the decision's order.
+    struct Run {
+        var instance: String
+        var withdraw: Bool
+        var actions: [ReconcileDecision.Action]
+    }
+
+    static func runs(_ actions: [ReconcileDecision.Action]) -> [Run] {
+        var runs: [Run] = []
+        for action in actions {
+            let (instance, withdraw): (String, Bool) =
+                switch action {
+                case .withdraw(let name, _, _): (name, true)
+                case .announce(let name, _, _, _): (name, false)
+                }
+            if let last = runs.indices.last, runs[last].instance == instance, runs[last].withdraw == withdraw {
+                runs[last].actions.append(action)
+            } else {
+                runs.append(Run(instance: instance, withdraw: withdraw, actions: [action]))
+            }
+        }
+        return runs
     }
 
     /// The exclusive instances whose call hung: they may still answer for what they announced.

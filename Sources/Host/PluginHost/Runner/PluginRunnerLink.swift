@@ -62,12 +62,15 @@ package final class PluginRunnerLink: Sendable {
 
     /// A call waiting for its reply.
     final class Pending: Sendable {
+        /// The call's name, for the reason given when the runner ends while it runs.
+        let call: String
         let done = DispatchSemaphore(value: 0)
         let reply = Mutex<RunnerMessage.Reply?>(nil)
         func finish(_ r: RunnerMessage.Reply) {
             reply.withLock { $0 = r }
             done.signal()
         }
+        init(call: String) { self.call = call }
     }
 
     private init(path: String, label: String, limits: Limits, logger: Logger, closeWithLastInstance: Bool) {
@@ -175,7 +178,15 @@ package final class PluginRunnerLink: Sendable {
     /// Sends a call and waits for its reply (or the runner's end). `replay`: made by the supervisor while it brings a
     /// new runner up, when other calls are still refused.
     func request(_ call: RunnerCall, instance: UInt32, replay: Bool = false) -> RunnerMessage.Reply {
-        let pending = Pending()
+        guard let pending = send(call, instance: instance, replay: replay) else { return unavailable(call) }
+        pending.done.wait()
+        return pending.reply.withLock { $0 } ?? unavailable(call)
+    }
+
+    /// Sends one call without waiting for its reply; nil when the runner serves no calls now. A call whose frame
+    /// could not be written is failed by the supervisor when it sees the runner's end (it may already have been).
+    private func send(_ call: RunnerCall, instance: UInt32, replay: Bool = false) -> Pending? {
+        let pending = Pending(call: call.name)
         let sent = state.withLock { s -> (RunnerChannel, UInt32)? in
             guard !s.closed, let channel = s.channel, replay || s.down == nil else { return nil }
             s.sequence &+= 1
@@ -183,14 +194,41 @@ package final class PluginRunnerLink: Sendable {
             s.lastCall = call.name
             return (channel, s.sequence)
         }
-        guard let (channel, sequence) = sent else { return unavailable(call) }
-        guard channel.send(.call(sequence: sequence, instance: instance, call)) else {
-            // The supervisor fails every pending call when it sees the end; this one may already be among them.
-            pending.done.wait()
-            return pending.reply.withLock { $0 } ?? unavailable(call)
+        guard let (channel, sequence) = sent else { return nil }
+        channel.send(.call(sequence: sequence, instance: instance, call))
+        return pending
+    }
+
+    /// Makes `calls` into one instance in order and returns their replies in order, pipelined: up to `window` calls
+    /// are on their way at once, so that the runner makes them one after the other without waiting for the host
+    /// between them. Each reply is waited for at most `deadline` after the reply before it (the first: after it was
+    /// sent), as a single call is: a call that overruns it kills the runner, which fails it and every call after it.
+    func requestAll(
+        _ calls: [RunnerCall], instance: UInt32, deadline: Duration, window: Int = 64
+    ) -> [RunnerMessage.Reply] {
+        var replies: [RunnerMessage.Reply] = []
+        replies.reserveCapacity(calls.count)
+        var sent: [Pending?] = []
+        sent.reserveCapacity(calls.count)
+        let wait = Int(PluginInstance.nanoseconds(deadline))
+        while replies.count < calls.count {
+            while sent.count < calls.count && sent.count - replies.count < window {
+                sent.append(send(calls[sent.count], instance: instance))
+            }
+            let index = replies.count
+            guard let pending = sent[index] else {
+                replies.append(unavailable(calls[index]))
+                continue
+            }
+            if pending.done.wait(timeout: .now() + .nanoseconds(wait)) == .timedOut {
+                let detail = "\(calls[index].name) did not return within \(PluginInstance.describe(deadline))"
+                logger.error("plugin runner for \(path) (\(label)): \(detail); killing it")
+                abandon(because: detail)
+                pending.done.wait()
+            }
+            replies.append(pending.reply.withLock { $0 } ?? unavailable(calls[index]))
         }
-        pending.done.wait()
-        return pending.reply.withLock { $0 } ?? unavailable(call)
+        return replies
     }
 
     private func unavailable(_ call: RunnerCall) -> RunnerMessage.Reply {
@@ -306,7 +344,13 @@ package final class PluginRunnerLink: Sendable {
             kill(pid, SIGKILL)
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }
-        let why = Self.describe(status: status)
+        var why = Self.describe(status: status)
+        if status & 0x7f != 0,
+            let core = CoreDump.describe(
+                pid: pid, signal: status & 0x7f, dumped: status & 0x80 != 0, executable: Self.executable)
+        {
+            why += "; \(core)"
+        }
         finish(child: why, described: described, first: first)
         return described
     }
@@ -365,7 +409,9 @@ package final class PluginRunnerLink: Sendable {
     private func finish(child why: String, described: Bool, first: FirstContact?) {
         let (pending, proxies, observers, reason, closed) = state.withLock { s in
             let killed = s.killedBecause
-            let last = s.lastCall.map { s.pending.isEmpty ? " (idle; last call: \($0))" : " during \($0)" } ?? ""
+            // The call in progress is the oldest one waiting (later ones may be queued behind it).
+            let running = s.pending.max { s.sequence &- $0.key < s.sequence &- $1.key }?.value.call
+            let last = running.map { " during \($0)" } ?? s.lastCall.map { " (idle; last call: \($0))" } ?? ""
             let reason = (killed.map { "killed by the host: \($0)" } ?? "exited: \(why)") + last
             s.down = "the plugin runner \(reason)"
             s.channel = nil
@@ -472,7 +518,7 @@ package final class PluginRunnerLink: Sendable {
         return .success(pid)
     }
 
-    /// A wait status in words: "status 3", "signal 11 (SIGSEGV: Segmentation fault), core dumped".
+    /// A wait status in words: "status 3", "signal 11 (SIGSEGV: Segmentation fault)" (what became of a core: ``CoreDump``).
     static func describe(status: Int32) -> String {
         let signal = status & 0x7f
         if signal == 0 { return "status \((status >> 8) & 0xff)" }
@@ -482,6 +528,5 @@ package final class PluginRunnerLink: Sendable {
         ]
         let text = strsignal(signal).map { String(cString: $0) } ?? "signal"
         return "signal \(signal) (\(names[signal].map { "\($0): " } ?? "")\(text))"
-            + (status & 0x80 != 0 ? ", core dumped" : "")
     }
 }

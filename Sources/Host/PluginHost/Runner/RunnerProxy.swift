@@ -34,6 +34,11 @@ final class RunnerProxy: Sendable {
         link.request(call, instance: remote)
     }
 
+    /// Several calls in order, pipelined (see ``PluginRunnerLink/requestAll(_:instance:deadline:window:)``).
+    func callAll(_ calls: [RunnerCall], deadline: Duration) -> [RunnerMessage.Reply] {
+        link.requestAll(calls, instance: remote, deadline: deadline)
+    }
+
     /// Creates, configures and starts the instance in a new runner; the problem, if any.
     func replay() -> String? {
         let (configuration, started) = state.withLock { ($0.configuration, $0.started) }
