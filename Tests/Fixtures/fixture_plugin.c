@@ -16,8 +16,9 @@
  * that allocates and touches N MiB every second and never frees them), "closeDescriptorsInAnnounce": true (announce
  * closes every descriptor from 3 to 1023, as a buggy plugin cleaning up would), "faultAddress": "A" (the announce faults
  * above apply to address A only; others are announced normally) and
- * "abortCountFile": "/path" (an announce aborts while the file holds a number above 0, writing one less first: a
- * test sets how many announces crash, and when),
+ * "abortCountFile": "/path" (an announce faults while the file holds a number above 0, writing one less first: a
+ * test sets how many announces crash, and when; the fault is the segfault, hang, descriptor closing or leak configured,
+ * an abort when none is, and with this key no fault happens otherwise),
  * "eventOnStop": true (stop starts a thread that emits an event naming announcement "a1" and joins it, as the exec
  * and layer-2 plugins do while they stop: the host must take the event without waiting for stop to return).
  */
@@ -57,6 +58,7 @@ typedef struct fixture {
     char abort_count_file[512];
     pthread_t leaker;
     volatile int leaking;
+    int descriptors_closed;
 } fixture;
 
 static void note(fixture *f, const char *fmt, const char *arg) {
@@ -182,7 +184,7 @@ static herald_status f_start(void *p, char *err, size_t cap) {
     fixture *f = p;
     note(f, "start%s", "");
     for (int i = 0; i < f->threads; i++) pthread_create(&f->workers[i], NULL, hammer, f);
-    if (f->leak_mib_per_second > 0) {
+    if (f->leak_mib_per_second > 0 && !f->abort_count_file[0]) {
         f->leaking = 1;
         pthread_create(&f->leaker, NULL, leak, f);
     }
@@ -198,16 +200,37 @@ static herald_status f_announce(void *p, const herald_announcement *a, char *err
     snprintf(line, sizeof line, "%s %s/%u services=%zu", a->id, a->address_text, a->prefix_length, a->service_count);
     note(f, "announce %s", line);
     if (f->abort_count_file[0]) {
-        /* The file holds how many announces are still to abort: one fewer each time, then none. */
+        /* The file holds how many announces are still to fault: one fewer each time, then none. The fault is the one
+           configured (a segfault, a hang, closing every descriptor, a leak that starts here), an abort when none is;
+           with a count file, no fault happens otherwise. A leak under way, or descriptors already closed, count
+           once: the announces queued behind them in the runner do not count again. */
+        if ((f->leak_mib_per_second > 0 && f->leaking) || f->descriptors_closed) return HERALD_OK;
         FILE *counter = fopen(f->abort_count_file, "r+");
         int left = 0;
         if (counter && fscanf(counter, "%d", &left) == 1 && left > 0) {
             rewind(counter);
             fprintf(counter, "%d      \n", left - 1);
             fclose(counter);
+            if (f->segfault_in_announce) *(volatile int *)0 = 1;
+            if (f->hang_in_announce) {
+                for (;;) pause();
+            }
+            if (f->close_in_announce) {
+                f->descriptors_closed = 1;
+                for (int fd = 3; fd < 1024; fd++) close(fd);
+                return HERALD_OK;
+            }
+            if (f->leak_mib_per_second > 0) {
+                if (!f->leaking) {
+                    f->leaking = 1;
+                    pthread_create(&f->leaker, NULL, leak, f);
+                }
+                return HERALD_OK;
+            }
             abort();
         }
         if (counter) fclose(counter);
+        return HERALD_OK;
     }
     if (f->fault_address[0] && strcmp(f->fault_address, a->address_text) != 0) return HERALD_OK;
     if (f->abort_in_announce) abort();

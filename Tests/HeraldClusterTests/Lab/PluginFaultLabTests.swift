@@ -5,8 +5,8 @@ import HeraldKubeTestSupport
 import HeraldTestSupport
 import Testing
 
-/// `isolation: process` in the 3-node lab: an exclusive plugin in a plugin runner that crashes in `announce` on
-/// node-a ends its runner only. node-a publishes the instance unhealthy, the other nodes take its exclusive addresses,
+/// `isolation: process` in the 3-node lab: an exclusive plugin in a plugin runner that aborts, faults, hangs, closes
+/// every descriptor or leaks in `announce` on node-a ends its runner only. node-a publishes the instance unhealthy, the other nodes take its exclusive addresses,
 /// node-a's other instances (ARP in the host, the log plugin) withdraw nothing, and once the runner is back node-a
 /// takes its addresses again and the new runner announces them.
 @Suite(.serialized) struct PluginFaultLabTests {
@@ -20,14 +20,33 @@ import Testing
           - {name: routed, plugin: log, pools: [v4]}
         """
 
-    static func plugins(directory: String, node: String) -> [String: String] {
+    /// The faults, each made by the recorder's announce while its count file says so (the fixture's
+    /// `abortCountFile`): an abort, a segfault, a hang past the call deadline (the host kills the runner), every
+    /// descriptor closed (the runner's socket with them), and a leak of 100 MiB a second from that announce on,
+    /// which the runner's 256 MiB limit ends.
+    enum Fault: String, CaseIterable, Sendable {
+        case abort, segfault, hang, closeDescriptors, leak
+
+        var config: String {
+            switch self {
+            case .abort: ""
+            case .segfault: ", segfaultInAnnounce: true"
+            case .hang: ", hangInAnnounce: true"
+            case .closeDescriptors: ", closeDescriptorsInAnnounce: true"
+            case .leak: ", leakMiBPerSecond: 100"
+            }
+        }
+    }
+
+    static func plugins(directory: String, node: String, fault: Fault) -> [String: String] {
         [
             "10-arp.yaml":
                 "name: arp\nlibrary: herald-arp\nconfig: {interfaces: [eth0], gratuitous: {count: 3, intervalMs: 100}}\n",
             "30-rec.yaml":
                 "name: rec\nlibrary: \(directory)/librecorder.so\ncallTimeoutMs: 1000\nisolation: process\n"
-                + "memoryLimitMiB: 1024\n"
-                + "config: {record: \(directory)/rec-\(node).txt, abortCountFile: \(directory)/abort-\(node)}\n",
+                + "memoryLimitMiB: \(fault == .leak ? 256 : 1024)\n"
+                + "config: {record: \(directory)/rec-\(node).txt, abortCountFile: \(directory)/abort-\(node)"
+                + "\(fault.config)}\n",
             "40-log.yaml": "name: log\nlibrary: herald-log\nconfig: {file: \(directory)/log-\(node).jsonl}\n",
         ]
     }
@@ -49,7 +68,8 @@ import Testing
         return ids
     }
 
-    @Test func aCrashingRunnerMovesItsExclusiveAddressesAndComesBack() async throws {
+    @Test(arguments: Fault.allCases)
+    func aFailingRunnerMovesItsExclusiveAddressesAndComesBack(fault: Fault) async throws {
         let lab = try await Lab.start("herald-isolation", fixtures: true)
         let (cluster, directory) = (lab.cluster, lab.directory)
         defer { lab.destroy() }
@@ -60,7 +80,7 @@ import Testing
                 try "0\n".write(toFile: "\(directory)/abort-\(name)", atomically: false, encoding: .utf8)
                 hosts[name] = try HostProcess(
                     cluster: cluster, node: name, directory: directory, config: Self.config, netns: lab.nodes[index],
-                    plugins: Self.plugins(directory: directory, node: name))
+                    plugins: Self.plugins(directory: directory, node: name, fault: fault))
             }
             defer { for host in hosts.values where host.isRunning { kill(host.pid, SIGKILL) } }
             func rec(_ node: String) -> Set<String> { Self.current("\(directory)/rec-\(node).txt") }
@@ -90,7 +110,7 @@ import Testing
             let recA = rec("node-a")
             try #require(!recA.isEmpty && !arpA.isEmpty, "node-a owns nothing: rec \(recA), arp \(arpA)")
 
-            // The fault: node-a's next three announces abort its runner. One of its addresses is given back to it
+            // The fault: node-a's next three announces end its runner. One of its addresses is given back to it
             // (the Service deleted, then created again with the same address), so that an announce comes.
             let victimID = recA.sorted()[0]
             let victim = try #require(addresses.first { victimID.contains("/\($0)/") })
@@ -100,7 +120,10 @@ import Testing
                 lab.names.allSatisfy { !rec($0).contains(victimID) }
             }
             #expect(withdrawn, "\(victimID) was not withdrawn")
-            try "3\n".write(toFile: "\(directory)/abort-node-a", atomically: false, encoding: .utf8)
+            // Three faults, one after each restart; one leak (it ends its runner a second or two after the announce
+            // that starts it, while the loop goes on).
+            let faults = fault == .leak ? 1 : 3
+            try "\(faults)\n".write(toFile: "\(directory)/abort-node-a", atomically: false, encoding: .utf8)
             let logLinesBefore = CLITestsRecords.read("\(directory)/log-node-a.jsonl").count
             let faultStart = ContinuousClock.now
             try await ControllerLab.create(
@@ -109,8 +132,20 @@ import Testing
             // node-a's exclusive addresses move to the other nodes while its runner is down.
             var movedAfter: Duration?
             var arpStayed = true
+            var arpSeen: [String] = []
+            /// Whether node-a still answers for its first two ARP addresses (what else answered, and when, if not).
+            func arpOnA() async -> Bool {
+                // (Not the victim's address: its Service was deleted and created again, and ARP follows that.)
+                for address in arpA.filter({ $0 != victim }).prefix(2) {
+                    let owner = await lab.owner(address)
+                    guard owner != "node-a" else { continue }
+                    arpSeen.append("\(address): \(owner ?? "no answer") at \(ContinuousClock.now - faultStart)")
+                    return false
+                }
+                return true
+            }
             let moved = await eventually(timeout: .seconds(20)) {
-                if !(await lab.all(of: arpA.prefix(2), ownedBy: "node-a")) { arpStayed = false }
+                if !(await arpOnA()) { arpStayed = false }
                 let elsewhere = rec("node-b").union(rec("node-c"))
                 guard recA.subtracting([victimID]).isSubset(of: elsewhere) else { return false }
                 movedAfter = ContinuousClock.now - faultStart
@@ -123,29 +158,36 @@ import Testing
 
             // The runner is restarted (after 1, 2 and 4 s), and node-a takes back its addresses and announces them.
             var backAfter: Duration?
+            func starts() -> Int {
+                ((try? String(contentsOfFile: "\(directory)/rec-node-a.txt", encoding: .utf8)) ?? "")
+                    .split(separator: "\n").filter { $0.split(separator: " ").dropFirst().first == "start" }.count
+            }
+            func faultsLeft() -> String {
+                ((try? String(contentsOfFile: "\(directory)/abort-node-a", encoding: .utf8)) ?? "?")
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            }
             let back = await eventually(timeout: .seconds(45)) {
-                if !(await lab.all(of: arpA.prefix(2), ownedBy: "node-a")) { arpStayed = false }
+                if !(await arpOnA()) { arpStayed = false }
+                // Back: every fault made and restarted from, and node-a announcing its addresses again.
+                guard faultsLeft() == "0", starts() >= 1 + faults else { return false }
                 guard recA.union([victimID]).isSubset(of: rec("node-a")) else { return false }
                 guard rec("node-b").union(rec("node-c")).isDisjoint(with: recA) else { return false }
                 backAfter = ContinuousClock.now - faultStart
                 return true
             }
-            let left = (try? String(contentsOfFile: "\(directory)/abort-node-a", encoding: .utf8)) ?? "?"
-            #expect(back, "node-a did not announce its addresses again; aborts left: \(left)")
-            #expect(left.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "aborts left: \(left)")
-            let starts = ((try? String(contentsOfFile: "\(directory)/rec-node-a.txt", encoding: .utf8)) ?? "")
-                .split(separator: "\n").filter { $0.split(separator: " ").dropFirst().first == "start" }.count
-            #expect(starts >= 4, "node-a's recorder started \(starts) times (once, then after each of 3 aborts)")
+            #expect(
+                back,
+                "node-a did not announce its addresses again; faults left: \(faultsLeft()), recorder starts: \(starts())")
 
             // node-a's other instances went on: ARP answered by node-a throughout, the log plugin withdrew nothing.
-            #expect(arpStayed, "node-a's ARP addresses moved while only its recorder's runner failed")
+            #expect(arpStayed, "node-a's ARP addresses moved while only its recorder's runner failed: \(arpSeen)")
             #expect(await lab.all(of: arpA, ownedBy: "node-a"))
             let logAfter = CLITestsRecords.read("\(directory)/log-node-a.jsonl").dropFirst(logLinesBefore)
             #expect(!logAfter.contains { $0["call"] == "withdraw" }, "\(logAfter.filter { $0["call"] == "withdraw" })")
             print(
-                "lab runner crash on node-a: \(recA.count) exclusive addresses moved in "
+                "lab runner \(fault) on node-a: \(recA.count) exclusive addresses moved in "
                     + "\(movedAfter.map { "\($0)" } ?? "-"), back on node-a in \(backAfter.map { "\($0)" } ?? "-") "
-                    + "after 3 aborts; \(arpA.count) ARP addresses and the log plugin untouched")
+                    + "after \(faults) faults; \(arpA.count) ARP addresses and the log plugin untouched")
             for host in hosts.values { await host.stop(SIGTERM, timeout: 10) }
             try await ControllerLab.cleanUp(client)
         }
