@@ -26,10 +26,116 @@ struct BGPDataPathTests {
             })
     }
 
+    /// `herald run` on node `index` of `lab` (its own folder, herald.yaml and plugins.d): the BGP plugin peering with
+    /// the router (198.51.100.1, AS 64512) at `hold` seconds, with BFD at 100 ms × 3 when `bfd`, announcing the VIP.
+    static func startHost(lab: BGPLab, index: Int, names: [String], hold: Int, bfd: Bool) throws -> Process {
+        let herald = try TestSupport.product("herald")
+        let dir = "\(lab.directory)/\(names[index])"
+        try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
+        try """
+        name: bgp
+        library: herald-bgp
+        config:
+          myASN: 64513
+          routerID: 198.51.100.1\(index + 1)
+          peers: [{address: 198.51.100.1, asn: 64512, holdTime: \(hold)\(bfd ? ", bfdProfile: fast" : "")}]
+          bfdProfiles: [{name: fast, receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3}]
+        """.write(toFile: "\(dir)/plugins.d/bgp.yaml", atomically: true, encoding: .utf8)
+        try """
+        apiVersion: herald.dev/v1
+        node: {name: \(names[index])}
+        pools: [{name: v4, addresses: [192.0.2.0/28]}]
+        advertisements: [{name: upstream, plugin: bgp}]
+        staticVIPs: [{name: web, address: \(Self.vip)}]
+        """.write(toFile: "\(dir)/herald.yaml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = [
+            "netns", "exec", lab.nodes[index], herald, "run", "--config", "\(dir)/herald.yaml",
+            "--plugins-dir", "\(dir)/plugins.d", "--status-address", "none",
+        ]
+        let log = "\(dir)/herald.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        try handle.close()
+        return process
+    }
+
+    /// The same data path with FRR as the router: `bgpd` learns the VIP from the three nodes and `zebra` installs it
+    /// in the router's kernel with three next hops (`maximum-paths`). Asserted per connection: every one reaches an
+    /// announcing node, all three are reached, and once a killed Herald's path is gone (its session closes, so FRR
+    /// drops it at once) none reaches that node. Printed: the spread and the time until the path went.
+    @Test("ECMP through FRR (bgpd and zebra): connections spread, and leave a node whose Herald is killed")
+    func connectionsSpreadThroughFRR() throws {
+        try LabShell.requireTools()
+        let lab = try BGPLab(nodes: 3)
+        defer { lab.destroy() }
+        try LabShell.must("ip netns exec \(lab.router) sysctl -q -w net.ipv4.fib_multipath_hash_policy=1")
+        let addresses = ["198.51.100.11", "198.51.100.12", "198.51.100.13"]
+        let router = try FRRRouter(lab: lab, neighbors: addresses, holdTime: 3)
+        defer { router.stop() }
+        let names = ["node-1", "node-2", "node-3"]
+        var backends: [Process] = []
+        defer { for backend in backends where backend.isRunning { backend.terminate() } }
+        for index in 0..<3 {
+            backends.append(
+                try DataPath.prepare(
+                    namespace: lab.nodes[index], node: names[index], v4: "192.0.2.0/28", v6: "2001:db8:4e::/124"))
+        }
+        var hosts: [Process] = []
+        defer { for host in hosts where host.isRunning { kill(host.processIdentifier, SIGKILL) } }
+        for index in 0..<3 {
+            hosts.append(try Self.startHost(lab: lab, index: index, names: names, hold: 3, bfd: false))
+        }
+        #expect(
+            LabShell.wait(30) { Self.nextHops(lab) == Set(addresses) },
+            "\(LabShell.run("ip -n \(lab.router) route").output)\n\(router.query("show bgp summary"))")
+        let client = try DataPath.Client(router: lab.router)
+        defer { client.stop() }
+        #expect(
+            LabShell.wait(15) {
+                let attempts = client.probe(Self.vip, interval: 10, count: 50)
+                return attempts.allSatisfy { $0.node != nil } && Set(attempts.compactMap(\.node)) == Set(names)
+            }, "the paths did not settle: \(router.query("show ip route"))")
+        let spread = client.probe(Self.vip, interval: 10, count: 150)
+        var counts: [String: Int] = [:]
+        for attempt in spread { counts[attempt.node ?? "failed", default: 0] += 1 }
+        #expect(counts["failed"] == nil, "\(counts)")
+        #expect(Set(counts.keys) == Set(names), "connections reached \(counts)")
+
+        // node-2's Herald killed: its session closes, FRR withdraws the path.
+        let from = client.startProbe(Self.vip, interval: 50, count: 100)
+        Thread.sleep(forTimeInterval: 1)
+        let start = LineProcess.monotonicNanoseconds()
+        kill(hosts[1].processIdentifier, SIGKILL)
+        var removed: UInt64?
+        while LineProcess.monotonicNanoseconds() - start < 10_000_000_000 {
+            if !Self.nextHops(lab).contains(addresses[1]) {
+                removed = LineProcess.monotonicNanoseconds()
+                break
+            }
+            usleep(20_000)
+        }
+        let results = client.collect(from: from, timeout: 40).filter { $0.time >= start }
+        let failed = results.filter { attempt in attempt.node == nil && (removed.map { attempt.time < $0 } ?? true) }
+        let late = results.filter { ($0.time > (removed ?? .max) &+ 200_000_000) && $0.node == names[1] }
+        #expect(removed != nil, "FRR kept node-2's path: \(router.query("show ip route"))")
+        #expect(late.isEmpty, "\(late.count) connections reached node-2 after its path went")
+        #expect(results.allSatisfy { $0.node == nil || names.contains($0.node!) })
+        print(
+            "data path over BGP (ECMP) through FRR bgpd/zebra, hold 3 s: spread over 150 connections "
+                + "\(counts.sorted { $0.key < $1.key }); herald kill -9: path removed after "
+                + (removed.map { String(format: "%.2f s", Double($0 - start) / 1e9) } ?? "never")
+                + ", \(failed.count) of \(results.count) attempts failed meanwhile")
+    }
+
     @Test("ECMP: connections spread over every announcing node, and leave a lost one")
     func connectionsSpreadAndLeaveALostNode() throws {
         try LabShell.requireTools()
-        let herald = try TestSupport.product("herald")
         // Hold times; "bfd" is 90 s with BFD on both sides. The test command runs the shortest hold time and BFD;
         // scripts/datapath-bench adds the default (90 s) and BIRD's 30 s.
         let variants = (ProcessInfo.processInfo.environment["HERALD_BGP_DATAPATH_HOLDS"] ?? "3,bfd")
@@ -63,39 +169,7 @@ struct BGPDataPathTests {
             var hosts: [Process?] = [nil, nil, nil]
             defer { for host in hosts { if let host, host.isRunning { kill(host.processIdentifier, SIGKILL) } } }
             func launch(_ index: Int) throws {
-                let dir = "\(lab.directory)/\(names[index])"
-                try FileManager.default.createDirectory(atPath: "\(dir)/plugins.d", withIntermediateDirectories: true)
-                try """
-                name: bgp
-                library: herald-bgp
-                config:
-                  myASN: 64513
-                  routerID: 198.51.100.1\(index + 1)
-                  peers: [{address: 198.51.100.1, asn: 64512, holdTime: \(hold)\(bfd ? ", bfdProfile: fast" : "")}]
-                  bfdProfiles: [{name: fast, receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3}]
-                """.write(toFile: "\(dir)/plugins.d/bgp.yaml", atomically: true, encoding: .utf8)
-                try """
-                apiVersion: herald.dev/v1
-                node: {name: \(names[index])}
-                pools: [{name: v4, addresses: [192.0.2.0/28]}]
-                advertisements: [{name: upstream, plugin: bgp}]
-                staticVIPs: [{name: web, address: \(Self.vip)}]
-                """.write(toFile: "\(dir)/herald.yaml", atomically: true, encoding: .utf8)
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-                process.arguments = [
-                    "netns", "exec", lab.nodes[index], herald, "run", "--config", "\(dir)/herald.yaml",
-                    "--plugins-dir", "\(dir)/plugins.d", "--status-address", "none",
-                ]
-                let log = "\(dir)/herald.log"
-                _ = FileManager.default.createFile(atPath: log, contents: nil)
-                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-                process.standardInput = FileHandle.nullDevice
-                process.standardOutput = handle
-                process.standardError = handle
-                try process.run()
-                try handle.close()
-                hosts[index] = process
+                hosts[index] = try Self.startHost(lab: lab, index: index, names: names, hold: hold, bfd: bfd)
             }
             for index in 0..<3 { try launch(index) }
             let all: Set = ["198.51.100.11", "198.51.100.12", "198.51.100.13"]

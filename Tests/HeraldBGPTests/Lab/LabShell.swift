@@ -46,7 +46,7 @@ enum LabShell {
         guard getuid() == 0 else { throw Failure(command: "getuid", output: "the BGP namespace tests need root") }
         let probe =
             "command -v bird && command -v birdc && command -v gobgpd && command -v gobgp && command -v ip "
-            + "&& command -v vtysh && test -x /usr/lib/frr/bfdd"
+            + "&& command -v vtysh && test -x /usr/lib/frr/bfdd && test -x /usr/lib/frr/bgpd && test -x /usr/lib/frr/zebra"
         if run(probe).status != 0 {
             try must("\(packageRoot)/scripts/bgp-test-deps")
             try must(probe)

@@ -253,16 +253,25 @@ import Testing
             local.spec?.externalTrafficPolicy = "Local"
             try await ControllerLab.create(kube, [local])
             let localAddress = await address(of: "local") ?? ""
-            for node in ["node-c", "node-a"] {
+            /// The Service's endpoints: (node, conditions as JSON), one pod address each.
+            func endpoints(_ list: [(node: String, conditions: String)]) async throws {
+                let items = list.enumerated().map { index, endpoint in
+                    #"{"addresses":["10.244.0.\#(9 + index)"],"conditions":\#(endpoint.conditions),"#
+                        + #""nodeName":"\#(endpoint.node)"}"#
+                }
                 let slice = """
                     {"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"local-1",
                     "namespace":"\(ns)","labels":{"kubernetes.io/service-name":"local"}},"addressType":"IPv4",
-                    "endpoints":[{"addresses":["10.244.0.9"],"conditions":{"ready":true},"nodeName":"\(node)"}]}
+                    "endpoints":[\(items.joined(separator: ","))]}
                     """
                 try slice.write(toFile: "\(directory)/slice.json", atomically: true, encoding: .utf8)
                 _ = try await cluster.kubectl([
                     "apply", "--server-side", "--force-conflicts", "-f", "\(directory)/slice.json",
                 ])
+            }
+            let ready = #"{"ready":true}"#
+            for node in ["node-c", "node-a"] {
+                try await endpoints([(node, ready)])
                 let followed = await eventually(timeout: .seconds(15)) { await lab.owner(localAddress) == node }
                 #expect(followed, "\(localAddress) is not announced from \(node), where its endpoint is")
                 let attempts = client.probe(localAddress, interval: 50, count: 20)
@@ -270,6 +279,37 @@ import Testing
                     attempts.allSatisfy { $0.node == node },
                     "ETP Local, endpoint on \(node): \(attempts.map { $0.node ?? "fail" })")
             }
+
+            // node-a drained, as `kubectl drain` does it: the node cordoned, its pod terminating (the endpoint not
+            // ready, still serving) while its replacement runs on node-b, then gone. The traffic leaves node-a while
+            // its backend still answers: no attempt (one every 50 ms) fails, and a second after the address moved
+            // none reaches node-a.
+            _ = try await cluster.kubectl(["cordon", "node-a"])
+            let drainProbe = client.startProbe(localAddress, interval: 50, count: 120)
+            try await Task.sleep(for: .milliseconds(500))
+            let drainStart = ContinuousClock.now
+            try await endpoints([
+                ("node-a", #"{"ready":false,"serving":true,"terminating":true}"#), ("node-b", ready),
+            ])
+            let drained = await eventually(timeout: .seconds(15)) { await lab.owner(localAddress) == "node-b" }
+            let movedIn = ContinuousClock.now - drainStart
+            let moved = LineProcess.monotonicNanoseconds()
+            #expect(drained, "\(localAddress) did not leave the drained node-a")
+            try await Task.sleep(for: .seconds(1))
+            try await endpoints([("node-b", ready)])
+            let drainAttempts = client.collect(from: drainProbe, timeout: 40)
+            let failed = drainAttempts.filter { $0.node == nil }.count
+            let late = drainAttempts.filter { $0.time > moved + 1_000_000_000 }
+            #expect(drainAttempts.count == 120, "\(drainAttempts.count) attempts recorded")
+            #expect(failed == 0, "drain: \(failed) attempts failed: \(drainAttempts.map { $0.node ?? "fail" })")
+            #expect(
+                !late.isEmpty && late.allSatisfy { $0.node == "node-b" },
+                "after the drain moved the address: \(late.map { $0.node ?? "fail" })")
+            print(
+                "lab drain of node-a (ETP Local): address on node-b \(movedIn) after the endpoint turned terminating; "
+                    + "\(failed) of \(drainAttempts.count) attempts failed; "
+                    + "\(drainAttempts.filter { $0.node == "node-a" }.count) reached node-a while its pod terminated")
+            _ = try await cluster.kubectl(["uncordon", "node-a"])
             for host in hosts.values { await host.stop(SIGKILL, timeout: 5) }
             try await ControllerLab.cleanUp(kube)
         }
