@@ -6,17 +6,22 @@ final class Bird {
     let socket: String
     let config: String
     let namespace: String
+    /// BIRD runs at SCHED_FIFO priority 1 (`chrt`), as a router runs its BFD: ahead of whatever else the machine does.
+    let realtime: Bool
     private var process: LineProcess?
 
     /// A BIRD that accepts every node of 198.51.100.0/24 and 2001:db8::/64 as AS `peerASN` (passive `neighbor
     /// range`), into tables t4 and t6. `extra` is appended to the configuration (more protocols); `bfd` asks the
     /// sessions for BFD (which needs a `protocol bfd` in `extra`). `name` names its files in the lab's folder (a
-    /// second BIRD needs another name, and another listening port in its `local` statements).
+    /// second BIRD needs another name, and another listening port in its `local` statements). `realtime`: see
+    /// ``realtime``.
     init(
         lab: BGPLab, localASN: Int = 64512, peerASN: Int = 64513, extra: String = "", ranges: Bool = true,
-        holdTime: Int = 30, errorWaitTime: String? = nil, bfd: Bool = false, name: String = "bird"
+        holdTime: Int = 30, errorWaitTime: String? = nil, bfd: Bool = false, name: String = "bird",
+        realtime: Bool = false
     ) throws {
         namespace = lab.router
+        self.realtime = realtime
         socket = lab.directory + "/\(name).ctl"
         let ibgp = localASN == peerASN
         var text = """
@@ -52,7 +57,8 @@ final class Bird {
     func start() throws {
         let process = try LineProcess(
             executable: "/usr/sbin/ip",
-            arguments: ["netns", "exec", namespace, "bird", "-f", "-c", config, "-s", socket])
+            arguments: ["netns", "exec", namespace] + (realtime ? ["chrt", "-f", "1"] : [])
+                + ["bird", "-f", "-c", config, "-s", socket])
         self.process = process
         guard LabShell.wait(10, { self.query("show status").contains("Daemon is up") }) else {
             throw LabShell.Failure(command: "bird", output: process.transcript)
