@@ -33,6 +33,46 @@ import Testing
         #expect(derived.plugins.map(\.library) == ["herald-arp"])
     }
 
+    /// A BGPPeer with a `passwordSecret`, beside the namespace's basic-auth Secrets as the API server sends them.
+    static func peer(secret: String, secrets: [Secret]) -> MetalLBObjectSet {
+        var set = MetalLBObjectSet()
+        set.add([
+            MetalLBResource<MetalLBKinds.BGPPeer>(
+                metadata: ObjectMeta(name: "up", namespace: "mlb"),
+                spec: .object([
+                    "myASN": .number(64513), "peerASN": .number(64512), "peerAddress": .string("192.0.2.1"),
+                    "passwordSecret": .object(["name": .string(secret)]),
+                ]))
+        ])
+        set.add(secrets: secrets)
+        return set
+    }
+
+    @Test func aPasswordSecretReadLiveBecomesThePeersPasswordFileAndOnlyItsPasswordKeyIsKept() throws {
+        let secret = Secret(
+            metadata: ObjectMeta(name: "pw", namespace: "mlb"), type: Secret.basicAuth,
+            data: ["password": "czNjcmV0", "username": "YWRtaW4="])
+        let objects = Self.peer(secret: "pw", secrets: [secret])
+        #expect(!objects.documents.contains { $0.text.contains("YWRtaW4=") }, "a key other than password was kept")
+        #expect(!"\(secret)".contains("czNjcmV0"), "a Secret's description shows a value")
+        let (derived, files) = try MetalLBSource.derive(objects, namespace: "mlb", passwordDirectory: "/run/x").get()
+        #expect(files.map(\.path) == ["/run/x/bgp-up.password"])
+        #expect(files.map(\.password) == ["s3cret"])
+        #expect(derived.plugins.map(\.library) == ["herald-bgp"])
+    }
+
+    @Test func aPasswordSecretNamingNoBasicAuthSecretIsInvalidLive() {
+        let objects = Self.peer(secret: "missing", secrets: [])
+        guard case .failure(let errors) = MetalLBSource.derive(objects, namespace: "mlb", passwordDirectory: "/run/x")
+        else {
+            Issue.record("accepted")
+            return
+        }
+        let text = errors.diagnostics.map(\.description).joined(separator: "\n")
+        #expect(text.contains("passwordSecret") && text.contains("kubernetes.io/basic-auth"), "\(text)")
+        #expect(errors.diagnostics.compactMap { objects.reference(of: $0)?.kind } == ["BGPPeer"], "\(text)")
+    }
+
     @Test func anInvalidObjectIsNamedWithItsField() {
         let objects = Self.objects(addresses: ["192.0.2.0/33"], pools: ["missing"])
         guard case .failure(let errors) = MetalLBSource.derive(objects, namespace: "mlb", passwordDirectory: "/tmp/x")

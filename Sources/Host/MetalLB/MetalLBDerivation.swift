@@ -19,9 +19,11 @@ public enum MetalLBDerivation {
     /// Translates `objects`; `reading` are the problems met while reading them (unknown fields, other kinds), merged
     /// into the conversion's diagnostics by place.
     public static func translate(
-        _ objects: MetalLBConfiguration, reading: [Diagnostic] = [], passwordDirectory: String
+        _ objects: MetalLBConfiguration, reading: [Diagnostic] = [], passwordDirectory: String,
+        secretsNamespace: String? = nil
     ) -> Conversion {
-        var conversion = MetalLBTranslation.translate(objects, passwordDirectory: passwordDirectory)
+        var conversion = MetalLBTranslation.translate(
+            objects, passwordDirectory: passwordDirectory, secretsNamespace: secretsNamespace)
         conversion.diagnostics = (reading + conversion.diagnostics).sorted { $0.location < $1.location }
         return conversion
     }

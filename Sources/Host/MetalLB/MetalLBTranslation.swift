@@ -14,9 +14,13 @@ import HeraldJSON
 ///   its peers); a BGPAdvertisement becomes an advertisement through each instance holding its peers.
 /// - `ipAddressPoolSelectors` are resolved against the pools' labels as they are now.
 public enum MetalLBTranslation {
-    public static func translate(_ input: MetalLBConfiguration, passwordDirectory: String = "/etc/herald") -> Conversion
-    {
-        var translator = Translator(input: input, passwordDirectory: passwordDirectory)
+    /// `secretsNamespace`: the input holds every `kubernetes.io/basic-auth` Secret of this namespace (objects read
+    /// live), so a `passwordSecret` naming another is an error, not a file left for the operator to write.
+    public static func translate(
+        _ input: MetalLBConfiguration, passwordDirectory: String = "/etc/herald", secretsNamespace: String? = nil
+    ) -> Conversion {
+        var translator = Translator(
+            input: input, passwordDirectory: passwordDirectory, secretsNamespace: secretsNamespace)
         return translator.run()
     }
 
@@ -30,6 +34,8 @@ public enum MetalLBTranslation {
 private struct Translator {
     let input: MetalLBConfiguration
     let passwordDirectory: String
+    /// Objects read live: every basic-auth Secret of this namespace is in the input.
+    let secretsNamespace: String?
     var diagnostics: [Diagnostic] = []
     var pools: [Pool] = []
     /// Herald advertisements by the MetalLB advertisement they come from, named once all are known.
@@ -39,9 +45,10 @@ private struct Translator {
     /// Pools announced in layer 2, for the family check.
     var layer2Pools = Set<String>()
 
-    init(input: MetalLBConfiguration, passwordDirectory: String) {
+    init(input: MetalLBConfiguration, passwordDirectory: String, secretsNamespace: String?) {
         self.input = input
         self.passwordDirectory = passwordDirectory
+        self.secretsNamespace = secretsNamespace
     }
 
     // MARK: Reporting
@@ -408,6 +415,12 @@ private struct Translator {
                     error(secret.origin, nil, "has no password key, which \(origin.object) needs (passwordSecret)")
                     valid = false
                 }
+            } else if let namespace = secretsNamespace {
+                error(
+                    origin, "passwordSecret",
+                    "names Secret \(reference), which is not a kubernetes.io/basic-auth Secret of namespace \(namespace)",
+                    hint: "create it there with type kubernetes.io/basic-auth and a password key (MetalLB's own rule)")
+                valid = false
             } else {
                 out.passwordNote = "the \"password\" key of Secret \(reference)"
                 warn(

@@ -229,4 +229,90 @@ import Testing
             #expect(final[name]?.version == settled[name]?.version, "\(name) was written after the invalid object")
         }
     }
+
+    /// A BGPPeer's `passwordSecret`, read live: the `password` key of the basic-auth Secret it names is written to the
+    /// peer's password file (mode 0600), a changed Secret rewrites the file, and a `passwordSecret` naming a Secret that
+    /// is not of type `kubernetes.io/basic-auth` is invalid (the file and the running configuration stay, the BGPPeer
+    /// gets the Warning Event). No password reaches the log.
+    @Test func passwordSecretIsReadLive() async throws {
+        let namespace = uniqueName("metallb")
+        let cluster = try await Self.cluster(namespace: namespace)
+        let passwords = try TestSupport.temporaryDirectory("herald-metallb-passwords") + "/files"
+        func objects(secret: String, password: String) -> String {
+            """
+            apiVersion: metallb.io/v1beta1
+            kind: IPAddressPool
+            metadata: {name: routed, namespace: \(namespace)}
+            spec:
+              addresses: [198.51.100.64/28]
+            ---
+            apiVersion: metallb.io/v1beta1
+            kind: BGPAdvertisement
+            metadata: {name: routed, namespace: \(namespace)}
+            spec:
+              ipAddressPools: [routed]
+            ---
+            apiVersion: metallb.io/v1beta2
+            kind: BGPPeer
+            metadata: {name: upstream, namespace: \(namespace)}
+            spec:
+              myASN: 64513
+              peerASN: 64512
+              peerAddress: 192.0.2.1
+              passwordSecret: {name: \(secret)}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: upstream-password, namespace: \(namespace)}
+            type: kubernetes.io/basic-auth
+            stringData: {password: \(password)}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: opaque, namespace: \(namespace)}
+            type: Opaque
+            stringData: {password: never-read-1}
+            """
+        }
+        try await Self.apply(cluster, objects(secret: "upstream-password", password: "first-secret-1"))
+        let live = try host(
+            cluster, name: "secret", config: "apiVersion: herald.dev/v1\nkind: HeraldConfig\n",
+            extra: ["--metallb-namespace", namespace, "--metallb-password-directory", passwords])
+        defer { Task { await live.stop() } }
+        let file = "\(passwords)/bgp-upstream.password"
+        func content() -> String? { try? String(contentsOfFile: file, encoding: .utf8) }
+        #expect(
+            await eventually(timeout: .seconds(30)) { content() == "first-secret-1" },
+            "\(content() ?? "no file")\n\(live.output)")
+        let mode = (try? FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) ?? -1
+        #expect(mode == 0o600, "mode \(String(mode, radix: 8))")
+
+        // The Secret changed: the file follows.
+        let started = ContinuousClock.now
+        try await Self.apply(cluster, objects(secret: "upstream-password", password: "second-secret-2"))
+        #expect(
+            await eventually(timeout: .seconds(30)) { content() == "second-secret-2" },
+            "\(content() ?? "no file")\n\(live.output)")
+        print("metallb-live: a changed password Secret written to its file in \(ContinuousClock.now - started)")
+
+        // A passwordSecret naming an Opaque Secret: invalid, the Event is on the BGPPeer, the file stays.
+        try await Self.apply(cluster, objects(secret: "opaque", password: "second-secret-2"))
+        var events = ""
+        let reported = try await eventually(timeout: .seconds(20)) {
+            events = try await Self.kubectl(
+                cluster,
+                [
+                    "get", "events", "-n", namespace, "--field-selector",
+                    "involvedObject.name=upstream,reason=InvalidConfiguration", "-o",
+                    "jsonpath={range .items[*]}{.type} {.involvedObject.kind} {.message}{\"\\n\"}{end}",
+                ])
+            return events.contains("Warning BGPPeer")
+        }
+        #expect(reported, "events: \(events)\n\(live.output)")
+        #expect(events.contains("passwordSecret") && events.contains("kubernetes.io/basic-auth"), "\(events)")
+        #expect(content() == "second-secret-2")
+        for password in ["first-secret-1", "second-secret-2", "never-read-1"] {
+            #expect(!live.output.contains(password), "the log shows a password")
+        }
+    }
 }

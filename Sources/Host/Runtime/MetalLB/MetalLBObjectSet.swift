@@ -26,6 +26,36 @@ package struct MetalLBObjectSet: Sendable, Equatable {
         }
     }
 
+    /// Adds the `password` key of each of `secrets` (the basic-auth Secrets of MetalLB's namespace), sorted by name, as
+    /// the documents `herald convert` reads for the Secrets a BGPPeer's `passwordSecret` names. No other key is kept.
+    package mutating func add(secrets: [Secret]) {
+        for secret in secrets.sorted(by: { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }) {
+            let meta = secret.metadata
+            var metadata: [String: JSONValue] = [:]
+            if let name = meta.name { metadata["name"] = .string(name) }
+            if let namespace = meta.namespace { metadata["namespace"] = .string(namespace) }
+            var document: [String: JSONValue] = [
+                "apiVersion": .string(Secret.apiVersion), "kind": .string(Secret.kind), "metadata": .object(metadata),
+            ]
+            if let type = secret.type { document["type"] = .string(type) }
+            if let password = secret.data?["password"] { document["data"] = .object(["password": .string(password)]) }
+            let reference = ObjectReference(
+                apiVersion: Secret.apiVersion, kind: Secret.kind, namespace: meta.namespace, name: meta.name,
+                uid: meta.uid)
+            documents.append(
+                Document(
+                    reference: reference, file: "\(Secret.plural)/\(meta.namespace ?? "")/\(meta.name ?? "")",
+                    text: Self.text(document)))
+        }
+    }
+
+    static func text(_ document: [String: JSONValue]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return ((try? encoder.encode(JSONValue.object(document))).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
+            + "\n"
+    }
+
     static func document<Kind: MetalLBKind>(_ object: MetalLBResource<Kind>) -> Document {
         let meta = object.metadata
         let reference = ObjectReference(
@@ -40,15 +70,13 @@ package struct MetalLBObjectSet: Sendable, Equatable {
             "metadata": .object(metadata),
         ]
         if let spec = object.spec { document["spec"] = spec }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let text = (try? encoder.encode(JSONValue.object(document))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         let file = "\(Kind.plural)/\(meta.namespace ?? "")/\(meta.name ?? "")"
-        return Document(reference: reference, file: file, text: text + "\n")
+        return Document(reference: reference, file: file, text: Self.text(document))
     }
 
-    /// Reads every document as `herald convert` reads a manifest, and translates them together.
-    package func translate(passwordDirectory: String) -> Conversion {
+    /// Reads every document as `herald convert` reads a manifest, and translates them together. `namespace`: the
+    /// objects' namespace, whose basic-auth Secrets the set holds (``add(secrets:)``).
+    package func translate(passwordDirectory: String, namespace: String? = nil) -> Conversion {
         var objects = MetalLBConfiguration()
         var reading: [Diagnostic] = []
         for document in documents {
@@ -56,7 +84,8 @@ package struct MetalLBObjectSet: Sendable, Equatable {
             objects.append(read)
             reading += problems
         }
-        return MetalLBDerivation.translate(objects, reading: reading, passwordDirectory: passwordDirectory)
+        return MetalLBDerivation.translate(
+            objects, reading: reading, passwordDirectory: passwordDirectory, secretsNamespace: namespace)
     }
 
     /// The object a diagnostic is about, by its place.

@@ -8,7 +8,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// `herald run --metallb-namespace NS`: MetalLB's IPAddressPools, L2Advertisements, BGPAdvertisements, BGPPeers,
-/// BFDProfiles and Communities in NS, listed and watched (an informer per kind), translated by the translation
+/// BFDProfiles and Communities in NS, and the `kubernetes.io/basic-auth` Secrets there (a BGPPeer's `passwordSecret`:
+/// its `password` key is written to the peer's password file), listed and watched (an informer per kind), translated by the translation
 /// `herald convert` uses (``MetalLBDerivation``) and applied through ``MetalLBComposer`` (the reload path SIGHUP
 /// uses). Bursts of changes are read once, `debounce` after the first.
 ///
@@ -51,6 +52,9 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
 
     package var statistics: Statistics { counters.withLock { $0 } }
 
+    /// The Secrets a BGPPeer's `passwordSecret` may name: MetalLB asks for this type.
+    static let secretSelector = "type=\(Secret.basicAuth)"
+
     /// The objects in `namespace` now, listed once: the configuration Herald starts with.
     package static func list(client: KubeClient, namespace: String) async throws -> MetalLBObjectSet {
         var set = MetalLBObjectSet()
@@ -70,6 +74,14 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
         try await add(MetalLBKinds.BGPPeer.self)
         try await add(MetalLBKinds.BFDProfile.self)
         try await add(MetalLBKinds.Community.self)
+        do {
+            set.add(secrets: try await client.listAll(Secret.self, namespace: namespace, fieldSelector: secretSelector).items)
+        } catch var error as KubeError {
+            error.message =
+                "cannot list the \(Secret.basicAuth) Secrets in namespace \(namespace) (BGPPeers' passwordSecret; may "
+                + "Herald read them? see deploy/components/metallb): \(error.message)"
+            throw error
+        }
         return set
     }
 
@@ -77,7 +89,7 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
     package static func derive(
         _ objects: MetalLBObjectSet, namespace: String, passwordDirectory: String
     ) -> Result<(MetalLBDerivation.Derived, [PasswordFile]), ConfigErrors> {
-        let conversion = objects.translate(passwordDirectory: passwordDirectory)
+        let conversion = objects.translate(passwordDirectory: passwordDirectory, namespace: namespace)
         guard conversion.errors.isEmpty else { return .failure(ConfigErrors(conversion.errors)) }
         let rendered = MetalLBDerivation.render(
             conversion, sources: ["metallb.io objects in namespace \(namespace)"], filePrefix: "metallb:")
@@ -110,13 +122,16 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
         let peers = informer(MetalLBKinds.BGPPeer.self)
         let bfd = informer(MetalLBKinds.BFDProfile.self)
         let communities = informer(MetalLBKinds.Community.self)
+        let secrets = Informer<Secret>(
+            client: client, options: .init(namespace: namespace, fieldSelector: Self.secretSelector), logger: logger)
         let streams = [
             pools.changes(), l2.changes(), bgp.changes(), peers.changes(), bfd.changes(), communities.changes(),
+            secrets.changes(),
         ]
         let (changes, changed) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let synced: @Sendable () -> Bool = {
             pools.hasSynced && l2.hasSynced && bgp.hasSynced && peers.hasSynced && bfd.hasSynced
-                && communities.hasSynced
+                && communities.hasSynced && secrets.hasSynced
         }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await pools.run() }
@@ -125,6 +140,7 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
             group.addTask { await peers.run() }
             group.addTask { await bfd.run() }
             group.addTask { await communities.run() }
+            group.addTask { await secrets.run() }
             for stream in streams {
                 group.addTask {
                     for await _ in stream { changed.yield() }
@@ -141,6 +157,7 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
                 objects.add(peers.store.list())
                 objects.add(bfd.store.list())
                 objects.add(communities.store.list())
+                objects.add(secrets: secrets.store.list())
                 await pass(objects)
             }
             group.cancelAll()
