@@ -177,7 +177,8 @@ import Testing
             }
             #expect(
                 back,
-                "node-a did not announce its addresses again; faults left: \(faultsLeft()), recorder starts: \(starts())")
+                "node-a did not announce its addresses again; faults left: \(faultsLeft()), recorder starts: \(starts())"
+            )
 
             // node-a's other instances went on: ARP answered by node-a throughout, the log plugin withdrew nothing.
             #expect(arpStayed, "node-a's ARP addresses moved while only its recorder's runner failed: \(arpSeen)")

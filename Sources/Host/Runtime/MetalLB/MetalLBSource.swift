@@ -75,7 +75,9 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
         try await add(MetalLBKinds.BFDProfile.self)
         try await add(MetalLBKinds.Community.self)
         do {
-            set.add(secrets: try await client.listAll(Secret.self, namespace: namespace, fieldSelector: secretSelector).items)
+            set.add(
+                secrets: try await client.listAll(Secret.self, namespace: namespace, fieldSelector: secretSelector)
+                    .items)
         } catch var error as KubeError {
             error.message =
                 "cannot list the \(Secret.basicAuth) Secrets in namespace \(namespace) (BGPPeers' passwordSecret; may "
