@@ -22,7 +22,7 @@ import Testing
 
     /// The faults, each made by the recorder's announce while its count file says so (the fixture's
     /// `abortCountFile`): an abort, a segfault, a hang past the call deadline (the host kills the runner), every
-    /// descriptor closed (the runner's socket with them), and a leak of 100 MiB a second from that announce on,
+    /// descriptor closed (the runner's socket with them), and a leak of 10 MiB a second from that announce on,
     /// which the runner's 256 MiB limit ends.
     enum Fault: String, CaseIterable, Sendable {
         case abort, segfault, hang, closeDescriptors, leak
@@ -33,7 +33,7 @@ import Testing
             case .segfault: ", segfaultInAnnounce: true"
             case .hang: ", hangInAnnounce: true"
             case .closeDescriptors: ", closeDescriptorsInAnnounce: true"
-            case .leak: ", leakMiBPerSecond: 100"
+            case .leak: ", leakMiBPerSecond: 10"
             }
         }
     }
@@ -144,7 +144,7 @@ import Testing
                 }
                 return true
             }
-            let moved = await eventually(timeout: .seconds(20)) {
+            let moved = await eventually(timeout: .seconds(fault == .leak ? 60 : 20)) {
                 if !(await arpOnA()) { arpStayed = false }
                 let elsewhere = rec("node-b").union(rec("node-c"))
                 guard recA.subtracting([victimID]).isSubset(of: elsewhere) else { return false }

@@ -51,6 +51,21 @@ import Testing
         try await kubectl(cluster, ["apply", "-f", file] + (namespace.map { ["-n", $0] } ?? []))
     }
 
+    /// The `InvalidConfiguration` Events on `object` in `namespace`, one line each: type, kind, message.
+    static func invalidConfigurationEvents(
+        _ cluster: DevCluster, namespace: String, object: String
+    ) async throws
+        -> String
+    {
+        try await kubectl(
+            cluster,
+            [
+                "get", "events", "-n", namespace, "--field-selector",
+                "involvedObject.name=\(object),reason=InvalidConfiguration", "-o",
+                "jsonpath={range .items[*]}{.type} {.involvedObject.kind} {.message}{\"\\n\"}{end}",
+            ])
+    }
+
     /// A fixture with its objects moved to `namespace`.
     static func fixture(_ name: String, namespace: String) throws -> String {
         try String(contentsOfFile: "\(fixtures)/\(name)", encoding: .utf8)
@@ -205,13 +220,7 @@ import Testing
         try await Self.apply(cluster, pool("\"198.51.100.0/33\""))
         var events = ""
         let reported = try await eventually(timeout: .seconds(20)) {
-            events = try await Self.kubectl(
-                cluster,
-                [
-                    "get", "events", "-n", namespace, "--field-selector",
-                    "involvedObject.name=edited,reason=InvalidConfiguration", "-o",
-                    "jsonpath={range .items[*]}{.type} {.involvedObject.kind} {.message}{\"\\n\"}{end}",
-                ])
+            events = try await Self.invalidConfigurationEvents(cluster, namespace: namespace, object: "edited")
             return events.contains("Warning IPAddressPool")
         }
         #expect(reported, "events: \(events)\n\(live.output)")
@@ -299,13 +308,7 @@ import Testing
         try await Self.apply(cluster, objects(secret: "opaque", password: "second-secret-2"))
         var events = ""
         let reported = try await eventually(timeout: .seconds(20)) {
-            events = try await Self.kubectl(
-                cluster,
-                [
-                    "get", "events", "-n", namespace, "--field-selector",
-                    "involvedObject.name=upstream,reason=InvalidConfiguration", "-o",
-                    "jsonpath={range .items[*]}{.type} {.involvedObject.kind} {.message}{\"\\n\"}{end}",
-                ])
+            events = try await Self.invalidConfigurationEvents(cluster, namespace: namespace, object: "upstream")
             return events.contains("Warning BGPPeer")
         }
         #expect(reported, "events: \(events)\n\(live.output)")
