@@ -38,15 +38,21 @@ public enum DataPath {
     /// - `first ADDRESS PORT SINCE_NS`: connects every 10 ms until a request succeeds; prints `first ADDRESS NODE MS`
     ///   (milliseconds since SINCE_NS, CLOCK_MONOTONIC) or `first ADDRESS none` after 30 s.
     /// - `probe ADDRESS PORT INTERVAL_MS COUNT`: one new connection and request every INTERVAL_MS; prints
-    ///   `ok NS NODE` or `fail NS` for each (NS: CLOCK_MONOTONIC when the attempt started), then `done`.
+    ///   `ok NS NODE` or `fail NS WHY` for each (NS: CLOCK_MONOTONIC when the attempt started; WHY: the stage and the
+    ///   error, e.g. `connect-TimeoutError`, `request-ConnectionResetError`), then `done`.
     public static let client = #"""
         import socket, sys, time
+        why = ""
         def request(address, port, timeout):
+            global why
+            why = "bad-answer"
             family = socket.AF_INET6 if ":" in address else socket.AF_INET
             s = socket.socket(family, socket.SOCK_STREAM)
             s.settimeout(timeout)
+            stage = "connect"
             try:
                 s.connect((address, port))
+                stage = "request"
                 s.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
                 data = b""
                 while True:
@@ -58,7 +64,8 @@ public enum DataPath {
                 if len(lines) == 2 and data.startswith(b"HTTP/1.0 200"):
                     return lines[1].decode().split()[0]
                 return None
-            except OSError:
+            except OSError as error:
+                why = "%s-%s" % (stage, type(error).__name__)
                 return None
             finally:
                 s.close()
@@ -84,7 +91,7 @@ public enum DataPath {
                 for i in range(count):
                     began = time.monotonic_ns()
                     node = request(address, port, 0.2)
-                    print("ok %d %s" % (began, node) if node else "fail %d" % began, flush=True)
+                    print("ok %d %s" % (began, node) if node else "fail %d %s" % (began, why), flush=True)
                     pause = start + (i + 1) * interval - time.monotonic()
                     if pause > 0:
                         time.sleep(pause)
@@ -161,13 +168,21 @@ public enum DataPath {
         }
 
         public func collect(from: Int, timeout: Double) -> [(time: UInt64, node: String?)] {
+            collectWithReasons(from: from, timeout: timeout).map { ($0.time, $0.node) }
+        }
+
+        /// ``collect``, with why each failed attempt failed (nil for those that succeeded).
+        public func collectWithReasons(
+            from: Int, timeout: Double
+        ) -> [(time: UInt64, node: String?, failure: String?)] {
             _ = process.expect("done", timeout: timeout)
             return process.lines.dropFirst(from).compactMap { line in
                 let words = line.split(separator: " ")
                 guard words.count >= 2, words[0] == "ok" || words[0] == "fail", let time = UInt64(words[1]) else {
                     return nil
                 }
-                return words[0] == "ok" && words.count == 3 ? (time, String(words[2])) : (time, nil)
+                if words[0] == "ok" && words.count == 3 { return (time, String(words[2]), nil) }
+                return (time, nil, words.count >= 3 ? String(words[2]) : "unknown")
             }
         }
 

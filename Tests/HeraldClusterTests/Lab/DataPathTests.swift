@@ -35,6 +35,15 @@ import Testing
 
     static func percentile(_ values: [Double], _ p: Double) -> Double { SpeakerLabTests.percentile(values, p) }
 
+    /// How often each reason occurs, most frequent first (`none` for no reason at all).
+    static func tally(_ reasons: [String]) -> String {
+        guard !reasons.isEmpty else { return "none" }
+        var counts: [String: Int] = [:]
+        for reason in reasons { counts[reason, default: 0] += 1 }
+        return counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) ×\($0.value)" }
+            .joined(separator: ", ")
+    }
+
     enum Fault: String { case heraldKilled = "herald kill -9", nodeKilled = "node down", graceful = "SIGTERM" }
 
     @Test func clientsReachTheOwnerAndFailOverPerConnection() async throws {
@@ -124,11 +133,11 @@ import Testing
 
             // Failover per connection: one attempt every 50 ms while the owner fails.
             let probe = v4[0]
-            func trial(_ fault: Fault) async throws -> (seconds: Double?, failed: Int, toOld: Int) {
+            func trial(_ fault: Fault) async throws -> (seconds: Double?, failed: Int, toOld: Int, why: [String]) {
                 _ = try? await Lab.sh("ip netns exec \(lab.router) ping -c1 -W1 \(probe) >/dev/null 2>&1; true")
                 guard let owner = await lab.owner(probe), let index = lab.names.firstIndex(of: owner) else {
                     Issue.record("\(probe) has no owner")
-                    return (nil, 0, 0)
+                    return (nil, 0, 0, [])
                 }
                 let from = client.startProbe(probe, interval: 50, count: 160)
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1000..<2000)))
@@ -140,11 +149,12 @@ import Testing
                     hosts[owner]?.signal(SIGKILL)
                 case .graceful: hosts[owner]?.signal(SIGTERM)
                 }
-                let results = client.collect(from: from, timeout: 30)
+                let results = client.collectWithReasons(from: from, timeout: 30)
                 let after = results.filter { $0.time >= start }
                 let moved = after.firstIndex { $0.node != nil && $0.node != owner }
                 let before = moved.map { Array(after[..<$0]) } ?? after
                 let failed = before.filter { $0.node == nil }.count
+                let why = before.compactMap(\.failure)
                 let toOld = before.filter { $0.node == owner }.count
                 #expect(results.allSatisfy { $0.node == nil || lab.names.contains($0.node!) })
                 await hosts[owner]?.stop(SIGKILL, timeout: 5)
@@ -156,12 +166,12 @@ import Testing
                 try launch(index)
                 let back = await eventually(timeout: .seconds(20)) { await lab.owner(probe) == owner }
                 #expect(back, "\(probe) did not return to \(owner) after \(fault.rawValue)")
-                return (moved.map { Double(after[$0].time - start) / 1e9 }, failed, toOld)
+                return (moved.map { Double(after[$0].time - start) / 1e9 }, failed, toOld, why)
             }
             var lines: [String] = []
             let trials = max(1, Int(ProcessInfo.processInfo.environment["HERALD_DATAPATH_TRIALS"] ?? "") ?? 3)
             for fault in [Fault.heraldKilled, .nodeKilled, .graceful] {
-                var results: [(seconds: Double?, failed: Int, toOld: Int)] = []
+                var results: [(seconds: Double?, failed: Int, toOld: Int, why: [String])] = []
                 for _ in 0..<trials { results.append(try await trial(fault)) }
                 let times = results.compactMap(\.seconds)
                 let failed = results.map(\.failed)
@@ -177,6 +187,7 @@ import Testing
                         + "\(String(format: "%.2f", Self.percentile(times, 0.5))) s, max "
                         + "\(String(format: "%.2f", times.max() ?? 0)) s; failed attempts per trial \(failed), "
                         + "answered by the old node meanwhile p50 \(Self.percentile(results.map { Double($0.toOld) }, 0.5))"
+                        + "; why they failed: \(Self.tally(results.flatMap(\.why)))"
                 )
             }
             print("data path, layer-2 failover (attempt every 50 ms, \(probe)):\n  " + lines.joined(separator: "\n  "))
