@@ -223,35 +223,28 @@ package final class PluginInstance: Sendable {
     private func pipelined(
         _ calls: [(what: String, call: RunnerCall)], after: (inout State, Int) -> Void
     ) -> [PluginCallError?] {
-        let handle = state.withLock { s -> Result<PluginHandle, PluginCallError> in
-            guard s.hung == nil, let handle = s.handle, s.phase == .started else {
-                return .failure(
-                    PluginCallError(
-                        instance: name, call: "", status: HERALD_ERR_STATE,
-                        message: s.hung == nil ? "the instance is \(s.phase)" : Self.failure(s)))
-            }
-            s.busy = true
-            return .success(PluginHandle(instance: handle, vtable: library.vtable))
-        }
         let plugin: PluginHandle
-        switch handle {
+        switch begin(calls[0].what, allowed: [.started]) {
         case .success(let h): plugin = h
         case .failure(let error):
             return calls.map {
-                var e = error; e.call = $0.what; return e
+                var e = error
+                e.call = $0.what
+                return e
             }
         }
         let proxy = PluginPointer(plugin.instance)
         let deadline = callDeadline
         let wire = calls.map(\.call)
         let started = ContinuousClock.now
-        let epoch = library.runner?.exits ?? 0
-        // Each reply has its own deadline inside; this one only backs them up.
+        let epoch = runnerExits
+        // Each reply has its own deadline inside (the link kills the runner when one overruns); this one only backs
+        // them up.
         let replies = caller.call(within: deadline * (calls.count + 1)) { () -> [RunnerMessage.Reply] in
             RunnerProxy.from(proxy.value).callAll(wire, deadline: deadline)
         }
         guard let replies else {
-            markHung(calls[0].what, since: started)
+            markHung("a run of \(calls.count) calls from \(calls[0].what)", since: started)
             return calls.map {
                 PluginCallError(
                     instance: name, call: $0.what, status: HERALD_ERR_IO,
@@ -261,12 +254,10 @@ package final class PluginInstance: Sendable {
         return state.withLock { s -> [PluginCallError?] in
             s.busy = false
             // A runner that ended after making some of the calls took what they announced with it.
-            let sameRunner = (library.runner?.exits ?? 0) == epoch
+            let sameRunner = runnerExits == epoch
             return replies.enumerated().map { index, reply -> PluginCallError? in
-                guard reply.status == HERALD_OK else {
-                    if reply.status == HERALD_ERR_INTERNAL { s.phase = .failed }
-                    return PluginCallError(
-                        instance: name, call: calls[index].what, status: reply.status, message: reply.message)
+                if let failure = settle(calls[index].what, status: reply.status, message: reply.message, &s) {
+                    return failure
                 }
                 if sameRunner { after(&s, index) }
                 return nil
@@ -436,20 +427,10 @@ package final class PluginInstance: Sendable {
             -> Int32,
         after: (inout State) -> Void
     ) throws(PluginCallError) {
-        let handle = state.withLock { s -> Result<PluginHandle, PluginCallError> in
-            guard s.hung == nil, let handle = s.handle, allowed.contains(s.phase) else {
-                return .failure(
-                    PluginCallError(
-                        instance: name, call: what, status: HERALD_ERR_STATE,
-                        message: s.hung == nil ? "the instance is \(s.phase)" : Self.failure(s)))
-            }
-            s.busy = true
-            return .success(PluginHandle(instance: handle, vtable: library.vtable))
-        }
-        let plugin = try handle.get()
+        let plugin = try begin(what, allowed: allowed).get()
         let place = self.place
         let started = ContinuousClock.now
-        let epoch = library.runner?.exits ?? 0
+        let epoch = runnerExits
         let outcome = caller.call(within: callDeadline) { () -> CallOutcome in
             var buffer = [CChar](repeating: 0, count: Self.errorCapacity)
             let status = CrashRecord.during(place, what) {
@@ -466,20 +447,42 @@ package final class PluginInstance: Sendable {
                 message: "did not return within \(Self.describe(callDeadline)); "
                     + (library.runner == nil ? "the instance is failed" : "its plugin runner is killed and restarts"))
         }
-        let result = state.withLock { s -> Result<Void, PluginCallError> in
+        let failure = state.withLock { s -> PluginCallError? in
             s.busy = false
-            guard outcome.status == HERALD_OK else {
-                if outcome.status == HERALD_ERR_INTERNAL { s.phase = .failed }
-                return .failure(
-                    PluginCallError(instance: name, call: what, status: outcome.status, message: outcome.message))
-            }
+            if let failure = settle(what, status: outcome.status, message: outcome.message, &s) { return failure }
             // A runner that ended after the call returned took what it announced with it (its exit cleared
             // `announced`); the phase is the host's and stays (a new runner is brought back to it).
-            if !lostWithRunner || (library.runner?.exits ?? 0) == epoch { after(&s) }
-            return .success(())
+            if !lostWithRunner || runnerExits == epoch { after(&s) }
+            return nil
         }
-        try result.get()
+        if let failure { throw failure }
     }
+
+    /// Marks the instance busy for a call `what` allowed in `allowed`, and returns what to call, or why it may not be
+    /// called now.
+    private func begin(_ what: String, allowed: Set<Phase>) -> Result<PluginHandle, PluginCallError> {
+        state.withLock { s -> Result<PluginHandle, PluginCallError> in
+            guard s.hung == nil, let handle = s.handle, allowed.contains(s.phase) else {
+                return .failure(
+                    PluginCallError(
+                        instance: name, call: what, status: HERALD_ERR_STATE,
+                        message: s.hung == nil ? "the instance is \(s.phase)" : Self.failure(s)))
+            }
+            s.busy = true
+            return .success(PluginHandle(instance: handle, vtable: library.vtable))
+        }
+    }
+
+    /// A call's status taken into the state: its failure (an internal error fails the instance), or nil.
+    private func settle(_ what: String, status: Int32, message: String, _ s: inout State) -> PluginCallError? {
+        guard status != HERALD_OK else { return nil }
+        if status == HERALD_ERR_INTERNAL { s.phase = .failed }
+        return PluginCallError(instance: name, call: what, status: status, message: message)
+    }
+
+    /// How many times the instance's plugin runner has ended (0 in the host): a call that returned before a change
+    /// had its effect undone by the runner's end.
+    private var runnerExits: Int { library.runner?.exits ?? 0 }
 
     /// Marks the instance failed by a call that overran its deadline, once, and says so.
     private func markHung(_ what: String, since: ContinuousClock.Instant) {

@@ -22,7 +22,9 @@ package struct MetalLBObjectSet: Sendable, Equatable {
     /// Adds `objects`, sorted by name (a list's order is the server's, and must not change the result).
     package mutating func add<Kind: MetalLBKind>(_ objects: [MetalLBResource<Kind>]) {
         for object in objects.sorted(by: { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }) {
-            documents.append(Self.document(object))
+            var fields: [String: JSONValue] = [:]
+            if let spec = object.spec { fields["spec"] = spec }
+            add(MetalLBResource<Kind>.self, object.metadata, fields)
         }
     }
 
@@ -30,48 +32,34 @@ package struct MetalLBObjectSet: Sendable, Equatable {
     /// the documents `herald convert` reads for the Secrets a BGPPeer's `passwordSecret` names. No other key is kept.
     package mutating func add(secrets: [Secret]) {
         for secret in secrets.sorted(by: { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }) {
-            let meta = secret.metadata
-            var metadata: [String: JSONValue] = [:]
-            if let name = meta.name { metadata["name"] = .string(name) }
-            if let namespace = meta.namespace { metadata["namespace"] = .string(namespace) }
-            var document: [String: JSONValue] = [
-                "apiVersion": .string(Secret.apiVersion), "kind": .string(Secret.kind), "metadata": .object(metadata),
-            ]
-            if let type = secret.type { document["type"] = .string(type) }
-            if let password = secret.data?["password"] { document["data"] = .object(["password": .string(password)]) }
-            let reference = ObjectReference(
-                apiVersion: Secret.apiVersion, kind: Secret.kind, namespace: meta.namespace, name: meta.name,
-                uid: meta.uid)
-            documents.append(
-                Document(
-                    reference: reference, file: "\(Secret.plural)/\(meta.namespace ?? "")/\(meta.name ?? "")",
-                    text: Self.text(document)))
+            var fields: [String: JSONValue] = [:]
+            if let type = secret.type { fields["type"] = .string(type) }
+            if let password = secret.data?["password"] { fields["data"] = .object(["password": .string(password)]) }
+            add(Secret.self, secret.metadata, fields)
         }
     }
 
-    static func text(_ document: [String: JSONValue]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return ((try? encoder.encode(JSONValue.object(document))).map { String(decoding: $0, as: UTF8.self) } ?? "{}")
-            + "\n"
-    }
-
-    static func document<Kind: MetalLBKind>(_ object: MetalLBResource<Kind>) -> Document {
-        let meta = object.metadata
-        let reference = ObjectReference(
-            apiVersion: MetalLBResource<Kind>.apiVersion, kind: Kind.kind, namespace: meta.namespace, name: meta.name,
-            uid: meta.uid)
+    /// One object as a document: its identity (apiVersion, kind, name, namespace, labels) and `fields`.
+    private mutating func add<Resource: KubeResource>(
+        _ type: Resource.Type, _ meta: ObjectMeta, _ fields: [String: JSONValue]
+    ) {
         var metadata: [String: JSONValue] = [:]
         if let name = meta.name { metadata["name"] = .string(name) }
         if let namespace = meta.namespace { metadata["namespace"] = .string(namespace) }
         if let labels = meta.labels, !labels.isEmpty { metadata["labels"] = .object(labels.mapValues { .string($0) }) }
-        var document: [String: JSONValue] = [
-            "apiVersion": .string(MetalLBResource<Kind>.apiVersion), "kind": .string(Kind.kind),
-            "metadata": .object(metadata),
-        ]
-        if let spec = object.spec { document["spec"] = spec }
-        let file = "\(Kind.plural)/\(meta.namespace ?? "")/\(meta.name ?? "")"
-        return Document(reference: reference, file: file, text: Self.text(document))
+        var document = fields
+        document["apiVersion"] = .string(Resource.apiVersion)
+        document["kind"] = .string(Resource.kind)
+        document["metadata"] = .object(metadata)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let text = (try? encoder.encode(JSONValue.object(document))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        documents.append(
+            Document(
+                reference: ObjectReference(
+                    apiVersion: Resource.apiVersion, kind: Resource.kind, namespace: meta.namespace, name: meta.name,
+                    uid: meta.uid),
+                file: "\(Resource.plural)/\(meta.namespace ?? "")/\(meta.name ?? "")", text: text + "\n"))
     }
 
     /// Reads every document as `herald convert` reads a manifest, and translates them together. `namespace`: the
