@@ -179,9 +179,49 @@ package enum ServiceTranslation {
     static let familyLists: [[IPFamily]] = [[.ipv4], [.ipv6], [.ipv4, .ipv6], [.ipv6, .ipv4]]
     static let usualFamilies = familyLists.map { $0.map(\.rawValue) }
 
-    /// The pool annotation Herald writes (`herald.dev/ip-allocated-from-pool`), as the Service shows it.
+    /// The pool a Service's annotations say its addresses come from: Herald's (`herald.dev/ip-allocated-from-pool`),
+    /// else MetalLB's (`metallb.io/ip-allocated-from-pool`).
     package static func allocatedPool(of service: Service) -> String? {
-        service.metadata.annotations?[RequestedAllocation.allocatedFromPoolAnnotations[0]]
+        let shown = PoolAnnotations(of: service)
+        return shown.herald ?? shown.metallb
+    }
+}
+
+/// The pool annotations a Service shows: Herald's `herald.dev/ip-allocated-from-pool` and MetalLB's
+/// `metallb.io/ip-allocated-from-pool`.
+///
+/// Herald writes its own, and MetalLB's too in MetalLB mode (the name MetalLB users' tools read) or wherever the
+/// Service already shows it (so it never names a stale pool). A Service whose annotations already say the right pool
+/// is not written: one that MetalLB assigned, with only MetalLB's annotation, keeps its resourceVersion when Herald
+/// takes over.
+package struct PoolAnnotations: Sendable, Hashable {
+    package var herald: String?
+    package var metallb: String?
+
+    package static let heraldKey = RequestedAllocation.allocatedFromPoolAnnotations[0]
+    package static let metallbKey = RequestedAllocation.allocatedFromPoolAnnotations[1]
+
+    package init(herald: String? = nil, metallb: String? = nil) {
+        self.herald = herald
+        self.metallb = metallb
+    }
+
+    package init(of service: Service) {
+        let annotations = service.metadata.annotations ?? [:]
+        self.init(herald: annotations[Self.heraldKey], metallb: annotations[Self.metallbKey])
+    }
+
+    /// Whether these annotations say `pool` (nil: no pool): each one shown names it, at least one is shown for a pool,
+    /// and MetalLB's is in MetalLB mode.
+    package func say(_ pool: String?, metallbMode: Bool) -> Bool {
+        guard herald == nil || herald == pool, metallb == nil || metallb == pool else { return false }
+        guard let pool else { return true }
+        return metallbMode ? metallb == pool : (herald ?? metallb) == pool
+    }
+
+    /// What a Service shows after a write of `pool` over these annotations.
+    package func written(_ pool: String?, metallbMode: Bool) -> PoolAnnotations {
+        PoolAnnotations(herald: pool, metallb: metallbMode || metallb != nil ? pool : nil)
     }
 }
 

@@ -90,7 +90,7 @@ package enum HeraldRuntime {
             let mode = KubernetesMode(
                 client: kube, config: store, node: node, namespace: options.namespace,
                 leaderElection: options.leaderElection, membership: options.membership, candidate: candidate,
-                role: options.role, logger: logger)
+                role: options.role, metallbMode: metallb != nil, logger: logger)
             cluster = mode
             sources.append(mode.source)
             services.append(.init(service: mode))

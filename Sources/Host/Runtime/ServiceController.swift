@@ -11,7 +11,8 @@ import Synchronization
 
 /// The allocator role on Kubernetes: one host per cluster, elected with the `herald-allocator` Lease, assigns
 /// addresses to `LoadBalancer` Services and writes them to `status.loadBalancer.ingress` and the
-/// `herald.dev/ip-allocated-from-pool` annotation, with Events on the Service.
+/// pool annotations (``PoolAnnotations``: `herald.dev/ip-allocated-from-pool`, and MetalLB's in MetalLB mode), with
+/// Events on the Service.
 ///
 /// Each leadership term starts from what the API server shows: every address already in a status is taken back
 /// before any Service gets a new one (``AllocationState/restoring(_:namespaceLabels:pools:loadBalancerClass:)``).
@@ -33,6 +34,8 @@ package final class ServiceController: Sendable {
     let recorder: EventRecorder
     let config: ConfigStore
     let logger: Logger
+    /// MetalLB mode: status writes carry MetalLB's pool annotation too (see ``PoolAnnotations``).
+    let metallbMode: Bool
     /// Whether status writes carry the pool annotation (they do unless the API server drops metadata there).
     let annotationWritten = Mutex(true)
     /// Concurrent status writes at most.
@@ -50,7 +53,7 @@ package final class ServiceController: Sendable {
 
     package init(
         client: KubeClient, services: Informer<Service>, namespaces: Informer<Namespace>, elector: LeaderElector,
-        recorder: EventRecorder, config: ConfigStore, logger: Logger
+        recorder: EventRecorder, config: ConfigStore, metallbMode: Bool = false, logger: Logger
     ) {
         self.client = client
         self.services = services
@@ -58,6 +61,7 @@ package final class ServiceController: Sendable {
         self.elector = elector
         self.recorder = recorder
         self.config = config
+        self.metallbMode = metallbMode
         self.logger = logger
     }
 
@@ -200,6 +204,8 @@ package final class ServiceController: Sendable {
     /// version, the cached object is older than our own write and must not cause another.
     struct WrittenStatus: Sendable {
         var desired: AllocationState.Desired
+        /// The pool annotations the write left.
+        var annotations: PoolAnnotations
         var resourceVersion: UInt64
     }
 
@@ -294,28 +300,28 @@ package final class ServiceController: Sendable {
         // The cache may not show our own last write yet: then that write is what the API server holds.
         let version = service.metadata.resourceVersion.flatMap { UInt64($0) } ?? 0
         var shown = ServiceTranslation.statusAddresses(of: service) ?? []
-        var poolShown = ServiceTranslation.allocatedPool(of: service)
+        var annotations = PoolAnnotations(of: service)
         var basis = service.metadata.resourceVersion
         if let last = written.entries.withLock({ $0[id] }), version < last.resourceVersion {
             shown = last.desired.addresses
-            poolShown = last.desired.pool
+            annotations = last.annotations
             basis = String(last.resourceVersion)
         }
         let annotates = annotationWritten.withLock { $0 }
-        guard shown != desired.addresses || (annotates && poolShown != desired.pool) else { return }
+        guard shown != desired.addresses || (annotates && !annotations.say(desired.pool, metallbMode: metallbMode))
+        else { return }
         // One merge patch through the status subresource writes the status and the pool annotation together (the
         // API server keeps the spec of a status write, not its metadata). An API server that drops metadata there
         // gets no annotation: said once, and the pool is not compared any more (no write loop). Herald needs no
         // permission to patch Services themselves.
-        let key = RequestedAllocation.allocatedFromPoolAnnotations[0]
-        let pool = try desired.pool.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? "null"
+        let target = annotations.written(desired.pool, metallbMode: metallbMode)
         let ingress = try String(
             decoding: JSONEncoder().encode(desired.addresses.map { Service.Ingress(ip: $0.description) }),
             as: UTF8.self)
         let quotedBasis = try basis.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let versioned = quotedBasis.map { #""resourceVersion":\#($0),"# } ?? ""
         let body =
-            #"{"metadata":{\#(versioned)"annotations":{"\#(key)":\#(pool)}},"#
+            #"{"metadata":{\#(versioned)"annotations":\#(try Self.patch(from: annotations, to: target))},"#
             + #""status":{"loadBalancer":{"ingress":\#(ingress)}}}"#
         guard let left = elector.leadershipLeft else { throw CancellationError() }
         let client = self.client
@@ -326,11 +332,29 @@ package final class ServiceController: Sendable {
         if annotates, desired.pool != nil, ServiceTranslation.allocatedPool(of: result) != desired.pool {
             annotationWritten.withLock { $0 = false }
             logger.warning(
-                "allocator: this API server drops metadata in status writes; \(key) is not written")
+                "allocator: this API server drops metadata in status writes; \(PoolAnnotations.heraldKey) is not written"
+            )
         }
         if let version = result.metadata.resourceVersion.flatMap({ UInt64($0) }) {
-            written.entries.withLock { $0[id] = WrittenStatus(desired: desired, resourceVersion: version) }
+            written.entries.withLock {
+                $0[id] = WrittenStatus(desired: desired, annotations: target, resourceVersion: version)
+            }
         }
+    }
+
+    /// The merge patch's `annotations` object that brings a Service showing `shown` to `target` (a JSON null removes
+    /// an annotation).
+    static func patch(from shown: PoolAnnotations, to target: PoolAnnotations) throws -> String {
+        let pairs = [
+            (PoolAnnotations.heraldKey, shown.herald, target.herald),
+            (PoolAnnotations.metallbKey, shown.metallb, target.metallb),
+        ]
+        var members: [String] = []
+        for (key, now, next) in pairs where now != nil || next != nil {
+            let value = try next.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? "null"
+            members.append("\"\(key)\":\(value)")
+        }
+        return "{" + members.joined(separator: ",") + "}"
     }
 
     /// Waits while Service statuses are being written or wait to be (the allocator's inbox, the informer's queue),
