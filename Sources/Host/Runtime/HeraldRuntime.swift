@@ -86,7 +86,8 @@ package enum HeraldRuntime {
             let labels =
                 (try? await kube.get(HeraldKubeModels.Node.self, name: node.name).metadata.labels) ?? node.labels
             let exclusive = Set(plugins.instances.filter { $0.info.kind == .exclusive }.map(\.name))
-            let candidate = KubernetesMode.isCandidate(options.config, labels: labels, exclusiveInstances: exclusive)
+            // The advertisements in force (in MetalLB mode, those derived from MetalLB's objects).
+            let candidate = KubernetesMode.isCandidate(config, labels: labels, exclusiveInstances: exclusive)
             let mode = KubernetesMode(
                 client: kube, config: store, node: node, namespace: options.namespace,
                 leaderElection: options.leaderElection, membership: options.membership, candidate: candidate,
