@@ -61,3 +61,79 @@ public enum MetalLBKinds {
         public static let plural = "communities"
     }
 }
+
+extension MetalLBKinds {
+    /// Which node announces a Service through layer 2 (written by that node).
+    public enum ServiceL2Status: MetalLBKind {
+        public static let kind = "ServiceL2Status"
+        public static let version = "v1beta1"
+        public static let plural = "servicel2statuses"
+    }
+
+    /// Which node announces a Service through BGP, and to which peers (written by that node).
+    public enum ServiceBGPStatus: MetalLBKind {
+        public static let kind = "ServiceBGPStatus"
+        public static let version = "v1beta1"
+        public static let plural = "servicebgpstatuses"
+    }
+}
+
+/// A `ServiceL2Status` or `ServiceBGPStatus` as MetalLB's speakers write them: labelled with the node and the
+/// Service (``nodeLabel``, ``serviceNameLabel``, ``serviceNamespaceLabel``), saying the same in `status`.
+public struct MetalLBServiceStatus<Kind: MetalLBKind>: KubeResource, Equatable {
+    public static var apiVersion: String { "metallb.io/\(Kind.version)" }
+    public static var kind: String { Kind.kind }
+    public static var plural: String { Kind.plural }
+    public static var namespaced: Bool { true }
+
+    public static var nodeLabel: String { "metallb.io/node" }
+    public static var serviceNameLabel: String { "metallb.io/service-name" }
+    public static var serviceNamespaceLabel: String { "metallb.io/service-namespace" }
+
+    public struct Status: Codable, Sendable, Equatable {
+        public struct Interface: Codable, Sendable, Equatable {
+            public var name: String
+            public init(name: String) { self.name = name }
+        }
+
+        public var node: String?
+        public var serviceName: String?
+        public var serviceNamespace: String?
+        /// ServiceL2Status: the interfaces the address is announced on.
+        public var interfaces: [Interface]?
+        /// ServiceBGPStatus: the BGPPeers the address is announced to.
+        public var peers: [String]?
+
+        public init(node: String, serviceName: String, serviceNamespace: String) {
+            self.node = node
+            self.serviceName = serviceName
+            self.serviceNamespace = serviceNamespace
+        }
+    }
+
+    public var metadata: ObjectMeta
+    public var status: Status?
+
+    public init(metadata: ObjectMeta, status: Status? = nil) {
+        self.metadata = metadata
+        self.status = status
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case apiVersion, kind, metadata, status
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        metadata = try container.decode(ObjectMeta.self, forKey: .metadata)
+        status = try container.decodeIfPresent(Status.self, forKey: .status)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Self.apiVersion, forKey: .apiVersion)
+        try container.encode(Self.kind, forKey: .kind)
+        try container.encode(metadata, forKey: .metadata)
+        try container.encodeIfPresent(status, forKey: .status)
+    }
+}

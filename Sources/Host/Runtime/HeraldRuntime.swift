@@ -143,6 +143,29 @@ package enum HeraldRuntime {
                 client: client, namespace: metallb.options.namespace, composer: composer,
                 recorder: cluster?.ownRecorder, passwordDirectory: metallb.options.passwordDirectory, logger: logger)
             services.append(.init(service: source))
+            if options.role.allocates, let controller = cluster?.controller {
+                let pools = MetalLBPoolStatus(client: client, namespace: metallb.options.namespace, logger: logger) {
+                    controller.poolStatistics
+                }
+                services.append(.init(service: pools))
+            }
+            if options.role.speaks {
+                let statuses = MetalLBAnnouncementStatus(
+                    client: client, namespace: metallb.options.namespace, node: node.name, logger: logger
+                ) {
+                    var announced: (layer2: Set<ServiceID>, routed: Set<ServiceID>) = ([], [])
+                    for instance in plugins.instances {
+                        let services = instance.announced.values.flatMap(\.services)
+                        if instance.info.kind == .exclusive {
+                            announced.layer2.formUnion(services)
+                        } else {
+                            announced.routed.formUnion(services)
+                        }
+                    }
+                    return announced
+                }
+                services.append(.init(service: statuses))
+            }
         }
         let reloader = options.configPath.map { path in
             ConfigReloader(
