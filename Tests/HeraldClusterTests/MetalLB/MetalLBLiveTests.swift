@@ -14,13 +14,14 @@ import Testing
 
     init() throws { directory = try TestSupport.temporaryDirectory("herald-metallb") }
 
-    /// The cluster, with MetalLB's CRDs installed and established, and namespace `namespace` holding MetalLB's objects
+    /// The cluster (API server instance `instance`), with MetalLB's CRDs installed and established, and namespace `namespace` holding MetalLB's objects
     /// that Herald's ServiceAccounts may read (deploy/components/metallb/rbac.yaml, moved to that namespace).
-    static func cluster(namespace: String) async throws -> DevCluster {
-        let cluster = try await DevCluster.Registry.shared.get("metallb", options: [])
+    static func cluster(namespace: String, instance: String = "metallb") async throws -> DevCluster {
+        let cluster = try await DevCluster.Registry.shared.get(instance, options: [])
         try await kubectl(cluster, ["apply", "-f", fixtures + "/crds/metallb-crds.yaml"])
         let names = [
             "ipaddresspools", "l2advertisements", "bgpadvertisements", "bgppeers", "bfdprofiles", "communities",
+            "servicel2statuses", "servicebgpstatuses",
         ]
         try await kubectl(
             cluster,
@@ -237,6 +238,97 @@ import Testing
             #expect(final[name]?.ip == settled[name]?.ip, "\(name) moved after the invalid object")
             #expect(final[name]?.version == settled[name]?.version, "\(name) was written after the invalid object")
         }
+    }
+
+    /// The counts of an IPAddressPool's status (assignedIPv4, availableIPv4, assignedIPv6, availableIPv6, in that
+    /// order; "" where unset).
+    static func poolCounts(_ cluster: DevCluster, namespace: String, pool: String) async throws -> String {
+        try await kubectl(
+            cluster,
+            [
+                "get", "ipaddresspools.metallb.io", pool, "-n", namespace, "-o",
+                "jsonpath={.status.assignedIPv4} {.status.availableIPv4} {.status.assignedIPv6} {.status.availableIPv6}",
+            ])
+    }
+
+    /// Taking over from a running MetalLB: 200 Services whose statuses and `metallb.io/ip-allocated-from-pool`
+    /// annotations were written as MetalLB writes them. Herald starts in MetalLB mode, restores every one of them and
+    /// writes none (resourceVersions compared); a new Service gets a free address and both pool annotations; the
+    /// pool's status counts follow the churn.
+    @Test func takeoverOf200ServicesChangesNone() async throws {
+        let namespace = uniqueName("metallb")
+        let cluster = try await Self.cluster(namespace: namespace)
+        let client = try cluster.adminClient()
+        defer { Task { try? await client.shutdown() } }
+        try await Self.apply(cluster, try Self.fixture("layer2-simple.yaml", namespace: namespace))
+        // The allocator serves every LoadBalancer Service of the cluster: the earlier tests' go first, so that the
+        // pool holds this test's alone.
+        let (leftovers, _) = try await client.listAll(Service.self)
+        try await ControllerLab.forEach(leftovers.filter { $0.spec?.type == "LoadBalancer" }) { service in
+            try? await client.delete(Service.self, name: service.metadata.name ?? "", namespace: service.metadata.namespace)
+        }
+        let apps = uniqueName("takeover")
+        _ = try await cluster.kubectl(["create", "namespace", apps])
+
+        // What MetalLB left: each Service with its pool annotation, then its status (192.168.10.1–200).
+        let count = 200
+        let names = (1...count).map { "svc-\($0)" }
+        let services = names.map { name in
+            ControllerLab.service(name, namespace: apps, annotations: ["metallb.io/ip-allocated-from-pool": "first-pool"])
+        }
+        try await ControllerLab.create(client, services)
+        try await ControllerLab.forEach(Array(names.enumerated())) { pair in
+            let (index, name) = pair
+            _ = try await client.patchServiceStatus(
+                namespace: apps, name: name,
+                loadBalancer: Service.LoadBalancerStatus(ingress: [Service.Ingress(ip: "192.168.10.\(index + 1)")]))
+        }
+        let before = try await ControllerLab.snapshot(client, namespace: apps)
+        try #require(before.count == count && before.values.allSatisfy { $0.addresses.count == 1 })
+
+        let started = ContinuousClock.now
+        let live = try host(
+            cluster, name: "takeover", config: "apiVersion: herald.dev/v1\nkind: HeraldConfig\n",
+            extra: ["--metallb-namespace", namespace])
+        defer { Task { await live.stop() } }
+        let restored = await eventually(timeout: .seconds(60)) {
+            live.output.contains("restored and served \(count) services")
+        }
+        let restoreTime = ContinuousClock.now - started
+        #expect(restored, "\(live.output)")
+        // Serving: the pool's status shows the 200 (written after the restore's first batch).
+        var counts = ""
+        let written = try await eventually(timeout: .seconds(20)) {
+            counts = try await Self.poolCounts(cluster, namespace: namespace, pool: "first-pool")
+            return counts == "\(count) \(261 - count) 0 16"
+        }
+        #expect(written, "pool status: \(counts)\n\(live.output)")
+        try await Task.sleep(for: .seconds(2))
+        let after = try await ControllerLab.snapshot(client, namespace: apps)
+        let changed = names.filter { after[$0] != before[$0] }
+        print(
+            "metallb-takeover: \(count) Services restored in \(restoreTime) (process start to restored), "
+                + "\(changed.count) written")
+        #expect(changed.isEmpty, "written: \(changed.prefix(5)) \(changed.first.map { "\(after[$0]!)" } ?? "")")
+
+        // A new Service: a free address, Herald's and MetalLB's pool annotations.
+        try await ControllerLab.create(client, [ControllerLab.service("new", namespace: apps)])
+        let fresh = try await Self.addresses(client, ["new"], namespace: apps)
+        let taken = Set(before.values.flatMap(\.addresses))
+        #expect(fresh["new"].map { !taken.contains($0) } ?? false, "\(fresh)")
+        let annotations = try await client.get(Service.self, name: "new", namespace: apps).metadata.annotations ?? [:]
+        #expect(annotations["herald.dev/ip-allocated-from-pool"] == "first-pool", "\(annotations)")
+        #expect(annotations["metallb.io/ip-allocated-from-pool"] == "first-pool", "\(annotations)")
+
+        // Churn: 20 deleted; the counts follow (200 − 20 + 1 assigned).
+        try await ControllerLab.forEach(Array(names.prefix(20))) { name in
+            try await client.delete(Service.self, name: name, namespace: apps)
+        }
+        let followed = try await eventually(timeout: .seconds(20)) {
+            counts = try await Self.poolCounts(cluster, namespace: namespace, pool: "first-pool")
+            return counts == "181 80 0 16"
+        }
+        #expect(followed, "pool status after churn: \(counts)")
     }
 
     /// A BGPPeer's `passwordSecret`, read live: the `password` key of the basic-auth Secret it names is written to the
