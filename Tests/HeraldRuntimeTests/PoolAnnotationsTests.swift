@@ -30,7 +30,9 @@ import Testing
         #expect(PoolAnnotations().written("p", metallbMode: false) == PoolAnnotations(herald: "p"))
         #expect(PoolAnnotations().written("p", metallbMode: true) == PoolAnnotations(herald: "p", metallb: "p"))
         // MetalLB's annotation, where shown, is never left naming a stale pool.
-        #expect(PoolAnnotations(metallb: "old").written("p", metallbMode: false) == PoolAnnotations(herald: "p", metallb: "p"))
+        #expect(
+            PoolAnnotations(metallb: "old").written("p", metallbMode: false)
+                == PoolAnnotations(herald: "p", metallb: "p"))
         #expect(PoolAnnotations(herald: "p", metallb: "p").written(nil, metallbMode: false) == PoolAnnotations())
         // Every write leaves annotations that say its pool.
         for shown in [PoolAnnotations(), PoolAnnotations(herald: "x"), PoolAnnotations(metallb: "y")] {
@@ -44,10 +46,13 @@ import Testing
 
     @Test func thePatch() throws {
         #expect(
-            try ServiceController.patch(from: PoolAnnotations(metallb: "old"), to: PoolAnnotations(herald: "p", metallb: "p"))
+            try ServiceController.patch(
+                from: PoolAnnotations(metallb: "old"), to: PoolAnnotations(herald: "p", metallb: "p"))
                 == #"{"\#(h)":"p","\#(m)":"p"}"#)
         // Clearing removes what is shown and names nothing that is not.
-        #expect(try ServiceController.patch(from: PoolAnnotations(herald: "p"), to: PoolAnnotations()) == #"{"\#(h)":null}"#)
+        #expect(
+            try ServiceController.patch(from: PoolAnnotations(herald: "p"), to: PoolAnnotations()) == #"{"\#(h)":null}"#
+        )
         #expect(try ServiceController.patch(from: PoolAnnotations(), to: PoolAnnotations()) == "{}")
         // A pool name is JSON-quoted.
         #expect(

@@ -68,7 +68,8 @@ import Testing
                     let fields = line.split(separator: " ").map(String.init)
                     guard fields.count == 3 else { continue }
                     // The label says what the status says.
-                    result[fields[0], default: []].append(fields[1] == fields[2] ? fields[1] : "\(fields[1])≠\(fields[2])")
+                    result[fields[0], default: []].append(
+                        fields[1] == fields[2] ? fields[1] : "\(fields[1])≠\(fields[2])")
                 }
                 return result
             }

@@ -265,7 +265,8 @@ import Testing
         // pool holds this test's alone.
         let (leftovers, _) = try await client.listAll(Service.self)
         try await ControllerLab.forEach(leftovers.filter { $0.spec?.type == "LoadBalancer" }) { service in
-            try? await client.delete(Service.self, name: service.metadata.name ?? "", namespace: service.metadata.namespace)
+            try? await client.delete(
+                Service.self, name: service.metadata.name ?? "", namespace: service.metadata.namespace)
         }
         let apps = uniqueName("takeover")
         _ = try await cluster.kubectl(["create", "namespace", apps])
@@ -274,7 +275,8 @@ import Testing
         let count = 200
         let names = (1...count).map { "svc-\($0)" }
         let services = names.map { name in
-            ControllerLab.service(name, namespace: apps, annotations: ["metallb.io/ip-allocated-from-pool": "first-pool"])
+            ControllerLab.service(
+                name, namespace: apps, annotations: ["metallb.io/ip-allocated-from-pool": "first-pool"])
         }
         try await ControllerLab.create(client, services)
         try await ControllerLab.forEach(Array(names.enumerated())) { pair in
