@@ -92,6 +92,8 @@ public struct BGPSpeakerPeer: Sendable, Equatable {
     public var gracefulRestart = false
     /// The name of an entry of the instance's `bfdProfiles`.
     public var bfdProfile: String?
+    /// The MetalLB BGPPeer's name (what a ServiceBGPStatus lists); not part of the plugin's configuration.
+    public var name: String?
 
     public init(source: String, address: String, asn: UInt32) {
         self.source = source

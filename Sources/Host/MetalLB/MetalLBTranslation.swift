@@ -321,6 +321,7 @@ private struct Translator {
         }
         var out = BGPSpeakerPeer(
             source: "\(origin.object) (\(origin.location))", address: address.description, asn: asn)
+        out.name = peer.name
         var valid = true
         if let port = peer.peerPort, port != 179 { out.port = port }
         if let hold = peer.holdTime {

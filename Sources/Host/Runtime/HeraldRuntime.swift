@@ -71,6 +71,7 @@ package enum HeraldRuntime {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var sources: [any AddressSource] = [StaticVIPSource(config: store)]
         var cluster: KubernetesMode?
+        var nodeLabels = node.labels
         var manifests: ManifestSource?
         switch options.mode {
         case .standalone:
@@ -85,6 +86,7 @@ package enum HeraldRuntime {
             client = kube
             let labels =
                 (try? await kube.get(HeraldKubeModels.Node.self, name: node.name).metadata.labels) ?? node.labels
+            nodeLabels = labels
             let exclusive = Set(plugins.instances.filter { $0.info.kind == .exclusive }.map(\.name))
             // The advertisements in force (in MetalLB mode, those derived from MetalLB's objects).
             let candidate = KubernetesMode.isCandidate(config, labels: labels, exclusiveInstances: exclusive)
@@ -152,17 +154,9 @@ package enum HeraldRuntime {
             if options.role.speaks {
                 let statuses = MetalLBAnnouncementStatus(
                     client: client, namespace: metallb.options.namespace, node: node.name, logger: logger
-                ) {
-                    var announced: (layer2: Set<ServiceID>, routed: Set<ServiceID>) = ([], [])
-                    for instance in plugins.instances {
-                        let services = instance.announced.values.flatMap(\.services)
-                        if instance.info.kind == .exclusive {
-                            announced.layer2.formUnion(services)
-                        } else {
-                            announced.routed.formUnion(services)
-                        }
-                    }
-                    return announced
+                ) { [nodeLabels] in
+                    MetalLBAnnouncementStatus.Announced(
+                        plugins.instances, conversion: composer.derived.conversion, nodeLabels: nodeLabels)
                 }
                 services.append(.init(service: statuses))
             }

@@ -2,7 +2,9 @@ import Foundation
 import HeraldCore
 import HeraldKube
 import HeraldKubeModels
+import HeraldMetalLB
 import HeraldPlanner
+import HeraldPluginHost
 import Logging
 import ServiceLifecycle
 
@@ -17,24 +19,59 @@ import ServiceLifecycle
 /// created when an announcement starts and deleted when it ends, and on shutdown (the node then announces nothing).
 /// A failed write is tried again on the next pass.
 package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendable {
-    /// What this node announces now: the Services of its exclusive (layer-2) and of its routed (BGP) instances.
-    package typealias Announced = @Sendable () -> (layer2: Set<ServiceID>, routed: Set<ServiceID>)
+    /// What this node announces: the Services of its exclusive (layer-2) instances, and those of its routed (BGP)
+    /// instances with the BGPPeers each goes to.
+    package struct Announced: Sendable, Equatable {
+        package var layer2: Set<ServiceID> = []
+        package var routed: [ServiceID: Set<String>] = [:]
+
+        package init() {}
+
+        /// What `instances` announce now (read without waiting for a plugin). A routed instance's peers are the
+        /// BGPPeers of the derived instance of that name (`conversion`) that select this node (`nodeLabels`).
+        package init(
+            _ instances: [HeraldPluginHost.PluginInstance], conversion: Conversion, nodeLabels: [String: String]
+        ) {
+            for instance in instances {
+                let services = instance.announced.values.flatMap(\.services)
+                guard instance.info.kind != .exclusive else {
+                    layer2.formUnion(services)
+                    continue
+                }
+                var peers = Set<String>()
+                for derived in conversion.plugins where derived.name == instance.name {
+                    guard case .bgp(let config) = derived.kind else { continue }
+                    for peer in config.peers
+                    where peer.nodeSelectors.isEmpty || peer.nodeSelectors.contains(where: { $0.matches(nodeLabels) }) {
+                        if let name = peer.name { peers.insert(name) }
+                    }
+                }
+                for service in services { routed[service, default: []].formUnion(peers) }
+            }
+        }
+    }
 
     struct Key: Hashable {
         var routed: Bool
         var service: ServiceID
     }
 
+    /// An object this node holds: its name, and the peers its status lists (ServiceBGPStatus).
+    struct Held: Equatable {
+        var name: String
+        var peers: [String]
+    }
+
     let client: KubeClient
     let namespace: String
     let node: String
     let interval: Duration
-    let announced: Announced
+    let announced: @Sendable () -> Announced
     let logger: Logger
 
     package init(
         client: KubeClient, namespace: String, node: String, interval: Duration = .milliseconds(500),
-        logger: Logger, announced: @escaping Announced
+        logger: Logger, announced: @escaping @Sendable () -> Announced
     ) {
         self.client = client
         self.namespace = namespace
@@ -55,7 +92,7 @@ package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendabl
     }
 
     package func run() async throws {
-        var held: [Key: String] = [:]
+        var held: [Key: Held] = [:]
         var adopted = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if !adopted { adopted = await adopt(into: &held) }
@@ -70,18 +107,22 @@ package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendabl
     }
 
     /// The objects this node wrote before (a restart), found by their node label.
-    func adopt(into held: inout [Key: String]) async -> Bool {
+    func adopt(into held: inout [Key: Held]) async -> Bool {
         do {
             let selector = "\(MetalLBServiceStatus<MetalLBKinds.ServiceL2Status>.nodeLabel)=\(node)"
             for object in try await client.listAll(
                 MetalLBServiceStatus<MetalLBKinds.ServiceL2Status>.self, namespace: namespace, labelSelector: selector
             ).items {
-                if let key = Self.key(object, routed: false) { held[key] = object.metadata.name }
+                if let key = Self.key(object, routed: false), let name = object.metadata.name {
+                    held[key] = Held(name: name, peers: [])
+                }
             }
             for object in try await client.listAll(
                 MetalLBServiceStatus<MetalLBKinds.ServiceBGPStatus>.self, namespace: namespace, labelSelector: selector
             ).items {
-                if let key = Self.key(object, routed: true) { held[key] = object.metadata.name }
+                if let key = Self.key(object, routed: true), let name = object.metadata.name {
+                    held[key] = Held(name: name, peers: object.status?.peers ?? [])
+                }
             }
             return true
         } catch {
@@ -99,17 +140,19 @@ package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendabl
     }
 
     /// Brings the objects to what is announced now.
-    func sync(_ held: inout [Key: String]) async {
+    func sync(_ held: inout [Key: Held]) async {
         let now = announced()
-        let wanted = Set(
-            now.layer2.map { Key(routed: false, service: $0) } + now.routed.map { Key(routed: true, service: $0) })
-        await remove(&held, keeping: wanted)
-        for key in wanted.subtracting(held.keys).sorted(by: Self.order) {
+        var wanted: [Key: [String]] = [:]
+        for service in now.layer2 { wanted[Key(routed: false, service: service)] = [] }
+        for (service, peers) in now.routed { wanted[Key(routed: true, service: service)] = peers.sorted() }
+        await remove(&held, keeping: Set(wanted.keys))
+        for key in wanted.keys.sorted(by: Self.order) where held[key]?.peers != wanted[key] {
+            let peers = wanted[key] ?? []
             do {
                 held[key] =
                     key.routed
-                    ? try await create(MetalLBKinds.ServiceBGPStatus.self, key)
-                    : try await create(MetalLBKinds.ServiceL2Status.self, key)
+                    ? try await write(MetalLBKinds.ServiceBGPStatus.self, key, peers: peers, exists: held[key] != nil)
+                    : try await write(MetalLBKinds.ServiceL2Status.self, key, peers: nil, exists: held[key] != nil)
             } catch {
                 logger.warning("MetalLB: cannot write the status object of \(key.service): \(error); trying again")
             }
@@ -121,8 +164,9 @@ package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendabl
     }
 
     /// Deletes every held object not in `keeping` (one already gone counts as deleted).
-    func remove(_ held: inout [Key: String], keeping: Set<Key>) async {
-        for (key, name) in held where !keeping.contains(key) {
+    func remove(_ held: inout [Key: Held], keeping: Set<Key>) async {
+        for (key, object) in held where !keeping.contains(key) {
+            let name = object.name
             do {
                 if key.routed {
                     try await client.delete(
@@ -140,29 +184,34 @@ package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendabl
         }
     }
 
-    /// Creates the object for `key` (or finds it there), then writes its status through the status subresource
-    /// (which a create ignores when the CRD has one, as MetalLB's do). Returns its name.
-    func create<Kind: MetalLBKind>(_ kind: Kind.Type, _ key: Key) async throws -> String {
+    /// Creates the object for `key` unless it `exists` (or is found there), then writes its status through the status
+    /// subresource (which a create ignores when the CRD has one, as MetalLB's do). Returns what is held.
+    func write<Kind: MetalLBKind>(
+        _ kind: Kind.Type, _ key: Key, peers: [String]?, exists: Bool
+    ) async throws -> Held {
         typealias Object = MetalLBServiceStatus<Kind>
         let name = Self.name(key, node: node)
         let labels = [
             Object.nodeLabel: node, Object.serviceNameLabel: key.service.name,
             Object.serviceNamespaceLabel: key.service.namespace,
         ]
-        let status = Object.Status(
+        var status = Object.Status(
             node: node, serviceName: key.service.name, serviceNamespace: key.service.namespace)
+        status.peers = peers
         let object = Object(metadata: ObjectMeta(name: name, namespace: namespace, labels: labels), status: status)
         var stored: Object?
-        do {
-            stored = try await client.create(object)
-        } catch let error as KubeError where error.isAlreadyExists {
-            stored = nil
+        if !exists {
+            do {
+                stored = try await client.create(object)
+            } catch let error as KubeError where error.isAlreadyExists {
+                stored = nil
+            }
         }
         if stored?.status != status {
             let body = try JSONEncoder().encode(["status": status])
             _ = try await client.patch(
                 Object.self, name: name, namespace: namespace, subresource: "status", body: Array(body))
         }
-        return name
+        return Held(name: name, peers: peers ?? [])
     }
 }
