@@ -107,6 +107,190 @@ import Testing
             #expect(moved, "after stopping \(owner): statuses \(afterStop), ARP owners \(newOwners)")
             #expect(newOwners[name] != owner, "\(name) still answered by \(owner)")
             #expect(!afterStop.values.contains { $0.contains(owner) }, "\(owner) stopped but still named: \(afterStop)")
+            // The lab's API server is shared: the next test's allocator should not find these.
+            for (name, _) in remaining { try await client.delete(Service.self, name: name, namespace: apps) }
+        }
+    }
+
+    /// BIRD in the lab's router namespace: iBGP AS 64512, every node of 198.51.100.0/24 accepted (passive), routes
+    /// into table t4. Stopped by `process.terminate()`; queried through `query`.
+    struct Router {
+        let process: Process
+        let socket: String
+
+        init(lab: Lab) throws {
+            socket = "\(lab.directory)/bird.ctl"
+            let config = "\(lab.directory)/bird.conf"
+            try """
+            router id 198.51.100.1;
+            protocol device {}
+            ipv4 table t4;
+            protocol bgp nodes {
+              local as 64512;
+              neighbor range 198.51.100.0/24 as 64512;
+              direct;
+              ipv4 { table t4; import all; export none; gateway direct; };
+            }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", lab.router, "bird", "-f", "-c", config, "-s", socket]
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+
+        func query(_ command: String) async -> String {
+            (try? await Lab.sh("birdc -s \(socket) \(command) 2>&1")) ?? ""
+        }
+
+        /// The BGP attributes of each path BIRD holds for `prefix`, by its next hop (the node it came from: iBGP,
+        /// `gateway direct`).
+        func paths(_ prefix: String) async -> [String: Set<String>] {
+            var result: [String: Set<String>] = [:]
+            var entry: Set<String> = []
+            func close() {
+                let hop = entry.first { $0.hasPrefix("BGP.next_hop: ") }?.dropFirst("BGP.next_hop: ".count)
+                if let hop { result[String(hop)] = entry }
+                entry = []
+            }
+            for line in await query("show route all for \(prefix) table t4").split(separator: "\n") {
+                if line.contains("unicast [") { close() }
+                let text = line.trimmingCharacters(in: .whitespaces)
+                if text.hasPrefix("BGP.") { entry.insert(text) }
+            }
+            close()
+            return result
+        }
+
+        func stop() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+    }
+
+    /// MetalLB's BGP objects (a Community with aliases, a BGPAdvertisement with localPref and communities, an iBGP
+    /// BGPPeer) read live: BIRD receives from every node the route `herald convert` of the same objects gives,
+    /// attribute for attribute (local preference and communities included), and each node's ServiceBGPStatus lists
+    /// the peer.
+    @Test func bgpFromLiveObjectsCarriesWhatConvertGives() async throws {
+        let lab = try await Lab.start("herald-metallb-bgp", fixtures: false)
+        defer { lab.destroy() }
+        let cluster = lab.cluster
+        let namespace = uniqueName("metallb")
+        _ = try await MetalLBLiveTests.cluster(namespace: namespace, instance: "lab")
+        let manifest = """
+            apiVersion: metallb.io/v1beta1
+            kind: Community
+            metadata: {name: aliases, namespace: \(namespace)}
+            spec:
+              communities:
+                - {name: vpn-only, value: "1234:1"}
+                - {name: big, value: "large:64500:1:2"}
+            ---
+            apiVersion: metallb.io/v1beta1
+            kind: IPAddressPool
+            metadata: {name: bgp-pool, namespace: \(namespace)}
+            spec:
+              addresses: [192.0.2.0/28]
+            ---
+            apiVersion: metallb.io/v1beta2
+            kind: BGPPeer
+            metadata: {name: router, namespace: \(namespace)}
+            spec: {myASN: 64512, peerASN: 64512, peerAddress: 198.51.100.1, holdTime: 9s}
+            ---
+            apiVersion: metallb.io/v1beta1
+            kind: BGPAdvertisement
+            metadata: {name: upstream, namespace: \(namespace)}
+            spec:
+              ipAddressPools: [bgp-pool]
+              localPref: 150
+              communities: [vpn-only, "65535:65282", big, no-export]
+            """
+        let router = try Router(lab: lab)
+        defer { router.stop() }
+        try await withClient(try cluster.adminClient("metallb-bgp")) { client in
+            await lab.createNodes(client)
+            let apps = try await makeNamespace(client, "metallb-bgp")
+
+            // herald convert of the objects, run on node-a as Herald's own configuration.
+            let file = "\(lab.directory)/metallb.yaml"
+            try manifest.write(toFile: file, atomically: true, encoding: .utf8)
+            let converted = "\(lab.directory)/converted"
+            let convert = try await DevCluster.run(
+                try TestSupport.product("herald"), ["convert", "--output", converted, file])
+            try #require(convert.status == 0, "herald convert: \(convert.output)")
+            let plugins = try FileManager.default.contentsOfDirectory(atPath: "\(converted)/plugins.d")
+            let byConvert = try HostProcess(
+                cluster: cluster, node: lab.names[0], directory: lab.directory,
+                config: String(contentsOfFile: "\(converted)/herald.yaml", encoding: .utf8), netns: lab.nodes[0],
+                plugins: Dictionary(
+                    uniqueKeysWithValues: try plugins.map {
+                        ($0, try String(contentsOfFile: "\(converted)/plugins.d/\($0)", encoding: .utf8))
+                    }))
+            try await ControllerLab.create(client, [ControllerLab.service("web", namespace: apps)])
+            let assigned = try await ControllerLab.waitAssigned(client, namespace: apps, names: ["web"])
+            let address = try #require(assigned["web"]?.addresses.first, "\(byConvert.output)")
+            let prefix = "\(address)/32"
+            var expected: Set<String> = []
+            let announced = await eventually(timeout: .seconds(30)) {
+                expected = await router.paths(prefix)["198.51.100.11"] ?? []
+                return !expected.isEmpty
+            }
+            let protocols = await router.query("show protocols")
+            #expect(announced, "\(protocols)\n\(byConvert.output)")
+            #expect(expected.contains("BGP.local_pref: 150"), "\(expected)")
+            #expect(
+                expected.contains {
+                    $0.hasPrefix("BGP.community:") && $0.contains("(1234,1)") && $0.contains("(65535,65281)")
+                        && $0.contains("(65535,65282)")
+                }, "\(expected)")
+            #expect(expected.contains("BGP.large_community: (64500, 1, 2)"), "\(expected)")
+            await byConvert.stop()
+
+            // The same objects read live, on every node.
+            try await MetalLBLiveTests.apply(
+                cluster, manifest.replacingOccurrences(of: "metallb-system", with: namespace))
+            var hosts: [HostProcess] = []
+            for (index, name) in lab.names.enumerated() {
+                hosts.append(
+                    try HostProcess(
+                        cluster: cluster, node: name, directory: lab.directory,
+                        config: "apiVersion: herald.dev/v1\nkind: HeraldConfig\n",
+                        extra: ["--metallb-namespace", namespace], netns: lab.nodes[index], plugins: [:]))
+            }
+            defer { for host in hosts where host.isRunning { host.signal(SIGKILL) } }
+            var paths: [String: Set<String>] = [:]
+            func withoutNextHop(_ lines: Set<String>) -> Set<String> { lines.filter { !$0.hasPrefix("BGP.next_hop") } }
+            let fromAll = await eventually(timeout: .seconds(30)) {
+                paths = await router.paths(prefix)
+                return paths.count == 3
+            }
+            print("metallb-bgp: \(prefix) from \(paths.keys.sorted()): \(withoutNextHop(expected).sorted())")
+            #expect(fromAll, "paths: \(paths)\n\(hosts.map(\.output).joined())")
+            // Attribute for attribute what the converted configuration gave, but for each node's next hop.
+            for (from, attributes) in paths {
+                #expect(withoutNextHop(attributes) == withoutNextHop(expected), "from \(from): \(attributes)")
+            }
+            let kept = try await ControllerLab.snapshot(client, namespace: apps)["web"]?.addresses
+            #expect(kept == assigned["web"]?.addresses, "the address changed with the configuration source")
+
+            // Each node's ServiceBGPStatus for the Service lists the peer.
+            var statuses = ""
+            let listed = try await eventually(timeout: .seconds(20)) {
+                statuses = try await MetalLBLiveTests.kubectl(
+                    cluster,
+                    [
+                        "get", "servicebgpstatuses.metallb.io", "-n", namespace, "-o",
+                        "jsonpath={range .items[*]}{.status.node} {.status.serviceNamespace}/{.status.serviceName} "
+                            + "{.status.peers}{\"\\n\"}{end}",
+                    ])
+                return Set(statuses.split(separator: "\n").map(String.init))
+                    == Set(lab.names.map { "\($0) \(apps)/web [\"router\"]" })
+            }
+            #expect(listed, "\(statuses)")
+            try await client.delete(Service.self, name: "web", namespace: apps)
         }
     }
 }
