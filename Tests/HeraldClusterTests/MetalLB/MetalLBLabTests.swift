@@ -113,7 +113,7 @@ import Testing
     }
 
     /// BIRD in the lab's router namespace: iBGP AS 64512, every node of 198.51.100.0/24 accepted (passive), routes
-    /// into table t4. Stopped by `process.terminate()`; queried through `query`.
+    /// into table t4, BFD at 100 ms × 3 asked of every session. Stopped by `process.terminate()`; queried through `query`.
     struct Router {
         let process: Process
         let socket: String
@@ -125,10 +125,12 @@ import Testing
             router id 198.51.100.1;
             protocol device {}
             ipv4 table t4;
+            protocol bfd { interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }
             protocol bgp nodes {
               local as 64512;
               neighbor range 198.51.100.0/24 as 64512;
               direct;
+              bfd on;
               ipv4 { table t4; import all; export none; gateway direct; };
             }
             """.write(toFile: config, atomically: true, encoding: .utf8)
@@ -171,9 +173,9 @@ import Testing
     }
 
     /// MetalLB's BGP objects (a Community with aliases, a BGPAdvertisement with localPref and communities, an iBGP
-    /// BGPPeer) read live: BIRD receives from every node the route `herald convert` of the same objects gives,
-    /// attribute for attribute (local preference and communities included), and each node's ServiceBGPStatus lists
-    /// the peer.
+    /// BGPPeer with a BFDProfile) read live: BIRD receives from every node the route `herald convert` of the same
+    /// objects gives, attribute for attribute (local preference and communities included), BFD is Up with every node,
+    /// and each node's ServiceBGPStatus lists the peer.
     @Test func bgpFromLiveObjectsCarriesWhatConvertGives() async throws {
         let lab = try await Lab.start("herald-metallb-bgp", fixtures: false)
         defer { lab.destroy() }
@@ -198,7 +200,12 @@ import Testing
             apiVersion: metallb.io/v1beta2
             kind: BGPPeer
             metadata: {name: router, namespace: \(namespace)}
-            spec: {myASN: 64512, peerASN: 64512, peerAddress: 198.51.100.1, holdTime: 9s}
+            spec: {myASN: 64512, peerASN: 64512, peerAddress: 198.51.100.1, holdTime: 9s, bfdProfile: fast}
+            ---
+            apiVersion: metallb.io/v1beta1
+            kind: BFDProfile
+            metadata: {name: fast, namespace: \(namespace)}
+            spec: {receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3}
             ---
             apiVersion: metallb.io/v1beta1
             kind: BGPAdvertisement
@@ -275,6 +282,18 @@ import Testing
             }
             let kept = try await ControllerLab.snapshot(client, namespace: apps)["web"]?.addresses
             #expect(kept == assigned["web"]?.addresses, "the address changed with the configuration source")
+
+            // BFD, from the peer's BFDProfile, Up with every node.
+            var bfd = ""
+            let started = ContinuousClock.now
+            let bfdUp = await eventually(timeout: .seconds(20)) {
+                bfd = await router.query("show bfd sessions")
+                return (11...13).allSatisfy { node in
+                    bfd.split(separator: "\n").contains { $0.contains("198.51.100.\(node) ") && $0.contains(" Up ") }
+                }
+            }
+            print("metallb-bgp: BFD Up with every node after \(ContinuousClock.now - started)\n\(bfd)")
+            #expect(bfdUp, "\(bfd)")
 
             // Each node's ServiceBGPStatus for the Service lists the peer.
             var statuses = ""
