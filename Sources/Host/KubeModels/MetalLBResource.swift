@@ -78,38 +78,21 @@ extension MetalLBKinds {
     }
 }
 
-/// A `ServiceL2Status` or `ServiceBGPStatus` as MetalLB's speakers write them: labelled with the node and the
-/// Service (``nodeLabel``, ``serviceNameLabel``, ``serviceNamespaceLabel``), saying the same in `status`.
-public struct MetalLBServiceStatus<Kind: MetalLBKind>: KubeResource, Equatable {
+extension MetalLBKinds {
+    /// Whether a MetalLB component's configuration is valid (written by each component about itself).
+    public enum ConfigurationState: MetalLBKind {
+        public static let kind = "ConfigurationState"
+        public static let version = "v1beta1"
+        public static let plural = "configurationstates"
+    }
+}
+
+/// A MetalLB object Herald writes: its metadata and its `status` (the kinds Herald writes keep everything there).
+public struct MetalLBStatusObject<Kind: MetalLBKind, Status: Codable & Sendable & Equatable>: KubeResource, Equatable {
     public static var apiVersion: String { "metallb.io/\(Kind.version)" }
     public static var kind: String { Kind.kind }
     public static var plural: String { Kind.plural }
     public static var namespaced: Bool { true }
-
-    public static var nodeLabel: String { "metallb.io/node" }
-    public static var serviceNameLabel: String { "metallb.io/service-name" }
-    public static var serviceNamespaceLabel: String { "metallb.io/service-namespace" }
-
-    public struct Status: Codable, Sendable, Equatable {
-        public struct Interface: Codable, Sendable, Equatable {
-            public var name: String
-            public init(name: String) { self.name = name }
-        }
-
-        public var node: String?
-        public var serviceName: String?
-        public var serviceNamespace: String?
-        /// ServiceL2Status: the interfaces the address is announced on.
-        public var interfaces: [Interface]?
-        /// ServiceBGPStatus: the BGPPeers the address is announced to.
-        public var peers: [String]?
-
-        public init(node: String, serviceName: String, serviceNamespace: String) {
-            self.node = node
-            self.serviceName = serviceName
-            self.serviceNamespace = serviceNamespace
-        }
-    }
 
     public var metadata: ObjectMeta
     public var status: Status?
@@ -137,3 +120,55 @@ public struct MetalLBServiceStatus<Kind: MetalLBKind>: KubeResource, Equatable {
         try container.encodeIfPresent(status, forKey: .status)
     }
 }
+
+/// The labels MetalLB puts on the objects its components write.
+public enum MetalLBLabels {
+    public static let node = "metallb.io/node"
+    public static let serviceName = "metallb.io/service-name"
+    public static let serviceNamespace = "metallb.io/service-namespace"
+    public static let componentType = "metallb.io/component-type"
+    public static let nodeName = "metallb.io/node-name"
+}
+
+/// The status of a `ServiceL2Status` or `ServiceBGPStatus`: which node announces which Service (labelled the same:
+/// ``MetalLBLabels``).
+public struct MetalLBAnnouncementStatusBody: Codable, Sendable, Equatable {
+    public struct Interface: Codable, Sendable, Equatable {
+        public var name: String
+        public init(name: String) { self.name = name }
+    }
+
+    public var node: String?
+    public var serviceName: String?
+    public var serviceNamespace: String?
+    /// ServiceL2Status: the interfaces the address is announced on.
+    public var interfaces: [Interface]?
+    /// ServiceBGPStatus: the BGPPeers the address is announced to.
+    public var peers: [String]?
+
+    public init(node: String, serviceName: String, serviceNamespace: String) {
+        self.node = node
+        self.serviceName = serviceName
+        self.serviceNamespace = serviceNamespace
+    }
+}
+
+/// A `ServiceL2Status` or `ServiceBGPStatus` as MetalLB's speakers write them.
+public typealias MetalLBServiceStatus<Kind: MetalLBKind> = MetalLBStatusObject<Kind, MetalLBAnnouncementStatusBody>
+
+/// The status of a `ConfigurationState`: `result` (`Valid`, `Invalid`, `Unknown`) and `errorSummary` of one
+/// component.
+public struct MetalLBConfigurationStatus: Codable, Sendable, Equatable {
+    public var result: String?
+    public var errorSummary: String?
+
+    public init(result: String, errorSummary: String) {
+        self.result = result
+        self.errorSummary = errorSummary
+    }
+}
+
+/// A `ConfigurationState`, labelled `metallb.io/component-type` and `metallb.io/node-name` as MetalLB's.
+public typealias MetalLBConfigurationState = MetalLBStatusObject<
+    MetalLBKinds.ConfigurationState, MetalLBConfigurationStatus
+>

@@ -141,9 +141,16 @@ package enum HeraldRuntime {
             }
         }
         if let metallb, let composer, let client {
+            // The verdict on MetalLB's objects: this process's ConfigurationState, and the Events on invalid objects
+            // written by the leading allocator alone (one per cluster; a speaker-only process writes none).
+            let report = MetalLBConfigurationReport(
+                client: client, namespace: metallb.options.namespace, node: node.name,
+                component: options.role.speaks ? "speaker" : "controller",
+                recorder: options.role.allocates ? cluster?.allocatorRecorder : nil, elector: cluster?.elector,
+                logger: logger)
             let source = MetalLBSource(
-                client: client, namespace: metallb.options.namespace, composer: composer,
-                recorder: cluster?.ownRecorder, passwordDirectory: metallb.options.passwordDirectory, logger: logger)
+                client: client, namespace: metallb.options.namespace, composer: composer, report: report,
+                passwordDirectory: metallb.options.passwordDirectory, logger: logger)
             services.append(.init(service: source))
             if options.role.allocates, let controller = cluster?.controller {
                 let pools = MetalLBPoolStatus(client: client, namespace: metallb.options.namespace, logger: logger) {

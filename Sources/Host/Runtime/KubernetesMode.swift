@@ -37,6 +37,8 @@ package final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     package let events: KubernetesEvents
     /// The allocator's and the speaker's Event recorders (their counters feed the status endpoints).
     let recorders: [EventRecorder]
+    /// The allocator's recorder (Events about Services' addresses and, in MetalLB mode, about invalid objects).
+    let allocatorRecorder: EventRecorder
     /// The recorder of the role this pod runs (the speaker's when it speaks), for Events about Herald's own Pod.
     let ownRecorder: EventRecorder
     let logger: Logger
@@ -100,6 +102,7 @@ package final class KubernetesMode: ServiceLifecycle.Service, Sendable {
             client: client, component: "herald-speaker", host: node.name, logger: logger)
         events = KubernetesEvents(recorder: speakerRecorder, node: node.name)
         recorders = [recorder, speakerRecorder]
+        allocatorRecorder = recorder
         ownRecorder = role.speaks ? speakerRecorder : recorder
         self.logger = logger
     }

@@ -109,7 +109,7 @@ package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendabl
     /// The objects this node wrote before (a restart), found by their node label.
     func adopt(into held: inout [Key: Held]) async -> Bool {
         do {
-            let selector = "\(MetalLBServiceStatus<MetalLBKinds.ServiceL2Status>.nodeLabel)=\(node)"
+            let selector = "\(MetalLBLabels.node)=\(node)"
             for object in try await client.listAll(
                 MetalLBServiceStatus<MetalLBKinds.ServiceL2Status>.self, namespace: namespace, labelSelector: selector
             ).items {
@@ -133,8 +133,8 @@ package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendabl
 
     static func key<Kind>(_ object: MetalLBServiceStatus<Kind>, routed: Bool) -> Key? {
         let labels = object.metadata.labels ?? [:]
-        guard let name = labels[MetalLBServiceStatus<Kind>.serviceNameLabel],
-            let namespace = labels[MetalLBServiceStatus<Kind>.serviceNamespaceLabel]
+        guard let name = labels[MetalLBLabels.serviceName],
+            let namespace = labels[MetalLBLabels.serviceNamespace]
         else { return nil }
         return Key(routed: routed, service: ServiceID(namespace: namespace, name: name))
     }
@@ -184,34 +184,41 @@ package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendabl
         }
     }
 
-    /// Creates the object for `key` unless it `exists` (or is found there), then writes its status through the status
-    /// subresource (which a create ignores when the CRD has one, as MetalLB's do). Returns what is held.
+    /// Writes the object for `key` (created unless it `exists`), its status listing `peers`. Returns what is held.
     func write<Kind: MetalLBKind>(
         _ kind: Kind.Type, _ key: Key, peers: [String]?, exists: Bool
     ) async throws -> Held {
-        typealias Object = MetalLBServiceStatus<Kind>
         let name = Self.name(key, node: node)
         let labels = [
-            Object.nodeLabel: node, Object.serviceNameLabel: key.service.name,
-            Object.serviceNamespaceLabel: key.service.namespace,
+            MetalLBLabels.node: node, MetalLBLabels.serviceName: key.service.name,
+            MetalLBLabels.serviceNamespace: key.service.namespace,
         ]
-        var status = Object.Status(
+        var status = MetalLBAnnouncementStatusBody(
             node: node, serviceName: key.service.name, serviceNamespace: key.service.namespace)
         status.peers = peers
-        let object = Object(metadata: ObjectMeta(name: name, namespace: namespace, labels: labels), status: status)
-        var stored: Object?
+        try await MetalLBServiceStatus<Kind>(
+            metadata: ObjectMeta(name: name, namespace: namespace, labels: labels), status: status
+        ).put(client: client, exists: exists)
+        return Held(name: name, peers: peers ?? [])
+    }
+}
+
+extension MetalLBStatusObject {
+    /// Creates this object unless it `exists` (one found there counts as existing), then writes its status through
+    /// the status subresource where the stored one differs (a create ignores the status of a kind whose CRD has a
+    /// status subresource, as MetalLB's have).
+    func put(client: KubeClient, exists: Bool) async throws {
+        var stored: Self?
         if !exists {
             do {
-                stored = try await client.create(object)
+                stored = try await client.create(self)
             } catch let error as KubeError where error.isAlreadyExists {
                 stored = nil
             }
         }
-        if stored?.status != status {
-            let body = try JSONEncoder().encode(["status": status])
-            _ = try await client.patch(
-                Object.self, name: name, namespace: namespace, subresource: "status", body: Array(body))
-        }
-        return Held(name: name, peers: peers ?? [])
+        guard stored?.status != status, let status, let name = metadata.name else { return }
+        _ = try await client.patch(
+            Self.self, name: name, namespace: metadata.namespace, subresource: "status",
+            body: Array(try JSONEncoder().encode(["status": status])))
     }
 }

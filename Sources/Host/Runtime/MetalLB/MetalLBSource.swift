@@ -14,8 +14,9 @@ import Synchronization
 /// uses). Bursts of changes are read once, `debounce` after the first.
 ///
 /// An invalid result (a pool with a bad CIDR, an advertisement naming a pool that does not exist) changes nothing: the
-/// last valid derivation stays in force, each problem is logged with the object's namespace/name and field, and a
-/// Warning Event `InvalidConfiguration` is written on the object.
+/// last valid derivation stays in force, each problem is logged with the object's namespace/name and field, and
+/// ``MetalLBConfigurationReport`` reports the verdict (a ConfigurationState of this process; a Warning Event
+/// `InvalidConfiguration` on each invalid object, once per cluster).
 package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
     package struct Statistics: Sendable, Equatable {
         /// Derivations applied (a change of what runs).
@@ -29,7 +30,7 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
     let client: KubeClient
     let namespace: String
     let composer: MetalLBComposer
-    let recorder: EventRecorder?
+    let report: MetalLBConfigurationReport?
     let debounce: Duration
     let passwordDirectory: String
     let logger: Logger
@@ -38,13 +39,13 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
     let reported = Mutex<[String]>([])
 
     package init(
-        client: KubeClient, namespace: String, composer: MetalLBComposer, recorder: EventRecorder?,
+        client: KubeClient, namespace: String, composer: MetalLBComposer, report: MetalLBConfigurationReport?,
         passwordDirectory: String, debounce: Duration = .milliseconds(200), logger: Logger
     ) {
         self.client = client
         self.namespace = namespace
         self.composer = composer
-        self.recorder = recorder
+        self.report = report
         self.passwordDirectory = passwordDirectory
         self.debounce = debounce
         self.logger = logger
@@ -143,6 +144,7 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
             group.addTask { await bfd.run() }
             group.addTask { await communities.run() }
             group.addTask { await secrets.run() }
+            group.addTask { await self.report?.followLeadership() }
             for stream in streams {
                 group.addTask {
                     for await _ in stream { changed.yield() }
@@ -175,7 +177,11 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
         counters.withLock { $0.passes += 1 }
         switch Self.derive(objects, namespace: namespace, passwordDirectory: passwordDirectory) {
         case .success(let (derived, passwords)):
-            reported.withLock { $0 = [] }
+            let wasInvalid = reported.withLock { seen in
+                defer { seen = [] }
+                return !seen.isEmpty
+            }
+            await report?.report([], changed: wasInvalid)
             let failures = Self.writePasswords(passwords)
             for failure in failures { logger.error("MetalLB: \(failure)") }
             guard composer.update(derived) else { return }
@@ -195,20 +201,20 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
                 defer { seen = texts }
                 return seen == texts
             }
-            guard !repeated else { return }
-            for problem in problems {
-                let object = objects.reference(of: problem).map { "\($0.namespace ?? "")/\($0.name ?? "")" }
-                logger.error(
-                    "MetalLB object invalid, the last valid configuration is kept: \(problem)",
-                    metadata: object.map { ["object": .string($0)] } ?? [:])
+            if !repeated {
+                for problem in problems {
+                    let object = objects.reference(of: problem).map { "\($0.namespace ?? "")/\($0.name ?? "")" }
+                    logger.error(
+                        "MetalLB object invalid, the last valid configuration is kept: \(problem)",
+                        metadata: object.map { ["object": .string($0)] } ?? [:])
+                }
             }
-            await report(problems, objects)
+            await report?.report(Self.byObject(problems, objects), changed: !repeated)
         }
     }
 
-    /// One Warning Event per invalid object, with its problems.
-    private func report(_ problems: [Diagnostic], _ objects: MetalLBObjectSet) async {
-        guard let recorder else { return }
+    /// The problems of each invalid object, objects in the order their first problem comes.
+    static func byObject(_ problems: [Diagnostic], _ objects: MetalLBObjectSet) -> [(ObjectReference, [String])] {
         var byObject: [ObjectReference: [String]] = [:]
         var order: [ObjectReference] = []
         for problem in problems {
@@ -216,11 +222,6 @@ package final class MetalLBSource: ServiceLifecycle.Service, Sendable {
             if byObject[reference] == nil { order.append(reference) }
             byObject[reference, default: []].append(problem.description)
         }
-        for reference in order {
-            let messages = byObject[reference] ?? []
-            var message = "invalid, Herald keeps the last valid configuration: " + messages.joined(separator: "; ")
-            if message.count > 1000 { message = String(message.prefix(999)) + "…" }
-            _ = await recorder.record(reference, type: .warning, reason: "InvalidConfiguration", message: message)
-        }
+        return order.map { ($0, byObject[$0] ?? []) }
     }
 }
