@@ -107,6 +107,37 @@ import Testing
             #expect(moved, "after stopping \(owner): statuses \(afterStop), ARP owners \(newOwners)")
             #expect(newOwners[name] != owner, "\(name) still answered by \(owner)")
             #expect(!afterStop.values.contains { $0.contains(owner) }, "\(owner) stopped but still named: \(afterStop)")
+            // An invalid object: every node's ConfigurationState says so, and the object gets one Event for the
+            // cluster (from the leading allocator), not one per node.
+            try await MetalLBLiveTests.apply(
+                cluster,
+                """
+                apiVersion: metallb.io/v1beta1
+                kind: IPAddressPool
+                metadata: {name: broken, namespace: \(namespace)}
+                spec:
+                  addresses: [198.51.100.300/28]
+                """)
+            let running = lab.names.filter { $0 != owner }
+            var states: [String] = []
+            let allInvalid = try await eventually(timeout: .seconds(20)) {
+                states = []
+                for node in running {
+                    states.append(
+                        try await MetalLBLiveTests.configurationState(cluster, namespace: namespace, node: node))
+                }
+                return states.allSatisfy { $0.hasPrefix("Invalid ") && $0.contains("broken") }
+            }
+            #expect(allInvalid, "\(states)")
+            try await Task.sleep(for: .seconds(2))
+            let events = try await MetalLBLiveTests.invalidConfigurationEvents(
+                cluster, namespace: namespace, object: "broken")
+            let lines = events.split(separator: "\n")
+            print(
+                "metallb-lab: InvalidConfiguration Events on the broken pool with \(running.count) nodes running: \(lines.count)"
+            )
+            #expect(lines.count == 1 && lines.allSatisfy { $0.hasPrefix("Warning IPAddressPool") }, "\(events)")
+
             // The lab's API server is shared: the next test's allocator should not find these.
             for (name, _) in remaining { try await client.delete(Service.self, name: name, namespace: apps) }
         }

@@ -21,7 +21,7 @@ import Testing
         try await kubectl(cluster, ["apply", "-f", fixtures + "/crds/metallb-crds.yaml"])
         let names = [
             "ipaddresspools", "l2advertisements", "bgpadvertisements", "bgppeers", "bfdprofiles", "communities",
-            "servicel2statuses", "servicebgpstatuses",
+            "servicel2statuses", "servicebgpstatuses", "configurationstates",
         ]
         try await kubectl(
             cluster,
@@ -65,6 +65,15 @@ import Testing
                 "involvedObject.name=\(object),reason=InvalidConfiguration", "-o",
                 "jsonpath={range .items[*]}{.type} {.involvedObject.kind} {.message}{\"\\n\"}{end}",
             ])
+    }
+
+    /// The `result` and `errorSummary` of the ConfigurationState of node `node`'s Herald, space-separated.
+    static func configurationState(_ cluster: DevCluster, namespace: String, node: String) async throws -> String {
+        let result = try await cluster.kubectl([
+            "get", "configurationstates.metallb.io", "herald-\(node)", "-n", namespace, "-o",
+            "jsonpath={.status.result} {.status.errorSummary}",
+        ])
+        return result.status == 0 ? result.output : ""
     }
 
     /// A fixture with its objects moved to `namespace`.
@@ -217,8 +226,16 @@ import Testing
             #expect(settled[name]?.version == versions[name], "\(name) was written")
         }
 
-        // An invalid pool: the running configuration stays, the object gets a Warning Event, the log names it.
+        #expect(try await Self.configurationState(cluster, namespace: namespace, node: "edit") == "Valid ")
+        // An invalid pool: the running configuration stays, the object gets a Warning Event, the log names it, the
+        // ConfigurationState says Invalid and why.
         try await Self.apply(cluster, pool("\"198.51.100.0/33\""))
+        var state = ""
+        let invalid = try await eventually(timeout: .seconds(20)) {
+            state = try await Self.configurationState(cluster, namespace: namespace, node: "edit")
+            return state.hasPrefix("Invalid ")
+        }
+        #expect(invalid && state.contains("spec.addresses"), "ConfigurationState: \(state)")
         var events = ""
         let reported = try await eventually(timeout: .seconds(20)) {
             events = try await Self.invalidConfigurationEvents(cluster, namespace: namespace, object: "edited")
