@@ -67,9 +67,9 @@ struct StatusRecords {
         do {
             for object in try await client.listAll(Object.self).items {
                 let labels = object.metadata.labels ?? [:]
-                guard let name = object.status?.serviceName ?? labels[Object.serviceNameLabel],
-                    let namespace = object.status?.serviceNamespace ?? labels[Object.serviceNamespaceLabel],
-                    let node = object.status?.node ?? labels[Object.nodeLabel]
+                guard let name = object.status?.serviceName ?? labels[MetalLBLabels.serviceName],
+                    let namespace = object.status?.serviceNamespace ?? labels[MetalLBLabels.serviceNamespace],
+                    let node = object.status?.node ?? labels[MetalLBLabels.node]
                 else { continue }
                 statusObjects[ServiceID(namespace: namespace, name: name), default: []].append((node, routed))
             }

@@ -138,8 +138,8 @@ import Testing
                 metadata: ObjectMeta(
                     name: "l2-laptop-c", namespace: metallb,
                     labels: [
-                        L2Status.nodeLabel: "node-live", L2Status.serviceNameLabel: "c",
-                        L2Status.serviceNamespaceLabel: apps,
+                        MetalLBLabels.node: "node-live", MetalLBLabels.serviceName: "c",
+                        MetalLBLabels.serviceNamespace: apps,
                     ])))
         // d: no annotation, no record: the pool from herald.yaml's ranges, the announcer computed.
         try await Self.service(client, "d", namespace: apps, ip: "192.0.2.244")
