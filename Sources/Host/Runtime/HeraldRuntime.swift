@@ -7,6 +7,7 @@ import HeraldIPAM
 import HeraldKube
 import HeraldKubeModels
 import HeraldMetalLB
+import HeraldPlanner
 import HeraldPluginHost
 import HeraldStatus
 import Logging
@@ -88,8 +89,12 @@ package enum HeraldRuntime {
                 (try? await kube.get(HeraldKubeModels.Node.self, name: node.name).metadata.labels) ?? node.labels
             nodeLabels = labels
             let exclusive = Set(plugins.instances.filter { $0.info.kind == .exclusive }.map(\.name))
-            // The advertisements in force (in MetalLB mode, those derived from MetalLB's objects).
-            let candidate = KubernetesMode.isCandidate(config, labels: labels, exclusiveInstances: exclusive)
+            // The advertisements in force (in MetalLB mode, those derived from MetalLB's objects). In MetalLB mode a
+            // speaking node is a candidate whatever the objects say now: an L2Advertisement created later selects it
+            // without a restart (the membership lease is decided once, here).
+            let candidate =
+                KubernetesMode.isCandidate(config, labels: labels, exclusiveInstances: exclusive)
+                || (metallb != nil && options.role.speaks && labels[Eligibility.excludeLabel] == nil)
             let mode = KubernetesMode(
                 client: kube, config: store, node: node, namespace: options.namespace,
                 leaderElection: options.leaderElection, membership: options.membership, candidate: candidate,
