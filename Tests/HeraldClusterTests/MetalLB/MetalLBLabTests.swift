@@ -9,8 +9,8 @@ import Testing
 /// instances derived from MetalLB's L2Advertisement, their interfaces from plugins.d), and MetalLB's users read who
 /// announces each Service where they read it with MetalLB: `kubectl get servicel2statuses`.
 @Suite(.serialized) struct MetalLBLabTests {
-    /// Each Service's ServiceL2Status names the node the router hears answering ARP for its address, and only that
-    /// node; a deleted Service's status goes, and after its owner stops, the status names the new owner.
+    /// With the L2Advertisement created after the hosts started, each Service's ServiceL2Status names the node the
+    /// router hears answering ARP for its address, and only that node; a deleted Service's status goes, and after its owner stops, the status names the new owner.
     @Test func serviceL2StatusNamesTheNodeTheRouterHears() async throws {
         let lab = try await Lab.start("herald-metallb-lab", fixtures: false)
         defer { lab.destroy() }
@@ -25,12 +25,6 @@ import Testing
             metadata: {name: lab-pool, namespace: \(namespace)}
             spec:
               addresses: [198.51.100.64/28]
-            ---
-            apiVersion: metallb.io/v1beta1
-            kind: L2Advertisement
-            metadata: {name: lab-l2, namespace: \(namespace)}
-            spec:
-              ipAddressPools: [lab-pool]
             """)
         try await withClient(try cluster.adminClient("metallb-lab")) { client in
             await lab.createNodes(client)
@@ -47,6 +41,17 @@ import Testing
             }
             defer { for host in hosts.values where host.isRunning { host.signal(SIGKILL) } }
 
+            // The L2Advertisement comes after the hosts started: it takes no restart.
+            try await Task.sleep(for: .seconds(1))
+            try await MetalLBLiveTests.apply(
+                cluster,
+                """
+                apiVersion: metallb.io/v1beta1
+                kind: L2Advertisement
+                metadata: {name: lab-l2, namespace: \(namespace)}
+                spec:
+                  ipAddressPools: [lab-pool]
+                """)
             let apps = try await makeNamespace(client, "metallb-lab")
             let names = (1...6).map { "web-\($0)" }
             try await ControllerLab.create(client, names.map { ControllerLab.service($0, namespace: apps) })
