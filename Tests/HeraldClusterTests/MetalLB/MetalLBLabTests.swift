@@ -148,66 +148,6 @@ import Testing
         }
     }
 
-    /// BIRD in the lab's router namespace: iBGP AS 64512, every node of 198.51.100.0/24 accepted (passive), routes
-    /// into table t4, BFD at 100 ms × 3 asked of every session. Stopped by `process.terminate()`; queried through `query`.
-    struct Router {
-        let process: Process
-        let socket: String
-
-        init(lab: Lab) throws {
-            socket = "\(lab.directory)/bird.ctl"
-            let config = "\(lab.directory)/bird.conf"
-            try """
-            router id 198.51.100.1;
-            protocol device {}
-            ipv4 table t4;
-            protocol bfd { interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }
-            protocol bgp nodes {
-              local as 64512;
-              neighbor range 198.51.100.0/24 as 64512;
-              direct;
-              bfd on;
-              ipv4 { table t4; import all; export none; gateway direct; };
-            }
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-            process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", lab.router, "bird", "-f", "-c", config, "-s", socket]
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-        }
-
-        func query(_ command: String) async -> String {
-            (try? await Lab.sh("birdc -s \(socket) \(command) 2>&1")) ?? ""
-        }
-
-        /// The BGP attributes of each path BIRD holds for `prefix`, by its next hop (the node it came from: iBGP,
-        /// `gateway direct`).
-        func paths(_ prefix: String) async -> [String: Set<String>] {
-            var result: [String: Set<String>] = [:]
-            var entry: Set<String> = []
-            func close() {
-                let hop = entry.first { $0.hasPrefix("BGP.next_hop: ") }?.dropFirst("BGP.next_hop: ".count)
-                if let hop { result[String(hop)] = entry }
-                entry = []
-            }
-            for line in await query("show route all for \(prefix) table t4").split(separator: "\n") {
-                if line.contains("unicast [") { close() }
-                let text = line.trimmingCharacters(in: .whitespaces)
-                if text.hasPrefix("BGP.") { entry.insert(text) }
-            }
-            close()
-            return result
-        }
-
-        func stop() {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
-    }
-
     /// MetalLB's BGP objects (a Community with aliases, a BGPAdvertisement with localPref and communities, an iBGP
     /// BGPPeer with a BFDProfile) read live: BIRD receives from every node the route `herald convert` of the same
     /// objects gives, attribute for attribute (local preference and communities included), BFD is Up with every node,
@@ -251,7 +191,7 @@ import Testing
               localPref: 150
               communities: [vpn-only, "65535:65282", big, no-export]
             """
-        let router = try Router(lab: lab)
+        let router = try LabBird(lab: lab, peerASN: 64512, bfd: true)
         defer { router.stop() }
         try await withClient(try cluster.adminClient("metallb-bgp")) { client in
             await lab.createNodes(client)
