@@ -61,6 +61,7 @@ struct BirdNamespaceTests {
             #expect(LabShell.wait(10) { bird.routes("2001:db8:4e::10/128", table: "t6").isEmpty })
             let metrics = try node.metrics()
             #expect(metrics[#"bgp_session_state{peer="198.51.100.1"}"#] == 6)
+            #expect((metrics[#"bgp_session_uptime_seconds{peer="198.51.100.1"}"#] ?? 0) > 0)
             #expect(metrics[#"bgp_prefixes_withdrawn_total{peer="198.51.100.1"}"#] == 1)
             #expect(metrics[#"bgp_prefixes_announced_total{peer="2001:db8::1"}"#] == 1)
             #expect(node.lines.contains { $0.hasPrefix("event Normal PeerUp") })
@@ -173,6 +174,7 @@ struct BirdNamespaceTests {
             #expect(!bird.query("show protocols md5b").contains("Established"))
             let metrics = try node2.metrics()
             #expect(metrics[#"bgp_session_established{peer="198.51.100.1"}"#] == 0)
+            #expect(metrics[#"bgp_session_uptime_seconds{peer="198.51.100.1"}"#] == 0)
             node2.send("health")
             #expect(node2.expect("health degraded", timeout: 5) != nil)
         }

@@ -43,11 +43,20 @@ import Testing
         let metrics = try curl([base + "/metrics"])
         #expect(metrics.code == "200")
         let lines = metrics.body.split(separator: "\n").map(String.init)
-        #expect(lines.contains(#"herald_build_info{version="0.1.0",abi="1.0",node="cli-node"} 1"#), "\(metrics.body)")
-        #expect(lines.contains(#"herald_plugin_instance_started{instance="rec",plugin="dev.herald.log"} 1"#))
-        #expect(lines.contains(#"herald_plugin_instance_announcements{instance="rec",plugin="dev.herald.log"} 3"#))
+        // Gauges are written as floating-point numbers, counters of whole totals as integers.
+        #expect(lines.contains(#"herald_build_info{version="0.1.0",abi="1.0",node="cli-node"} 1.0"#), "\(metrics.body)")
+        #expect(lines.contains(#"herald_plugin_instance_started{instance="rec",plugin="dev.herald.log"} 1.0"#))
+        #expect(lines.contains(#"herald_plugin_instance_announcements{instance="rec",plugin="dev.herald.log"} 3.0"#))
         // The log plugin's own metrics, collected through the ABI.
         #expect(lines.contains(#"herald_log_announce_calls_total{instance="rec"} 3"#), "\(metrics.body)")
+        // Each announce timed: three in the histogram, none failed.
+        #expect(
+            lines.contains(
+                #"herald_plugin_call_duration_seconds_count{instance="rec",plugin="dev.herald.log",call="announce"} 3"#),
+            "\(metrics.body)")
+        #expect(
+            lines.contains(
+                #"herald_plugin_call_failures_total{instance="rec",plugin="dev.herald.log",call="announce"} 0"#))
 
         #expect(try curl([base + "/healthz"]) == ("200", "ok\n"))
         let ready = try curl([base + "/readyz"])

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import HeraldConfig
 import HeraldConfigModel
@@ -6,6 +7,7 @@ import HeraldKube
 import HeraldKubeModels
 import HeraldRuntime
 import Logging
+import Prometheus
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -160,6 +162,8 @@ struct Run: AsyncParsableCommand {
             namespace: namespace ?? SourceOptions.podNamespace() ?? "herald-system", statusAddress: status,
             version: Herald.version)
         runtime.role = role
+        // One registry for the process: Herald's metrics and whatever a library reports through swift-metrics.
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: runtime.metrics.registry))
         runtime.metallb = metallb
         runtime.watchConfig = watchConfig
         runtime.configIdentities = identities

@@ -49,6 +49,8 @@ package final class PluginInstance: Sendable {
     private let state: Mutex<State>
     /// How a crash report names this instance.
     private let place: String
+    /// Told how long each call took and whether it failed (the status metrics), on the calling or the call's thread.
+    private let calls: (any PluginCallObserver)?
 
     /// The default deadline of one call into a plugin (`callTimeoutMs` in plugins.d overrides it).
     package static let defaultCallDeadline: Duration = .seconds(5)
@@ -87,10 +89,12 @@ package final class PluginInstance: Sendable {
         name: String, library: PluginLibrary, logger: Logger,
         callDeadline: Duration = PluginInstance.defaultCallDeadline,
         onEvent: @escaping @Sendable (PluginEvent) -> Void = { _ in },
-        onHealth: @escaping @Sendable (String, PluginHealth) -> Void = { _, _ in }
+        onHealth: @escaping @Sendable (String, PluginHealth) -> Void = { _, _ in },
+        calls: (any PluginCallObserver)? = nil
     ) throws(PluginCallError) {
         self.name = name
         self.library = library
+        self.calls = calls
         self.deadline = Atomic(Self.nanoseconds(callDeadline))
         let context = InstanceContext(instance: name, logger: logger, onEvent: onEvent, onHealth: onHealth)
         self.context = context
@@ -243,6 +247,10 @@ package final class PluginInstance: Sendable {
         let replies = caller.call(within: deadline * (calls.count + 1)) { () -> [RunnerMessage.Reply] in
             RunnerProxy.from(proxy.value).callAll(wire, deadline: deadline)
         }
+        // Only the run's end is seen here: each call is counted (and its failure), without a duration of its own.
+        for (index, call) in calls.enumerated() {
+            record(call.what, nil, failed: replies.map { index >= $0.count || $0[index].status != HERALD_OK } ?? true)
+        }
         guard let replies else {
             markHung("a run of \(calls.count) calls from \(calls[0].what)", since: started)
             return calls.map {
@@ -306,16 +314,20 @@ package final class PluginInstance: Sendable {
             var health = pushed
             if let poll = v.health {
                 var buffer = [CChar](repeating: 0, count: 256)
+                let began = ContinuousClock.now
                 let raw = CrashRecord.during(place, "health") { poll(plugin.instance, &buffer, buffer.count) }
+                self.record("health", ContinuousClock.now - began, failed: false)
                 let polled = PluginHealth(
                     PluginHealth.State(rawValue: raw) ?? .unhealthy, buffer[0] == 0 ? nil : Self.text(buffer))
                 health = pushed.state > polled.state ? pushed : polled
             }
             var collected: [PluginMetric]?
             if metrics, let collect = v.collect_metrics {
+                let began = ContinuousClock.now
                 collected = CrashRecord.during(place, "collect_metrics") {
                     MetricsCollector.collect { sink in collect(plugin.instance, sink) }
                 }
+                self.record("collect_metrics", ContinuousClock.now - began, failed: false)
             }
             self.state.withLock { s in
                 s.observing = false
@@ -326,7 +338,12 @@ package final class PluginInstance: Sendable {
             return true
         }
         if waited == nil {
-            if within >= callDeadline { markHung("health", since: started) } else { watch("health", since: started) }
+            if within >= callDeadline {
+                record("health", nil, failed: true)
+                markHung("health", since: started)
+            } else {
+                watch("health", since: started)
+            }
         }
         return state.withLock { s in s.hung != nil ? Self.failedObservation(s) : s.observed }
     }
@@ -356,10 +373,12 @@ package final class PluginInstance: Sendable {
         guard let handle else { return }
         let place = self.place
         let started = ContinuousClock.now
-        let returned = caller.call(within: callDeadline) { () -> Bool in
+        let returned = caller.call(within: callDeadline) { () -> Duration in
+            let began = ContinuousClock.now
             CrashRecord.during(place, "stop") { handle.vtable.pointee.stop!(handle.instance) }
-            return true
+            return ContinuousClock.now - began
         }
+        record("stop", returned, failed: returned == nil)
         if returned == nil {
             markHung("stop", since: started)
             return
@@ -433,13 +452,17 @@ package final class PluginInstance: Sendable {
         let epoch = runnerExits
         let outcome = caller.call(within: callDeadline) { () -> CallOutcome in
             var buffer = [CChar](repeating: 0, count: Self.errorCapacity)
+            let began = ContinuousClock.now
             let status = CrashRecord.during(place, what) {
                 buffer.withUnsafeMutableBufferPointer {
                     body(plugin.vtable.pointee, plugin.instance, $0.baseAddress!, $0.count)
                 }
             }
-            return CallOutcome(status: status, message: status == HERALD_OK ? "" : Self.text(buffer))
+            return CallOutcome(
+                status: status, message: status == HERALD_OK ? "" : Self.text(buffer),
+                elapsed: ContinuousClock.now - began)
         }
+        record(what, outcome?.elapsed, failed: outcome.map { $0.status != HERALD_OK } ?? true)
         guard let outcome else {
             markHung(what, since: started)
             throw PluginCallError(
@@ -537,6 +560,16 @@ package final class PluginInstance: Sendable {
     struct CallOutcome: Sendable {
         var status: Int32
         var message: String
+        var elapsed: Duration = .zero
+    }
+
+    /// Tells the observer about one call: its kind is the first word of `what` (`announce 192.0.2.1/32` is an
+    /// `announce`).
+    private func record(_ what: String, _ duration: Duration?, failed: Bool) {
+        guard let calls else { return }
+        let kind = what.prefix { $0 != " " }
+        calls.pluginCall(
+            instance: name, plugin: library.info.id, call: String(kind), duration: duration, failed: failed)
     }
 
     struct CreateOutcome: Sendable {

@@ -54,6 +54,8 @@ package final class PluginSet: Sendable {
     private let logger: Logger
     private let onEvent: @Sendable (PluginEvent) -> Void
     private let onHealth: @Sendable (String, PluginHealth) -> Void
+    /// Told about every call into the instances (the status metrics).
+    private let calls: (any PluginCallObserver)?
 
     /// The instances, in plugins.d order.
     package var instances: [PluginInstance] { state.withLock { $0.members.map(\.instance) } }
@@ -66,8 +68,11 @@ package final class PluginSet: Sendable {
 
     private init(
         loader: PluginLoader, node: LocalNode, logger: Logger,
-        onEvent: @escaping @Sendable (PluginEvent) -> Void, onHealth: @escaping @Sendable (String, PluginHealth) -> Void
+        onEvent: @escaping @Sendable (PluginEvent) -> Void,
+        onHealth: @escaping @Sendable (String, PluginHealth) -> Void,
+        calls: (any PluginCallObserver)?
     ) {
+        self.calls = calls
         self.state = Mutex(State())
         self.loader = loader
         self.node = node
@@ -80,9 +85,11 @@ package final class PluginSet: Sendable {
     package static func make(
         entries: [PluginDirectory.Entry], directory: String?, loader: PluginLoader, node: LocalNode, logger: Logger,
         onEvent: @escaping @Sendable (PluginEvent) -> Void = { _ in },
-        onHealth: @escaping @Sendable (String, PluginHealth) -> Void = { _, _ in }
+        onHealth: @escaping @Sendable (String, PluginHealth) -> Void = { _, _ in },
+        calls: (any PluginCallObserver)? = nil
     ) -> PluginSet {
-        let set = PluginSet(loader: loader, node: node, logger: logger, onEvent: onEvent, onHealth: onHealth)
+        let set = PluginSet(
+            loader: loader, node: node, logger: logger, onEvent: onEvent, onHealth: onHealth, calls: calls)
         let plan = PluginSetPlan(entries: entries, directory: directory, loader: loader, current: [])
         var members: [Member] = []
         var problems = plan.problems
@@ -254,7 +261,7 @@ package final class PluginSet: Sendable {
             }
             let instance = try PluginInstance(
                 name: spec.name, library: library, logger: logger, callDeadline: Self.callDeadline(spec),
-                onEvent: onEvent, onHealth: onHealth)
+                onEvent: onEvent, onHealth: onHealth, calls: calls)
             do {
                 try instance.configure(json: spec.configJSON, node: node)
             } catch {

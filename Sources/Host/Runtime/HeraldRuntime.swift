@@ -66,7 +66,8 @@ package enum HeraldRuntime {
         let relay = PluginRelay()
         let plugins = PluginSet.make(
             entries: pluginEntries, directory: options.pluginsDirectory, loader: options.loader, node: node,
-            logger: logger, onEvent: { relay.event($0) }, onHealth: { _, _ in relay.health() })
+            logger: logger, onEvent: { relay.event($0) }, onHealth: { _, _ in relay.health() },
+            calls: options.metrics)
         for problem in plugins.problems { logger.error("\(problem)") }
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -98,7 +99,8 @@ package enum HeraldRuntime {
             let mode = KubernetesMode(
                 client: kube, config: store, node: node, namespace: options.namespace,
                 leaderElection: options.leaderElection, membership: options.membership, candidate: candidate,
-                role: options.role, metallbMode: metallb != nil, logger: logger)
+                role: options.role, metallbMode: metallb != nil, logger: logger,
+                assigned: { [metrics = options.metrics] in metrics.assigned(after: $0) })
             cluster = mode
             sources.append(mode.source)
             services.append(.init(service: mode))
@@ -205,7 +207,9 @@ package enum HeraldRuntime {
             let abi = "\(HERALD_ABI_MAJOR).\(HERALD_ABI_MINOR)"
             let version = options.version
             let (controller, recorders) = (cluster?.controller, cluster?.recorders ?? [])
-            let server = StatusServer(host: status.host, port: status.port, logger: logger) {
+            let server = StatusServer(
+                host: status.host, port: status.port, logger: logger, metrics: options.metrics
+            ) {
                 let reloads = reloader?.statistics ?? (applied: 0, rejected: 0)
                 let passes = reconciler.passStatistics
                 let ownership = reconciler.ownershipChanges

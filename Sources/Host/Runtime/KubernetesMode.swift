@@ -58,7 +58,8 @@ package final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     package init(
         client: KubeClient, config: ConfigStore, node: LocalNode, namespace: String,
         leaderElection: RuntimeOptions.LeaderElection, membership timing: Timing, candidate: Bool,
-        role: RuntimeOptions.Role = .all, metallbMode: Bool = false, logger: Logger
+        role: RuntimeOptions.Role = .all, metallbMode: Bool = false, logger: Logger,
+        assigned: @escaping @Sendable (Duration) -> Void = { _ in }
     ) {
         self.role = role
         services = Informer(
@@ -78,7 +79,7 @@ package final class KubernetesMode: ServiceLifecycle.Service, Sendable {
             logger: logger)
         controller = ServiceController(
             client: client, services: services, namespaces: namespaces, elector: elector, recorder: recorder,
-            config: config, metallbMode: metallbMode, logger: logger)
+            config: config, metallbMode: metallbMode, logger: logger, assigned: assigned)
         source = KubernetesSource(services: services, slices: slices, config: config, logger: logger)
         watcher = MembershipWatcher(client: client, namespace: namespace, logger: logger)
         membership =

@@ -3,6 +3,7 @@ import HeraldConfigModel
 import HeraldKube
 import HeraldKubeModels
 import HeraldPluginHost
+import HeraldStatus
 
 /// Everything `herald run` is told: where the configuration and plugins come from, which mode, who this node is.
 package struct RuntimeOptions: Sendable {
@@ -88,6 +89,8 @@ package struct RuntimeOptions: Sendable {
     /// Where to serve the status endpoints; nil for none.
     package var statusAddress: (host: String, port: Int)?
     package var version: String
+    /// The process's metrics registry: `/metrics` renders it, the plugin instances and the allocator record into it.
+    package var metrics = HeraldMetrics()
 
     package init(
         mode: Mode, config: HeraldConfiguration, configPath: String?, pluginEntries: [PluginDirectory.Entry],

@@ -47,14 +47,22 @@ package final class ServiceController: Sendable {
     static let eventDelayLimit: Duration = .seconds(2)
     /// The pools' usage after the last batch of this term; nil while not leading.
     let usage = Mutex<[PoolStatistics]?>(nil)
+    /// When this term's allocator first saw each served Service that shows no address yet (from the informer's
+    /// queue), until the write that gives it its first address: ``assigned`` is told the time between. One entry per
+    /// Service waiting for an address, none per Service that has one.
+    let awaiting = Mutex<[ServiceID: ContinuousClock.Instant]>([:])
+    /// Told how long a Service waited for its first address (the status metrics).
+    let assigned: @Sendable (Duration) -> Void
 
     /// The pools' usage while this host leads, else nil.
     package var poolStatistics: [PoolStatistics]? { usage.withLock { $0 } }
 
     package init(
         client: KubeClient, services: Informer<Service>, namespaces: Informer<Namespace>, elector: LeaderElector,
-        recorder: EventRecorder, config: ConfigStore, metallbMode: Bool = false, logger: Logger
+        recorder: EventRecorder, config: ConfigStore, metallbMode: Bool = false, logger: Logger,
+        assigned: @escaping @Sendable (Duration) -> Void = { _ in }
     ) {
+        self.assigned = assigned
         self.client = client
         self.services = services
         self.namespaces = namespaces
@@ -88,12 +96,16 @@ package final class ServiceController: Sendable {
             try await namespaces.waitUntilSynced()
         } catch { return }
         let inbox = WorkQueue<Input>()
+        awaiting.withLock { $0 = [:] }
+        defer { awaiting.withLock { $0 = [:] } }
         let (events, eventSink) = AsyncStream.makeStream(of: (AllocationState.Event, ContinuousClock.Instant).self)
         await withTaskGroup(of: Void.self) { group in
             // Feeds: Service keys from the informer's queue, namespaces whose labels change, configuration reloads.
             group.addTask {
                 for await key in self.services.queue {
-                    inbox.add(.service(ServiceID(namespace: key.namespace ?? "default", name: key.name)))
+                    let id = ServiceID(namespace: key.namespace ?? "default", name: key.name)
+                    self.noteWaiting(id, self.services.store.get(key))
+                    inbox.add(.service(id))
                     self.services.queue.done(key)
                 }
             }
@@ -189,6 +201,23 @@ package final class ServiceController: Sendable {
             for event in effects.events { events.yield((event, decided)) }
             usage.withLock { $0 = state.allocator.statistics() }
             for input in batch { inbox.done(input) }
+        }
+    }
+
+    /// Notes when a served Service without an address was first seen (forgets one that is gone or has one).
+    func noteWaiting(_ id: ServiceID, _ service: Service?) {
+        let waits =
+            service.map {
+                ServiceTranslation.isServed($0, loadBalancerClass: config.current.loadBalancerClass)
+                    && (ServiceTranslation.statusAddresses(of: $0) ?? []).isEmpty
+            } ?? false
+        let now = ContinuousClock.now
+        awaiting.withLock { awaiting in
+            if waits {
+                if awaiting[id] == nil { awaiting[id] = now }
+            } else if service == nil {
+                awaiting[id] = nil
+            }
         }
     }
 
@@ -334,6 +363,9 @@ package final class ServiceController: Sendable {
             logger.warning(
                 "allocator: this API server drops metadata in status writes; \(PoolAnnotations.heraldKey) is not written"
             )
+        }
+        if shown.isEmpty, !desired.addresses.isEmpty, let since = awaiting.withLock({ $0.removeValue(forKey: id) }) {
+            assigned(ContinuousClock.now - since)
         }
         if let version = result.metadata.resourceVersion.flatMap({ UInt64($0) }) {
             written.entries.withLock {

@@ -6,7 +6,8 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// The status endpoints over HTTP/1.1: `GET /metrics` (Prometheus text), `GET /healthz` (the process serves) and
+/// The status endpoints over HTTP/1.1: `GET /metrics` (the Prometheus registry of ``HeraldMetrics``, brought to a
+/// snapshot first), `GET /healthz` (the process serves) and
 /// `GET /readyz` (every plugin instance runs and none is unhealthy; JSON detail). A port that cannot be bound is
 /// logged and leaves the endpoints off: announcing matters more than being observed, so the host keeps running.
 ///
@@ -19,13 +20,16 @@ package final class StatusServer: Service, Sendable {
     package let maxConnections: Int
     package let idleTimeout: Duration
     let snapshot: @Sendable () -> StatusSnapshot
+    /// The registry `/metrics` renders, brought to each snapshot first.
+    package let metrics: HeraldMetrics
     let logger: Logger
     let connections = ConnectionCount()
 
     package init(
         host: String, port: Int, maxConnections: Int = 64, idleTimeout: Duration = .seconds(10), logger: Logger,
-        snapshot: @escaping @Sendable () -> StatusSnapshot
+        metrics: HeraldMetrics = HeraldMetrics(), snapshot: @escaping @Sendable () -> StatusSnapshot
     ) {
+        self.metrics = metrics
         self.host = host
         self.port = port
         self.maxConnections = maxConnections
@@ -39,7 +43,7 @@ package final class StatusServer: Service, Sendable {
 
     /// Listens; the returned channel serves until it is closed.
     func bind() async throws -> any Channel {
-        let snapshot = self.snapshot
+        let (snapshot, metrics) = (self.snapshot, self.metrics)
         let (connections, limit) = (self.connections, maxConnections)
         let idle = TimeAmount.nanoseconds(
             idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
@@ -55,7 +59,7 @@ package final class StatusServer: Service, Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(StatusHandler(snapshot: snapshot))
+                    try channel.pipeline.syncOperations.addHandler(StatusHandler(metrics: metrics, snapshot: snapshot))
                 }
             }
             .bind(host: host, port: port).get()
@@ -109,11 +113,15 @@ final class StatusHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let snapshot: @Sendable () -> StatusSnapshot
+    let metrics: HeraldMetrics
     private var head: HTTPRequestHead?
     /// Requests read and not answered yet.
     private var pending = 0
 
-    init(snapshot: @escaping @Sendable () -> StatusSnapshot) { self.snapshot = snapshot }
+    init(metrics: HeraldMetrics, snapshot: @escaping @Sendable () -> StatusSnapshot) {
+        self.metrics = metrics
+        self.snapshot = snapshot
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -140,9 +148,10 @@ final class StatusHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func respond(_ context: ChannelHandlerContext, _ request: HTTPRequestHead) {
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
-        let snapshot = self.snapshot
+        let (snapshot, metrics) = (self.snapshot, self.metrics)
         DispatchQueue.global().async {
-            let answer = StatusRoutes.answer(method: request.method, uri: request.uri, snapshot: snapshot)
+            let answer = StatusRoutes.answer(
+                method: request.method, uri: request.uri, metrics: metrics, snapshot: snapshot)
             loop.execute { bound.value.handler.write(answer, to: request, bound.value.context) }
         }
     }
@@ -180,7 +189,9 @@ enum StatusRoutes {
         var body: String
     }
 
-    static func answer(method: HTTPMethod, uri: String, snapshot: () -> StatusSnapshot) -> Answer {
+    static func answer(
+        method: HTTPMethod, uri: String, metrics: HeraldMetrics, snapshot: () -> StatusSnapshot
+    ) -> Answer {
         let path = String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
         let text = "text/plain; charset=utf-8"
         guard ["/metrics", "/healthz", "/readyz"].contains(path) else {
@@ -191,7 +202,7 @@ enum StatusRoutes {
         }
         switch path {
         case "/metrics":
-            return Answer(status: .ok, contentType: PrometheusText.contentType, body: PrometheusText.render(snapshot()))
+            return Answer(status: .ok, contentType: HeraldMetrics.contentType, body: metrics.render(snapshot()))
         case "/healthz":
             if let stalled = snapshot().stalled {
                 return Answer(status: .serviceUnavailable, contentType: text, body: "not live: \(stalled)\n")

@@ -37,7 +37,7 @@ import Testing
             let config = """
                 apiVersion: herald.dev/v1
                 pools:
-                  - name: scrape
+                  - name: metrics
                     addresses: [192.0.2.0/28]
                 advertisements:
                   - {name: all, plugin: log}
@@ -49,7 +49,7 @@ import Testing
                 cluster: cluster, node: "metrics-a", directory: directory, config: config,
                 extra: ["--status-address", "127.0.0.1:0"])
             let got = try await ControllerLab.waitAssigned(client, namespace: ns, names: Set(names))
-            #expect(Set(got.values.compactMap(\.pool)) == ["scrape"], "\(got)")
+            #expect(Set(got.values.compactMap(\.pool)) == ["metrics"], "\(got)")
             #expect(Set(got.values.flatMap(\.addresses)).count == 5, "\(got)")
 
             var base: String?
@@ -66,8 +66,12 @@ import Testing
                 "--scrape", Self.fixtures + "/speaker-bgp-a.prom",
                 "--scrape", Self.fixtures + "/speaker-bgp-b.prom",
                 "--dashboard", Self.dashboard,
-                "--expect", #"herald_pool_addresses_in_use{pool="scrape",family="IPv4"}=5"#,
-                "--expect", #"herald_pool_addresses{pool="scrape",family="IPv4"}=16"#,
+                "--expect", #"herald_pool_addresses_in_use{pool="metrics",family="IPv4"}=5"#,
+                "--expect", #"herald_pool_addresses{pool="metrics",family="IPv4"}=16"#,
+                "--expect", #"herald_pool_addresses_available{pool="metrics",family="IPv4"}=11"#,
+                // Each of the five waited for its first address once.
+                "--expect", "herald_allocator_assignment_seconds_count=5",
+                "--require", "herald_plugin_call_duration_seconds_bucket",
                 "--require", "herald_events_written_total",
             ]
             // The usage is published with the allocator's pass; the addresses are visible a moment earlier.
@@ -80,7 +84,13 @@ import Testing
             }
             print("scripts/check-metrics (exit \(status)):\n\(output)")
             #expect(status == 0, "\(output)\n\(host.output.suffix(2000))")
-            #expect(output.contains(#"expect herald_pool_addresses_in_use{family="IPv4",pool="scrape"} = 5: ok"#))
+            #expect(output.contains(#"expect herald_pool_addresses_in_use{family="IPv4",pool="metrics"} = 5: ok"#))
+            // HERALD_METRICS_CAPTURE=FILE keeps this scrape (how Tests/Fixtures/Metrics/allocator.prom is captured).
+            if let capture = ProcessInfo.processInfo.environment["HERALD_METRICS_CAPTURE"], status == 0 {
+                let saved = try await TestSupport.runDetached(
+                    ["/usr/bin/curl", "-sf", "-o", capture, url], timeout: 10)
+                #expect(saved.status == 0, "\(saved.stdout)")
+            }
 
             await host.stop()
             try await ControllerLab.cleanUp(client)

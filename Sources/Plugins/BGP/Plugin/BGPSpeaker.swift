@@ -29,6 +29,8 @@ final class BGPSpeaker: @unchecked Sendable {
         var peer: String
         var state: BGPState
         var flaps: Int
+        /// When the session became Established (monotonic nanoseconds), while it is.
+        var establishedAt: UInt64?
         var advertised: Int
         var counters: PeerCounters
     }
@@ -202,6 +204,11 @@ final class BGPSpeaker: @unchecked Sendable {
                 help: "1 while the session is Established")
             writer.counter(
                 "bgp_session_flaps_total", Double(p.flaps), labels: labels, help: "Times the session left Established")
+            let now = MonotonicClock.now()
+            writer.gauge(
+                "bgp_session_uptime_seconds",
+                p.state == .established ? p.establishedAt.map { Double(now &- min($0, now)) / 1e9 } ?? 0 : 0,
+                labels: labels, help: "Seconds since the session became Established (0 while it is not)")
             writer.gauge(
                 "bgp_prefixes_advertised", Double(p.advertised), labels: labels, help: "Prefixes the peer holds from us"
             )
@@ -570,6 +577,7 @@ final class BGPSpeaker: @unchecked Sendable {
             sendInitialTable(session)
         }
         session.everEstablished = true
+        session.establishedAt = MonotonicClock.now()
         host.log(.info, "bgp: session with \(session.config.label) established (hold \(negotiated.holdTime) s)")
         host.event(reason: "PeerUp", message: "BGP session with \(session.config.label) established")
     }
@@ -628,10 +636,11 @@ final class BGPSpeaker: @unchecked Sendable {
 
     /// Publishes per-peer snapshots and health for the plugin calls, and reports health changes.
     private func publish() {
+        for session in sessions where session.fsm.state != .established { session.establishedAt = nil }
         let snapshots = sessions.map {
             PeerSnapshot(
-                peer: $0.config.label, state: $0.fsm.state, flaps: $0.fsm.flaps, advertised: $0.ribOut.sent.count,
-                counters: $0.counters)
+                peer: $0.config.label, state: $0.fsm.state, flaps: $0.fsm.flaps, establishedAt: $0.establishedAt,
+                advertised: $0.ribOut.sent.count, counters: $0.counters)
         }
         let down = sessions.filter { $0.fsm.state != .established }.map(\.config.label)
         let bfdDown = sessions.indices.filter { index in bfdStates[index].map { $0 != .up } ?? false }.map {

@@ -29,6 +29,8 @@ final class PeerSession {
     var lastState = BGPState.idle
     /// The session has been Established at least once since the plugin started.
     var everEstablished = false
+    /// When the session last became Established (monotonic nanoseconds); nil while it is not.
+    var establishedAt: UInt64?
     /// Established, holding back the initial table and End-of-RIB until the host's announcements settle (see
     /// `BGPSpeaker.settleDeadline`).
     var awaitingSettle = false
