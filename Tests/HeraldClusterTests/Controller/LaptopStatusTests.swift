@@ -82,16 +82,25 @@ import Testing
             contentsOfFile: TestSupport.packageRoot.appendingPathComponent("deploy/" + path).path, encoding: .utf8)
     }
 
-    /// Services in every state, the records of two nodes (one live, one whose lease expired), a ServiceL2Status, and
-    /// Herald's ConfigMaps as deploy/ generates them (plain names here).
-    @Test func laptopStatusFromTheClusterAlone() async throws {
+    /// The cluster (with MetalLB's CRDs), an admin client, and three fresh namespaces: MetalLB's, Herald's and the
+    /// Services'.
+    static func setUp() async throws -> (
+        cluster: DevCluster, client: KubeClient, metallb: String, herald: String, apps: String
+    ) {
         let metallb = uniqueName("metallb")
-        let cluster = try await MetalLBLiveTests.cluster(namespace: metallb, instance: Self.instance)
+        let cluster = try await MetalLBLiveTests.cluster(namespace: metallb, instance: instance)
         let client = try cluster.adminClient()
-        defer { Task { try? await client.shutdown() } }
         let herald = uniqueName("herald")
         let apps = uniqueName("apps")
         for namespace in [herald, apps] { _ = try await cluster.kubectl(["create", "namespace", namespace]) }
+        return (cluster, client, metallb, herald, apps)
+    }
+
+    /// Services in every state, the records of two nodes (one live, one whose lease expired), a ServiceL2Status, and
+    /// Herald's ConfigMaps as deploy/ generates them (plain names here).
+    @Test func laptopStatusFromTheClusterAlone() async throws {
+        let (cluster, client, metallb, herald, apps) = try await Self.setUp()
+        defer { Task { try? await client.shutdown() } }
 
         _ = try await client.create(
             ConfigMap(
@@ -168,13 +177,8 @@ import Testing
     /// A herald.yaml in the ConfigMap (named with a generator's hash suffix) that cannot be used: every problem as
     /// file:line:column, the rows the cluster alone gives, then exit status 2.
     @Test func brokenConfigMapIsReportedAndTheRowsStillPrint() async throws {
-        let metallb = uniqueName("metallb")
-        let cluster = try await MetalLBLiveTests.cluster(namespace: metallb, instance: Self.instance)
-        let client = try cluster.adminClient()
+        let (cluster, client, _, herald, apps) = try await Self.setUp()
         defer { Task { try? await client.shutdown() } }
-        let herald = uniqueName("herald")
-        let apps = uniqueName("apps")
-        for namespace in [herald, apps] { _ = try await cluster.kubectl(["create", "namespace", namespace]) }
         let broken = """
             apiVersion: herald.dev/v1
             kind: HeraldConfig
@@ -215,13 +219,8 @@ import Testing
 
     /// Without MetalLB's CRDs (a cluster that never had MetalLB) the status objects are skipped without a word.
     @Test func missingMetalLBCRDsAreSkippedSilently() async throws {
-        let metallb = uniqueName("metallb")
-        let cluster = try await MetalLBLiveTests.cluster(namespace: metallb, instance: Self.instance)
-        let client = try cluster.adminClient()
+        let (cluster, client, _, herald, apps) = try await Self.setUp()
         defer { Task { try? await client.shutdown() } }
-        let herald = uniqueName("herald")
-        let apps = uniqueName("apps")
-        for namespace in [herald, apps] { _ = try await cluster.kubectl(["create", "namespace", namespace]) }
         try await MetalLBLiveTests.kubectl(
             cluster, ["delete", "crd", "servicel2statuses.metallb.io", "servicebgpstatuses.metallb.io", "--wait=true"])
         let now = Date()

@@ -50,14 +50,8 @@ import Testing
         let lab = try await Lab.start("herald-datapath", fixtures: false)
         let (cluster, directory) = (lab.cluster, lab.directory)
         defer { lab.destroy() }
-        var backends: [Process] = []
+        let backends = try lab.startBackends()
         defer { for backend in backends where backend.isRunning { backend.terminate() } }
-        for index in 0..<3 {
-            backends.append(
-                try DataPath.prepare(
-                    namespace: lab.nodes[index], node: lab.names[index], v4: "198.51.100.128/25",
-                    v6: "2001:db8::100/121"))
-        }
         let client = try DataPath.Client(router: lab.router)
         defer { client.stop() }
         try await withClient(try cluster.adminClient("datapath")) { kube in

@@ -71,6 +71,15 @@ final class Lab: @unchecked Sendable {
         }
     }
 
+    /// The data path on every node (``DataPath/prepare(namespace:node:v4:v6:)``): the layer-2 pools 198.51.100.128/25
+    /// and 2001:db8::100/121 accepted locally, and each node's backend (terminate them when done).
+    func startBackends() throws -> [Process] {
+        try (0..<3).map { index in
+            try DataPath.prepare(
+                namespace: nodes[index], node: names[index], v4: "198.51.100.128/25", v6: "2001:db8::100/121")
+        }
+    }
+
     /// Runs a shell command off the cooperative pool (so that waiting for it never stalls other tests' tasks).
     static func sh(_ command: String) async throws -> String {
         let out = try await TestSupport.runDetached(["/bin/sh", "-c", command], timeout: 60)

@@ -47,14 +47,10 @@ import Testing
         let lab = try await Lab.start("herald-rolling", fixtures: false)
         defer { lab.destroy() }
         let (cluster, directory) = (lab.cluster, lab.directory)
-        var backends: [Process] = []
+        let backends = try lab.startBackends()
         defer { for backend in backends where backend.isRunning { backend.terminate() } }
-        for index in 0..<3 {
-            backends.append(
-                try DataPath.prepare(
-                    namespace: lab.nodes[index], node: lab.names[index], v4: "198.51.100.128/25",
-                    v6: "2001:db8::100/121"))
-            _ = try await Lab.sh("ip -n \(lab.nodes[index]) route add local 192.0.2.0/28 dev lo table local")
+        for node in lab.nodes {
+            _ = try await Lab.sh("ip -n \(node) route add local 192.0.2.0/28 dev lo table local")
         }
         let router = try LabBird(lab: lab, peerASN: 64513, kernel: true)
         defer { router.stop() }
