@@ -126,28 +126,32 @@ struct StatusRecords {
         return parts
     }
 
-    /// For each of `addresses` that a `NodeAssigned` Event names, the most recent one's instance and node, marked
-    /// when the node's membership lease has expired or is gone, or the node reports the instance unhealthy.
-    /// Returns the instances answered and their texts; nil when no Event names a current address.
+    /// For each of `addresses` and each plugin instance that a `NodeAssigned` Event names with it (two exclusive
+    /// instances may announce one address, ARP and another), the most recent one's node, marked when the node's
+    /// membership lease has expired or is gone, or the node reports the instance unhealthy. Returns the instances
+    /// answered and their texts; nil when no Event names a current address.
     func fromEvents(_ service: ServiceID, addresses: [IPAddress]) -> (instances: Set<String>, parts: [String])? {
         let recorded = assignments[service] ?? []
         var instances: Set<String> = []
         var parts: [String] = []
         for address in addresses {
-            guard
-                let latest = recorded.filter({ $0.address == address }).max(by: { a, b in
-                    a.time != b.time ? a.time < b.time : a.version < b.version
-                })
-            else { continue }
-            var text = "\(latest.instance): \(latest.node)"
-            switch members[latest.node] {
-            case nil: text += " (no membership lease)"
-            case let member? where !member.live: text += " (lease expired)"
-            case let member? where member.unhealthy.contains(latest.instance): text += " (instance unhealthy)"
-            default: break
+            let named = recorded.filter { $0.address == address }
+            for instance in Set(named.map(\.instance)).sorted() {
+                guard
+                    let latest = named.filter({ $0.instance == instance }).max(by: { a, b in
+                        a.time != b.time ? a.time < b.time : a.version < b.version
+                    })
+                else { continue }
+                var text = "\(latest.instance): \(latest.node)"
+                switch members[latest.node] {
+                case nil: text += " (no membership lease)"
+                case let member? where !member.live: text += " (lease expired)"
+                case let member? where member.unhealthy.contains(latest.instance): text += " (instance unhealthy)"
+                default: break
+                }
+                instances.insert(latest.instance)
+                if !parts.contains(text) { parts.append(text) }
             }
-            instances.insert(latest.instance)
-            if !parts.contains(text) { parts.append(text) }
         }
         return parts.isEmpty ? nil : (instances, parts)
     }
