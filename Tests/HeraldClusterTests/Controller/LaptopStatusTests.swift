@@ -82,6 +82,18 @@ import Testing
             contentsOfFile: TestSupport.packageRoot.appendingPathComponent("deploy/" + path).path, encoding: .utf8)
     }
 
+    /// Service `a` (192.0.2.241 from pool `default`) with a `NodeAssigned` Event naming `node-live` and instance
+    /// `arp`, whose membership lease is live.
+    static func announcedByALiveNode(_ client: KubeClient, herald: String, apps: String) async throws {
+        let now = Date()
+        try await lease(client, node: "node-live", namespace: herald, renewed: now, seconds: 3600)
+        try await service(
+            client, "a", namespace: apps, ip: "192.0.2.241",
+            annotations: ["herald.dev/ip-allocated-from-pool": "default"])
+        try await nodeAssigned(
+            client, service: "a", namespace: apps, address: "192.0.2.241", node: "node-live", instance: "arp", at: now)
+    }
+
     /// The cluster (with MetalLB's CRDs), an admin client, and three fresh namespaces: MetalLB's, Herald's and the
     /// Services'.
     static func setUp() async throws -> (
@@ -197,13 +209,7 @@ import Testing
             ConfigMap(
                 metadata: ObjectMeta(name: "herald-plugins-7b9f2k4m6t", namespace: herald),
                 data: ["arp.yaml": try Self.deployFile("config/plugins.d/arp.yaml")]))
-        let now = Date()
-        try await Self.lease(client, node: "node-live", namespace: herald, renewed: now, seconds: 3600)
-        try await Self.service(
-            client, "a", namespace: apps, ip: "192.0.2.241",
-            annotations: ["herald.dev/ip-allocated-from-pool": "default"])
-        try await Self.nodeAssigned(
-            client, service: "a", namespace: apps, address: "192.0.2.241", node: "node-live", instance: "arp", at: now)
+        try await Self.announcedByALiveNode(client, herald: herald, apps: apps)
         try await Self.service(client, "b", namespace: apps, ip: "192.0.2.242")
 
         let status = try Self.runStatus(cluster, namespace: herald)
@@ -223,13 +229,7 @@ import Testing
         defer { Task { try? await client.shutdown() } }
         try await MetalLBLiveTests.kubectl(
             cluster, ["delete", "crd", "servicel2statuses.metallb.io", "servicebgpstatuses.metallb.io", "--wait=true"])
-        let now = Date()
-        try await Self.lease(client, node: "node-live", namespace: herald, renewed: now, seconds: 3600)
-        try await Self.service(
-            client, "a", namespace: apps, ip: "192.0.2.241",
-            annotations: ["herald.dev/ip-allocated-from-pool": "default"])
-        try await Self.nodeAssigned(
-            client, service: "a", namespace: apps, address: "192.0.2.241", node: "node-live", instance: "arp", at: now)
+        try await Self.announcedByALiveNode(client, herald: herald, apps: apps)
 
         let status = try Self.runStatus(cluster, namespace: herald)
         #expect(status.status == 0, "\(status.stderr)\n\(status.stdout)")
