@@ -139,9 +139,15 @@ struct BFDNamespaceTests {
             #expect(elapsed < 2, "Herald noticed after \(elapsed) s")
             #expect(
                 node.lines.contains { $0.hasPrefix("event Warning BFDDown") }, "no BFDDown Event: \(node.transcript)")
-            let metrics = try node.metrics()
+            // The plugin publishes its counters on its I/O thread's next pass after the one that logged the Down:
+            // read until they settle (at most 2 s).
+            var metrics: [String: Double] = [:]
+            _ = LabShell.wait(2) {
+                metrics = (try? node.metrics()) ?? [:]
+                return metrics[#"bgp_session_flaps_total{peer="198.51.100.1"}"#] == 1
+            }
             #expect(metrics[#"bfd_session_down_total{peer="198.51.100.1"}"#] == 1)
-            #expect(metrics[#"bgp_session_flaps_total{peer="198.51.100.1"}"#] == 1)
+            #expect(metrics[#"bgp_session_flaps_total{peer="198.51.100.1"}"#] == 1, "\(metrics)")
             print("bfd: BIRD frozen → Herald ended the BGP session after \(String(format: "%.2f", elapsed)) s")
             #expect(
                 LabShell.wait(30) {
