@@ -100,9 +100,7 @@ struct Status: AsyncParsableCommand {
         for service in services.sorted(by: { ServiceID($0) < ServiceID($1) }) where served(service, config: config) {
             let id = ServiceID(service)
             let addresses = ServiceTranslation.statusAddresses(of: service) ?? []
-            let configured = config?.pools.first { pool in
-                addresses.first.map { a in pool.ranges.contains { $0.contains(a) } } ?? false
-            }
+            let configured = addresses.first.flatMap { config?.pool(containing: $0) }
             let annotated = ServiceTranslation.allocatedPool(of: service)
             let pool = annotated ?? configured.map { "\($0.name) (config)" } ?? "-"
 

@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldKube
 import HeraldKubeModels
+import HeraldRuntime
 
 /// Who announces what, as the cluster records it: MetalLB mode's ServiceL2Status/ServiceBGPStatus objects, the
 /// speakers' `NodeAssigned` Events, and the membership leases that say whether the node of an Event is still there.
@@ -38,7 +39,7 @@ struct StatusRecords {
                 .items
             {
                 guard let node = lease.spec?.holderIdentity, !node.isEmpty else { continue }
-                records.members[node] = Member(live: live(lease, now: now), unhealthy: unhealthy(lease))
+                records.members[node] = Member(live: live(lease, now: now), unhealthy: MembershipView.unhealthy(lease))
             }
         } catch {
             records.notes.append("note: cannot read the membership leases of \(namespace): \(error)")
@@ -47,7 +48,7 @@ struct StatusRecords {
         await records.readStatusObjects(client, MetalLBKinds.ServiceBGPStatus.self, routed: true)
         do {
             let events = try await client.listAll(
-                Event.self, fieldSelector: "involvedObject.kind=Service,reason=NodeAssigned"
+                Event.self, fieldSelector: "involvedObject.kind=Service,reason=\(KubernetesEvents.nodeAssignedReason)"
             ).items
             for event in events {
                 guard let assignment = assignment(event) else { continue }
@@ -80,33 +81,20 @@ struct StatusRecords {
         }
     }
 
-    /// Whether a membership lease is live now: renewed less than its duration ago (the precise duration of
-    /// ``NodeMembership/durationAnnotation`` when it carries one).
+    /// Whether a membership lease is live now: renewed less than its duration ago (``MembershipView/duration(_:)``).
     static func live(_ lease: Lease, now: Date) -> Bool {
         guard let renewed = lease.spec?.renewTime?.date else { return false }
-        let precise = lease.metadata.annotations?[NodeMembership.durationAnnotation].flatMap { Double($0) }
-        let duration = precise.map { $0 / 1000 } ?? Double(lease.spec?.leaseDurationSeconds ?? 3)
-        return now.timeIntervalSince(renewed) < duration
+        return .seconds(now.timeIntervalSince(renewed)) < MembershipView.duration(lease)
     }
 
-    static func unhealthy(_ lease: Lease) -> Set<String> {
-        let text = lease.metadata.annotations?[NodeMembership.unhealthyAnnotation] ?? ""
-        return Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-    }
-
-    /// The assignment a `NodeAssigned` Event records, parsed from its message.
+    /// The assignment a `NodeAssigned` Event records (``KubernetesEvents/nodeAssigned(in:)`` reads its message).
     static func assignment(_ event: Event) -> Assignment? {
-        guard let message = event.message,
-            let split = message.range(of: " is announced from node \""),
-            let address = IPAddress(String(message[..<split.lowerBound]))
+        guard let recorded = event.message.flatMap(KubernetesEvents.nodeAssigned(in:)),
+            let address = IPAddress(recorded.address)
         else { return nil }
-        let rest = message[split.upperBound...]
-        guard let middle = rest.range(of: "\" through plugin instance \""), rest.hasSuffix("\"") else { return nil }
-        let node = String(rest[..<middle.lowerBound])
-        let instance = String(rest[middle.upperBound...].dropLast())
         let stamp = event.lastTimestamp ?? event.firstTimestamp ?? event.metadata.creationTimestamp
         return Assignment(
-            address: address, node: node, instance: instance,
+            address: address, node: recorded.node, instance: recorded.instance,
             time: stamp.flatMap(MicroTime.init(string:))?.date ?? .distantPast,
             version: event.metadata.resourceVersion.flatMap { Int($0) } ?? 0)
     }

@@ -148,32 +148,9 @@ package enum HeraldRuntime {
             }
         }
         if let metallb, let composer, let client {
-            // The verdict on MetalLB's objects: this process's ConfigurationState, and the Events on invalid objects
-            // written by the leading allocator alone (one per cluster; a speaker-only process writes none).
-            let report = MetalLBConfigurationReport(
-                client: client, namespace: metallb.options.namespace, node: node.name,
-                component: options.role.speaks ? "speaker" : "controller",
-                recorder: options.role.allocates ? cluster?.allocatorRecorder : nil, elector: cluster?.elector,
-                logger: logger)
-            let source = MetalLBSource(
-                client: client, namespace: metallb.options.namespace, composer: composer, report: report,
-                passwordDirectory: metallb.options.passwordDirectory, logger: logger)
-            services.append(.init(service: source))
-            if options.role.allocates, let controller = cluster?.controller {
-                let pools = MetalLBPoolStatus(client: client, namespace: metallb.options.namespace, logger: logger) {
-                    controller.poolStatistics
-                }
-                services.append(.init(service: pools))
-            }
-            if options.role.speaks {
-                let statuses = MetalLBAnnouncementStatus(
-                    client: client, namespace: metallb.options.namespace, node: node.name, logger: logger
-                ) { [nodeLabels] in
-                    MetalLBAnnouncementStatus.Announced(
-                        plugins.instances, conversion: composer.derived.conversion, nodeLabels: nodeLabels)
-                }
-                services.append(.init(service: statuses))
-            }
+            services += MetalLBServices.make(
+                client: client, options: metallb.options, role: options.role, node: node.name,
+                nodeLabels: nodeLabels, cluster: cluster, composer: composer, plugins: plugins, logger: logger)
         }
         let reloader = options.configPath.map { path in
             ConfigReloader(

@@ -42,8 +42,7 @@ public struct MembershipView: Sendable {
             if let name = lease.metadata.name { entries[name] = nil }
             return
         }
-        let precise = lease.metadata.annotations?[NodeMembership.durationAnnotation].flatMap { Int64($0) }
-        let duration = precise.map { Duration.milliseconds($0) } ?? .seconds(lease.spec?.leaseDurationSeconds ?? 3)
+        let duration = Self.duration(lease)
         let window = Self.window(lease, duration: duration)
         if var entry = entries[name] {
             if entry.record != lease.spec {
@@ -77,7 +76,15 @@ public struct MembershipView: Sendable {
         return NodeMembership.liveWindow(leaseDuration: duration, renewInterval: .milliseconds(ms))
     }
 
-    static func unhealthy(_ lease: Lease) -> Set<String> {
+    /// A membership lease's duration: the precise one of ``NodeMembership/durationAnnotation``, else the spec's
+    /// whole seconds (3 when it has none).
+    package static func duration(_ lease: Lease) -> Duration {
+        let precise = lease.metadata.annotations?[NodeMembership.durationAnnotation].flatMap { Int64($0) }
+        return precise.map { Duration.milliseconds($0) } ?? .seconds(lease.spec?.leaseDurationSeconds ?? 3)
+    }
+
+    /// The plugin instances a membership lease reports unhealthy (``NodeMembership/unhealthyAnnotation``).
+    package static func unhealthy(_ lease: Lease) -> Set<String> {
         Set(
             (lease.metadata.annotations?[NodeMembership.unhealthyAnnotation] ?? "").split(separator: ",").map(
                 String.init))

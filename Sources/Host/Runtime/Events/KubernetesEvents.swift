@@ -18,9 +18,28 @@ package struct KubernetesEvents: AnnouncementEvents {
     package func nodeAssigned(services: [ServiceID], address: String, node: String, instance: String) {
         for service in services {
             record(
-                service: service, warning: false, reason: "NodeAssigned",
-                message: "\(address) is announced from node \"\(node)\" through plugin instance \"\(instance)\"")
+                service: service, warning: false, reason: Self.nodeAssignedReason,
+                message: Self.nodeAssignedMessage(address: address, node: node, instance: instance))
         }
+    }
+
+    /// The reason of the Event a node writes on a Service when it starts announcing one of its exclusive addresses.
+    package static let nodeAssignedReason = "NodeAssigned"
+
+    /// That Event's message: `ADDRESS is announced from node "NODE" through plugin instance "INSTANCE"`.
+    package static func nodeAssignedMessage(address: String, node: String, instance: String) -> String {
+        "\(address) is announced from node \"\(node)\" through plugin instance \"\(instance)\""
+    }
+
+    /// What a ``nodeAssignedMessage(address:node:instance:)`` says, or nil for another message.
+    package static func nodeAssigned(in message: String) -> (address: String, node: String, instance: String)? {
+        guard let split = message.range(of: " is announced from node \"") else { return nil }
+        let rest = message[split.upperBound...]
+        guard let middle = rest.range(of: "\" through plugin instance \""), rest.hasSuffix("\"") else { return nil }
+        return (
+            String(message[..<split.lowerBound]), String(rest[..<middle.lowerBound]),
+            String(rest[middle.upperBound...].dropLast())
+        )
     }
 
     package func pluginEvent(_ event: PluginEvent, services: [ServiceID]) {

@@ -109,25 +109,23 @@ package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendabl
     /// The objects this node wrote before (a restart), found by their node label.
     func adopt(into held: inout [Key: Held]) async -> Bool {
         do {
-            let selector = "\(MetalLBLabels.node)=\(node)"
-            for object in try await client.listAll(
-                MetalLBServiceStatus<MetalLBKinds.ServiceL2Status>.self, namespace: namespace, labelSelector: selector
-            ).items {
-                if let key = Self.key(object, routed: false), let name = object.metadata.name {
-                    held[key] = Held(name: name, peers: [])
-                }
-            }
-            for object in try await client.listAll(
-                MetalLBServiceStatus<MetalLBKinds.ServiceBGPStatus>.self, namespace: namespace, labelSelector: selector
-            ).items {
-                if let key = Self.key(object, routed: true), let name = object.metadata.name {
-                    held[key] = Held(name: name, peers: object.status?.peers ?? [])
-                }
-            }
+            try await adopt(MetalLBKinds.ServiceL2Status.self, routed: false, into: &held)
+            try await adopt(MetalLBKinds.ServiceBGPStatus.self, routed: true, into: &held)
             return true
         } catch {
             logger.warning("MetalLB: cannot list this node's ServiceL2Status/ServiceBGPStatus objects: \(error)")
             return false
+        }
+    }
+
+    func adopt<Kind: MetalLBKind>(_ kind: Kind.Type, routed: Bool, into held: inout [Key: Held]) async throws {
+        let objects = try await client.listAll(
+            MetalLBServiceStatus<Kind>.self, namespace: namespace, labelSelector: "\(MetalLBLabels.node)=\(node)"
+        ).items
+        for object in objects {
+            if let key = Self.key(object, routed: routed), let name = object.metadata.name {
+                held[key] = Held(name: name, peers: object.status?.peers ?? [])
+            }
         }
     }
 
@@ -169,11 +167,9 @@ package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendabl
             let name = object.name
             do {
                 if key.routed {
-                    try await client.delete(
-                        MetalLBServiceStatus<MetalLBKinds.ServiceBGPStatus>.self, name: name, namespace: namespace)
+                    try await delete(MetalLBKinds.ServiceBGPStatus.self, name: name)
                 } else {
-                    try await client.delete(
-                        MetalLBServiceStatus<MetalLBKinds.ServiceL2Status>.self, name: name, namespace: namespace)
+                    try await delete(MetalLBKinds.ServiceL2Status.self, name: name)
                 }
                 held[key] = nil
             } catch let error as KubeError where error.isNotFound {
@@ -182,6 +178,10 @@ package final class MetalLBAnnouncementStatus: ServiceLifecycle.Service, Sendabl
                 logger.warning("MetalLB: cannot delete status object \(namespace)/\(name): \(error); trying again")
             }
         }
+    }
+
+    func delete<Kind: MetalLBKind>(_ kind: Kind.Type, name: String) async throws {
+        try await client.delete(MetalLBServiceStatus<Kind>.self, name: name, namespace: namespace)
     }
 
     /// Writes the object for `key` (created unless it `exists`), its status listing `peers`. Returns what is held.
