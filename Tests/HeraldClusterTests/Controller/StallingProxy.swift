@@ -7,9 +7,13 @@ import HeraldTestSupport
 /// request, prints `fwd TIME METHOD PATH` (CLOCK_MONOTONIC seconds) as it forwards one, and copies the answers back
 /// unchanged (watches included). After `stall FRAGMENT` on its stdin, a request whose path contains FRAGMENT is held
 /// (printed as `held TIME METHOD PATH`) and never forwarded: a renewal that hangs on a stuck API server.
+///
+/// It runs on one asyncio loop. An earlier version read each TLS connection on one thread while another wrote its
+/// answers: OpenSSL does not allow one connection to be used from two threads at once, and requests through it were
+/// seen to hang for their whole 30 s timeout.
 final class StallingProxy: Sendable {
     static let script = #"""
-        import socket, ssl, sys, threading, time
+        import asyncio, ssl, sys, threading, time
         cert, key, ca, upstream_port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
         stalled = []
         lock = threading.Lock()
@@ -26,69 +30,52 @@ final class StallingProxy: Sendable {
         server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server_ctx.load_cert_chain(cert, key)
         client_ctx = ssl.create_default_context(cafile=ca)
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        def pump(source, sink):
+        held = []
+        async def pump(source, sink):
             try:
                 while True:
-                    data = source.recv(65536)
+                    data = await source.read(65536)
                     if not data:
                         break
-                    sink.sendall(data)
-            except OSError:
+                    sink.write(data)
+                    await sink.drain()
+            except (OSError, ssl.SSLError, asyncio.IncompleteReadError):
                 pass
-            for s in (source, sink):
-                try:
-                    s.close()
-                except OSError:
-                    pass
-        def serve(raw):
+            sink.close()
+        async def serve(client_reader, client_writer):
             try:
-                client = server_ctx.wrap_socket(raw, server_side=True)
-                up = client_ctx.wrap_socket(socket.create_connection(("127.0.0.1", upstream_port)), server_hostname="127.0.0.1")
+                up_reader, up_writer = await asyncio.open_connection(
+                    "127.0.0.1", upstream_port, ssl=client_ctx, server_hostname="127.0.0.1")
             except (OSError, ssl.SSLError):
-                raw.close()
+                client_writer.close()
                 return
-            threading.Thread(target=pump, args=(up, client), daemon=True).start()
-            buffer = b""
+            answers = asyncio.create_task(pump(up_reader, client_writer))
             try:
                 while True:
-                    while b"\r\n\r\n" not in buffer:
-                        data = client.recv(65536)
-                        if not data:
-                            up.close()
-                            return
-                        buffer += data
-                    head, _, buffer = buffer.partition(b"\r\n\r\n")
-                    lines = head.split(b"\r\n")
+                    head = await client_reader.readuntil(b"\r\n\r\n")
+                    lines = head[:-4].split(b"\r\n")
                     method, path = lines[0].split(b" ")[:2]
                     length = 0
                     for line in lines[1:]:
                         name, _, value = line.partition(b":")
                         if name.strip().lower() == b"content-length":
                             length = int(value.strip())
-                    while len(buffer) < length:
-                        data = client.recv(65536)
-                        if not data:
-                            up.close()
-                            return
-                        buffer += data
-                    body, buffer = buffer[:length], buffer[length:]
+                    body = await client_reader.readexactly(length)
                     text = path.decode(errors="replace")
                     if any(fragment in text for fragment in stalled):
                         say("held", "%.6f" % time.monotonic(), method.decode(), text)
-                        while True:
-                            time.sleep(3600)
+                        held.append((client_writer, up_writer, answers))
+                        return
                     say("fwd", "%.6f" % time.monotonic(), method.decode(), text)
-                    up.sendall(head + b"\r\n\r\n" + body)
-            except OSError:
-                up.close()
-        say("listening", listener.getsockname()[1])
-        while True:
-            conn, _ = listener.accept()
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+                    up_writer.write(head + body)
+                    await up_writer.drain()
+            except (OSError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+                up_writer.close()
+        async def main():
+            server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server_ctx, backlog=64)
+            say("listening", server.sockets[0].getsockname()[1])
+            await server.serve_forever()
+        asyncio.run(main())
         """#
 
     static let path = TestSupport.script("stalling-proxy", script)
