@@ -243,6 +243,64 @@ struct BirdNamespaceTests {
         }
     }
 
+    @Test(
+        "A stop prepared as a restart ends the session without Cease: BIRD keeps the routes as stale until the speaker is back; prepared as final, the stop withdraws"
+    )
+    func restartStopKeepsRoutes() throws {
+        try withLab { lab in
+            let bird = try Bird(lab: lab)
+            defer { bird.stop() }
+            let config = Self.ebgpConfig(extra: #","gracefulRestart":true"#)
+            let first = try BGPHarness(namespace: lab.nodes[0], config: config)
+            #expect(LabShell.wait(15) { bird.established == 1 })
+            try first.command("announce keep 192.0.2.43/32")
+            #expect(LabShell.wait(10) { bird.count(table: "t4") == 1 })
+            try first.command("prepare-stop restart")
+            first.stop()
+            #expect(first.transcript.contains("closes without Cease"), "\(first.transcript)")
+            #expect(LabShell.wait(10) { bird.query("show protocols all").contains("Neighbor graceful restart active") })
+            #expect(bird.count(table: "t4") == 1, "BIRD keeps the route as stale while the speaker restarts")
+
+            let second = try BGPHarness(namespace: lab.nodes[0], config: config)
+            var keptThroughout = true
+            let sample = { if bird.routes("192.0.2.43/32", table: "t4").isEmpty { keptThroughout = false } }
+            #expect(
+                LabShell.wait(15) {
+                    sample()
+                    return bird.established == 1
+                })
+            try second.command("announce keep 192.0.2.43/32")
+            #expect(
+                LabShell.wait(20) {
+                    sample()
+                    return !bird.query("show protocols all").contains("Neighbor graceful restart active")
+                }, "\(bird.query("show protocols all"))")
+            #expect(keptThroughout, "the route was missing from BIRD during the restart")
+
+            // Prepared as final, the plugin keeps nothing (error -4: the host withdraws first) and its stop sends Cease.
+            #expect(throws: BGPHarness.HarnessFailure.self) { try second.command("prepare-stop final") }
+            #expect(second.transcript.contains("error -4"), "\(second.transcript)")
+            second.stop()
+            #expect(LabShell.wait(10) { bird.count(table: "t4") == 0 }, "\(bird.query("show route all table t4"))")
+        }
+    }
+
+    @Test("A restart keeps nothing at a peer without gracefulRestart: the plugin says so and its stop sends Cease")
+    func restartStopWithoutGracefulRestartWithdraws() throws {
+        try withLab { lab in
+            let bird = try Bird(lab: lab)
+            defer { bird.stop() }
+            let node = try BGPHarness(namespace: lab.nodes[0], config: Self.ebgpConfig())
+            #expect(LabShell.wait(15) { bird.established == 1 })
+            try node.command("announce keep 192.0.2.44/32")
+            #expect(LabShell.wait(10) { bird.count(table: "t4") == 1 })
+            #expect(throws: BGPHarness.HarnessFailure.self) { try node.command("prepare-stop restart") }
+            #expect(node.transcript.contains("error -4"), "\(node.transcript)")
+            node.stop()
+            #expect(LabShell.wait(10) { bird.count(table: "t4") == 0 }, "\(bird.query("show route all table t4"))")
+        }
+    }
+
     @Test("gracefulRestartTime: BIRD keeps a killed speaker's routes as stale for the configured time, then drops them")
     func gracefulRestartTime() throws {
         try withLab { lab in

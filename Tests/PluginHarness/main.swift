@@ -12,6 +12,8 @@
 //   withdraw ID                                    withdraw it
 //   health                                         print the instance's health
 //   metrics                                        print its metrics, then "end metrics"
+//   prepare-stop final|restart                     say why the next stop happens (extension herald.lifecycle/1;
+//                                                  "error -4" when the plugin will withdraw everything)
 //   quit                                           stop and destroy the instance, then exit (also on end of input)
 //
 // Every command prints "ok COMMAND" or "error STATUS MESSAGE". Host callbacks print as they happen, from any thread:
@@ -250,6 +252,20 @@ while let line = readLine() {
         say("health \(healthName(state)) \(detail[0] == 0 ? "-" : text(detail))")
     case "metrics":
         printMetrics(plugin, instance)
+    case "prepare-stop":
+        guard words.count == 2, let reason = ["final": HERALD_STOP_FINAL, "restart": HERALD_STOP_RESTART][words[1]]
+        else {
+            say("error \(HERALD_ERR_INVALID_ARGUMENT) usage: prepare-stop final|restart")
+            continue
+        }
+        guard let get = plugin.get_extension,
+            let pointer = HERALD_EXT_LIFECYCLE.withCString({ get(instance, $0) })
+        else {
+            say("error \(HERALD_ERR_UNSUPPORTED) the plugin offers no \(HERALD_EXT_LIFECYCLE)")
+            continue
+        }
+        let lifecycle = pointer.assumingMemoryBound(to: herald_lifecycle_ext.self).pointee
+        call("prepare-stop") { lifecycle.prepare_stop(instance, Int32(reason), $0, $1) }
     case "quit":
         break
     default:

@@ -85,8 +85,13 @@ public protocol HeraldPlugin: AnyObject {
     func announce(_ announcement: Announcement) throws
     /// Withdraws an address; unknown ids are not an error.
     func withdraw(id: String) throws
-    /// Withdraws everything and stops all threads. Called at most once by the kit.
+    /// Withdraws everything and stops all threads (after `prepareStop(.restart)` returned true: leaves in the
+    /// network what the protocol keeps through a restart). Called at most once by the kit.
     func stop()
+    /// Told why the next `stop` happens (extension `herald.lifecycle/1`, which the kit offers for every Swift
+    /// plugin). Returns true when `stop` will leave some announcements in the network; the host then does not
+    /// withdraw them first. The default returns false: every stop withdraws.
+    func prepareStop(_ reason: StopReason) -> Bool
 
     /// Applies a new configuration while running. The default refuses (`unsupported`).
     func reconfigure(_ configuration: Configuration) throws
@@ -106,6 +111,18 @@ extension HeraldPlugin {
     public func collectMetrics(into writer: MetricsWriter) {}
     /// Offers no extension.
     public func `extension`(_ id: String) -> UnsafeRawPointer? { nil }
+    /// Keeps nothing: every stop withdraws.
+    public func prepareStop(_ reason: StopReason) -> Bool { false }
+}
+
+/// Why an instance stops (`HERALD_STOP_*`).
+public enum StopReason: Int32, Sendable, CustomStringConvertible {
+    /// The node stops announcing for good.
+    case final = 0
+    /// The process restarts and will be back within the protocol's grace period.
+    case restart = 1
+
+    public var description: String { self == .final ? "final" : "restart" }
 }
 
 /// A configuration with no keys, for plugins that take none. Any key present is an error.

@@ -136,9 +136,33 @@ public final class PluginExporter: @unchecked Sendable {
         },
         get_extension: { instance, id in
             guard let box = InstanceBox.from(instance), let id, let plugin = box.plugin else { return nil }
-            return plugin.extension(String(cString: id))
+            let name = String(cString: id)
+            if name == HERALD_EXT_LIFECYCLE { return UnsafeRawPointer(PluginExporter.lifecycle) }
+            return plugin.extension(name)
         }
     )
+
+    /// The `herald.lifecycle/1` table every Swift plugin offers; `prepareStop` answers it. Written once, then only
+    /// read.
+    nonisolated(unsafe) private static let lifecycle: UnsafeMutablePointer<herald_lifecycle_ext> = {
+        let table = UnsafeMutablePointer<herald_lifecycle_ext>.allocate(capacity: 1)
+        table.initialize(
+            to: herald_lifecycle_ext(
+                struct_size: UInt32(MemoryLayout<herald_lifecycle_ext>.size),
+                prepare_stop: { instance, reason, err, cap in
+                    guard let box = InstanceBox.from(instance) else { return HERALD_ERR_INVALID_ARGUMENT }
+                    guard let reason = StopReason(rawValue: reason) else {
+                        copy("unknown stop reason \(reason)", into: err, cap)
+                        return HERALD_ERR_INVALID_ARGUMENT
+                    }
+                    guard box.state == .started, let plugin = box.plugin else {
+                        copy("prepare_stop while \(box.state), not started", into: err, cap)
+                        return HERALD_ERR_STATE
+                    }
+                    return plugin.prepareStop(reason) ? HERALD_OK : HERALD_ERR_UNSUPPORTED
+                }))
+        return table
+    }()
 }
 
 /// Makes instances of one plugin type; the descriptor's factory_context.
@@ -163,6 +187,7 @@ struct AnyPlugin {
     let health: () -> Health
     let collectMetrics: (MetricsWriter) -> Void
     let `extension`: (String) -> UnsafeRawPointer?
+    let prepareStop: (StopReason) -> Bool
 
     init<P: HeraldPlugin>(_ plugin: P) {
         start = plugin.start
@@ -175,6 +200,7 @@ struct AnyPlugin {
         health = plugin.health
         collectMetrics = { plugin.collectMetrics(into: $0) }
         `extension` = { plugin.extension($0) }
+        prepareStop = { plugin.prepareStop($0) }
     }
 }
 

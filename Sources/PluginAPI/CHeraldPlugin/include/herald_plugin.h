@@ -220,16 +220,41 @@ typedef struct herald_plugin_vtable {
     void (*collect_metrics)(void *instance, const herald_metrics_sink *sink);
 
     /* Withdraw everything, stop threads and close sockets. Returns after all plugin threads stopped calling the
-     * host. Idempotent: a second stop, or a stop before start, does nothing. */
+     * host. Idempotent: a second stop, or a stop before start, does nothing. After a successful
+     * prepare_stop(HERALD_STOP_RESTART) (extension "herald.lifecycle/1"), leave in the network what the protocol keeps
+     * through a restart instead. */
     void (*stop)(void *instance);
 
     /* Free the instance. The host calls stop first. After destroy returns, the instance pointer and host table are
      * dead. */
     void (*destroy)(void *instance);
 
-    /* An optional plugin feature by versioned id ("herald.bgp.graceful-restart/1"), or NULL. Optional slot. */
+    /* An optional plugin feature by versioned id (HERALD_EXT_LIFECYCLE, "herald.lifecycle/1"), or NULL. The pointer
+     * lives as long as the instance. Optional slot. */
     const void *(*get_extension)(void *instance, const char *extension_id);
 } herald_plugin_vtable;
+
+/* ---- Extension "herald.lifecycle/1": why the instance stops --------------------------------------------------- */
+
+/* Offered by a plugin through vtable.get_extension(instance, HERALD_EXT_LIFECYCLE). A plugin without it is stopped
+ * as for good, every time. */
+#define HERALD_EXT_LIFECYCLE "herald.lifecycle/1"
+
+/* The node stops announcing for good (the default): withdraw everything where the network holds it. */
+#define HERALD_STOP_FINAL 0
+/* The process restarts and will be back within the protocol's grace period (a rolling upgrade): where the protocol
+ * lets the network keep this node's announcements meanwhile (BGP graceful restart), keep them; withdraw the rest. */
+#define HERALD_STOP_RESTART 1
+
+typedef struct herald_lifecycle_ext {
+    uint32_t struct_size;
+    /* Says why the next `stop` happens. Called on the instance like any other call (serialised, with a deadline),
+     * after start and before stop. Returns HERALD_OK when the instance will leave at least some of its announcements
+     * in the network through this stop (the host then calls stop without withdrawing them first), or
+     * HERALD_ERR_UNSUPPORTED when it will withdraw everything (the host withdraws each announcement, then stops).
+     * A later call replaces an earlier one. */
+    herald_status (*prepare_stop)(void *instance, int32_t reason, char *err, size_t err_cap);
+} herald_lifecycle_ext;
 
 /* What a plugin is. Returned by the entry function; lives until process exit. */
 typedef struct herald_plugin_descriptor {

@@ -29,9 +29,12 @@ public final class BGPPlugin: HeraldPlugin {
     public func start() throws { try speaker.start() }
     public func announce(_ announcement: Announcement) throws { try speaker.announce(announcement) }
     public func withdraw(id: String) throws { speaker.withdraw(id: id) }
-    /// Sends Cease to every peer, which withdraws every route there (a normal stop). To restart without
-    /// withdrawing, kill the process instead: peers with Graceful Restart keep the routes as stale until it is back.
+    /// Sends Cease to every peer, which withdraws every route there (a normal stop). After
+    /// `prepareStop(.restart)`, a peer that negotiated Graceful Restart gets no Cease and keeps the routes as stale
+    /// until the restarted speaker is back.
     public func stop() { speaker.stop() }
+    /// A restart keeps routes at the peers with `gracefulRestart` (see `BGPSpeaker.prepareStop(restart:)`).
+    public func prepareStop(_ reason: StopReason) -> Bool { speaker.prepareStop(restart: reason == .restart) }
     public func health() -> Health { speaker.health() }
     public func collectMetrics(into writer: MetricsWriter) { speaker.collectMetrics(into: writer) }
 }

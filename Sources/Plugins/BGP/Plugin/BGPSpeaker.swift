@@ -42,6 +42,8 @@ final class BGPSpeaker: @unchecked Sendable {
         /// When `routes` last changed (monotonic nanoseconds).
         var lastChange: UInt64 = 0
         var stopping = false
+        /// The next stop is a restart (``prepareStop(restart:)``): sessions with Graceful Restart end without Cease.
+        var restarting = false
         var peers: [PeerSnapshot] = []
         var health: Health = .ok
         /// BFD changes of state the I/O thread has not acted on yet, by session index.
@@ -178,7 +180,18 @@ final class BGPSpeaker: @unchecked Sendable {
         if changed { wake() }
     }
 
-    /// Sends Cease to every peer (which withdraws every route there), stops the thread and closes the sockets.
+    /// Says whether the next stop is a restart. A restart ends each Established session whose peer negotiated
+    /// Graceful Restart (RFC 4724) by closing the connection without a NOTIFICATION, so that the peer keeps this
+    /// node's routes as stale until the restarted speaker is back (or its restart time runs out); every other
+    /// session gets Cease as on any stop. Returns whether a peer may keep routes: one has `gracefulRestart`.
+    func prepareStop(restart: Bool) -> Bool {
+        let keeps = restart && sessions.contains { $0.config.gracefulRestart }
+        shared.withLock { $0.restarting = keeps }
+        return keeps
+    }
+
+    /// Sends Cease to every peer (which withdraws every route there), except after ``prepareStop(restart:)`` said
+    /// a restart, then stops the thread and closes the sockets.
     func stop() {
         shared.withLock { $0.stopping = true }
         wake()
@@ -349,8 +362,21 @@ final class BGPSpeaker: @unchecked Sendable {
             }
         }
         // Stop: a Cease to every peer with a session (RFC 4486: Administrative Shutdown), flushed for up to a
-        // second, then close.
-        for session in sessions { handle(session, .manualStop) }
+        // second, then close. On a restart, an Established session whose peer negotiated Graceful Restart gets no
+        // Cease: the connection closes and the peer keeps the routes as stale (RFC 4724 section 4.2).
+        let restarting = shared.withLock { $0.restarting }
+        for session in sessions {
+            if restarting, session.config.gracefulRestart, session.fsm.state == .established,
+                session.fsm.negotiated?.peerGracefulRestart != nil
+            {
+                host.log(
+                    .info,
+                    "bgp: restarting: the session with \(session.config.label) closes without Cease; the peer keeps "
+                        + "this node's routes for up to \(session.config.gracefulRestartTime) s")
+                continue
+            }
+            handle(session, .manualStop)
+        }
         let deadline = MonotonicClock.now() + 1_000_000_000
         while sessions.contains(where: { $0.fd >= 0 && $0.pendingOutput > 0 }), MonotonicClock.now() < deadline {
             for session in sessions where session.fd >= 0 { _ = session.flush() }
