@@ -57,6 +57,15 @@ struct Run: AsyncParsableCommand {
             """)
     var role: RuntimeOptions.Role = .all
 
+    @Option(
+        name: .long,
+        help: """
+            What SIGTERM and SIGINT mean to the plugins: withdraw (the node leaves; every instance withdraws \
+            everything) or restart (the process will be back, as in a rolling upgrade; BGP peers with \
+            gracefulRestart keep this node's routes as stale until it is, the other instances withdraw).
+            """)
+    var onStop: RuntimeOptions.StopMode = .withdraw
+
     @Flag(
         inversion: .prefixedNo,
         help: """
@@ -162,6 +171,7 @@ struct Run: AsyncParsableCommand {
             namespace: namespace ?? SourceOptions.podNamespace() ?? "herald-system", statusAddress: status,
             version: Herald.version)
         runtime.role = role
+        runtime.onStop = onStop
         // One registry for the process: Herald's metrics and whatever a library reports through swift-metrics.
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: runtime.metrics.registry))
         runtime.metallb = metallb
@@ -241,3 +251,4 @@ struct StandardError: TextOutputStream {
 #endif
 
 extension RuntimeOptions.Role: ExpressibleByArgument {}
+extension RuntimeOptions.StopMode: ExpressibleByArgument {}

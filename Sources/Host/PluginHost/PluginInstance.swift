@@ -72,6 +72,9 @@ package final class PluginInstance: Sendable {
         var hung: HungCall?
         /// What this instance currently announces, so that stop can withdraw it and `announced` can be asked.
         var announced: [String: PlannedAnnouncement] = [:]
+        /// The plugin said its next stop is a restart and it leaves announcements in the network through it
+        /// (``prepareRestart()``): stop does not withdraw them first.
+        var keepsOnStop = false
         /// The last health and metrics read from the plugin, for readers that must not wait for it.
         var observed = Observation()
         var observing = false
@@ -354,10 +357,33 @@ package final class PluginInstance: Sendable {
         return failed
     }
 
-    /// Withdraws everything still announced, then stops the plugin. Idempotent. A failed instance whose call hung is
-    /// not called: its thread is held by the plugin.
+    /// Tells the instance that its next stop is a restart (extension `herald.lifecycle/1`). Returns true when the
+    /// plugin leaves some of its announcements in the network through that stop (BGP peers with graceful restart
+    /// keep its routes); ``stop()`` then does not withdraw them first. A plugin without the extension, one that
+    /// declines, and one whose call fails or overruns its deadline are stopped as for good.
+    package func prepareRestart() -> Bool {
+        guard phase == .started, let pointer = extensionPointer(HERALD_EXT_LIFECYCLE) else { return false }
+        let table = PluginPointer(pointer.assumingMemoryBound(to: herald_lifecycle_ext.self))
+        guard table.value.pointee.struct_size >= UInt32(MemoryLayout<herald_lifecycle_ext>.size) else { return false }
+        do {
+            try call("prepare_stop", allowed: [.started]) { _, instance, err, cap in
+                table.value.pointee.prepare_stop(instance, HERALD_STOP_RESTART, err, cap)
+            } after: { s in
+                s.keepsOnStop = true
+            }
+            return true
+        } catch {
+            if error.status != HERALD_ERR_UNSUPPORTED { context.logger.warning("\(error)") }
+            return false
+        }
+    }
+
+    /// Withdraws everything still announced (unless ``prepareRestart()`` said the plugin keeps it), then stops the
+    /// plugin. Idempotent. A failed instance whose call hung is not called: its thread is held by the plugin.
     package func stop() {
-        let ids = state.withLock { s -> [String] in s.phase == .started ? s.announced.keys.sorted() : [] }
+        let ids = state.withLock { s -> [String] in
+            s.phase == .started && !s.keepsOnStop ? s.announced.keys.sorted() : []
+        }
         for failure in withdraw(all: ids) {
             if let failure { context.logger.warning("\(failure)") }
         }

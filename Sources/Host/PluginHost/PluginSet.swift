@@ -228,10 +228,19 @@ package final class PluginSet: Sendable {
         problems.enumerated().sorted { ($0.element.file, $0.offset) < ($1.element.file, $1.offset) }.map(\.element)
     }
 
-    /// Stops and destroys every instance, in reverse order of creation.
-    package func shutdown() {
+    /// Stops and destroys every instance, in reverse order of creation. `restart`: the process will be back, so each
+    /// instance is asked first whether it leaves announcements in the network through the stop
+    /// (``PluginInstance/prepareRestart()``); those that do are not made to withdraw.
+    package func shutdown(restart: Bool = false) {
         exclusively {
-            for instance in instances.reversed() { instance.destroy() }
+            for instance in instances.reversed() {
+                if restart, instance.prepareRestart() {
+                    logger.info(
+                        "plugin instance \"\(instance.name)\" keeps its announcements in the network through the restart"
+                    )
+                }
+                instance.destroy()
+            }
         }
     }
 

@@ -112,7 +112,7 @@ package enum HeraldRuntime {
         let reconciler = Reconciler(
             config: store, plugins: plugins, pluginsDirectory: options.pluginsDirectory, node: node, sources: sources,
             nodeView: cluster?.nodeView ?? manifests, events: cluster?.events,
-            claimDelay: cluster == nil ? .zero : .milliseconds(100), logger: logger)
+            claimDelay: cluster == nil ? .zero : .milliseconds(100), onStop: options.onStop, logger: logger)
         relay.set(reconciler: reconciler, plugins: plugins, events: cluster?.events)
         // The reconciler comes first, so that it stops last: announcements are withdrawn after the sources stop; the
         // membership lease before it, so that it is deleted only once everything is withdrawn.

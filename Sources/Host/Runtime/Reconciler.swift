@@ -31,6 +31,8 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
     private let nodeView: (any NodeView)?
     private let events: (any AnnouncementEvents)?
     private let logger: Logger
+    /// What a stop means to the plugins (`--on-stop`).
+    private let onStop: RuntimeOptions.StopMode
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let state: Mutex<State>
@@ -65,9 +67,10 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
     package init(
         config: ConfigStore, plugins: PluginSet, pluginsDirectory: String?, node: LocalNode,
         sources: [any AddressSource], nodeView: (any NodeView)? = nil, events: (any AnnouncementEvents)? = nil,
-        claimDelay: Duration = .zero, logger: Logger
+        claimDelay: Duration = .zero, onStop: RuntimeOptions.StopMode = .withdraw, logger: Logger
     ) {
         self.state = Mutex(State(decision: ReconcileDecision(claimDelay: claimDelay)))
+        self.onStop = onStop
         self.nodeView = nodeView
         self.events = events
         self.config = config
@@ -409,8 +412,13 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
     }
 
     private func shutdown() {
-        logger.info("shutting down: withdrawing announcements and stopping plugins")
-        plugins.shutdown()
+        switch onStop {
+        case .withdraw: logger.info("shutting down: withdrawing announcements and stopping plugins")
+        case .restart:
+            logger.info(
+                "shutting down for a restart (--on-stop=restart): plugins that can keep their announcements do")
+        }
+        plugins.shutdown(restart: onStop == .restart)
         logger.info("stopped")
     }
 }

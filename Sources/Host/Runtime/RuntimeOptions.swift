@@ -17,6 +17,15 @@ package struct RuntimeOptions: Sendable {
         case standalone
     }
 
+    /// What a stop (SIGTERM, SIGINT) means to the plugins (`--on-stop`).
+    package enum StopMode: String, Sendable, CaseIterable {
+        /// The node leaves: every instance withdraws everything.
+        case withdraw
+        /// The process will be back (a rolling upgrade): an instance that can leave its announcements in the network
+        /// through a restart does (BGP peers with `gracefulRestart` keep the routes as stale); the others withdraw.
+        case restart
+    }
+
     /// Leader election timing for the allocator role (client-go's defaults).
     package struct LeaderElection: Sendable {
         package var leaseDuration: Duration = .seconds(15)
@@ -68,6 +77,7 @@ package struct RuntimeOptions: Sendable {
     package var metallb: MetalLB?
     /// Which parts run in Kubernetes mode.
     package var role = Role.all
+    package var onStop = StopMode.withdraw
     package var config: HeraldConfiguration
     /// The file the configuration came from (reloaded on SIGHUP); nil for the embedded default.
     package var configPath: String?

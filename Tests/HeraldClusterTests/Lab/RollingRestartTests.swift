@@ -5,12 +5,14 @@ import HeraldKubeTestSupport
 import HeraldTestSupport
 import Testing
 
-/// An upgrade as a DaemonSet rolls it: the three nodes' Herald restarted one after the other (SIGTERM, then the new
-/// process, then the next node once this one announces again) while a client in the router namespace opens a new
-/// connection to a layer-2 address and to a BGP address every 50 ms. Each node announces the layer-2 pool through ARP
-/// and the BGP pool to BIRD (eBGP, ECMP into the router's kernel), and serves both from its backend. Printed per
-/// address: failed attempts, the longest time between two successful attempts, and why attempts failed. Goals: no
-/// failed connection over BGP, at most 0.5 s without one over layer 2.
+/// An upgrade as a DaemonSet rolls it: the three nodes' Herald restarted one after the other (SIGTERM with
+/// `--on-stop=restart`, as deploy/components/bgp runs it, then the new process, then the next node once BIRD has its
+/// session back and the restart over) while a client in the router namespace opens a new connection to a layer-2
+/// address and to a BGP address every 50 ms. Each node announces the layer-2 pool through ARP and the BGP pool to BIRD
+/// (eBGP with graceful restart, ECMP into the router's kernel), and serves both from its backend. The stopped node's
+/// path stays at the router throughout (graceful restart: BIRD keeps it as stale). Printed per address: failed
+/// attempts, the longest time between two successful attempts, and why attempts failed. Goals: no failed connection
+/// over BGP, at most 0.5 s without one over layer 2.
 @Suite(.serialized) struct RollingRestartTests {
     static let config = """
         apiVersion: herald.dev/v1
@@ -61,7 +63,7 @@ import Testing
             func launch(_ index: Int) throws {
                 hosts[lab.names[index]] = try HostProcess(
                     cluster: cluster, node: lab.names[index], directory: directory, config: Self.config,
-                    netns: lab.nodes[index], plugins: Self.plugins(index: index))
+                    extra: ["--on-stop=restart"], netns: lab.nodes[index], plugins: Self.plugins(index: index))
             }
             for index in 0..<3 { try launch(index) }
             defer { for host in hosts.values where host.isRunning { host.signal(SIGKILL) } }
@@ -97,21 +99,42 @@ import Testing
             try await Task.sleep(for: .seconds(2))
             let started = ContinuousClock.now
             var steps: [String] = []
+            var samples = 0
+            var pathMissing: [String] = []
             for (index, name) in lab.names.enumerated() {
+                let hop = "198.51.100.1\(index + 1)"
                 let step = ContinuousClock.now
                 await hosts[name]!.stop(SIGTERM)
                 let stopped = ContinuousClock.now - step
-                try launch(index)
-                // Back: its BGP path in the router's kernel again, and a moment for its membership lease to be seen.
-                var now: Set<String> = []
-                let back = await eventually(timeout: .seconds(30)) {
-                    now = await router.nextHops(lab, routed)
-                    return now.contains("198.51.100.1\(index + 1)")
+                #expect(
+                    hosts[name]!.output.contains("keeps its announcements in the network through the restart"),
+                    "\(hosts[name]!.output)")
+                // Graceful restart: the stopped node's path stays in the router's kernel (stale in BIRD) until the
+                // new process has announced again and sent End-of-RIB. Sampled from the stop until then.
+                func sample() async {
+                    samples += 1
+                    let hops = await router.nextHops(lab, routed)
+                    if !hops.contains(hop) {
+                        pathMissing.append("\(name) after \(ContinuousClock.now - step): \(hops)")
+                    }
                 }
-                #expect(back, "\(name)'s path did not come back: \(now)")
+                await sample()
+                try launch(index)
+                var protocols = ""
+                let back = await eventually(timeout: .seconds(30)) {
+                    await sample()
+                    protocols = await router.query("show protocols all")
+                    let established = protocols.split(separator: "\n").filter {
+                        $0.contains("BGP state:") && $0.contains("Established")
+                    }.count
+                    return established == 3 && !protocols.contains("Neighbor graceful restart active")
+                }
+                #expect(back, "\(name)'s session and restart did not end: \(protocols)")
+                // A moment for its membership lease to be seen.
                 try await Task.sleep(for: .seconds(3))
                 steps.append("\(name): stopped in \(stopped), back after \(ContinuousClock.now - step)")
             }
+            #expect(pathMissing.isEmpty, "a stopped node's path left the router: \(pathMissing)")
             let rolled = ContinuousClock.now - started
             try await Task.sleep(for: .seconds(2))
             // The clients are stopped once enough attempts cover the roll: their remaining attempts are not waited for.
@@ -132,7 +155,9 @@ import Testing
             }
             print(
                 "rolling restart of 3 nodes in \(rolled) (\(steps.joined(separator: "; "))):\n  "
-                    + lines.joined(separator: "\n  "))
+                    + lines.joined(separator: "\n  ")
+                    + "\n  graceful restart: \(samples) samples of the router's next hops while a node restarted, "
+                    + "\(pathMissing.count) without that node's path")
         }
     }
 }
