@@ -20,7 +20,10 @@
  * test sets how many announces crash, and when; the fault is the segfault, hang, descriptor closing or leak configured,
  * an abort when none is, and with this key no fault happens otherwise),
  * "eventOnStop": true (stop starts a thread that emits an event naming announcement "a1" and joins it, as the exec
- * and layer-2 plugins do while they stop: the host must take the event without waiting for stop to return).
+ * and layer-2 plugins do while they stop: the host must take the event without waiting for stop to return),
+ * "keepOnRestart": true (its herald.lifecycle/1 prepare_stop accepts a restart: the next stop keeps its
+ * announcements; without it prepare_stop answers HERALD_ERR_UNSUPPORTED) and "hangInPrepareStop": true
+ * (prepare_stop never returns).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -51,6 +54,8 @@ typedef struct fixture {
     int no_live_reconfigure;
     int hang_in_announce;
     int event_on_stop;
+    int keep_on_restart;
+    int hang_in_prepare_stop;
     int segfault_in_announce;
     int leak_mib_per_second;
     int close_in_announce;
@@ -119,6 +124,10 @@ static herald_status f_configure(void *p, const char *json, const herald_node_in
     f->no_live_reconfigure = no_live && strncmp(no_live, "true", 4) == 0;
     const char *hang = json_value(json, "hangInAnnounce");
     f->hang_in_announce = hang && strncmp(hang, "true", 4) == 0;
+    const char *keep = json_value(json, "keepOnRestart");
+    f->keep_on_restart = keep && strncmp(keep, "true", 4) == 0;
+    const char *hang_prepare = json_value(json, "hangInPrepareStop");
+    f->hang_in_prepare_stop = hang_prepare && strncmp(hang_prepare, "true", 4) == 0;
     const char *event_on_stop = json_value(json, "eventOnStop");
     f->event_on_stop = event_on_stop && strncmp(event_on_stop, "true", 4) == 0;
     const char *segfault = json_value(json, "segfaultInAnnounce");
@@ -282,6 +291,27 @@ static void f_destroy(void *p) {
     free(f);
 }
 
+static herald_status f_prepare_stop(void *p, int32_t reason, char *err, size_t cap) {
+    fixture *f = p;
+    note(f, "prepare_stop %s", reason == HERALD_STOP_RESTART ? "restart" : "final");
+    if (f->hang_in_prepare_stop) {
+        for (;;) pause();
+    }
+    if (reason == HERALD_STOP_RESTART && f->keep_on_restart) return HERALD_OK;
+    snprintf(err, cap, "keeps nothing");
+    return HERALD_ERR_UNSUPPORTED;
+}
+
+static const herald_lifecycle_ext lifecycle = {
+    .struct_size = sizeof(herald_lifecycle_ext),
+    .prepare_stop = f_prepare_stop,
+};
+
+__attribute__((unused)) static const void *f_get_extension(void *p, const char *id) {
+    (void)p;
+    return strcmp(id, HERALD_EXT_LIFECYCLE) == 0 ? &lifecycle : NULL;
+}
+
 #ifdef FIXTURE_OLD_MINOR
 #define VTABLE_SIZE (offsetof(herald_plugin_vtable, destroy) + sizeof(void *))
 #define DESCRIPTOR_SIZE (offsetof(herald_plugin_descriptor, vtable) + sizeof(void *))
@@ -319,9 +349,9 @@ __attribute__((unused)) static future_vtable vtable = {
 #ifndef FIXTURE_OLD_MINOR
         .health = NULL,
         .collect_metrics = NULL,
-        /* Deliberately garbage when the struct is truncated: the host must not read it. */
-        .get_extension = NULL,
+        .get_extension = f_get_extension,
 #else
+        /* Deliberately garbage when the struct is truncated: the host must not read it. */
         .get_extension = (void *)0x1,
 #endif
     },
