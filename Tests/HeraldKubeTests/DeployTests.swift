@@ -175,6 +175,10 @@ import Yams
         }
         #expect(longest > 0)
         #expect(Double(grace) > longest, "grace \(grace) s, withdrawals up to \(longest) s")
+        // The BGP variant stops for a restart (graceful restart keeps its routes through a rolling update); the base,
+        // which announces through ARP alone, withdraws.
+        let onStop = Self.argument(try Self.container(speaker), "on-stop")
+        #expect(onStop == (components.contains("bgp") ? "restart" : nil), "--on-stop=\(onStop ?? "-")")
     }
 
     @Test func theAllocatorIsADeploymentOfTwoUnderItsOwnAccount() async throws {
