@@ -196,8 +196,18 @@ struct BirdNamespaceTests {
         }
     }
 
-    @Test("Graceful Restart: SIGKILL leaves the routes in BIRD until the plugin is back; a normal stop withdraws them")
-    func gracefulRestart() throws {
+    /// How the first speaker of ``gracefulRestart(_:)`` ends.
+    enum Ending: String, CaseIterable, Sendable {
+        /// SIGKILL: the connection closes with the process.
+        case killed
+        /// A stop prepared as a restart (extension herald.lifecycle/1), as `herald run --on-stop=restart` does.
+        case restartStop
+    }
+
+    @Test(
+        "Graceful Restart: a killed speaker, or one stopped for a restart, leaves its routes in BIRD until it is back; a final stop withdraws them",
+        arguments: Ending.allCases)
+    func gracefulRestart(_ ending: Ending) throws {
         try withLab { lab in
             let bird = try Bird(lab: lab)
             defer { bird.stop() }
@@ -207,8 +217,15 @@ struct BirdNamespaceTests {
             try first.command("announce keep 192.0.2.40/32")
             try first.command("announce drop 192.0.2.41/32")
             #expect(LabShell.wait(10) { bird.count(table: "t4") == 2 })
-            first.kill9()
-            first.stop(quit: nil)
+            switch ending {
+            case .killed:
+                first.kill9()
+                first.stop(quit: nil)
+            case .restartStop:
+                try first.command("prepare-stop restart")
+                first.stop()
+                #expect(first.transcript.contains("closes without Cease"), "\(first.transcript)")
+            }
             #expect(LabShell.wait(10) { bird.query("show protocols all").contains("Neighbor graceful restart active") })
             #expect(bird.count(table: "t4") == 2, "BIRD keeps the routes as stale while the speaker restarts")
 
@@ -237,47 +254,8 @@ struct BirdNamespaceTests {
             #expect(!bird.routes("192.0.2.40/32", table: "t4").isEmpty)
             #expect(!bird.query("show protocols all").contains("Neighbor graceful restart active"))
 
-            // A normal stop (what the host does on SIGTERM) sends Cease: BIRD withdraws at once.
-            second.stop()
-            #expect(LabShell.wait(10) { bird.count(table: "t4") == 0 }, "\(bird.query("show route all table t4"))")
-        }
-    }
-
-    @Test(
-        "A stop prepared as a restart ends the session without Cease: BIRD keeps the routes as stale until the speaker is back; prepared as final, the stop withdraws"
-    )
-    func restartStopKeepsRoutes() throws {
-        try withLab { lab in
-            let bird = try Bird(lab: lab)
-            defer { bird.stop() }
-            let config = Self.ebgpConfig(extra: #","gracefulRestart":true"#)
-            let first = try BGPHarness(namespace: lab.nodes[0], config: config)
-            #expect(LabShell.wait(15) { bird.established == 1 })
-            try first.command("announce keep 192.0.2.43/32")
-            #expect(LabShell.wait(10) { bird.count(table: "t4") == 1 })
-            try first.command("prepare-stop restart")
-            first.stop()
-            #expect(first.transcript.contains("closes without Cease"), "\(first.transcript)")
-            #expect(LabShell.wait(10) { bird.query("show protocols all").contains("Neighbor graceful restart active") })
-            #expect(bird.count(table: "t4") == 1, "BIRD keeps the route as stale while the speaker restarts")
-
-            let second = try BGPHarness(namespace: lab.nodes[0], config: config)
-            var keptThroughout = true
-            let sample = { if bird.routes("192.0.2.43/32", table: "t4").isEmpty { keptThroughout = false } }
-            #expect(
-                LabShell.wait(15) {
-                    sample()
-                    return bird.established == 1
-                })
-            try second.command("announce keep 192.0.2.43/32")
-            #expect(
-                LabShell.wait(20) {
-                    sample()
-                    return !bird.query("show protocols all").contains("Neighbor graceful restart active")
-                }, "\(bird.query("show protocols all"))")
-            #expect(keptThroughout, "the route was missing from BIRD during the restart")
-
-            // Prepared as final, the plugin keeps nothing (error -4: the host withdraws first) and its stop sends Cease.
+            // A final stop (what the host does on SIGTERM by default): the plugin keeps nothing (error -4: the host
+            // withdraws first) and its stop sends Cease, so BIRD withdraws at once.
             #expect(throws: BGPHarness.HarnessFailure.self) { try second.command("prepare-stop final") }
             #expect(second.transcript.contains("error -4"), "\(second.transcript)")
             second.stop()

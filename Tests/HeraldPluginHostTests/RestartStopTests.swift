@@ -12,7 +12,9 @@ import Testing
 /// the instances that do not. Recorded by the fixture plugin, call by call.
 @Suite struct RestartStopTests {
     /// A started instance of the fixture with `options` (JSON members) announcing `a1`, recording into a file.
-    static func started(_ label: String, options: String, deadline: Duration = .seconds(5)) throws -> (
+    static func started(
+        _ label: String, options: String, deadline: Duration = .seconds(5)
+    ) throws -> (
         PluginInstance, String
     ) {
         let record = try TestSupport.temporaryDirectory("herald-\(label)") + "/calls"
