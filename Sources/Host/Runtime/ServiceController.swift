@@ -16,8 +16,10 @@ import Synchronization
 ///
 /// Each leadership term starts from what the API server shows: every address already in a status is taken back
 /// before any Service gets a new one (``AllocationState/restoring(_:namespaceLabels:pools:loadBalancerClass:)``).
-/// Then one serial loop takes Service, Namespace and configuration changes in batches, decides, and writes the
-/// statuses of the batch concurrently. A host checks that it still leads before each write, bounds each write by
+/// Then one serial loop takes Service, Namespace and configuration changes in batches and decides; the term's
+/// writers (``writeConcurrency`` of them) write the statuses meanwhile, one write at a time per Service, the latest
+/// decision of a Service replacing one not yet written, so that writing never waits for deciding or the reverse. A
+/// host checks that it still leads before each write, bounds each write by
 /// its renew deadline, and a term ends the moment the lease is lost. Each write names the resourceVersion it was
 /// decided on; one the API server refuses as stale (409) is decided again on the Service the cache shows next.
 package final class ServiceController: Sendable {
@@ -38,7 +40,7 @@ package final class ServiceController: Sendable {
     let metallbMode: Bool
     /// Whether status writes carry the pool annotation (they do unless the API server drops metadata there).
     let annotationWritten = Mutex(true)
-    /// Concurrent status writes at most.
+    /// Status writers per term: concurrent status writes at most.
     let writeConcurrency = 32
     /// Status writes under way: Events wait while there are any (see ``afterStatusWrites(_:until:)``).
     let statusWrites = Mutex(0)
@@ -99,7 +101,14 @@ package final class ServiceController: Sendable {
         awaiting.withLock { $0 = [:] }
         defer { awaiting.withLock { $0 = [:] } }
         let (events, eventSink) = AsyncStream.makeStream(of: (AllocationState.Event, ContinuousClock.Instant).self)
+        let written = WriteLog()
+        let writes = PendingWrites()
         await withTaskGroup(of: Void.self) { group in
+            // The term's status writers: each takes the next Service whose status is to be written, so writes go on
+            // while the loop decides the next batch.
+            for _ in 0..<writeConcurrency {
+                group.addTask { await self.writer(writes, written: written, inbox: inbox) }
+            }
             // Feeds: Service keys from the informer's queue, namespaces whose labels change, configuration reloads.
             group.addTask {
                 for await key in self.services.queue {
@@ -117,24 +126,26 @@ package final class ServiceController: Sendable {
             }
             group.addTask {
                 for await (event, decided) in events {
-                    await self.afterStatusWrites(inbox, until: decided + Self.eventDelayLimit)
+                    await self.afterStatusWrites(inbox, writes, until: decided + Self.eventDelayLimit)
                     await self.record(event)
                 }
             }
             group.addTask {
-                await self.loop(inbox: inbox, events: eventSink)
+                await self.loop(inbox: inbox, writes: writes, written: written, events: eventSink)
                 eventSink.finish()
             }
             await group.next()
             group.cancelAll()
             inbox.shutdown()
+            writes.queue.shutdown()
             eventSink.finish()
         }
     }
 
     /// The serial loop of one term.
     func loop(
-        inbox: WorkQueue<Input>, events: AsyncStream<(AllocationState.Event, ContinuousClock.Instant)>.Continuation
+        inbox: WorkQueue<Input>, writes: PendingWrites, written: WriteLog,
+        events: AsyncStream<(AllocationState.Event, ContinuousClock.Instant)>.Continuation
     ) async {
         let configuration = config.current
         var pools = configuration.pools
@@ -150,7 +161,6 @@ package final class ServiceController: Sendable {
             return
         }
         let served = state.allocator.serviceCount
-        let written = WriteLog()
         var all = effects.touched
         all.formUnion(state.allocator.services)
         await write(all, cleared: effects.cleared, state: state, written: written, inbox: inbox)
@@ -195,7 +205,8 @@ package final class ServiceController: Sendable {
                     }
                 }
             }
-            await write(effects.touched, cleared: effects.cleared, state: state, written: written, inbox: inbox)
+            // Handed to the writers, not waited for: the next batch is decided while they write.
+            writes.submit(Self.jobs(effects.touched, cleared: effects.cleared, state: state))
             written.prune(caughtUpWith: services.store)
             let decided = ContinuousClock.now
             for event in effects.events { events.yield((event, decided)) }
@@ -264,17 +275,78 @@ package final class ServiceController: Sendable {
         }
     }
 
-    /// Writes the statuses of `ids` that differ from what the API server shows, concurrently. A failed write is
-    /// retried after a second through the inbox.
-    func write(
-        _ ids: Set<ServiceID>, cleared: Set<ServiceID>, state: AllocationState,
-        written: WriteLog, inbox: WorkQueue<Input>
-    ) async {
-        let jobs: [(ServiceID, AllocationState.Desired)] = ids.sorted().compactMap { id in
+    /// The status each of `ids` is to show: its desired addresses, or none for a cleared one.
+    static func jobs(
+        _ ids: Set<ServiceID>, cleared: Set<ServiceID>, state: AllocationState
+    ) -> [(ServiceID, AllocationState.Desired)] {
+        ids.sorted().compactMap { id in
             if let desired = state.desired(id) { return (id, desired) }
             if cleared.contains(id) { return (id, AllocationState.Desired(addresses: [], pool: nil)) }
             return nil
         }
+    }
+
+    /// The statuses decided and not yet handed to a writer: the last decision per Service, and the queue of Services
+    /// (one writer at a time per Service: a Service decided again while its status is being written waits for that
+    /// write, then is written with the newer decision).
+    final class PendingWrites: Sendable {
+        let queue = WorkQueue<ServiceID>()
+        let latest = Mutex<[ServiceID: AllocationState.Desired]>([:])
+
+        func submit(_ jobs: [(ServiceID, AllocationState.Desired)]) {
+            guard !jobs.isEmpty else { return }
+            latest.withLock { latest in
+                for (id, desired) in jobs { latest[id] = desired }
+            }
+            for (id, _) in jobs { queue.add(id) }
+        }
+
+        /// Whether a status waits for a writer.
+        var isEmpty: Bool { latest.withLock { $0.isEmpty } }
+    }
+
+    /// One of the term's writers: writes the latest decision for each Service it takes, until the term ends. A failed
+    /// write is retried after a second through the inbox.
+    func writer(_ writes: PendingWrites, written: WriteLog, inbox: WorkQueue<Input>) async {
+        for await id in writes.queue {
+            // Counted as under way before it leaves `latest`, so that it is never neither.
+            statusWrites.withLock { $0 += 1 }
+            defer {
+                statusWrites.withLock { $0 -= 1 }
+                writes.queue.done(id)
+            }
+            guard let desired = writes.latest.withLock({ $0.removeValue(forKey: id) }) else { continue }
+            await attempt(id, desired, written: written, inbox: inbox)
+        }
+    }
+
+    /// Writes one status; a write that fails is retried through the inbox.
+    func attempt(
+        _ id: ServiceID, _ desired: AllocationState.Desired, written: WriteLog, inbox: WorkQueue<Input>
+    ) async {
+        do {
+            try await write(id, desired, written: written)
+        } catch is CancellationError {
+            // The term is over: the next one restores from what the API server shows.
+        } catch let error as KubeError where error.isConflict {
+            // Decided on an object the API server no longer holds: nothing was written. The cache's update queues
+            // the Service again, to be decided on what it shows then; the retry below only covers an update that
+            // never comes.
+            logger.info("allocator: \(id) changed since it was decided; deciding again")
+            Self.retry(id, inbox: inbox)
+        } catch {
+            logger.warning("allocator: cannot write the status of \(id): \(error); retrying")
+            Self.retry(id, inbox: inbox)
+        }
+    }
+
+    /// Writes the statuses of `ids` that differ from what the API server shows, concurrently, and returns when all
+    /// are written (the restore at the start of a term). A failed write is retried after a second through the inbox.
+    func write(
+        _ ids: Set<ServiceID>, cleared: Set<ServiceID>, state: AllocationState,
+        written: WriteLog, inbox: WorkQueue<Input>
+    ) async {
+        let jobs = Self.jobs(ids, cleared: cleared, state: state)
         guard !jobs.isEmpty else { return }
         statusWrites.withLock { $0 += 1 }
         defer { statusWrites.withLock { $0 -= 1 } }
@@ -286,22 +358,7 @@ package final class ServiceController: Sendable {
                     running -= 1
                 }
                 running += 1
-                group.addTask {
-                    do {
-                        try await self.write(id, desired, written: written)
-                    } catch is CancellationError {
-                        // The term is over: the next one restores from what the API server shows.
-                    } catch let error as KubeError where error.isConflict {
-                        // Decided on an object the API server no longer holds: nothing was written. The cache's
-                        // update queues the Service again, to be decided on what it shows then; the retry below
-                        // only covers an update that never comes.
-                        self.logger.info("allocator: \(id) changed since it was decided; deciding again")
-                        Self.retry(id, inbox: inbox)
-                    } catch {
-                        self.logger.warning("allocator: cannot write the status of \(id): \(error); retrying")
-                        Self.retry(id, inbox: inbox)
-                    }
-                }
+                group.addTask { await self.attempt(id, desired, written: written, inbox: inbox) }
             }
         }
     }
@@ -391,9 +448,12 @@ package final class ServiceController: Sendable {
 
     /// Waits while Service statuses are being written or wait to be (the allocator's inbox, the informer's queue),
     /// but not past `deadline`: Events are written after the statuses, at a lower priority, never withheld for long.
-    func afterStatusWrites(_ inbox: WorkQueue<Input>, until deadline: ContinuousClock.Instant) async {
+    func afterStatusWrites(
+        _ inbox: WorkQueue<Input>, _ writes: PendingWrites, until deadline: ContinuousClock.Instant
+    ) async {
         while ContinuousClock.now < deadline && !Task.isCancelled {
-            let busy = statusWrites.withLock { $0 } > 0 || inbox.count > 0 || services.queue.count > 0
+            let busy =
+                statusWrites.withLock { $0 } > 0 || !writes.isEmpty || inbox.count > 0 || services.queue.count > 0
             guard busy else { return }
             try? await Task.sleep(for: .milliseconds(10))
         }
