@@ -9,6 +9,7 @@
 // other's Services. Herald's figures are reported beside the peer's as ratios.
 //
 // Run: swift run -c release --package-path Benchmarks controller-bench [--herald PATH] [--baseline PATH]
+//      [--herald-role allocator|all] [--only herald|peer]
 import Foundation
 import HeraldKube
 import HeraldKubeModels
@@ -194,6 +195,8 @@ struct Figures {
     /// At the end: anonymous memory (heap, stacks) and file-backed pages (code of the binary and libraries).
     var anonymous: Double = 0
     var fileBacked: Double = 0
+    /// CPU time the contender used over its whole round (user and system).
+    var cpuSeconds: Double = 0
 }
 
 /// One measurement round against whatever controller serves `namespace`.
@@ -227,6 +230,17 @@ func measure(_ client: KubeClient, kubeconfig: String, namespace: String) async 
 }
 
 /// A field of /proc/PID/status in MiB ("VmHWM", "RssAnon", "RssFile").
+/// User and system CPU time of a process so far, from /proc/PID/stat.
+func cpuSeconds(pid: Int32) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = text.lastIndex(of: ")")
+    else { return 0 }
+    // Fields after the command: state is the 3rd field of the line, utime the 14th and stime the 15th.
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 func memory(pid: Int32, _ field: String) -> Double {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
         let line = text.split(separator: "\n").first(where: { $0.hasPrefix("\(field):") })
@@ -316,6 +330,7 @@ func round(_ name: String, launch: (String) throws -> Process) async throws -> F
     figures.peakRSS = memory(pid: process.processIdentifier, "VmHWM")
     figures.anonymous = memory(pid: process.processIdentifier, "RssAnon")
     figures.fileBacked = memory(pid: process.processIdentifier, "RssFile")
+    figures.cpuSeconds = cpuSeconds(pid: process.processIdentifier)
     print("\(name): \(figures)")
     print("\(name): resident MiB by mapping: \(residentByMapping(pid: process.processIdentifier))")
     return figures
@@ -352,7 +367,10 @@ apiVersion: herald.dev/v1
 pools: [{name: bench, addresses: [198.18.0.0/16]}]
 advertisements: [{name: all, plugin: log}]
 """.write(toFile: "\(work)/herald.yaml", atomically: true, encoding: .utf8)
-// Herald as a DaemonSet pod would run it, with the herald ServiceAccount.
+// Herald with the herald ServiceAccount, in the role `--herald-role` names: `allocator` (default) as deploy/ runs the
+// allocator (a Deployment that loads no plugin), or `all` (allocator and speaker in one process, announcing every
+// address through the log plugin, as `herald run` does by default).
+let heraldRole = arguments.firstIndex(of: "--herald-role").map { arguments[$0 + 1] } ?? "allocator"
 func heraldRound(_ name: String, _ path: String) async throws -> Figures {
     try await round(name) { state in
         try spawn(
@@ -360,6 +378,7 @@ func heraldRound(_ name: String, _ path: String) async throws -> Figures {
             [
                 "run", "--kubeconfig", "\(state)/herald.kubeconfig", "--config", "\(work)/herald.yaml", "--plugins-dir",
                 "\(work)/plugins.d", "--node-name", "bench", "--status-address", "none", "--log-level", "warning",
+                "--role", heraldRole,
             ])
     }
 }
@@ -379,7 +398,9 @@ func row(_ name: String, _ h: Double, _ p: Double, _ unit: String, goal: String,
             + before
     )
 }
-print("controller-bench: one kube-apiserver (dev-cluster \"bench\"), herald vs a bare status-writing controller")
+print(
+    "controller-bench: one kube-apiserver (dev-cluster \"bench\"), herald --role \(heraldRole) vs a bare "
+        + "status-writing controller")
 row("create → address p50", figures.p50, peer.p50, "ms", goal: "≤ 50 ms", baseline: baseline?.p50)
 row("create → address p99", figures.p99, peer.p99, "ms", goal: "≤ 200 ms", baseline: baseline?.p99)
 row(
@@ -390,3 +411,4 @@ row(
     baseline: baseline?.peakRSS)
 row("  of which now anonymous", figures.anonymous, peer.anonymous, "MiB", goal: "-")
 row("  of which now file-backed (code)", figures.fileBacked, peer.fileBacked, "MiB", goal: "-")
+row("CPU time over the round", figures.cpuSeconds, peer.cpuSeconds, "s", goal: "-", baseline: baseline?.cpuSeconds)

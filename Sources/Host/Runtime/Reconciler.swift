@@ -252,7 +252,10 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
         // The versions read before the sources and after planning: a pass that planned on one view (they are
         // equal) can confirm handovers (see ``ReconcileDecision``).
         let appliedVersions = nodeView?.inputVersions()
-        let addresses = addresses()
+        // Without advertisements nothing is announced, whatever the addresses (an allocator-only host, a speaker
+        // whose advertisements were all removed): the sources' addresses, one screening of every Service, are not
+        // read.
+        let addresses = configuration.advertisements.isEmpty ? [] : addresses()
         let nodes = nodes(unhealthy: unhealthy)
         let steps = steps(addresses, advertisements: configuration.advertisements, nodes: nodes)
         let plannedVersions = nodeView?.inputVersions()

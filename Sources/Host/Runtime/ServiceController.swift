@@ -171,6 +171,7 @@ package final class ServiceController: Sendable {
             "allocator: restored and served \(served) services in \(ContinuousClock.now - start)",
             metadata: ["pending": "\(state.allocator.pending.count)"])
 
+        var counted = ContinuousClock.now
         while !Task.isCancelled {
             let batch = await inbox.nextBatch(limit: 512)
             if batch.isEmpty { break }
@@ -210,7 +211,12 @@ package final class ServiceController: Sendable {
             written.prune(caughtUpWith: services.store)
             let decided = ContinuousClock.now
             for event in effects.events { events.yield((event, decided)) }
-            usage.withLock { $0 = state.allocator.statistics() }
+            // The pools' usage (metrics, MetalLB's pool status) is counted over every Service: once the inbox is
+            // empty, and at most once a second while a burst keeps it full.
+            if inbox.count == 0 || decided - counted >= .seconds(1) {
+                usage.withLock { $0 = state.allocator.statistics() }
+                counted = decided
+            }
             for input in batch { inbox.done(input) }
         }
     }
