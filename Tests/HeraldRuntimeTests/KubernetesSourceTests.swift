@@ -4,6 +4,7 @@ import HeraldCore
 import HeraldKube
 import HeraldKubeModels
 import HeraldPlanner
+import HeraldTestSupport
 import Logging
 import Synchronization
 import Testing
@@ -139,5 +140,73 @@ import Testing
         let said = lines.lines.withLock { Array($0.dropFirst(before)) }
         #expect(said.count == 3)
         #expect(said.last == "warning: speaker: not announcing 3 more status addresses outside the pools")
+    }
+
+    /// A remembered transform runs once per object version: again for an object replaced or added, never for one
+    /// unchanged, and a removed object's result is forgotten.
+    @Test func aRememberedTransformRunsOncePerObjectVersion() {
+        let store = ObjectStore<Service>()
+        let memo = ObjectStore<Service>.Memo<String>()
+        func version(_ name: String, _ rv: String) -> Service {
+            var service = Self.service(name, status: [])
+            service.metadata.resourceVersion = rv
+            return service
+        }
+        for name in ["a", "b", "c"] { store.upsert(version(name, "1")) }
+        let calls = Mutex(0)
+        func run() -> [String] {
+            store.compactMap(remembering: memo) { service in
+                calls.withLock { $0 += 1 }
+                return "\(service.metadata.name!)@\(service.metadata.resourceVersion!)"
+            }.sorted()
+        }
+        #expect(run() == ["a@1", "b@1", "c@1"])
+        #expect(calls.withLock { $0 } == 3)
+        #expect(run() == ["a@1", "b@1", "c@1"])
+        #expect(calls.withLock { $0 } == 3, "nothing changed, nothing transformed")
+        store.upsert(version("b", "2"))
+        store.remove(ObjectKey(namespace: "ns", name: "c"))
+        store.upsert(version("d", "1"))
+        #expect(run() == ["a@1", "b@2", "d@1"])
+        #expect(calls.withLock { $0 } == 5, "b's new version and d only")
+        #expect(memo.count == 3)
+        memo.reset()
+        #expect(run() == ["a@1", "b@2", "d@1"])
+        #expect(calls.withLock { $0 } == 8)
+    }
+
+    /// The screening remembered per Service version gives what screening every Service afresh gives, over random
+    /// changes of statuses, annotations and pools (seeded).
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func rememberedScreeningsEqualFreshOnes(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        let store = ObjectStore<Service>()
+        let screened = KubernetesSource.ScreenedServices()
+        let addresses = ["192.0.2.1", "192.0.2.9", "198.51.100.2", "203.0.113.7", "2001:db8::1"]
+        let other = [Pool(name: "a", ranges: [try! IPRange.parse("192.0.2.0/29").get()])]
+        var configuration = HeraldConfiguration(pools: Self.pools)
+        var version = 0
+        for step in 0..<400 {
+            let name = "s\(Int.random(in: 0..<12, using: &random))"
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0:
+                store.remove(ObjectKey(namespace: "ns", name: name))
+            case 1:
+                configuration = HeraldConfiguration(pools: Bool.random(using: &random) ? Self.pools : other)
+                if Bool.random(using: &random) { configuration.loadBalancerClass = "herald.dev/lb" }
+            default:
+                let status = (0..<Int.random(in: 0...2, using: &random)).map { _ in
+                    addresses.randomElement(using: &random)!
+                }
+                var service = Self.service(name, status: status, pool: ["a", "b", nil].randomElement(using: &random)!)
+                version += 1
+                service.metadata.resourceVersion = "\(version)"
+                store.upsert(service)
+            }
+            let fresh = store.compactMap { KubernetesSource.screenedIfAny($0, configuration) }
+            let remembered = screened.screen(store, with: configuration)
+            func key(_ s: KubernetesSource.Screened) -> String { "\(s)" }
+            #expect(remembered.map(key).sorted() == fresh.map(key).sorted(), "step \(step)")
+        }
     }
 }

@@ -54,6 +54,40 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
         try state.withLock { s in try s.items.values.compactMap { try transform($0.object) } }
     }
 
+    /// Results of a transform remembered per object version, for ``compactMap(remembering:_:)``.
+    public final class Memo<T: Sendable>: Sendable {
+        /// Each object version's result, by its box (held, so that no other box can take its identity).
+        let table = Mutex<[ObjectIdentifier: (box: Box, value: T?)]>([:])
+
+        public init() {}
+
+        /// Forgets every result (what the transform reads besides the objects changed).
+        public func reset() { table.withLock { $0 = [:] } }
+
+        /// How many results are remembered.
+        public var count: Int { table.withLock { $0.count } }
+    }
+
+    /// What `transform` makes of every object, as ``compactMap(_:)``, made only for the object versions `memo` has
+    /// not seen: every other object gives the result remembered for its version. `memo` then remembers exactly the
+    /// current versions. `transform` must depend on nothing but the object, or `memo` be reset when that changes.
+    public func compactMap<T: Sendable>(remembering memo: Memo<T>, _ transform: (Object) throws -> T?) rethrows -> [T] {
+        try state.withLock { s in
+            try memo.table.withLock { table in
+                var next: [ObjectIdentifier: (box: Box, value: T?)] = .init(minimumCapacity: s.items.count)
+                var result: [T] = []
+                for box in s.items.values {
+                    let id = ObjectIdentifier(box)
+                    let value = try table[id].map(\.value) ?? transform(box.object)
+                    next[id] = (box, value)
+                    if let value { result.append(value) }
+                }
+                table = next
+                return result
+            }
+        }
+    }
+
     /// Every key.
     public var keys: Set<ObjectKey> { state.withLock { Set($0.items.keys) } }
 

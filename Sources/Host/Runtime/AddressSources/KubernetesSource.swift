@@ -18,6 +18,7 @@ package struct KubernetesSource: AddressSource {
     let slices: Informer<EndpointSlice>
     let config: ConfigStore
     let refusals: RefusalLog
+    let screened: ScreenedServices
 
     package init(
         services: Informer<Service>, slices: Informer<EndpointSlice>, config: ConfigStore,
@@ -27,6 +28,7 @@ package struct KubernetesSource: AddressSource {
         self.slices = slices
         self.config = config
         refusals = RefusalLog(logger: logger)
+        screened = ScreenedServices()
     }
 
     package var name: String { "kubernetes" }
@@ -46,10 +48,12 @@ package struct KubernetesSource: AddressSource {
     package func addresses() -> [ServiceAddress] {
         let configuration = config.current
         var refused: [Refusal] = []
-        var result = services.store.compactMap { service -> ServiceAddress? in
-            let screened = Self.screen(service, in: configuration)
-            refused += screened.refused
-            return screened.address
+        var result: [ServiceAddress] = []
+        // A Service screened before, in the version the cache holds now and with these pools, is not screened
+        // again: a pass during a burst of new Services screens only those.
+        for entry in screened.screen(services.store, with: configuration) {
+            refused += entry.refused
+            if let address = entry.address { result.append(address) }
         }
         refusals.note(refused)
         for index in result.indices where result[index].trafficPolicy != .cluster {
@@ -114,6 +118,34 @@ package struct KubernetesSource: AddressSource {
                 service: id, addresses: kept, pool: pool,
                 trafficPolicy: service.spec?.externalTrafficPolicy == "Local" ? .local(readyNodes: []) : .cluster),
             refused: refused)
+    }
+
+    /// ``screen(_:in:)``, or nil when it gives neither an address nor a refusal (a Service Herald does not serve, or
+    /// one without an address yet).
+    static func screenedIfAny(_ service: Service, _ configuration: HeraldConfiguration) -> Screened? {
+        let screened = screen(service, in: configuration)
+        return screened.address == nil && screened.refused.isEmpty ? nil : screened
+    }
+
+    /// Each Service version's screening (``screen(_:in:)``), with the pools and class it was made with: a change of
+    /// either screens every Service again.
+    final class ScreenedServices: Sendable {
+        let memo = ObjectStore<Service>.Memo<Screened>()
+        /// What the remembered screenings were made with. Held for a whole call, so that two calls with different
+        /// configurations never mix their screenings.
+        private let basis = Mutex<(pools: [Pool], loadBalancerClass: String?)?>(nil)
+
+        /// The screening of every Service of `store` that gives an address or a refusal, made again only for the
+        /// Service versions not screened before with `configuration`'s pools and class.
+        func screen(_ store: ObjectStore<Service>, with configuration: HeraldConfiguration) -> [Screened] {
+            basis.withLock { basis in
+                if basis?.pools != configuration.pools || basis?.loadBalancerClass != configuration.loadBalancerClass {
+                    memo.reset()
+                    basis = (configuration.pools, configuration.loadBalancerClass)
+                }
+                return store.compactMap(remembering: memo) { KubernetesSource.screenedIfAny($0, configuration) }
+            }
+        }
     }
 
     /// Says each refused status address once: a warning when it first appears, nothing on the passes after, again
