@@ -78,7 +78,9 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
                 var result: [T] = []
                 for box in s.items.values {
                     let id = ObjectIdentifier(box)
-                    let value = try table[id].map(\.value) ?? transform(box.object)
+                    // No key path here: a generic one is instantiated at run time on every use.
+                    let value: T?
+                    if let known = table[id] { value = known.value } else { value = try transform(box.object) }
                     next[id] = (box, value)
                     if let value { result.append(value) }
                 }
