@@ -55,6 +55,27 @@ import Testing
         #expect(!Self.calls(record).contains { $0.hasPrefix("prepare_stop") })
     }
 
+    /// An exclusive instance's addresses move to another node as the host stops: one left announced would make two
+    /// owners, so it is never asked to keep them, even by a plugin that would.
+    @Test func anExclusiveInstanceIsNeverAskedAndWithdraws() throws {
+        let record = try TestSupport.temporaryDirectory("herald-exclusive") + "/calls"
+        let dir = try TestSupport.temporaryDirectory("herald-exclusive-lib")
+        try TestSupport.compilePlugin(
+            source: "fixture_plugin.c", output: "\(dir)/libexclusive.so", defines: ["FIXTURE_RECORDER"])
+        let instance = try PluginInstance(
+            name: "exclusive", library: try PluginLoader(searchPath: []).load(path: "\(dir)/libexclusive.so"),
+            logger: Logger(label: "test"))
+        try instance.configure(json: #"{"record":"\#(record)","keepOnRestart":true}"#, node: LocalNode(name: "n"))
+        try instance.start()
+        try instance.announce(CallDeadlineTests.announcement)
+        #expect(instance.info.kind == .exclusive)
+        #expect(!instance.prepareRestart())
+        instance.stop()
+        let calls = Self.calls(record).map { $0.split(separator: " ", maxSplits: 1).last.map(String.init) ?? $0 }
+        #expect(calls.suffix(2) == ["withdraw a1", "stop"], "\(calls)")
+        #expect(!calls.contains { $0.hasPrefix("prepare_stop") })
+    }
+
     @Test func aPrepareStopThatHangsIsBoundedByTheCallDeadline() throws {
         let (instance, _) = try Self.started(
             "hangprepare", options: #","hangInPrepareStop":true"#, deadline: .milliseconds(300))

@@ -360,9 +360,13 @@ package final class PluginInstance: Sendable {
     /// Tells the instance that its next stop is a restart (extension `herald.lifecycle/1`). Returns true when the
     /// plugin leaves some of its announcements in the network through that stop (BGP peers with graceful restart
     /// keep its routes); ``stop()`` then does not withdraw them first. A plugin without the extension, one that
-    /// declines, and one whose call fails or overruns its deadline are stopped as for good.
+    /// declines, and one whose call fails or overruns its deadline are stopped as for good. An exclusive instance is
+    /// not asked: its addresses go to another node the moment this host stops (its membership lease is deleted),
+    /// and an announcement left behind would make two owners.
     package func prepareRestart() -> Bool {
-        guard phase == .started, let pointer = extensionPointer(HERALD_EXT_LIFECYCLE) else { return false }
+        guard info.kind == .routed, phase == .started, let pointer = extensionPointer(HERALD_EXT_LIFECYCLE) else {
+            return false
+        }
         let table = PluginPointer(pointer.assumingMemoryBound(to: herald_lifecycle_ext.self))
         guard table.value.pointee.struct_size >= UInt32(MemoryLayout<herald_lifecycle_ext>.size) else { return false }
         do {

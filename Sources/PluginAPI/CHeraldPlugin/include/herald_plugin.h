@@ -237,7 +237,8 @@ typedef struct herald_plugin_vtable {
 /* ---- Extension "herald.lifecycle/1": why the instance stops --------------------------------------------------- */
 
 /* Offered by a plugin through vtable.get_extension(instance, HERALD_EXT_LIFECYCLE). A plugin without it is stopped
- * as for good, every time. */
+ * as for good, every time. The host asks routed plugins only: an exclusive plugin's addresses move to another node
+ * the moment the host stops, so it always withdraws. */
 #define HERALD_EXT_LIFECYCLE "herald.lifecycle/1"
 
 /* The node stops announcing for good (the default): withdraw everything where the network holds it. */
