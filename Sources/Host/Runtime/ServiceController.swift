@@ -169,7 +169,8 @@ package final class ServiceController: Sendable {
         all.formUnion(state.allocator.services)
         await write(all, cleared: effects.cleared, state: state, written: written, inbox: inbox)
         for event in effects.events { events.yield((event, .now)) }
-        usage.withLock { $0 = state.allocator.statistics() }
+        let restored = state.allocator.statistics()
+        usage.withLock { $0 = restored }
         defer { usage.withLock { $0 = nil } }
         logger.info(
             "allocator: restored and served \(served) services in \(ContinuousClock.now - start)",
@@ -223,7 +224,9 @@ package final class ServiceController: Sendable {
             // inbox empty is made 100 ms later, so that the usage is never older than that once changes stop.
             let since = decided - counted
             if since >= .seconds(1) || (inbox.count == 0 && since >= Self.countInterval) {
-                usage.withLock { $0 = state.allocator.statistics() }
+                // Counted before the lock: readers (metrics, pool status) never wait for a count.
+                let statistics = state.allocator.statistics()
+                usage.withLock { $0 = statistics }
                 counted = decided
             } else if inbox.count == 0 && !recountQueued {
                 recountQueued = true
