@@ -3,7 +3,7 @@ import HeraldTestSupport
 import Testing
 
 /// The generated part of the bad-input corpus: cases too large, too binary or too tied to the file system to keep as
-/// files. Each runs `herald check` as its own process, asserting exact lines, under 1 s and 100 MB.
+/// files. Each runs `herald check` as its own process, asserting exact lines, under 1 s of CPU time and 100 MB.
 extension BadInputCorpusTests {
     func write(_ name: String, _ text: String) throws -> String {
         let path = "\(dir)/\(name)"
