@@ -12,7 +12,12 @@ import Testing
     func status(_ path: String) throws -> PasswordFile.Status {
         var st = stat()
         try #require(stat(path, &st) == 0)
-        return PasswordFile.Status(st)
+        // The plugin's own conversion (PasswordFileReader) is exercised by the BIRD lab's MD5 sessions.
+        return PasswordFile.Status(
+            device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+            modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+            changed: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec), owner: st.st_uid,
+            mode: st.st_mode)
     }
 
     func write(_ name: String, _ text: String, mode: mode_t = 0o600) throws -> String {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CHeraldPlugin
+import HeraldPluginHost
 
 @main
 struct Herald: AsyncParsableCommand {
@@ -38,6 +38,6 @@ struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the version and the plugin ABI version.")
 
     func run() {
-        print("herald \(Herald.version) (plugin ABI \(HERALD_ABI_MAJOR).\(HERALD_ABI_MINOR))")
+        print("herald \(Herald.version) (plugin ABI \(PluginLibrary.abiVersion))")
     }
 }

@@ -3,16 +3,16 @@ import HeraldCore
 
 /// What MetalLB's configuration becomes in Herald: `herald.yaml`'s pools and advertisements, the plugin instances they
 /// announce through, the password files the BGP peers need, and everything that could not be expressed.
-public struct Conversion: Sendable, Equatable {
-    public var configuration: HeraldConfiguration
-    public var plugins: [PluginInstance]
+package struct Conversion: Sendable, Equatable {
+    package var configuration: HeraldConfiguration
+    package var plugins: [PluginInstance]
     /// Passwords written in the input (`BGPPeer.spec.password`), to be written to `path` with mode 0600.
-    public var passwordFiles: [PasswordFile]
+    package var passwordFiles: [PasswordFile]
     /// Errors (the input is not valid MetalLB configuration, nothing should be written) and warnings (what the
     /// configuration leaves out, and why), sorted by place.
-    public var diagnostics: [Diagnostic]
+    package var diagnostics: [Diagnostic]
 
-    public init(
+    package init(
         configuration: HeraldConfiguration = .init(), plugins: [PluginInstance] = [],
         passwordFiles: [PasswordFile] = [],
         diagnostics: [Diagnostic] = []
@@ -23,13 +23,13 @@ public struct Conversion: Sendable, Equatable {
         self.diagnostics = diagnostics
     }
 
-    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
+    package var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    package var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
 }
 
 /// A plugins.d instance the converted advertisements name.
-public struct PluginInstance: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+package struct PluginInstance: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// Layer 2 for IPv4 (`herald-arp`), with the plugin's defaults.
         case arp
         /// Layer 2 for IPv6 (`herald-ndp`), with the plugin's defaults.
@@ -37,15 +37,15 @@ public struct PluginInstance: Sendable, Equatable {
         case bgp(BGPSpeakerConfig)
     }
 
-    public var name: String
-    public var kind: Kind
+    package var name: String
+    package var kind: Kind
 
-    public init(name: String, kind: Kind) {
+    package init(name: String, kind: Kind) {
         self.name = name
         self.kind = kind
     }
 
-    public var library: String {
+    package var library: String {
         switch kind {
         case .arp: "herald-arp"
         case .ndp: "herald-ndp"
@@ -55,14 +55,14 @@ public struct PluginInstance: Sendable, Equatable {
 }
 
 /// The `config` of a `herald-bgp` instance: one local AS and router ID, and its peers.
-public struct BGPSpeakerConfig: Sendable, Equatable {
-    public var myASN: UInt32
-    public var routerID: String?
-    public var peers: [BGPSpeakerPeer]
+package struct BGPSpeakerConfig: Sendable, Equatable {
+    package var myASN: UInt32
+    package var routerID: String?
+    package var peers: [BGPSpeakerPeer]
     /// The BFD profiles its peers name (MetalLB's `BFDProfile`s, which the plugin takes field for field).
-    public var bfdProfiles: [BFDSpeakerProfile] = []
+    package var bfdProfiles: [BFDSpeakerProfile] = []
 
-    public init(myASN: UInt32, routerID: String?, peers: [BGPSpeakerPeer] = []) {
+    package init(myASN: UInt32, routerID: String?, peers: [BGPSpeakerPeer] = []) {
         self.myASN = myASN
         self.routerID = routerID
         self.peers = peers
@@ -70,32 +70,32 @@ public struct BGPSpeakerConfig: Sendable, Equatable {
 }
 
 /// One entry of a `herald-bgp` instance's `peers`. Nil fields are left to the plugin's defaults.
-public struct BGPSpeakerPeer: Sendable, Equatable {
+package struct BGPSpeakerPeer: Sendable, Equatable {
     /// The MetalLB peer it comes from and where: `BGPPeer "router1" (metallb.yaml:12:1)`.
-    public var source: String
-    public var address: String
-    public var asn: UInt32
-    public var port: Int?
+    package var source: String
+    package var address: String
+    package var asn: UInt32
+    package var port: Int?
     /// Seconds.
-    public var holdTime: Int?
-    public var keepaliveTime: Int?
-    public var passwordFile: String?
+    package var holdTime: Int?
+    package var keepaliveTime: Int?
+    package var passwordFile: String?
     /// What to put in `passwordFile` when the conversion could not (a Secret it cannot read).
-    public var passwordNote: String?
+    package var passwordNote: String?
     /// The TTL towards an eBGP peer.
-    public var ebgpMultiHop: Int?
-    public var sourceAddress: String?
-    public var vrf: String?
+    package var ebgpMultiHop: Int?
+    package var sourceAddress: String?
+    package var vrf: String?
     /// `ipv4`, `ipv6`; nil: the family of `address`.
-    public var families: [String]?
-    public var nodeSelectors: [LabelSelector] = []
-    public var gracefulRestart = false
+    package var families: [String]?
+    package var nodeSelectors: [LabelSelector] = []
+    package var gracefulRestart = false
     /// The name of an entry of the instance's `bfdProfiles`.
-    public var bfdProfile: String?
+    package var bfdProfile: String?
     /// The MetalLB BGPPeer's name (what a ServiceBGPStatus lists); not part of the plugin's configuration.
-    public var name: String?
+    package var name: String?
 
-    public init(source: String, address: String, asn: UInt32) {
+    package init(source: String, address: String, asn: UInt32) {
         self.source = source
         self.address = address
         self.asn = asn
@@ -104,33 +104,33 @@ public struct BGPSpeakerPeer: Sendable, Equatable {
 
 /// One entry of a `herald-bgp` instance's `bfdProfiles`: MetalLB's `BFDProfile` fields (milliseconds); nil fields are
 /// left to the plugin's defaults, which are MetalLB's.
-public struct BFDSpeakerProfile: Sendable, Equatable {
-    public var name: String
-    public var receiveInterval: Int?
-    public var transmitInterval: Int?
-    public var detectMultiplier: Int?
-    public var passiveMode: Bool?
-    public var minimumTtl: Int?
+package struct BFDSpeakerProfile: Sendable, Equatable {
+    package var name: String
+    package var receiveInterval: Int?
+    package var transmitInterval: Int?
+    package var detectMultiplier: Int?
+    package var passiveMode: Bool?
+    package var minimumTtl: Int?
 
-    public init(name: String) { self.name = name }
+    package init(name: String) { self.name = name }
 }
 
 /// A BGP password the conversion knows, for a file only its owner may read. Its description never shows the password.
-public struct PasswordFile: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
-    public var path: String
-    public var password: String
+package struct PasswordFile: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    package var path: String
+    package var password: String
     /// The MetalLB peer it belongs to (`BGPPeer "router1"`).
-    public var peer: String
+    package var peer: String
     /// Where the password is written in the input.
-    public var location: SourceLocation
+    package var location: SourceLocation
 
-    public init(path: String, password: String, peer: String, location: SourceLocation) {
+    package init(path: String, password: String, peer: String, location: SourceLocation) {
         self.path = path
         self.password = password
         self.peer = peer
         self.location = location
     }
 
-    public var description: String { "the password of \(peer) (\(path))" }
-    public var debugDescription: String { description }
+    package var description: String { "the password of \(peer) (\(path))" }
+    package var debugDescription: String { description }
 }

@@ -1,12 +1,12 @@
 /// Go's duration text (`90s`, `1m30s`, `1.5h`, `300ms`), which Kubernetes' `metav1.Duration` fields and MetalLB's
 /// legacy ConfigMap use.
-public enum GoDuration {
+package enum GoDuration {
     private static let units: [(String, Double)] = [
         ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("μs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600),
     ]
 
     /// The duration, or nil when `text` is not one. Negative durations are refused (no MetalLB field takes one).
-    public static func parse(_ text: String) -> Duration? {
+    package static func parse(_ text: String) -> Duration? {
         var rest = Substring(text)
         if rest.first == "+" { rest = rest.dropFirst() }
         if rest == "0" { return .zero }
@@ -28,7 +28,7 @@ public enum GoDuration {
     }
 
     /// Whole seconds of `duration`, and whether it was a whole number of seconds.
-    public static func wholeSeconds(_ duration: Duration) -> (seconds: Int64, exact: Bool) {
+    package static func wholeSeconds(_ duration: Duration) -> (seconds: Int64, exact: Bool) {
         let (seconds, attoseconds) = duration.components
         return (seconds, attoseconds == 0)
     }

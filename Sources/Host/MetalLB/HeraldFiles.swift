@@ -4,15 +4,15 @@ import HeraldJSON
 
 /// A conversion as the files Herald reads: `herald.yaml` and `plugins.d/NAME.yaml`. Pure text; what is not converted
 /// is listed as comments at the top of `herald.yaml`.
-public enum HeraldFiles {
-    public struct File: Sendable, Equatable {
+package enum HeraldFiles {
+    package struct File: Sendable, Equatable {
         /// Relative to the output folder: `herald.yaml`, `plugins.d/bgp.yaml`.
-        public var path: String
-        public var text: String
+        package var path: String
+        package var text: String
     }
 
     /// - Parameter sources: the input files, named in the header.
-    public static func render(_ conversion: Conversion, sources: [String]) -> [File] {
+    package static func render(_ conversion: Conversion, sources: [String]) -> [File] {
         [File(path: "herald.yaml", text: configuration(conversion, sources: sources))]
             + conversion.plugins.map { File(path: "plugins.d/\($0.name).yaml", text: plugin($0)) }
     }

@@ -5,20 +5,20 @@ import HeraldCore
 /// The one path from MetalLB's objects to what Herald runs, for `herald convert` and for the live source of
 /// `herald run --metallb-namespace`: ``MetalLBTranslation`` gives a ``Conversion``, ``HeraldFiles`` writes it as the
 /// files Herald reads, and Herald's own parsers read those files back. What runs is what a conversion's files say.
-public enum MetalLBDerivation {
+package enum MetalLBDerivation {
     /// A conversion that Herald reads: the files, and what its parsers make of them.
-    public struct Derived: Sendable, Equatable {
-        public var conversion: Conversion
-        public var files: [HeraldFiles.File]
+    package struct Derived: Sendable, Equatable {
+        package var conversion: Conversion
+        package var files: [HeraldFiles.File]
         /// herald.yaml's pools and advertisements, as `ConfigParser` reads them from ``files``.
-        public var configuration: HeraldConfiguration
+        package var configuration: HeraldConfiguration
         /// The plugin instances, as plugins.d reads them from ``files``.
-        public var plugins: [PluginInstanceSpec]
+        package var plugins: [PluginInstanceSpec]
     }
 
     /// Translates `objects`; `reading` are the problems met while reading them (unknown fields, other kinds), merged
     /// into the conversion's diagnostics by place.
-    public static func translate(
+    package static func translate(
         _ objects: MetalLBConfiguration, reading: [Diagnostic] = [], passwordDirectory: String,
         secretsNamespace: String? = nil
     ) -> Conversion {
@@ -33,7 +33,7 @@ public enum MetalLBDerivation {
     ///
     /// - Parameter filePrefix: put before each file's path in what the parsers report (`metallb:` for the live
     ///   source, whose files are never on disk).
-    public static func render(
+    package static func render(
         _ conversion: Conversion, sources: [String], filePrefix: String = ""
     ) -> Result<Derived, ConfigErrors> {
         let files = HeraldFiles.render(conversion, sources: sources)

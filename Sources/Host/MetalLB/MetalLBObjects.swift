@@ -3,49 +3,49 @@ import HeraldCore
 
 /// Where a MetalLB object was read from and where each of its fields is written, so that whatever the translation
 /// says about a field points at it.
-public struct Origin: Sendable, Equatable {
+package struct Origin: Sendable, Equatable {
     /// One field as written in the input.
-    public struct Field: Sendable, Equatable {
+    package struct Field: Sendable, Equatable {
         /// How the input spells it: `spec.holdTime`, or `peers[0].hold-time` in a legacy ConfigMap.
-        public var path: String
-        public var location: SourceLocation
+        package var path: String
+        package var location: SourceLocation
 
-        public init(path: String, location: SourceLocation) {
+        package init(path: String, location: SourceLocation) {
             self.path = path
             self.location = location
         }
     }
 
     /// How messages name the object: `BGPPeer "router1"`, `ConfigMap "metallb-system/config"`.
-    public var object: String
-    public var location: SourceLocation
+    package var object: String
+    package var location: SourceLocation
     /// By the field's name in MetalLB's custom resources (`holdTime`, `communities[1]`), whatever the input's
     /// spelling.
-    public var fields: [String: Field]
+    package var fields: [String: Field]
 
-    public init(object: String, location: SourceLocation, fields: [String: Field] = [:]) {
+    package init(object: String, location: SourceLocation, fields: [String: Field] = [:]) {
         self.object = object
         self.location = location
         self.fields = fields
     }
 
     /// Where `name` is written, or the object itself when it is not (a default, an object from a cluster).
-    public func field(_ name: String) -> Field { fields[name] ?? Field(path: name, location: location) }
+    package func field(_ name: String) -> Field { fields[name] ?? Field(path: name, location: location) }
 }
 
 /// An `IPAddressPool` (metallb.io/v1beta1), or an `address-pools` entry of a legacy ConfigMap.
-public struct IPAddressPool: Sendable, Equatable {
-    public var name: String
+package struct IPAddressPool: Sendable, Equatable {
+    package var name: String
     /// `metadata.labels`, which advertisements' `ipAddressPoolSelectors` match.
-    public var labels: [String: String] = [:]
+    package var labels: [String: String] = [:]
     /// CIDRs, `a-b` ranges or single addresses, as written.
-    public var addresses: [String] = []
-    public var autoAssign = true
-    public var avoidBuggyIPs = false
-    public var serviceAllocation: ServiceAllocation?
-    public var origin: Origin
+    package var addresses: [String] = []
+    package var autoAssign = true
+    package var avoidBuggyIPs = false
+    package var serviceAllocation: ServiceAllocation?
+    package var origin: Origin
 
-    public init(name: String, origin: Origin) {
+    package init(name: String, origin: Origin) {
         self.name = name
         self.origin = origin
     }
@@ -53,97 +53,97 @@ public struct IPAddressPool: Sendable, Equatable {
 
 /// Which pools an advertisement covers: named ones and those whose labels match a selector; neither means every
 /// pool.
-public struct PoolSelection: Sendable, Equatable {
-    public var names: [String] = []
-    public var selectors: [LabelSelector] = []
+package struct PoolSelection: Sendable, Equatable {
+    package var names: [String] = []
+    package var selectors: [LabelSelector] = []
 
-    public init(names: [String] = [], selectors: [LabelSelector] = []) {
+    package init(names: [String] = [], selectors: [LabelSelector] = []) {
         self.names = names
         self.selectors = selectors
     }
 }
 
 /// An `L2Advertisement` (metallb.io/v1beta1).
-public struct L2Advertisement: Sendable, Equatable {
-    public var name: String
-    public var pools = PoolSelection()
-    public var nodeSelectors: [LabelSelector] = []
-    public var interfaces: [String] = []
-    public var serviceSelectors: [LabelSelector] = []
-    public var preferredNodeSelectors: [LabelSelector] = []
-    public var origin: Origin
+package struct L2Advertisement: Sendable, Equatable {
+    package var name: String
+    package var pools = PoolSelection()
+    package var nodeSelectors: [LabelSelector] = []
+    package var interfaces: [String] = []
+    package var serviceSelectors: [LabelSelector] = []
+    package var preferredNodeSelectors: [LabelSelector] = []
+    package var origin: Origin
 
-    public init(name: String, origin: Origin) {
+    package init(name: String, origin: Origin) {
         self.name = name
         self.origin = origin
     }
 }
 
 /// A `BGPAdvertisement` (metallb.io/v1beta1), or a `bgp-advertisements` entry of a legacy ConfigMap pool.
-public struct BGPAdvertisement: Sendable, Equatable {
-    public var name: String
+package struct BGPAdvertisement: Sendable, Equatable {
+    package var name: String
     /// nil: MetalLB's default, the host route (32 and 128).
-    public var aggregationLength: Int?
-    public var aggregationLengthV6: Int?
-    public var localPref: UInt32?
+    package var aggregationLength: Int?
+    package var aggregationLengthV6: Int?
+    package var localPref: UInt32?
     /// `a:b`, `large:a:b:c`, a well-known name (`no-export`) or the name of a ``Community`` alias.
-    public var communities: [String] = []
-    public var pools = PoolSelection()
-    public var nodeSelectors: [LabelSelector] = []
+    package var communities: [String] = []
+    package var pools = PoolSelection()
+    package var nodeSelectors: [LabelSelector] = []
     /// Names of the ``BGPPeer``s to announce to; empty: every peer.
-    public var peers: [String] = []
-    public var serviceSelectors: [LabelSelector] = []
-    public var origin: Origin
+    package var peers: [String] = []
+    package var serviceSelectors: [LabelSelector] = []
+    package var origin: Origin
 
-    public init(name: String, origin: Origin) {
+    package init(name: String, origin: Origin) {
         self.name = name
         self.origin = origin
     }
 }
 
 /// A reference to a Secret (`BGPPeer.spec.passwordSecret`).
-public struct SecretReference: Sendable, Equatable, CustomStringConvertible {
-    public var namespace: String?
-    public var name: String
+package struct SecretReference: Sendable, Equatable, CustomStringConvertible {
+    package var namespace: String?
+    package var name: String
 
-    public init(namespace: String?, name: String) {
+    package init(namespace: String?, name: String) {
         self.namespace = namespace
         self.name = name
     }
 
-    public var description: String { namespace.map { "\($0)/\(name)" } ?? name }
+    package var description: String { namespace.map { "\($0)/\(name)" } ?? name }
 }
 
 /// A `BGPPeer` (metallb.io/v1beta2 or v1beta1), or a `peers` entry of a legacy ConfigMap.
-public struct BGPPeer: Sendable, Equatable {
-    public var name: String
-    public var myASN: UInt32
-    public var peerASN: UInt32?
+package struct BGPPeer: Sendable, Equatable {
+    package var name: String
+    package var myASN: UInt32
+    package var peerASN: UInt32?
     /// `internal` or `external`: the peer's AS is learnt from its OPEN.
-    public var dynamicASN: String?
-    public var peerAddress: String?
+    package var dynamicASN: String?
+    package var peerAddress: String?
     /// BGP unnumbered: the session runs over this interface's link-local address.
-    public var interface: String?
-    public var sourceAddress: String?
-    public var peerPort: Int?
-    public var holdTime: Duration?
-    public var keepaliveTime: Duration?
-    public var connectTime: Duration?
-    public var routerID: String?
-    public var nodeSelectors: [LabelSelector] = []
+    package var interface: String?
+    package var sourceAddress: String?
+    package var peerPort: Int?
+    package var holdTime: Duration?
+    package var keepaliveTime: Duration?
+    package var connectTime: Duration?
+    package var routerID: String?
+    package var nodeSelectors: [LabelSelector] = []
     /// The TCP MD5 password, written in the object. Never printed.
-    public var password: String?
-    public var passwordSecret: SecretReference?
-    public var bfdProfile: String?
-    public var enableGracefulRestart = false
-    public var ebgpMultiHop = false
-    public var vrf: String?
+    package var password: String?
+    package var passwordSecret: SecretReference?
+    package var bfdProfile: String?
+    package var enableGracefulRestart = false
+    package var ebgpMultiHop = false
+    package var vrf: String?
     /// nil when not written: MetalLB before 0.14 read its absence as false.
-    public var disableMP: Bool?
-    public var dualStackAddressFamily = false
-    public var origin: Origin
+    package var disableMP: Bool?
+    package var dualStackAddressFamily = false
+    package var origin: Origin
 
-    public init(name: String, myASN: UInt32, origin: Origin) {
+    package init(name: String, myASN: UInt32, origin: Origin) {
         self.name = name
         self.myASN = myASN
         self.origin = origin
@@ -151,18 +151,18 @@ public struct BGPPeer: Sendable, Equatable {
 }
 
 /// A `BFDProfile` (metallb.io/v1beta1). Intervals in milliseconds.
-public struct BFDProfile: Sendable, Equatable {
-    public var name: String
-    public var receiveInterval: Int?
-    public var transmitInterval: Int?
-    public var detectMultiplier: Int?
-    public var echoInterval: Int?
-    public var echoMode: Bool?
-    public var passiveMode: Bool?
-    public var minimumTtl: Int?
-    public var origin: Origin
+package struct BFDProfile: Sendable, Equatable {
+    package var name: String
+    package var receiveInterval: Int?
+    package var transmitInterval: Int?
+    package var detectMultiplier: Int?
+    package var echoInterval: Int?
+    package var echoMode: Bool?
+    package var passiveMode: Bool?
+    package var minimumTtl: Int?
+    package var origin: Origin
 
-    public init(name: String, origin: Origin) {
+    package init(name: String, origin: Origin) {
         self.name = name
         self.origin = origin
     }
@@ -170,24 +170,24 @@ public struct BFDProfile: Sendable, Equatable {
 
 /// A `Community` (metallb.io/v1beta1): names for community values, which advertisements may use instead of the
 /// values; or a legacy ConfigMap's `bgp-communities`.
-public struct Community: Sendable, Equatable {
-    public struct Alias: Sendable, Equatable {
-        public var name: String
+package struct Community: Sendable, Equatable {
+    package struct Alias: Sendable, Equatable {
+        package var name: String
         /// `a:b` or `large:a:b:c`.
-        public var value: String
+        package var value: String
 
-        public init(name: String, value: String) {
+        package init(name: String, value: String) {
             self.name = name
             self.value = value
         }
     }
 
-    public var name: String
+    package var name: String
     /// In the origin, alias `i` is the field `communities[i]`.
-    public var communities: [Alias] = []
-    public var origin: Origin
+    package var communities: [Alias] = []
+    package var origin: Origin
 
-    public init(name: String, origin: Origin) {
+    package init(name: String, origin: Origin) {
         self.name = name
         self.origin = origin
     }
@@ -195,14 +195,14 @@ public struct Community: Sendable, Equatable {
 
 /// A Secret (v1) with a `password` key, as a BGPPeer's `passwordSecret` names it (MetalLB wants type
 /// `kubernetes.io/basic-auth`). Its description never shows the password.
-public struct BGPPasswordSecret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
-    public var namespace: String?
-    public var name: String
+package struct BGPPasswordSecret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    package var namespace: String?
+    package var name: String
     /// The `password` key, decoded; nil when the Secret has none.
-    public var password: String?
-    public var origin: Origin
+    package var password: String?
+    package var origin: Origin
 
-    public init(namespace: String?, name: String, password: String?, origin: Origin) {
+    package init(namespace: String?, name: String, password: String?, origin: Origin) {
         self.namespace = namespace
         self.name = name
         self.password = password
@@ -210,29 +210,29 @@ public struct BGPPasswordSecret: Sendable, Equatable, CustomStringConvertible, C
     }
 
     /// Whether `reference` names this Secret (a reference without a namespace names it in any namespace).
-    public func matches(_ reference: SecretReference) -> Bool {
+    package func matches(_ reference: SecretReference) -> Bool {
         name == reference.name && (reference.namespace == nil || reference.namespace == namespace)
     }
 
-    public var description: String { "Secret \(namespace.map { "\($0)/" } ?? "")\(name)" }
-    public var debugDescription: String { description }
+    package var description: String { "Secret \(namespace.map { "\($0)/" } ?? "")\(name)" }
+    package var debugDescription: String { description }
 }
 
 /// Every MetalLB object of the input, by kind, in the order read.
-public struct MetalLBConfiguration: Sendable, Equatable {
-    public var pools: [IPAddressPool] = []
-    public var l2Advertisements: [L2Advertisement] = []
-    public var bgpAdvertisements: [BGPAdvertisement] = []
-    public var peers: [BGPPeer] = []
-    public var bfdProfiles: [BFDProfile] = []
-    public var communities: [Community] = []
+package struct MetalLBConfiguration: Sendable, Equatable {
+    package var pools: [IPAddressPool] = []
+    package var l2Advertisements: [L2Advertisement] = []
+    package var bgpAdvertisements: [BGPAdvertisement] = []
+    package var peers: [BGPPeer] = []
+    package var bfdProfiles: [BFDProfile] = []
+    package var communities: [Community] = []
     /// Secrets given with the objects, which `passwordSecret`s may name.
-    public var secrets: [BGPPasswordSecret] = []
+    package var secrets: [BGPPasswordSecret] = []
 
-    public init() {}
+    package init() {}
 
     /// Adds the objects of `other` (another file).
-    public mutating func append(_ other: Self) {
+    package mutating func append(_ other: Self) {
         pools += other.pools
         l2Advertisements += other.l2Advertisements
         bgpAdvertisements += other.bgpAdvertisements

@@ -13,10 +13,10 @@ import HeraldJSON
 ///   `routerID` (one per instance in Herald) or in which BGPAdvertisements name them (an instance announces to all of
 ///   its peers); a BGPAdvertisement becomes an advertisement through each instance holding its peers.
 /// - `ipAddressPoolSelectors` are resolved against the pools' labels as they are now.
-public enum MetalLBTranslation {
+package enum MetalLBTranslation {
     /// `secretsNamespace`: the input holds every `kubernetes.io/basic-auth` Secret of this namespace (objects read
     /// live), so a `passwordSecret` naming another is an error, not a file left for the operator to write.
-    public static func translate(
+    package static func translate(
         _ input: MetalLBConfiguration, passwordDirectory: String = "/etc/herald", secretsNamespace: String? = nil
     ) -> Conversion {
         var translator = Translator(

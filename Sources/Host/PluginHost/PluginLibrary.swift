@@ -33,6 +33,9 @@ package final class PluginLibrary: @unchecked Sendable {
     /// What the runner saw of the entry function (the same descriptor twice; NULL for another major).
     let runnerEntryChecks: (stable: Bool, refusesOtherMajor: Bool)?
 
+    /// The plugin ABI this host speaks, as `MAJOR.MINOR` (herald_plugin.h).
+    package static let abiVersion = "\(HERALD_ABI_MAJOR).\(HERALD_ABI_MINOR)"
+
     /// Opens `path` and validates its descriptor. The caller has already checked ownership and permissions.
     init(path: String) throws(PluginLoadError) {
         self.path = path

@@ -1,4 +1,3 @@
-import CHeraldPlugin
 import Foundation
 import HeraldConfig
 import HeraldConfigModel
@@ -181,7 +180,7 @@ package enum HeraldRuntime {
         if let reloader { services.append(.init(service: reloader)) }
 
         if let status = options.statusAddress {
-            let abi = "\(HERALD_ABI_MAJOR).\(HERALD_ABI_MINOR)"
+            let abi = PluginLibrary.abiVersion
             let version = options.version
             let (controller, recorders) = (cluster?.controller, cluster?.recorders ?? [])
             let server = StatusServer(

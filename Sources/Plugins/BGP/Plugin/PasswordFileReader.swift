@@ -46,3 +46,14 @@ enum PasswordFileReader {
         }
     }
 }
+
+extension PasswordFile.Status {
+    /// The fields of a `stat` result (the plugin calls `stat`/`fstat`; the pure core only reads the values).
+    init(_ st: stat) {
+        self.init(
+            device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+            modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+            changed: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec), owner: st.st_uid,
+            mode: st.st_mode)
+    }
+}

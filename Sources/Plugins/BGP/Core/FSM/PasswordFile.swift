@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
-
 /// The TCP MD5 password file of a peer (`passwordFile`): what makes it acceptable and when it must be read again.
 /// Pure: the plugin gives it the file's status (from `fstat`/`stat`) and bytes.
 package enum PasswordFile {
@@ -30,15 +24,6 @@ package enum PasswordFile {
             self.changed = changed
             self.owner = owner
             self.mode = mode
-        }
-
-        /// The fields of a `stat` result (the plugin calls `stat`/`fstat`; this only reads the structure).
-        package init(_ st: stat) {
-            self.init(
-                device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
-                modified: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
-                changed: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec), owner: st.st_uid,
-                mode: st.st_mode)
         }
     }
 
