@@ -39,7 +39,8 @@ import Testing
     func check(config: String, plugins: String) throws -> Measured {
         let timing = "\(dir)/time-\(UUID().uuidString)"
         let output = try TestSupport.run([
-            "/usr/bin/time", "-f", "%U %S %e %M", "-o", timing, herald, "check", "--config", config, "--plugins-dir", plugins,
+            "/usr/bin/time", "-f", "%U %S %e %M", "-o", timing, herald, "check", "--config", config, "--plugins-dir",
+            plugins,
         ])
         let fields = try String(contentsOfFile: timing, encoding: .utf8).split(whereSeparator: \.isWhitespace)
         let last = fields.suffix(4).map(String.init)

@@ -10,8 +10,9 @@ import Yams
 /// Every problem comes with its file, line and column: errors (the input is not valid MetalLB configuration) and
 /// warnings (something is left out: another kind of object, a field this reader does not know).
 package enum MetalLBManifests {
-    package static func parse(_ text: String, file: String) -> (objects: MetalLBConfiguration, diagnostics: [Diagnostic])
-    {
+    package static func parse(
+        _ text: String, file: String
+    ) -> (objects: MetalLBConfiguration, diagnostics: [Diagnostic]) {
         var decoder = ObjectDecoder(reader: YAMLReader(file: file), text: text)
         if let documents = decoder.reader.parseDocuments(text) {
             for document in documents { decoder.document(document) }
