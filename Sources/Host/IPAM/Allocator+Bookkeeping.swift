@@ -16,7 +16,7 @@ extension Allocator {
             if let key = request.sharingKey { keyed[key, default: []].insert(address) }
         }
         let assignment = Assignment(pool: spaces[pool].name, addresses: sorted)
-        held[request.id] = Held(request: request, assignment: assignment)
+        hold(request.id, Held(request: request, assignment: assignment))
         return assignment
     }
 
@@ -30,15 +30,15 @@ extension Allocator {
             pool: old.assignment.pool,
             addresses: request.ordered(old.assignment.addresses + [address])
         )
-        held[request.id] = Held(request: request, assignment: assignment)
+        hold(request.id, Held(request: request, assignment: assignment))
         return assignment
     }
 
     /// Forgets what the service holds; returns the addresses that no one holds any more.
     mutating func drop(_ service: ServiceID) -> [IPAddress] {
-        guard let entry = held.removeValue(forKey: service), let pool = index(ofPool: entry.assignment.pool) else {
-            return []
-        }
+        guard let entry = held[service] else { return [] }
+        hold(service, nil)
+        guard let pool = index(ofPool: entry.assignment.pool) else { return [] }
         var freed: [IPAddress] = []
         for address in entry.assignment.addresses {
             guard let slot = holders.index(forKey: address) else { continue }
@@ -64,10 +64,7 @@ extension Allocator {
         }
         // The families' order decides the addresses' order (primary first).
         let addresses = request.ordered(old.assignment.addresses)
-        held[request.id] = Held(
-            request: request,
-            assignment: Assignment(pool: old.assignment.pool, addresses: addresses)
-        )
+        hold(request.id, Held(request: request, assignment: Assignment(pool: old.assignment.pool, addresses: addresses)))
     }
 
     /// Addresses held under `key`.

@@ -99,7 +99,7 @@ extension Allocator {
     /// Makes room for `services` services at once, so that the tables do not grow step by step (start-up, where
     /// the number of Services is known from the first list, and pool edits).
     public mutating func reserveCapacity(_ services: Int) {
-        held.reserveCapacity(services)
+        reserveHeld(services)
         holders.reserveCapacity(services)
     }
 

@@ -39,7 +39,11 @@ public struct Allocator: Sendable {
     /// then name.
     var spaces: [PoolSpace]
     private let spaceIndex: [String: Int]
-    var held: [ServiceID: Held] = [:]
+    /// Change it through ``hold(_:_:)`` and ``drop(_:)`` only: they keep `servicesPerPool` in step.
+    private(set) var held: [ServiceID: Held] = [:]
+    /// How many services hold addresses of each pool, by index in `spaces`: kept as services come and go, so that
+    /// ``statistics()`` reads the pools only, not every service.
+    private var servicesPerPool: [Int]
     /// The services holding each address, sorted. An address is here exactly when its pool space has it taken.
     var holders: [IPAddress: HolderList] = [:]
     /// Held addresses by the sharing key of their holders (all holders of an address have the same key).
@@ -52,7 +56,23 @@ public struct Allocator: Sendable {
         guard problems.isEmpty else { throw PoolConfigError(problems: problems) }
         spaces = pools.map(PoolSpace.init).sorted { $0.order < $1.order }
         spaceIndex = Dictionary(uniqueKeysWithValues: spaces.enumerated().map { ($1.name, $0) })
+        servicesPerPool = Array(repeating: 0, count: spaces.count)
     }
+
+    /// Records what `service` holds now (nil: nothing), keeping the per-pool counts.
+    mutating func hold(_ service: ServiceID, _ entry: Held?) {
+        let old: Held?
+        if let entry {
+            old = held.updateValue(entry, forKey: service)
+            if let pool = spaceIndex[entry.assignment.pool] { servicesPerPool[pool] += 1 }
+        } else {
+            old = held.removeValue(forKey: service)
+        }
+        if let old, let pool = spaceIndex[old.assignment.pool] { servicesPerPool[pool] -= 1 }
+    }
+
+    /// Reserves room for `count` services.
+    mutating func reserveHeld(_ count: Int) { held.reserveCapacity(count) }
 
     /// The pools, in the order they are tried.
     public var pools: [Pool] { spaces.map(\.pool) }
@@ -89,11 +109,9 @@ public struct Allocator: Sendable {
 
     func index(ofPool name: String) -> Int? { spaceIndex[name] }
 
-    /// Per-pool usage, in pool order.
+    /// Per-pool usage, in pool order. O(pools): the counts are kept as services come and go.
     public func statistics() -> [PoolStatistics] {
-        var services: [String: Int] = [:]
-        for entry in held.values { services[entry.assignment.pool, default: 0] += 1 }
-        return spaces.map { space in
+        spaces.enumerated().map { index, space in
             let families = IPFamily.allCases.filter { space.pool.serves($0) }
             return PoolStatistics(
                 pool: space.name,
@@ -102,7 +120,7 @@ public struct Allocator: Sendable {
                         ($0, PoolStatistics.Usage(total: space.capacity($0), inUse: space.inUse($0)))
                     }
                 ),
-                services: services[space.name] ?? 0
+                services: servicesPerPool[index]
             )
         }
     }

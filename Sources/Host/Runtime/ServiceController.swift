@@ -27,8 +27,6 @@ package final class ServiceController: Sendable {
         case service(ServiceID)
         case namespace(String)
         case configuration
-        /// Count the pools' usage now (one count deferred during a burst).
-        case recount
     }
 
     let client: KubeClient
@@ -42,8 +40,6 @@ package final class ServiceController: Sendable {
     let metallbMode: Bool
     /// Whether status writes carry the pool annotation (they do unless the API server drops metadata there).
     let annotationWritten = Mutex(true)
-    /// How often the pools' usage is counted at most while changes keep coming.
-    static let countInterval: Duration = .milliseconds(100)
     /// Status writers per term: concurrent status writes at most.
     let writeConcurrency = 32
     /// Status writes under way: Events wait while there are any (see ``afterStatusWrites(_:until:)``).
@@ -176,8 +172,6 @@ package final class ServiceController: Sendable {
             "allocator: restored and served \(served) services in \(ContinuousClock.now - start)",
             metadata: ["pending": "\(state.allocator.pending.count)"])
 
-        var counted = ContinuousClock.now
-        var recountQueued = false
         while !Task.isCancelled {
             let batch = await inbox.nextBatch(limit: 512)
             if batch.isEmpty { break }
@@ -200,8 +194,6 @@ package final class ServiceController: Sendable {
                     for service in services.store.compactMap({ $0.metadata.namespace == name ? $0 : nil }) {
                         effects.merge(state.update(service, namespaceLabels: labels?[name] ?? [:]))
                     }
-                case .recount:
-                    recountQueued = false
                 case .configuration:
                     let next = config.current
                     guard next.pools != pools else { continue }
@@ -219,22 +211,10 @@ package final class ServiceController: Sendable {
             written.prune(caughtUpWith: services.store)
             let decided = ContinuousClock.now
             for event in effects.events { events.yield((event, decided)) }
-            // The pools' usage (metrics, MetalLB's pool status) is counted over every Service: at most every 100 ms
-            // while changes keep coming (once a second while the inbox stays full), and a count skipped with the
-            // inbox empty is made 100 ms later, so that the usage is never older than that once changes stop.
-            let since = decided - counted
-            if since >= .seconds(1) || (inbox.count == 0 && since >= Self.countInterval) {
-                // Counted before the lock: readers (metrics, pool status) never wait for a count.
-                let statistics = state.allocator.statistics()
-                usage.withLock { $0 = statistics }
-                counted = decided
-            } else if inbox.count == 0 && !recountQueued {
-                recountQueued = true
-                Task {
-                    try? await Task.sleep(for: Self.countInterval - since)
-                    inbox.add(.recount)
-                }
-            }
+            // The pools' usage (metrics, MetalLB's pool status) after every batch: the allocator keeps the counts, so
+            // this reads the pools only. Read before the lock: readers never wait for it.
+            let statistics = state.allocator.statistics()
+            usage.withLock { $0 = statistics }
             for input in batch { inbox.done(input) }
         }
     }

@@ -56,35 +56,61 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
 
     /// Results of a transform remembered per object version, for ``compactMap(remembering:_:)``.
     public final class Memo<T: Sendable>: Sendable {
-        /// Each object version's result, by its box (held, so that no other box can take its identity).
-        let table = Mutex<[ObjectIdentifier: (box: Box, value: T?)]>([:])
+        struct Entry {
+            /// Held, so that no other box can take its identity while the entry exists.
+            let box: Box
+            let value: T?
+            /// The pass that last met this box: entries a pass did not meet belong to versions gone from the store.
+            var pass: UInt64
+        }
+
+        struct Table {
+            var entries: [ObjectIdentifier: Entry] = [:]
+            var pass: UInt64 = 0
+        }
+
+        /// Each object version's result, by its box.
+        let table = Mutex<Table>(Table())
 
         public init() {}
 
         /// Forgets every result (what the transform reads besides the objects changed).
-        public func reset() { table.withLock { $0 = [:] } }
+        public func reset() { table.withLock { $0.entries = [:] } }
 
         /// How many results are remembered.
-        public var count: Int { table.withLock { $0.count } }
+        public var count: Int { table.withLock { $0.entries.count } }
     }
 
     /// What `transform` makes of every object, as ``compactMap(_:)``, made only for the object versions `memo` has
     /// not seen: every other object gives the result remembered for its version. `memo` then remembers exactly the
     /// current versions. `transform` must depend on nothing but the object, or `memo` be reset when that changes.
+    ///
+    /// The table is updated in place: a pass adds the versions it has not met and removes those gone from the store,
+    /// so that a second table of every object never exists beside the first.
     public func compactMap<T: Sendable>(remembering memo: Memo<T>, _ transform: (Object) throws -> T?) rethrows -> [T] {
         try state.withLock { s in
             try memo.table.withLock { table in
-                var next: [ObjectIdentifier: (box: Box, value: T?)] = .init(minimumCapacity: s.items.count)
+                table.pass &+= 1
+                let pass = table.pass
                 var result: [T] = []
+                result.reserveCapacity(s.items.count)
                 for box in s.items.values {
                     let id = ObjectIdentifier(box)
                     // No key path here: a generic one is instantiated at run time on every use.
                     let value: T?
-                    if let known = table[id] { value = known.value } else { value = try transform(box.object) }
-                    next[id] = (box, value)
+                    if let index = table.entries.index(forKey: id) {
+                        table.entries.values[index].pass = pass
+                        value = table.entries.values[index].value
+                    } else {
+                        value = try transform(box.object)
+                        table.entries[id] = Memo<T>.Entry(box: box, value: value, pass: pass)
+                    }
                     if let value { result.append(value) }
                 }
-                table = next
+                if table.entries.count > s.items.count {
+                    let gone = table.entries.compactMap { $0.value.pass == pass ? nil : $0.key }
+                    for id in gone { table.entries[id] = nil }
+                }
                 return result
             }
         }
