@@ -64,7 +64,8 @@ extension Allocator {
         }
         // The families' order decides the addresses' order (primary first).
         let addresses = request.ordered(old.assignment.addresses)
-        hold(request.id, Held(request: request, assignment: Assignment(pool: old.assignment.pool, addresses: addresses)))
+        hold(
+            request.id, Held(request: request, assignment: Assignment(pool: old.assignment.pool, addresses: addresses)))
     }
 
     /// Addresses held under `key`.
