@@ -56,12 +56,12 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
         var lastPass: Duration = .zero
     }
 
-    /// How long the loop rests after a pass, as a share of the pass: passes coalesce, so while changes keep coming
-    /// (a burst of thousands of Services) planning takes at most half of a core and leaves the rest to the allocator
-    /// and the API client. A pass under 2 ms (any small cluster) is followed by no rest, and no rest exceeds 100 ms,
-    /// far below the fencing margin (half a renew interval).
+    /// How long the loop rests after a pass, as a multiple of the pass: passes coalesce, so while changes keep coming
+    /// (a burst of thousands of Services) planning takes at most a quarter of a core and leaves the rest to the
+    /// allocator, the API client and the API server beside them. A pass under 2 ms (any small cluster) is followed by
+    /// no rest, and no rest exceeds 100 ms, far below the fencing margin (half a renew interval).
     static func rest(after pass: Duration) -> Duration {
-        pass < .milliseconds(2) ? .zero : min(pass, .milliseconds(100))
+        pass < .milliseconds(2) ? .zero : min(pass * 3, .milliseconds(100))
     }
 
     package init(
