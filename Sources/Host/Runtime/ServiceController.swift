@@ -163,7 +163,10 @@ package final class ServiceController: Sendable {
         let served = state.allocator.serviceCount
         var all = effects.touched
         all.formUnion(state.allocator.services)
-        await write(all, cleared: effects.cleared, state: state, written: written, inbox: inbox)
+        // Through the term's writers, like every batch after it, and waited for: the term serves once the statuses
+        // it restored are written.
+        writes.submit(Self.jobs(all, cleared: effects.cleared, state: state))
+        await drained(writes)
         for event in effects.events { events.yield((event, .now)) }
         let restored = state.allocator.statistics()
         usage.withLock { $0 = restored }
@@ -344,26 +347,11 @@ package final class ServiceController: Sendable {
         }
     }
 
-    /// Writes the statuses of `ids` that differ from what the API server shows, concurrently, and returns when all
-    /// are written (the restore at the start of a term). A failed write is retried after a second through the inbox.
-    func write(
-        _ ids: Set<ServiceID>, cleared: Set<ServiceID>, state: AllocationState,
-        written: WriteLog, inbox: WorkQueue<Input>
-    ) async {
-        let jobs = Self.jobs(ids, cleared: cleared, state: state)
-        guard !jobs.isEmpty else { return }
-        statusWrites.withLock { $0 += 1 }
-        defer { statusWrites.withLock { $0 -= 1 } }
-        await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for (id, desired) in jobs {
-                if running >= writeConcurrency {
-                    await group.next()
-                    running -= 1
-                }
-                running += 1
-                group.addTask { await self.attempt(id, desired, written: written, inbox: inbox) }
-            }
+    /// Returns once no status waits for a writer and none is being written (a writer counts a write in
+    /// `statusWrites` before it takes it out of `writes`), or when the term ends.
+    func drained(_ writes: PendingWrites) async {
+        while !Task.isCancelled && !(writes.isEmpty && statusWrites.withLock { $0 } == 0) {
+            try? await Task.sleep(for: .milliseconds(2))
         }
     }
 
