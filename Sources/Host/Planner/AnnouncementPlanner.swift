@@ -124,13 +124,29 @@ package enum AnnouncementPlanner {
         for (name, announced) in previous where running[name] != nil {
             result[name] = Changes(unchanged: Set(minimumCapacity: announced.count))
         }
-        for entry in addresses {
-            for ad in advertisements where ad.covers(pool: entry.pool) {
+        // Advertisement by advertisement: what depends on the advertisement alone (its instance, what that instance
+        // announces now, the nodes eligible under externalTrafficPolicy: Cluster) is worked out once, not once per
+        // address. The result does not depend on the order: every announcement id names its advertisement.
+        for ad in advertisements {
+            guard let instance = running[ad.plugin] else { continue }
+            let announced = previous[instance.name] ?? [:]
+            let existed = result[instance.name] != nil
+            var changes = result.removeValue(forKey: instance.name) ?? Changes()
+            let clusterEligible = Eligibility.eligible(
+                nodes, instance: instance.name, nodeSelectors: ad.nodeSelectors, policy: .cluster,
+                requireLive: instance.exclusive)
+            let clusterIncludesNode = clusterEligible.contains(node)
+            for entry in addresses where ad.covers(pool: entry.pool) {
                 if !entry.advertisements.isEmpty && !entry.advertisements.contains(ad.name) { continue }
-                guard let instance = running[ad.plugin] else { continue }
-                let eligible = Eligibility.eligible(
-                    nodes, instance: instance.name, nodeSelectors: ad.nodeSelectors, policy: entry.trafficPolicy,
-                    requireLive: instance.exclusive)
+                let eligible: [String]
+                if case .cluster = entry.trafficPolicy {
+                    guard clusterIncludesNode else { continue }
+                    eligible = clusterEligible
+                } else {
+                    eligible = Eligibility.eligible(
+                        nodes, instance: instance.name, nodeSelectors: ad.nodeSelectors, policy: entry.trafficPolicy,
+                        requireLive: instance.exclusive)
+                }
                 guard
                     Eligibility.announces(
                         node, addresses: entry.addresses, exclusive: instance.exclusive, eligible: eligible)
@@ -143,14 +159,15 @@ package enum AnnouncementPlanner {
                         family: address.family,
                         integer: address.integer & IPPrefix.mask(family: address.family, length: length))
                     let id = "\(ad.name)/\(network)/\(length)"
-                    let before = previous[instance.name]?[id]
-                    result[instance.name, default: Changes()].add(entry.service, id: id, before: before) {
+                    let before = announced[id]
+                    changes.add(entry.service, id: id, before: before) {
                         PlannedAnnouncement(
                             id: before?.id ?? id, address: network, prefixLength: length, services: [],
                             attributesJSON: ad.attributesJSON, advertisement: ad.name)
                     }
                 }
             }
+            if existed || !changes.changed.isEmpty || !changes.unchanged.isEmpty { result[instance.name] = changes }
         }
         return result
     }
