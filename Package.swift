@@ -113,7 +113,7 @@ let package = Package(
         .target(
             name: "HeraldPluginHost",
             dependencies: [
-                "CHeraldPlugin", "CHeraldCrash", "HeraldConfig", "HeraldConfigModel", "HeraldCore",
+                "CHeraldPlugin", "CHeraldCrash", "HeraldConfigModel", "HeraldCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Host/PluginHost",
@@ -263,6 +263,8 @@ let package = Package(
             dependencies: [
                 "HeraldPluginHost", "HeraldConfig", "HeraldConfigModel", "HeraldCore", "CHeraldPlugin",
                 "HeraldTestSupport",
+                // Reading plugins.d from disk (PluginDirectory.read) is the runtime's.
+                "HeraldRuntime",
             ],
             swiftSettings: strict
         ),

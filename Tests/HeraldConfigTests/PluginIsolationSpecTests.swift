@@ -1,4 +1,5 @@
 import HeraldConfig
+import HeraldConfigModel
 import HeraldCore
 import Testing
 

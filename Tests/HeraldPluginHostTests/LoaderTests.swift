@@ -2,6 +2,7 @@ import Foundation
 import HeraldConfig
 import HeraldConfigModel
 import HeraldCore
+import HeraldRuntime
 import HeraldTestSupport
 import Logging
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldConfig
 import HeraldConfigModel
+import HeraldRuntime
 import HeraldTestSupport
 import Testing
 

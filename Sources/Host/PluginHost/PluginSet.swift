@@ -1,5 +1,4 @@
 import CHeraldPlugin
-import HeraldConfig
 import HeraldConfigModel
 import HeraldCore
 import Logging

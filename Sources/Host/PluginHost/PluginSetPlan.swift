@@ -1,4 +1,3 @@
-import HeraldConfig
 import HeraldConfigModel
 
 /// A reading of plugins.d turned into what should run: the enabled instances with their library files, and the

@@ -1,43 +1,13 @@
 import HeraldConfig
 import HeraldConfigModel
+import HeraldPluginHost
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Reads a `plugins.d` folder: every `*.yaml` / `*.yml` file, in lexical order of file name.
-package enum PluginDirectory {
-    package struct Entry: Sendable {
-        package var file: String
-        package var spec: Result<PluginInstanceSpec, ConfigErrors>
-        /// The instance name the file declares, also when the file is invalid (to say "its file is invalid" rather
-        /// than "not in plugins.d" when something refers to it).
-        package var declaredName: String?
-
-        package init(file: String, spec: Result<PluginInstanceSpec, ConfigErrors>, declaredName: String? = nil) {
-            self.file = file
-            self.spec = spec
-            self.declaredName = declaredName ?? (try? spec.get())?.name
-        }
-
-        /// Reads an entry from a file's text.
-        package init(file: String, text: String) {
-            let spec = PluginInstanceSpec.parse(text, file: file)
-            let declared: String?
-            if case .success(let s) = spec {
-                declared = s.name
-            } else {
-                declared = PluginInstanceSpec.declaredName(text)
-            }
-            self.init(file: file, spec: spec, declaredName: declared)
-        }
-    }
-
-    /// The index advertisements are checked against: enabled, disabled and invalid files by instance name.
-    package static func index(_ entries: [Entry]) -> PluginInstanceIndex {
-        PluginInstanceIndex(entries.map { ($0.file, $0.spec, $0.declaredName) })
-    }
-
+/// Reading a `plugins.d` folder and configuration files from disk.
+extension PluginDirectory {
     package enum ReadError: Error, CustomStringConvertible {
         case cannotOpen(path: String, reason: String)
         package var description: String {
