@@ -10,7 +10,10 @@ import Foundation
 /// for the Service's pods. The client runs in the router namespace.
 public enum DataPath {
     public static let backend = #"""
-        import http.server, socket, sys, threading
+        import http.server, signal, socket, sys, threading
+        # The test process blocks SIGTERM in its threads, and a spawned child inherits that mask: unblocked here, so
+        # that Process.terminate() ends the backend instead of leaving it running after the test.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
         node = sys.argv[1]
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
