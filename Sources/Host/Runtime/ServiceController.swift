@@ -42,11 +42,17 @@ package final class ServiceController: Sendable {
     let annotationWritten = Mutex(true)
     /// Status writers per term: concurrent status writes at most.
     let writeConcurrency = 32
-    /// Status writes under way: Events wait while there are any (see ``afterStatusWrites(_:until:)``).
+    /// Status writes under way: Events wait while there are any (see ``afterStatusWrites(_:_:decided:)``).
     let statusWrites = Mutex(0)
-    /// How long an Event waits at most for the status writes to pause: a burst of Services gets its addresses
-    /// first, and its Events follow within this delay even while the burst goes on.
+    /// Status writes started, per second (see ``WriteRate``).
+    let writeRate = Mutex(WriteRate())
+    /// How long an Event waits at most for the status writes to pause.
     static let eventDelayLimit: Duration = .seconds(2)
+    /// How long it waits at most during a burst of status writes (``burstRate`` or more a second): a burst of
+    /// Services gets its addresses first, without Events competing for the API server, and its Events follow when it
+    /// ends, or this long after each was decided if it goes on.
+    static let eventDelayLimitInBurst: Duration = .seconds(30)
+    static let burstRate = 20
     /// The pools' usage after the last batch of this term; nil while not leading.
     let usage = Mutex<[PoolStatistics]?>(nil)
     /// When this term's allocator first saw each served Service that shows no address yet (from the informer's
@@ -126,7 +132,7 @@ package final class ServiceController: Sendable {
             }
             group.addTask {
                 for await (event, decided) in events {
-                    await self.afterStatusWrites(inbox, writes, until: decided + Self.eventDelayLimit)
+                    await self.afterStatusWrites(inbox, writes, decided: decided)
                     await self.record(event)
                 }
             }
@@ -318,6 +324,7 @@ package final class ServiceController: Sendable {
         for await id in writes.queue {
             // Counted as under way before it leaves `latest`, so that it is never neither.
             statusWrites.withLock { $0 += 1 }
+            writeRate.withLock { $0.add(at: .now) }
             defer {
                 statusWrites.withLock { $0 -= 1 }
                 writes.queue.done(id)
@@ -438,16 +445,51 @@ package final class ServiceController: Sendable {
         return "{" + members.joined(separator: ",") + "}"
     }
 
-    /// Waits while Service statuses are being written or wait to be (the allocator's inbox, the informer's queue),
-    /// but not past `deadline`: Events are written after the statuses, at a lower priority, never withheld for long.
+    /// Waits while Service statuses are being written or wait to be (the allocator's inbox, the informer's queue):
+    /// Events are written after the statuses, at a lower priority. Never past ``eventDelayLimit`` after the Event
+    /// was decided, or ``eventDelayLimitInBurst`` while statuses are written at ``burstRate`` a second or more.
     func afterStatusWrites(
-        _ inbox: WorkQueue<Input>, _ writes: PendingWrites, until deadline: ContinuousClock.Instant
+        _ inbox: WorkQueue<Input>, _ writes: PendingWrites, decided: ContinuousClock.Instant
     ) async {
-        while ContinuousClock.now < deadline && !Task.isCancelled {
+        while !Task.isCancelled {
             let busy =
                 statusWrites.withLock { $0 } > 0 || !writes.isEmpty || inbox.count > 0 || services.queue.count > 0
             guard busy else { return }
+            let now = ContinuousClock.now
+            let inBurst = writeRate.withLock { $0.perSecond(at: now) } >= Self.burstRate
+            guard now < decided + (inBurst ? Self.eventDelayLimitInBurst : Self.eventDelayLimit) else { return }
             try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Status writes started in the current second and the one before: the higher of the two counts is the rate.
+    /// Time is given by the caller.
+    struct WriteRate: Sendable {
+        var windowStart: ContinuousClock.Instant?
+        var current = 0
+        var previous = 0
+
+        mutating func add(at now: ContinuousClock.Instant) {
+            roll(to: now)
+            current += 1
+        }
+
+        mutating func perSecond(at now: ContinuousClock.Instant) -> Int {
+            roll(to: now)
+            return max(current, previous)
+        }
+
+        private mutating func roll(to now: ContinuousClock.Instant) {
+            guard let start = windowStart else {
+                windowStart = now
+                return
+            }
+            let elapsed = now - start
+            if elapsed >= .seconds(2) {
+                (previous, current, windowStart) = (0, 0, now)
+            } else if elapsed >= .seconds(1) {
+                (previous, current, windowStart) = (current, 0, start + .seconds(1))
+            }
         }
     }
 
