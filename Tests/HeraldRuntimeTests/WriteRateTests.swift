@@ -21,4 +21,30 @@ import Testing
         #expect(rate.perSecond(at: start + .milliseconds(4_700)) == 1)
     }
 
+    @Test func anEventWaitsForBusyWritersAtMostTwoSecondsOutsideABurst() {
+        let decided = ContinuousClock.now
+        let hold = { (after: Int, busy: Bool) in
+            ServiceController.holdsEvent(
+                decided: decided, now: decided + .milliseconds(after), busy: busy, writesPerSecond: 5)
+        }
+        #expect(!hold(0, false))
+        #expect(hold(0, true))
+        #expect(hold(1_999, true))
+        #expect(!hold(2_000, true))
+    }
+
+    @Test func duringABurstAnEventWaitsThroughPausesUntilTheBurstEndsOrThirtySeconds() {
+        let decided = ContinuousClock.now
+        let hold = { (after: Int, busy: Bool, rate: Int) in
+            ServiceController.holdsEvent(
+                decided: decided, now: decided + .milliseconds(after), busy: busy, writesPerSecond: rate)
+        }
+        // Idle writers between two Services of a burst: the Event still waits.
+        #expect(hold(0, false, 300))
+        #expect(hold(10_000, false, ServiceController.burstRate))
+        #expect(hold(29_999, true, 300))
+        #expect(!hold(30_000, true, 300))
+        // The burst over (fewer than 20 writes in each of the last two seconds) and the writers idle: it goes.
+        #expect(!hold(10_000, false, ServiceController.burstRate - 1))
+    }
 }

@@ -42,7 +42,7 @@ package final class ServiceController: Sendable {
     let annotationWritten = Mutex(true)
     /// Status writers per term: concurrent status writes at most.
     let writeConcurrency = 32
-    /// Status writes under way: Events wait while there are any (see ``afterStatusWrites(_:_:decided:)``).
+    /// Status writes under way: Events wait while there are any (see ``holdsEvent(decided:now:busy:writesPerSecond:)``).
     let statusWrites = Mutex(0)
     /// Status writes started, per second (see ``WriteRate``).
     let writeRate = Mutex(WriteRate())
@@ -445,21 +445,33 @@ package final class ServiceController: Sendable {
         return "{" + members.joined(separator: ",") + "}"
     }
 
-    /// Waits while Service statuses are being written or wait to be (the allocator's inbox, the informer's queue):
-    /// Events are written after the statuses, at a lower priority. Never past ``eventDelayLimit`` after the Event
-    /// was decided, or ``eventDelayLimitInBurst`` while statuses are written at ``burstRate`` a second or more.
+    /// Waits while Service statuses are being written or wait to be (the allocator's inbox, the informer's queue),
+    /// and through a burst of status writes: Events are written after the statuses, at a lower priority (see
+    /// ``holdsEvent(decided:now:busy:writesPerSecond:)``).
     func afterStatusWrites(
         _ inbox: WorkQueue<Input>, _ writes: PendingWrites, decided: ContinuousClock.Instant
     ) async {
         while !Task.isCancelled {
             let busy =
                 statusWrites.withLock { $0 } > 0 || !writes.isEmpty || inbox.count > 0 || services.queue.count > 0
-            guard busy else { return }
             let now = ContinuousClock.now
-            let inBurst = writeRate.withLock { $0.perSecond(at: now) } >= Self.burstRate
-            guard now < decided + (inBurst ? Self.eventDelayLimitInBurst : Self.eventDelayLimit) else { return }
+            let rate = writeRate.withLock { $0.perSecond(at: now) }
+            guard Self.holdsEvent(decided: decided, now: now, busy: busy, writesPerSecond: rate) else { return }
             try? await Task.sleep(for: .milliseconds(10))
         }
+    }
+
+    /// Whether an Event decided at `decided` still waits at `now`. Outside a burst it waits while status writes are
+    /// under way or queued (`busy`), at most ``eventDelayLimit``. During a burst (``burstRate`` status writes a second
+    /// or more) it waits until the burst ends, busy or not at this instant, at most ``eventDelayLimitInBurst``: a burst
+    /// arriving at a few hundred a second leaves the writers idle between Services for milliseconds at a time, and an
+    /// Event let through each such pause competes with the burst's statuses for the API server. Pure.
+    static func holdsEvent(
+        decided: ContinuousClock.Instant, now: ContinuousClock.Instant, busy: Bool, writesPerSecond: Int
+    ) -> Bool {
+        let inBurst = writesPerSecond >= burstRate
+        guard busy || inBurst else { return false }
+        return now < decided + (inBurst ? eventDelayLimitInBurst : eventDelayLimit)
     }
 
     /// Status writes started in the current second and the one before: the higher of the two counts is the rate.
