@@ -8,8 +8,12 @@
 // Swift process needs to cache the same Services. Each contender gets a fresh API server, so neither sees the
 // other's Services. Herald's figures are reported beside the peer's as ratios.
 //
+// Rounds: `--rounds N` (default 1) measures every contender N times, interleaved (bare, herald, baseline, bare, …), so
+// that a slow spell of the machine falls on all of them alike; the table gives each figure's median over the rounds,
+// and each round's burst ratio is printed as well (single rounds vary by about a tenth on a 2-core VM).
+//
 // Run: swift run -c release --package-path Benchmarks controller-bench [--herald PATH] [--baseline PATH]
-//      [--herald-role allocator|all] [--only herald|peer]
+//      [--herald-role allocator|all] [--only herald|peer] [--rounds N]
 import Foundation
 import HeraldKube
 import HeraldKubeModels
@@ -197,6 +201,20 @@ struct Figures {
     var fileBacked: Double = 0
     /// CPU time the contender used over its whole round (user and system).
     var cpuSeconds: Double = 0
+    /// Events the contender wrote between the burst's first create and its last address.
+    var eventsDuringBurst: Double = 0
+
+    /// Each figure's median over `rounds` (figure by figure, so not one round's set).
+    static func median(_ rounds: [Figures]) -> Figures {
+        func m(_ value: (Figures) -> Double) -> Double { percentile(rounds.map(value), 0.5) }
+        var figures = Figures(p50: m(\.p50), p99: m(\.p99), burstRate: m(\.burstRate))
+        figures.peakRSS = m(\.peakRSS)
+        figures.anonymous = m(\.anonymous)
+        figures.fileBacked = m(\.fileBacked)
+        figures.cpuSeconds = m(\.cpuSeconds)
+        figures.eventsDuringBurst = m(\.eventsDuringBurst)
+        return figures
+    }
 }
 
 /// One measurement round against whatever controller serves `namespace`.
@@ -218,15 +236,19 @@ func measure(_ client: KubeClient, kubeconfig: String, namespace: String) async 
     let seen = observer.assigned.withLock { $0.times }
     let latencies = sent.compactMap { name, at in seen[name].map { ms($0 - at) } }
 
+    let eventsBefore = try await client.listAll(Event.self, namespace: namespace).items.count
     let burstStart = ContinuousClock.now
     _ = try await create(client, namespace: namespace, prefix: "burst", count: 5000, rate: nil)
     guard await waitFor(observer, prefix: "burst", count: 5000, timeout: .seconds(300)) else {
         throw BenchError("burst round: \(observer.count("burst")) of 5,000 got an address; \(observer.diagnosis)")
     }
     let burst = ContinuousClock.now - burstStart
-    return Figures(
+    let eventsAfter = try await client.listAll(Event.self, namespace: namespace).items.count
+    var figures = Figures(
         p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99),
         burstRate: 5000 / (ms(burst) / 1000))
+    figures.eventsDuringBurst = Double(eventsAfter - eventsBefore)
+    return figures
 }
 
 /// A field of /proc/PID/status in MiB ("VmHWM", "RssAnon", "RssFile").
@@ -351,12 +373,7 @@ func spawn(_ path: String, _ arguments: [String]) throws -> Process {
 let selfPath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
 // `--only herald` or `--only peer` measures one contender (the other's row then shows zeros).
 let only = arguments.firstIndex(of: "--only").map { arguments[$0 + 1] }
-var peer = Figures(p50: 0, p99: 0, burstRate: 0)
-if only != "herald" {
-    peer = try await round("bare controller") { state in
-        try spawn(selfPath, ["--bare-controller", "\(state)/admin.kubeconfig"])
-    }
-}
+let rounds = max(1, arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 1)
 
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("controller-bench-\(getpid())").path
 try FileManager.default.createDirectory(atPath: "\(work)/plugins.d", withIntermediateDirectories: true)
@@ -382,12 +399,33 @@ func heraldRound(_ name: String, _ path: String) async throws -> Figures {
             ])
     }
 }
-var figures = Figures(p50: 0, p99: 0, burstRate: 0)
-if only != "peer" { figures = try await heraldRound("herald", heraldPath) }
 // `--baseline PATH`: another herald build (an earlier commit) measured in the same run, for before/after figures.
 let baselinePath = arguments.firstIndex(of: "--baseline").map { arguments[$0 + 1] }
-var baseline: Figures?
-if let baselinePath { baseline = try await heraldRound("baseline", baselinePath) }
+
+var peerRounds: [Figures] = []
+var heraldRounds: [Figures] = []
+var baselineRounds: [Figures] = []
+for index in 1...rounds {
+    if rounds > 1 { print("round \(index) of \(rounds)") }
+    if only != "herald" {
+        peerRounds.append(
+            try await round("bare controller") { state in
+                try spawn(selfPath, ["--bare-controller", "\(state)/admin.kubeconfig"])
+            })
+    }
+    if only != "peer" { heraldRounds.append(try await heraldRound("herald", heraldPath)) }
+    if let baselinePath { baselineRounds.append(try await heraldRound("baseline", baselinePath)) }
+    if rounds > 1, let peer = peerRounds.last, peer.burstRate > 0 {
+        let ratios = [("herald", heraldRounds.last), ("baseline", baselineRounds.last)].compactMap { name, figures in
+            figures.map { "\(name) \(String(format: "%.2f", $0.burstRate / peer.burstRate))" }
+        }
+        print("round \(index): burst ratio \(ratios.joined(separator: ", "))")
+    }
+}
+let empty = Figures(p50: 0, p99: 0, burstRate: 0)
+let peer = peerRounds.isEmpty ? empty : Figures.median(peerRounds)
+let figures = heraldRounds.isEmpty ? empty : Figures.median(heraldRounds)
+let baseline = baselineRounds.isEmpty ? nil : Figures.median(baselineRounds)
 
 func row(_ name: String, _ h: Double, _ p: Double, _ unit: String, goal: String, baseline b: Double? = nil) {
     let before =
@@ -400,7 +438,7 @@ func row(_ name: String, _ h: Double, _ p: Double, _ unit: String, goal: String,
 }
 print(
     "controller-bench: one kube-apiserver (dev-cluster \"bench\"), herald --role \(heraldRole) vs a bare "
-        + "status-writing controller")
+        + "status-writing controller" + (rounds > 1 ? "; medians of \(rounds) interleaved rounds" : ""))
 row("create → address p50", figures.p50, peer.p50, "ms", goal: "≤ 50 ms", baseline: baseline?.p50)
 row("create → address p99", figures.p99, peer.p99, "ms", goal: "≤ 200 ms", baseline: baseline?.p99)
 row(
@@ -412,3 +450,8 @@ row(
 row("  of which now anonymous", figures.anonymous, peer.anonymous, "MiB", goal: "-")
 row("  of which now file-backed (code)", figures.fileBacked, peer.fileBacked, "MiB", goal: "-")
 row("CPU time over the round", figures.cpuSeconds, peer.cpuSeconds, "s", goal: "-", baseline: baseline?.cpuSeconds)
+// The bare controller writes no Event: no ratio.
+print(
+    "Events written during the burst".padding(toLength: 34, withPad: " ", startingAt: 0)
+        + " herald \(String(format: "%8.0f", figures.eventsDuringBurst))"
+        + (baseline.map { "   baseline \(String(format: "%8.0f", $0.eventsDuringBurst))" } ?? ""))
