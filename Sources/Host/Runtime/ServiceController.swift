@@ -42,7 +42,8 @@ package final class ServiceController: Sendable {
     let annotationWritten = Mutex(true)
     /// Status writers per term: concurrent status writes at most.
     let writeConcurrency = 32
-    /// Status writes under way: Events wait while there are any (see ``holdsEvent(decided:now:busy:writesPerSecond:)``).
+    /// Status writes under way: Events wait while there are any (see
+    /// ``holdsEvent(decided:now:busy:writesPerSecond:)``).
     let statusWrites = Mutex(0)
     /// Status writes sent, per second (see ``WriteRate``).
     let writeRate = Mutex(WriteRate())
