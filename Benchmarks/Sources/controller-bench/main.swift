@@ -201,7 +201,8 @@ struct Figures {
     var fileBacked: Double = 0
     /// CPU time the contender used over its whole round (user and system).
     var cpuSeconds: Double = 0
-    /// Events the contender wrote between the burst's first create and its last address.
+    /// Event objects that appeared in the namespace between the burst's first create and its last address (a
+    /// repeated Event is one object with a higher count; one dropped by the writer's rate limit is none).
     var eventsDuringBurst: Double = 0
 
     /// Each figure's median over `rounds` (figure by figure, so not one round's set).

@@ -477,7 +477,7 @@ package final class ServiceController: Sendable {
         return now < decided + (inBurst ? eventDelayLimitInBurst : eventDelayLimit)
     }
 
-    /// Status writes started in the current second and the one before: the higher of the two counts is the rate.
+    /// Status writes sent in the current second and the one before: the higher of the two counts is the rate.
     /// Time is given by the caller.
     struct WriteRate: Sendable {
         var windowStart: ContinuousClock.Instant?
