@@ -175,6 +175,31 @@ import Testing
         #expect(calls.withLock { $0 } == 8)
     }
 
+    /// What `then` keeps of each remembered result is what the caller gets, in one array; the results themselves
+    /// stay remembered, including those `then` drops, and are not made again.
+    @Test func aRememberedTransformPassesItsResultsThroughThen() {
+        let store = ObjectStore<Service>()
+        let memo = ObjectStore<Service>.Memo<String>()
+        for name in ["a", "b", "c"] { store.upsert(Self.service(name, status: [])) }
+        let calls = Mutex(0)
+        func run() -> [String] {
+            store.compactMap(
+                remembering: memo,
+                { service in
+                    calls.withLock { $0 += 1 }
+                    return service.metadata.name == "c" ? nil : service.metadata.name!
+                },
+                then: { $0 == "a" ? nil : $0.uppercased() })
+        }
+        #expect(run() == ["B"])
+        #expect(run() == ["B"])
+        #expect(calls.withLock { $0 } == 3, "a (dropped by then) and c (no result) are remembered too")
+        #expect(memo.count == 3)
+        store.remove(ObjectKey(namespace: "ns", name: "b"))
+        #expect(run() == [])
+        #expect(memo.count == 2)
+    }
+
     /// The screening remembered per Service version gives what screening every Service afresh gives, over random
     /// changes of statuses, annotations and pools (seeded).
     @Test(arguments: [1, 2, 3] as [UInt64])
@@ -204,7 +229,7 @@ import Testing
                 store.upsert(service)
             }
             let fresh = store.compactMap { KubernetesSource.screenedIfAny($0, configuration) }
-            let remembered = screened.screen(store, with: configuration)
+            let remembered = screened.screen(store, with: configuration) { $0 }
             func key(_ s: KubernetesSource.Screened) -> String { "\(s)" }
             #expect(remembered.map(key).sorted() == fresh.map(key).sorted(), "step \(step)")
         }

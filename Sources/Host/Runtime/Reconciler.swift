@@ -171,9 +171,11 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
 
     /// The addresses of every source now.
     package func addresses() -> [ServiceAddress] {
-        // One source (the usual case) hands its array over as it is: no second copy of 10,000 entries per pass.
-        if sources.count == 1 { return sources[0].addresses() }
-        return sources.flatMap { $0.addresses() }
+        // One source with addresses (the usual case: Kubernetes, with no static VIPs and no manifests) hands its
+        // array over as it is: no second copy of 10,000 entries per pass.
+        let each = sources.map { $0.addresses() }.filter { !$0.isEmpty }
+        if each.count <= 1 { return each.first ?? [] }
+        return Array(each.joined())
     }
 
     /// What each running instance must do to reach the plan: withdrawals, then announcements (each marked new when

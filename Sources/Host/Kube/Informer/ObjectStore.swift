@@ -67,6 +67,8 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
 
         struct Table {
             var entries: [ObjectIdentifier: Entry] = [:]
+            /// How many entries hold a result (not nil).
+            var valued = 0
             var pass: UInt64 = 0
         }
 
@@ -76,7 +78,12 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
         public init() {}
 
         /// Forgets every result (what the transform reads besides the objects changed).
-        public func reset() { table.withLock { $0.entries = [:] } }
+        public func reset() {
+            table.withLock { table in
+                table.entries = [:]
+                table.valued = 0
+            }
+        }
 
         /// How many results are remembered.
         public var count: Int { table.withLock { $0.entries.count } }
@@ -85,16 +92,26 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
     /// What `transform` makes of every object, as ``compactMap(_:)``, made only for the object versions `memo` has
     /// not seen: every other object gives the result remembered for its version. `memo` then remembers exactly the
     /// current versions. `transform` must depend on nothing but the object, or `memo` be reset when that changes.
+    public func compactMap<T: Sendable>(remembering memo: Memo<T>, _ transform: (Object) throws -> T?) rethrows -> [T] {
+        try compactMap(remembering: memo, transform, then: { $0 })
+    }
+
+    /// ``compactMap(remembering:_:)``, with each result passed through `use` on its way into the array, so that a
+    /// caller that keeps only part of a result builds one array instead of two. `use` runs under the store's lock:
+    /// it must be quick and take no other lock.
     ///
     /// The table is updated in place: a pass adds the versions it has not met and removes those gone from the store,
-    /// so that a second table of every object never exists beside the first.
-    public func compactMap<T: Sendable>(remembering memo: Memo<T>, _ transform: (Object) throws -> T?) rethrows -> [T] {
+    /// so that a second table of every object never exists beside the first. The array is reserved for the results
+    /// the last pass gave plus the versions not met yet, not for every object.
+    public func compactMap<T: Sendable, U>(
+        remembering memo: Memo<T>, _ transform: (Object) throws -> T?, then use: (T) throws -> U?
+    ) rethrows -> [U] {
         try state.withLock { s in
             try memo.table.withLock { table in
                 table.pass &+= 1
                 let pass = table.pass
-                var result: [T] = []
-                result.reserveCapacity(s.items.count)
+                var result: [U] = []
+                result.reserveCapacity(min(s.items.count, table.valued + max(0, s.items.count - table.entries.count)))
                 for box in s.items.values {
                     let id = ObjectIdentifier(box)
                     // No key path here: a generic one is instantiated at run time on every use.
@@ -105,12 +122,15 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
                     } else {
                         value = try transform(box.object)
                         table.entries[id] = Memo<T>.Entry(box: box, value: value, pass: pass)
+                        if value != nil { table.valued += 1 }
                     }
-                    if let value { result.append(value) }
+                    if let value, let used = try use(value) { result.append(used) }
                 }
                 if table.entries.count > s.items.count {
                     let gone = table.entries.compactMap { $0.value.pass == pass ? nil : $0.key }
-                    for id in gone { table.entries[id] = nil }
+                    for id in gone {
+                        if table.entries.removeValue(forKey: id)?.value != nil { table.valued -= 1 }
+                    }
                 }
                 return result
             }

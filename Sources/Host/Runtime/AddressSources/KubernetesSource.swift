@@ -48,12 +48,12 @@ package struct KubernetesSource: AddressSource {
     package func addresses() -> [ServiceAddress] {
         let configuration = config.current
         var refused: [Refusal] = []
-        var result: [ServiceAddress] = []
         // A Service screened before, in the version the cache holds now and with these pools, is not screened
-        // again: a pass during a burst of new Services screens only those.
-        for entry in screened.screen(services.store, with: configuration) {
+        // again: a pass during a burst of new Services screens only those. The screenings are read in place, into
+        // the one array of addresses.
+        var result = screened.screen(services.store, with: configuration) { entry -> ServiceAddress? in
             refused += entry.refused
-            if let address = entry.address { result.append(address) }
+            return entry.address
         }
         refusals.note(refused)
         for index in result.indices where result[index].trafficPolicy != .cluster {
@@ -135,15 +135,19 @@ package struct KubernetesSource: AddressSource {
         /// configurations never mix their screenings.
         private let basis = Mutex<(pools: [Pool], loadBalancerClass: String?)?>(nil)
 
-        /// The screening of every Service of `store` that gives an address or a refusal, made again only for the
-        /// Service versions not screened before with `configuration`'s pools and class.
-        func screen(_ store: ObjectStore<Service>, with configuration: HeraldConfiguration) -> [Screened] {
+        /// What `use` keeps of the screening of every Service of `store` that gives an address or a refusal; the
+        /// screening is made again only for the Service versions not screened before with `configuration`'s pools
+        /// and class. `use` runs under the store's lock.
+        func screen<Kept: Sendable>(
+            _ store: ObjectStore<Service>, with configuration: HeraldConfiguration, _ use: (Screened) -> Kept?
+        ) -> [Kept] {
             basis.withLock { basis in
                 if basis?.pools != configuration.pools || basis?.loadBalancerClass != configuration.loadBalancerClass {
                     memo.reset()
                     basis = (configuration.pools, configuration.loadBalancerClass)
                 }
-                return store.compactMap(remembering: memo) { KubernetesSource.screenedIfAny($0, configuration) }
+                return store.compactMap(
+                    remembering: memo, { KubernetesSource.screenedIfAny($0, configuration) }, then: use)
             }
         }
     }
