@@ -1,0 +1,9 @@
+import Testing
+
+@testable import HeraldYAML
+
+struct ScannerTests {
+    @Test func placeholder() throws {
+        #expect(try YAMLParser.events(of: Array("a: b".utf8)).count == 8)
+    }
+}
