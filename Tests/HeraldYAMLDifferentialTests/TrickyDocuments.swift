@@ -37,6 +37,8 @@ enum TrickyDocuments {
         "a: 'b\n\tc'", "a: \"b\n\tc\"", "a: b\n\tc", "a\n\tb", "- a\n  \tb", "|\n  a\n \tb",
         "key:    # comment\n  value", "? a # c\n: b # d", "[a, # c\n b]", "{a: # c\n b}", "a: |  # c\n  x",
         "!!binary |\n  R0lG", "a: &anchor-1_x v\nb: *anchor-1_x", "a: &a:b c", "*a:b", "&a, b", "[&a, b]",
+        "{a: [b, {c: d}], e, ? f, : g}", "a:\n  - b\n  c", "a:\n  - b\n  c: d", "[-]", "[- a]",
+        "caf\u{E9}\n", "a: b: c", "{a, : g}", "a: b\nc: &x [d]\n",
         "\"\\/\"", "'\\'", "\"\\\\\"", "\"a\\\r\nb\"", "a: \"\\u0000\"", "a: \"\\x00\"",
     ]
 }
