@@ -86,6 +86,19 @@ struct YAMLScanner {
 
     // MARK: Characters
 
+    /// Characters that cannot start a plain scalar (but `-`, `?` and `:` before a non-space).
+    private static let indicators = Set("-?:,[]{}#&*!|>'\"%@`".utf8)
+    /// What may follow an anchor's or alias's name.
+    private static let anchorTerminators = Set("?:,]}%@`".utf8)
+    /// A tag's URI characters besides letters, digits, `_` and `-`.
+    private static let uriCharacters = Set(";/?:@&=+$.%!~*'()".utf8)
+    /// URI characters allowed in a `%TAG` prefix and a verbatim tag, not in a tag's suffix.
+    private static let uriFlowCharacters = Set(",[]".utf8)
+    /// What ends a plain scalar in the flow context.
+    private static let flowIndicators = Set(",[]{}".utf8)
+    /// After `:` in a plain scalar in the flow context: an error.
+    private static let afterColonInFlow = Set(",?[]{}".utf8)
+
     private var mark: YAMLMark { YAMLMark(line: line + 1, column: column + 1, offset: pos) }
 
     /// The byte `k` bytes ahead, or 0 past the end (the reader refuses NUL, so 0 is the end).
@@ -94,7 +107,7 @@ struct YAMLScanner {
         return p < bytes.count ? bytes[p] : 0
     }
 
-    private func check(_ c: Character, _ k: Int = 0) -> Bool { at(k) == c.asciiValue! }
+    @inline(__always) private func check(_ c: Unicode.Scalar, _ k: Int = 0) -> Bool { at(k) == UInt8(ascii: c) }
     private func isZ(_ k: Int = 0) -> Bool { pos + k >= bytes.count }
     private func isBlank(_ k: Int = 0) -> Bool { at(k) == 0x20 || at(k) == 0x09 }
     private func isBreak(_ k: Int = 0) -> Bool {
@@ -235,8 +248,7 @@ struct YAMLScanner {
         }
         // A plain scalar starts with any character but an indicator, or with `-`, `?` or `:` followed by a
         // character that is not a space (`?` and `:` only in the block context).
-        let indicators: [UInt8] = Array("-?:,[]{}#&*!|>'\"%@`".utf8)
-        if !(isBlankZ() || indicators.contains(c)) || (check("-") && !isBlank(1))
+        if !(isBlankZ() || Self.indicators.contains(c)) || (check("-") && !isBlank(1))
             || (flowLevel == 0 && (check("?") || check(":")) && !isBlankZ(1))
         {
             return try fetchPlainScalar()
@@ -433,8 +445,7 @@ struct YAMLScanner {
         var name: [UInt8] = []
         while isAlpha() { read(into: &name) }
         let end = mark
-        let terminators: [UInt8] = Array("?:,]}%@`".utf8)
-        guard !name.isEmpty, isBlankZ() || terminators.contains(at()) else {
+        guard !name.isEmpty, isBlankZ() || Self.anchorTerminators.contains(at()) else {
             throw error(
                 alias ? "while scanning an alias" : "while scanning an anchor", start,
                 "did not find expected alphabetic or numeric character")
@@ -604,9 +615,8 @@ struct YAMLScanner {
     ) throws(YAMLError) -> [UInt8] {
         var uri: [UInt8] = head.count > 1 ? Array(head.dropFirst()) : []
         var length = head.count
-        let allowed: [UInt8] = Array(";/?:@&=+$.%!~*'()".utf8)
-        let flowIndicators: [UInt8] = Array(",[]".utf8)
-        while isAlpha() || allowed.contains(at()) || (uriCharacters && flowIndicators.contains(at())) {
+        while isAlpha() || Self.uriCharacters.contains(at()) || (uriCharacters && Self.uriFlowCharacters.contains(at()))
+        {
             if check("%") {
                 try scanURIEscapes(directive: directive, start, into: &uri)
             } else {
@@ -864,15 +874,13 @@ struct YAMLScanner {
         var whitespaces: [UInt8] = []
         var leadingBlanks = false
         let scalarIndent = indent + 1
-        let flowIndicators: [UInt8] = Array(",[]{}".utf8)
-        let afterColonInFlow: [UInt8] = Array(",?[]{}".utf8)
         while true {
             if isDocumentIndicator() || check("#") { break }
             while !isBlankZ() {
-                if flowLevel > 0 && check(":") && afterColonInFlow.contains(at(1)) {
+                if flowLevel > 0 && check(":") && Self.afterColonInFlow.contains(at(1)) {
                     throw error("while scanning a plain scalar", start, "found unexpected ':'")
                 }
-                if (check(":") && isBlankZ(1)) || (flowLevel > 0 && flowIndicators.contains(at())) { break }
+                if (check(":") && isBlankZ(1)) || (flowLevel > 0 && Self.flowIndicators.contains(at())) { break }
                 if leadingBlanks || !whitespaces.isEmpty {
                     if leadingBlanks {
                         join(&string, &leadingBreak, &trailingBreaks)
