@@ -86,18 +86,34 @@ struct YAMLScanner {
 
     // MARK: Characters
 
+    /// A set of ASCII characters as a 128-bit mask: a membership test without hashing, in the scanner's inner loops.
+    private struct ASCIISet {
+        private var low: UInt64 = 0
+        private var high: UInt64 = 0
+
+        init(_ characters: String) {
+            for c in characters.utf8 {
+                if c < 64 { low |= 1 << c } else { high |= 1 << (c - 64) }
+            }
+        }
+
+        @inline(__always) func contains(_ c: UInt8) -> Bool {
+            c < 64 ? low & (1 << c) != 0 : c < 128 ? high & (1 << (c - 64)) != 0 : false
+        }
+    }
+
     /// Characters that cannot start a plain scalar (but `-`, `?` and `:` before a non-space).
-    private static let indicators = Set("-?:,[]{}#&*!|>'\"%@`".utf8)
+    private static let indicators = ASCIISet("-?:,[]{}#&*!|>'\"%@`")
     /// What may follow an anchor's or alias's name.
-    private static let anchorTerminators = Set("?:,]}%@`".utf8)
+    private static let anchorTerminators = ASCIISet("?:,]}%@`")
     /// A tag's URI characters besides letters, digits, `_` and `-`.
-    private static let uriCharacters = Set(";/?:@&=+$.%!~*'()".utf8)
+    private static let uriCharacters = ASCIISet(";/?:@&=+$.%!~*'()")
     /// URI characters allowed in a `%TAG` prefix and a verbatim tag, not in a tag's suffix.
-    private static let uriFlowCharacters = Set(",[]".utf8)
+    private static let uriFlowCharacters = ASCIISet(",[]")
     /// What ends a plain scalar in the flow context.
-    private static let flowIndicators = Set(",[]{}".utf8)
+    private static let flowIndicators = ASCIISet(",[]{}")
     /// After `:` in a plain scalar in the flow context: an error.
-    private static let afterColonInFlow = Set(",?[]{}".utf8)
+    private static let afterColonInFlow = ASCIISet(",?[]{}")
 
     private var mark: YAMLMark { YAMLMark(line: line + 1, column: column + 1, offset: pos) }
 
@@ -171,9 +187,17 @@ struct YAMLScanner {
 
     /// Copies one character that is not a line break to `string`.
     private mutating func read(into string: inout [UInt8]) {
-        let w = width
-        string.append(contentsOf: bytes[pos..<min(pos + w, bytes.count)])
-        advance()
+        let c = at()
+        if c < 0x80 {
+            string.append(c)
+            pos += 1
+        } else {
+            let end = min(pos + width, bytes.count)
+            string.append(contentsOf: bytes[pos..<end])
+            pos = end
+        }
+        column += 1
+        index += 1
     }
 
     /// Copies a line break to `string`: CR LF, CR, LF and NEL as LF, LS and PS as they are.
