@@ -37,6 +37,8 @@ struct YAMLScanner {
     private(set) var flowLevel = 0
     private var simpleKeyAllowed = false
     private var simpleKeys: [SimpleKey] = []
+    /// Whether the token at `head` is known to be the next one (no simple key may still go before it).
+    private var tokenAvailable = false
     /// The first error: every later call reports it again.
     private var failure: YAMLError?
 
@@ -50,17 +52,21 @@ struct YAMLScanner {
     /// The next token, scanning as far as needed to know it.
     mutating func peek() throws(YAMLError) -> YAMLToken {
         if let failure { throw failure }
-        do {
-            try fetchMoreTokens()
-        } catch {
-            failure = error
-            throw error
+        if !tokenAvailable {
+            do {
+                try fetchMoreTokens()
+            } catch {
+                failure = error
+                throw error
+            }
+            tokenAvailable = true
         }
         return tokens[head]
     }
 
     /// Consumes the token `peek` returned.
     mutating func skip() {
+        tokenAvailable = false
         head += 1
         tokensParsed += 1
         if head > 256 && head * 2 > tokens.count {
