@@ -1,8 +1,8 @@
 import HeraldYAML
 
-/// One pass over a YAML file's parse events, before any value is built: bounds what aliases may expand to (see
-/// ``YAMLLimits``), finds every duplicate key at its own position, and turns the parser's own errors (a NUL byte,
-/// invalid UTF-8, bad indentation) into a line and column. Linear in the size of the file whatever its aliases say,
+/// One pass over a YAML file's parse events (HeraldYAML's, which are libyaml's), before Yams builds any value: bounds
+/// what aliases may expand to (see ``YAMLLimits``), finds every duplicate key at its own position, and turns the
+/// parser's own errors (a NUL byte, invalid UTF-8, bad indentation) into a line and column. Linear in the size of the file whatever its aliases say,
 /// because an alias adds its anchor's size arithmetically instead of being copied.
 struct YAMLPrescan {
     struct Problem: Equatable {
