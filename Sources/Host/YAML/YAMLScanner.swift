@@ -740,13 +740,13 @@ struct YAMLScanner {
             // Folding: a single line break between two lines that do not start with a blank is a space.
             if !literal && leadingBreak.first == 0x0A && !leadingBlank && !trailingBlank {
                 if trailingBreaks.isEmpty { string.append(0x20) }
-                leadingBreak.removeAll()
+                leadingBreak.removeAll(keepingCapacity: true)
             } else {
                 string += leadingBreak
-                leadingBreak.removeAll()
+                leadingBreak.removeAll(keepingCapacity: true)
             }
             string += trailingBreaks
-            trailingBreaks.removeAll()
+            trailingBreaks.removeAll(keepingCapacity: true)
             leadingBlank = isBlank()
             while !isBreakZ() { read(into: &string) }
             readLine(into: &leadingBreak)
@@ -815,7 +815,7 @@ struct YAMLScanner {
                 if isBlank() {
                     if leadingBlanks { advance() } else { read(into: &whitespaces) }
                 } else if !leadingBlanks {
-                    whitespaces.removeAll()
+                    whitespaces.removeAll(keepingCapacity: true)
                     readLine(into: &leadingBreak)
                     leadingBlanks = true
                 } else {
@@ -826,7 +826,7 @@ struct YAMLScanner {
                 join(&string, &leadingBreak, &trailingBreaks)
             } else {
                 string += whitespaces
-                whitespaces.removeAll()
+                whitespaces.removeAll(keepingCapacity: true)
             }
         }
         advance()
@@ -841,14 +841,14 @@ struct YAMLScanner {
                 string.append(0x20)
             } else {
                 string += trailingBreaks
-                trailingBreaks.removeAll()
+                trailingBreaks.removeAll(keepingCapacity: true)
             }
-            leadingBreak.removeAll()
+            leadingBreak.removeAll(keepingCapacity: true)
         } else {
             string += leadingBreak
             string += trailingBreaks
-            leadingBreak.removeAll()
-            trailingBreaks.removeAll()
+            leadingBreak.removeAll(keepingCapacity: true)
+            trailingBreaks.removeAll(keepingCapacity: true)
         }
     }
 
@@ -917,7 +917,7 @@ struct YAMLScanner {
                         leadingBlanks = false
                     } else {
                         string += whitespaces
-                        whitespaces.removeAll()
+                        whitespaces.removeAll(keepingCapacity: true)
                     }
                 }
                 read(into: &string)
@@ -932,7 +932,7 @@ struct YAMLScanner {
                     }
                     if leadingBlanks { advance() } else { read(into: &whitespaces) }
                 } else if !leadingBlanks {
-                    whitespaces.removeAll()
+                    whitespaces.removeAll(keepingCapacity: true)
                     readLine(into: &leadingBreak)
                     leadingBlanks = true
                 } else {
