@@ -189,6 +189,7 @@ package struct YAMLParser {
                 guard !tagDirectives.contains(where: { $0.handle == handle }) else {
                     throw error(nil, nil, "found duplicate %TAG directive", token.start)
                 }
+                let prefix = Self.upToNUL(prefix)
                 tagDirectives.append((handle, prefix))
                 tags.append(YAMLTagDirective(handle: Self.text(handle), prefix: Self.text(prefix)))
             default:
@@ -203,6 +204,13 @@ package struct YAMLParser {
     }
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    /// A tag (or `%TAG` prefix) ends at a NUL byte, which only a `%00` escape can put there: libyaml's strings end
+    /// there, and so do the tags it reports.
+    private static func upToNUL(_ bytes: [UInt8]) -> [UInt8] {
+        guard let end = bytes.firstIndex(of: 0) else { return bytes }
+        return Array(bytes[..<end])
+    }
 
     // MARK: Nodes
 
@@ -234,9 +242,9 @@ package struct YAMLParser {
         var tag: String?
         if let tagToken {
             if tagToken.handle.isEmpty {
-                tag = Self.text(tagToken.suffix)
+                tag = Self.text(Self.upToNUL(tagToken.suffix))
             } else if let directive = tagDirectives.first(where: { $0.handle == tagToken.handle }) {
-                tag = Self.text(directive.prefix + tagToken.suffix)
+                tag = Self.text(Self.upToNUL(directive.prefix + tagToken.suffix))
             } else {
                 throw error("while parsing a node", start, "found undefined tag handle", tagMark)
             }
