@@ -38,7 +38,8 @@ enum TrickyDocuments {
         "key:    # comment\n  value", "? a # c\n: b # d", "[a, # c\n b]", "{a: # c\n b}", "a: |  # c\n  x",
         "!!binary |\n  R0lG", "a: &anchor-1_x v\nb: *anchor-1_x", "a: &a:b c", "*a:b", "&a, b", "[&a, b]",
         "{a: [b, {c: d}], e, ? f, : g}", "a:\n  - b\n  c", "a:\n  - b\n  c: d", "[-]", "[- a]",
-        "caf\u{E9}\n", "a: b: c", "{a, : g}", "a: b\nc: &x [d]\n",
+        "caf\u{E9}\n", "%TAG !e! tag:e,20%00:\n--- !e!x a", "!a%00b c", "!<a%00b> c", "a: b: c", "{a, : g}",
+        "a: b\nc: &x [d]\n",
         "\"\\/\"", "'\\'", "\"\\\\\"", "\"a\\\r\nb\"", "a: \"\\u0000\"", "a: \"\\x00\"",
     ]
 }
