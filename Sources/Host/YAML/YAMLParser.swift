@@ -88,7 +88,7 @@ package struct YAMLParser {
             switch token.kind {
             case .versionDirective, .tagDirective, .documentStart, .documentEnd, .streamEnd:
                 state = states.removeLast()
-                return emptyScalar(token.start)
+                return Self.emptyScalar(token.start)
             default:
                 return try node(block: true, indentlessSequence: false)
             }
@@ -125,7 +125,7 @@ package struct YAMLParser {
         }
     }
 
-    private func emptyScalar(_ mark: YAMLMark) -> YAMLEvent {
+    private static func emptyScalar(_ mark: YAMLMark) -> YAMLEvent {
         YAMLEvent(
             .scalar(YAMLNodeProperties(), value: "", plainImplicit: true, quotedImplicit: false, style: .plain),
             at: mark)
@@ -294,7 +294,7 @@ package struct YAMLParser {
         }
     }
 
-    private func checkDepth(_ start: YAMLMark, _ mark: YAMLMark) throws(YAMLError) {
+    private mutating func checkDepth(_ start: YAMLMark, _ mark: YAMLMark) throws(YAMLError) {
         guard scanner.indents.count < Self.maximumDepth - scanner.flowLevel else {
             throw error(
                 "while parsing", start, "Maximum nesting level reached, set with yaml_set_max_nest_level())", mark)
@@ -317,7 +317,7 @@ package struct YAMLParser {
             switch token.kind {
             case .blockEntry, .blockEnd:
                 state = .blockSequenceEntry
-                return emptyScalar(mark)
+                return Self.emptyScalar(mark)
             default:
                 states.append(.blockSequenceEntry)
                 return try node(block: true, indentlessSequence: false)
@@ -346,7 +346,7 @@ package struct YAMLParser {
         switch token.kind {
         case .blockEntry, .key, .value, .blockEnd:
             state = .indentlessSequenceEntry
-            return emptyScalar(mark)
+            return Self.emptyScalar(mark)
         default:
             states.append(.indentlessSequenceEntry)
             return try node(block: true, indentlessSequence: false)
@@ -367,7 +367,7 @@ package struct YAMLParser {
             switch token.kind {
             case .key, .value, .blockEnd:
                 state = .blockMappingValue
-                return emptyScalar(mark)
+                return Self.emptyScalar(mark)
             default:
                 states.append(.blockMappingValue)
                 return try node(block: true, indentlessSequence: true)
@@ -387,7 +387,7 @@ package struct YAMLParser {
         var token = try scanner.peek()
         guard case .value = token.kind else {
             state = .blockMappingKey
-            return emptyScalar(token.start)
+            return Self.emptyScalar(token.start)
         }
         let mark = token.end
         scanner.skip()
@@ -395,7 +395,7 @@ package struct YAMLParser {
         switch token.kind {
         case .key, .value, .blockEnd:
             state = .blockMappingKey
-            return emptyScalar(mark)
+            return Self.emptyScalar(mark)
         default:
             states.append(.blockMappingKey)
             return try node(block: true, indentlessSequence: true)
@@ -443,10 +443,10 @@ package struct YAMLParser {
         case .value, .flowEntry:
             scanner.skip()
             state = .flowSequenceEntryMappingValue
-            return emptyScalar(token.end)
+            return Self.emptyScalar(token.end)
         case .flowSequenceEnd:
             state = .flowSequenceEntryMappingValue
-            return emptyScalar(token.start)
+            return Self.emptyScalar(token.start)
         default:
             states.append(.flowSequenceEntryMappingValue)
             return try node(block: false, indentlessSequence: false)
@@ -466,7 +466,7 @@ package struct YAMLParser {
             }
         }
         state = .flowSequenceEntryMappingEnd
-        return emptyScalar(token.start)
+        return Self.emptyScalar(token.start)
     }
 
     private mutating func flowMappingKey(first: Bool) throws(YAMLError) -> YAMLEvent {
@@ -491,7 +491,7 @@ package struct YAMLParser {
                 switch token.kind {
                 case .value, .flowEntry, .flowMappingEnd:
                     state = .flowMappingValue
-                    return emptyScalar(token.start)
+                    return Self.emptyScalar(token.start)
                 default:
                     states.append(.flowMappingValue)
                     return try node(block: false, indentlessSequence: false)
@@ -512,7 +512,7 @@ package struct YAMLParser {
         var token = try scanner.peek()
         if empty {
             state = .flowMappingKey
-            return emptyScalar(token.start)
+            return Self.emptyScalar(token.start)
         }
         if case .value = token.kind {
             scanner.skip()
@@ -525,7 +525,7 @@ package struct YAMLParser {
             }
         }
         state = .flowMappingKey
-        return emptyScalar(token.start)
+        return Self.emptyScalar(token.start)
     }
 }
 
