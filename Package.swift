@@ -59,11 +59,13 @@ let package = Package(
         .target(
             name: "HeraldConfigModel", dependencies: ["HeraldCore"], path: "Sources/Host/ConfigModel",
             swiftSettings: strict),
+        // Pure: a YAML parser's events (no values), for what must be checked before Yams builds any.
+        .target(name: "HeraldYAML", path: "Sources/Host/YAML", swiftSettings: strict),
         // Reads herald.yaml and plugins.d into the model, with file:line:column diagnostics.
         .target(
             name: "HeraldConfig",
             dependencies: [
-                "HeraldCore", "HeraldConfigModel", "HeraldJSON", .product(name: "Yams", package: "Yams"),
+                "HeraldCore", "HeraldConfigModel", "HeraldJSON", "HeraldYAML", .product(name: "Yams", package: "Yams"),
             ],
             path: "Sources/Host/Config",
             swiftSettings: strict
@@ -219,6 +221,12 @@ let package = Package(
         // MARK: Tests
         .target(name: "HeraldTestSupport", path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
+        .testTarget(name: "HeraldYAMLTests", dependencies: ["HeraldYAML"], swiftSettings: strict),
+        // HeraldYAML's events against libyaml's (Yams' internal CYaml module): the one target that imports CYaml.
+        .testTarget(
+            name: "HeraldYAMLDifferentialTests",
+            dependencies: ["HeraldYAML", "HeraldTestSupport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         .testTarget(
             name: "HeraldConfigTests", dependencies: ["HeraldConfig", "HeraldConfigModel", "HeraldTestSupport"],
             swiftSettings: strict),

@@ -1,8 +1,8 @@
-import CYaml
+import HeraldYAML
 
-/// One pass over a YAML file's parse events, before any value is built: bounds what aliases may expand to (see
-/// ``YAMLLimits``), finds every duplicate key at its own position, and turns the parser's own errors (a NUL byte,
-/// invalid UTF-8, bad indentation) into a line and column. Linear in the size of the file whatever its aliases say,
+/// One pass over a YAML file's parse events (HeraldYAML's, which are libyaml's), before Yams builds any value: bounds
+/// what aliases may expand to (see ``YAMLLimits``), finds every duplicate key at its own position, and turns the
+/// parser's own errors (a NUL byte, invalid UTF-8, bad indentation) into a line and column. Linear in the size of the file whatever its aliases say,
 /// because an alias adds its anchor's size arithmetically instead of being copied.
 struct YAMLPrescan {
     struct Problem: Equatable {
@@ -46,88 +46,74 @@ struct YAMLPrescan {
     /// Scans `bytes` (UTF-8). Returns false when the file must not be composed (a limit or a syntax error); duplicate
     /// keys are reported but the scan goes on so that every one is listed.
     mutating func scan(_ bytes: [UInt8]) -> Bool {
-        var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else {
-            problems.append(Problem(line: 1, column: 1, message: "cannot start the YAML parser (out of memory)"))
-            return false
-        }
-        defer { yaml_parser_delete(&parser) }
-        return bytes.withUnsafeBufferPointer { buffer -> Bool in
-            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
-            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-            var documents = 0
-            while true {
-                var event = yaml_event_t()
-                guard yaml_parser_parse(&parser, &event) == 1 else {
-                    problems.append(Self.syntaxProblem(parser, bytes: buffer))
+        var parser = YAMLParser(bytes: bytes)
+        var documents = 0
+        while true {
+            let next: YAMLEvent?
+            do {
+                next = try parser.next()
+            } catch {
+                problems.append(Self.syntaxProblem(error, bytes: bytes))
+                return false
+            }
+            guard let event = next else { return true }
+            let line = event.start.line
+            let column = event.start.column
+            switch event.kind {
+            case .streamEnd:
+                return true
+            case .documentStart:
+                documents += 1
+                if documents > 1 && !multipleDocuments {
+                    problems.append(
+                        Problem(
+                            line: line, column: column, message: "the file holds more than one YAML document",
+                            hint: "remove the second '---' and what follows, or merge the documents"))
                     return false
                 }
-                defer { yaml_event_delete(&event) }
-                let line = Int(event.start_mark.line) + 1
-                let column = Int(event.start_mark.column) + 1
-                switch event.type {
-                case YAML_STREAM_END_EVENT:
-                    return true
-                case YAML_DOCUMENT_START_EVENT:
-                    documents += 1
-                    if documents > 1 && !multipleDocuments {
-                        problems.append(
-                            Problem(
-                                line: line, column: column, message: "the file holds more than one YAML document",
-                                hint: "remove the second '---' and what follows, or merge the documents"))
-                        return false
-                    }
-                case YAML_SCALAR_EVENT:
-                    let scalar = event.data.scalar
-                    let length = Int(scalar.length)
-                    if let parent = stack.indices.last, stack[parent].isMapping, stack[parent].expectingKey {
-                        let key = String(
-                            decoding: UnsafeBufferPointer(start: scalar.value, count: length), as: UTF8.self)
-                        if let first = stack[parent].keys[key] {
-                            problems.append(
-                                Problem(
-                                    line: line, column: column,
-                                    message: "key \"\(key)\" is given twice in this mapping",
-                                    hint: "first at line \(first.line), column \(first.column); keep one"))
-                        } else {
-                            stack[parent].keys[key] = (line, column)
-                        }
-                    }
-                    guard add(Size(nodes: 1, bytes: length), anchor: Self.text(scalar.anchor), line, column) else {
-                        return false
-                    }
-                case YAML_ALIAS_EVENT:
-                    aliasCount += 1
-                    let name = Self.text(event.data.alias.anchor) ?? ""
-                    guard aliasCount <= limits.aliases else {
+            case .scalar(let properties, let key, _, _, _):
+                if let parent = stack.indices.last, stack[parent].isMapping, stack[parent].expectingKey {
+                    if let first = stack[parent].keys[key] {
                         problems.append(
                             Problem(
                                 line: line, column: column,
-                                message: "the file uses more than \(limits.aliases) aliases",
-                                hint: "write the values out, or use fewer *references"))
-                        return false
+                                message: "key \"\(key)\" is given twice in this mapping",
+                                hint: "first at line \(first.line), column \(first.column); keep one"))
+                    } else {
+                        stack[parent].keys[key] = (line, column)
                     }
-                    guard let size = anchors[name] else {
-                        problems.append(
-                            Problem(
-                                line: line, column: column, message: "alias *\(name) names no anchor defined before it")
-                        )
-                        return false
-                    }
-                    guard add(size, anchor: nil, line, column, alias: name) else { return false }
-                case YAML_SEQUENCE_START_EVENT:
-                    guard open(anchor: Self.text(event.data.sequence_start.anchor), isMapping: false, line, column)
-                    else { return false }
-                case YAML_MAPPING_START_EVENT:
-                    guard open(anchor: Self.text(event.data.mapping_start.anchor), isMapping: true, line, column)
-                    else { return false }
-                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                    guard let frame = stack.popLast() else { break }
-                    if let anchor = frame.anchor { anchors[anchor] = frame.size }
-                    addToParent(frame.size)
-                default:
-                    break
                 }
+                guard add(Size(nodes: 1, bytes: key.utf8.count), anchor: properties.anchor, line, column) else {
+                    return false
+                }
+            case .alias(let name):
+                aliasCount += 1
+                guard aliasCount <= limits.aliases else {
+                    problems.append(
+                        Problem(
+                            line: line, column: column,
+                            message: "the file uses more than \(limits.aliases) aliases",
+                            hint: "write the values out, or use fewer *references"))
+                    return false
+                }
+                guard let size = anchors[name] else {
+                    problems.append(
+                        Problem(
+                            line: line, column: column, message: "alias *\(name) names no anchor defined before it")
+                    )
+                    return false
+                }
+                guard add(size, anchor: nil, line, column, alias: name) else { return false }
+            case .sequenceStart(let properties, _, _):
+                guard open(anchor: properties.anchor, isMapping: false, line, column) else { return false }
+            case .mappingStart(let properties, _, _):
+                guard open(anchor: properties.anchor, isMapping: true, line, column) else { return false }
+            case .sequenceEnd, .mappingEnd:
+                guard let frame = stack.popLast() else { break }
+                if let anchor = frame.anchor { anchors[anchor] = frame.size }
+                addToParent(frame.size)
+            case .streamStart, .documentEnd:
+                break
             }
         }
     }
@@ -200,40 +186,31 @@ struct YAMLPrescan {
         return true
     }
 
-    private static func text(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
-        pointer.map { String(cString: $0) }
-    }
-
-    /// The parser's error at its position: the mark it gives, or (for the reader's errors about bytes, which give a
-    /// byte offset only) the line and column of that offset.
-    private static func syntaxProblem(_ parser: yaml_parser_t, bytes: UnsafeBufferPointer<UInt8>) -> Problem {
-        let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
-        if parser.error == YAML_READER_ERROR {
-            let (line, column) = TextPosition.of(byte: Int(parser.problem_offset), in: bytes)
+    /// The parser's error at its position: the mark it gives, or (for the reader's errors about bytes) the line and
+    /// column of the offending byte's offset.
+    private static func syntaxProblem(_ error: YAMLError, bytes: [UInt8]) -> Problem {
+        if error.stage == .reader {
+            let (line, column) = TextPosition.of(byte: error.mark.offset, in: bytes)
             let detail: String
-            if parser.problem_value == 0 {
-                detail = "a NUL byte"
-            } else if parser.problem_value >= 0 {
-                detail = "byte 0x\(String(parser.problem_value, radix: 16))"
-            } else {
-                detail = "a byte"
+            switch error.value {
+            case 0?: detail = "a NUL byte"
+            case let value?: detail = "byte 0x\(String(value, radix: 16))"
+            case nil: detail = "a byte"
             }
             let message =
-                problem == "control characters are not allowed"
+                error.problem == "control characters are not allowed"
                 ? "\(detail) (a control character) is not allowed in YAML text"
-                : "invalid YAML text: \(problem) (\(detail))"
+                : "invalid YAML text: \(error.problem) (\(detail))"
             return Problem(line: line, column: column, message: message)
         }
-        let index = Int(parser.problem_mark.index)
-        if parser.error == YAML_SCANNER_ERROR, index < bytes.count, bytes[index] == UInt8(ascii: "\t") {
+        let offset = error.mark.offset
+        if error.stage == .scanner, offset < bytes.count, bytes[offset] == UInt8(ascii: "\t") {
             return Problem(
-                line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1,
+                line: error.mark.line, column: error.mark.column,
                 message: "invalid YAML: a tab where YAML allows only spaces", hint: "indent with spaces")
         }
-        var context = ""
-        if let c = parser.context { context = String(cString: c) + ": " }
+        let context = error.context.map { "\($0): " } ?? ""
         return Problem(
-            line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1,
-            message: "invalid YAML: \(context)\(problem)")
+            line: error.mark.line, column: error.mark.column, message: "invalid YAML: \(context)\(error.problem)")
     }
 }
