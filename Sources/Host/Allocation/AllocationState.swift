@@ -15,9 +15,51 @@ package struct AllocationState: Sendable {
         package var warning: Bool
         /// `IPAllocated`, `AllocationFailed` or `IPReleased`.
         package var reason: String
-        package var message: String
+        private var text: Text
+
+        /// The message, or what it is made of: an assignment's message is written when it is read, so that the
+        /// thousands of `IPAllocated` Events a burst holds until its statuses are written keep no text of their own.
+        private enum Text: Sendable {
+            case written(String)
+            case assigned([IPAddress], pool: String)
+        }
+
+        package init(service: ServiceID, warning: Bool, reason: String, message: String) {
+            self.init(service: service, warning: warning, reason: reason, text: .written(message))
+        }
+
+        private init(service: ServiceID, warning: Bool, reason: String, text: Text) {
+            self.service = service
+            self.warning = warning
+            self.reason = reason
+            self.text = text
+        }
+
+        /// `IPAllocated`: `addresses` were assigned from `pool`.
+        static func assigned(_ service: ServiceID, _ addresses: [IPAddress], pool: String) -> Event {
+            Event(service: service, warning: false, reason: "IPAllocated", text: .assigned(addresses, pool: pool))
+        }
+
+        package var message: String {
+            switch text {
+            case .written(let message): message
+            case .assigned(let addresses, let pool):
+                "assigned \(addresses.map(\.description).joined(separator: ",")) from pool \"\(pool)\""
+            }
+        }
 
         package var description: String { "\(service): \(reason): \(message)" }
+
+        package static func == (a: Event, b: Event) -> Bool {
+            a.service == b.service && a.warning == b.warning && a.reason == b.reason && a.message == b.message
+        }
+
+        package func hash(into hasher: inout Hasher) {
+            hasher.combine(service)
+            hasher.combine(warning)
+            hasher.combine(reason)
+            hasher.combine(message)
+        }
     }
 
     /// What a change did: the Services whose status may need writing, and the Events to record.
@@ -206,11 +248,7 @@ package struct AllocationState: Sendable {
         case .success(let assignment):
             reported[id] = nil
             if assignment.addresses != before {
-                effects.events.append(
-                    Event(
-                        service: id, warning: false, reason: "IPAllocated",
-                        message: "assigned \(assignment.addresses.map(\.description).joined(separator: ",")) "
-                            + "from pool \"\(assignment.pool)\""))
+                effects.events.append(.assigned(id, assignment.addresses, pool: assignment.pool))
             }
             if let held, held.addresses != assignment.addresses {
                 let given = held.addresses.filter { !assignment.addresses.contains($0) }
