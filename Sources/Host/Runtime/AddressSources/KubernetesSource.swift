@@ -18,7 +18,6 @@ package struct KubernetesSource: AddressSource {
     let slices: Informer<EndpointSlice>
     let config: ConfigStore
     let refusals: RefusalLog
-    let screened: ScreenedServices
 
     package init(
         services: Informer<Service>, slices: Informer<EndpointSlice>, config: ConfigStore,
@@ -28,7 +27,6 @@ package struct KubernetesSource: AddressSource {
         self.slices = slices
         self.config = config
         refusals = RefusalLog(logger: logger)
-        screened = ScreenedServices()
     }
 
     package var name: String { "kubernetes" }
@@ -48,12 +46,12 @@ package struct KubernetesSource: AddressSource {
     package func addresses() -> [ServiceAddress] {
         let configuration = config.current
         var refused: [Refusal] = []
-        // A Service screened before, in the version the cache holds now and with these pools, is not screened
-        // again: a pass during a burst of new Services screens only those. The screenings are read in place, into
-        // the one array of addresses.
-        var result = screened.screen(services.store, with: configuration) { entry -> ServiceAddress? in
-            refused += entry.refused
-            return entry.address
+        // Every Service is screened on every pass, read in place into one array. (A table of each Service version's
+        // screening saved about 0.5 s of CPU over controller-bench's round of 10,000 Services and cost 2 MiB.)
+        var result = services.store.compactMap { service -> ServiceAddress? in
+            let screened = Self.screen(service, in: configuration)
+            refused += screened.refused
+            return screened.address
         }
         refusals.note(refused)
         for index in result.indices where result[index].trafficPolicy != .cluster {
@@ -118,38 +116,6 @@ package struct KubernetesSource: AddressSource {
                 service: id, addresses: kept, pool: pool,
                 trafficPolicy: service.spec?.externalTrafficPolicy == "Local" ? .local(readyNodes: []) : .cluster),
             refused: refused)
-    }
-
-    /// ``screen(_:in:)``, or nil when it gives neither an address nor a refusal (a Service Herald does not serve, or
-    /// one without an address yet).
-    static func screenedIfAny(_ service: Service, _ configuration: HeraldConfiguration) -> Screened? {
-        let screened = screen(service, in: configuration)
-        return screened.address == nil && screened.refused.isEmpty ? nil : screened
-    }
-
-    /// Each Service version's screening (``screen(_:in:)``), with the pools and class it was made with: a change of
-    /// either screens every Service again.
-    final class ScreenedServices: Sendable {
-        let memo = ObjectStore<Service>.Memo<Screened>()
-        /// What the remembered screenings were made with. Held for a whole call, so that two calls with different
-        /// configurations never mix their screenings.
-        private let basis = Mutex<(pools: [Pool], loadBalancerClass: String?)?>(nil)
-
-        /// What `use` keeps of the screening of every Service of `store` that gives an address or a refusal; the
-        /// screening is made again only for the Service versions not screened before with `configuration`'s pools
-        /// and class. `use` runs under the store's lock.
-        func screen<Kept: Sendable>(
-            _ store: ObjectStore<Service>, with configuration: HeraldConfiguration, _ use: (Screened) -> Kept?
-        ) -> [Kept] {
-            basis.withLock { basis in
-                if basis?.pools != configuration.pools || basis?.loadBalancerClass != configuration.loadBalancerClass {
-                    memo.reset()
-                    basis = (configuration.pools, configuration.loadBalancerClass)
-                }
-                return store.compactMap(
-                    remembering: memo, { KubernetesSource.screenedIfAny($0, configuration) }, then: use)
-            }
-        }
     }
 
     /// Says each refused status address once: a warning when it first appears, nothing on the passes after, again
