@@ -392,10 +392,13 @@ struct YAMLScanner {
         unrollIndent(-1)
         try removeSimpleKey()
         simpleKeyAllowed = false
+        appendIndicator(kind, length: 3)
+    }
+
+    /// An indicator token (`---`, `[`, `,`, `-`, `?`, `:`, ...): its characters, read, become one token.
+    private mutating func appendIndicator(_ kind: YAMLToken.Kind, length: Int = 1) {
         let start = mark
-        advance()
-        advance()
-        advance()
+        for _ in 0..<length { advance() }
         append(kind, start, mark)
     }
 
@@ -403,26 +406,20 @@ struct YAMLScanner {
         try saveSimpleKey()
         increaseFlowLevel()
         simpleKeyAllowed = true
-        let start = mark
-        advance()
-        append(kind, start, mark)
+        appendIndicator(kind)
     }
 
     private mutating func fetchFlowCollectionEnd(_ kind: YAMLToken.Kind) throws(YAMLError) {
         try removeSimpleKey()
         decreaseFlowLevel()
         simpleKeyAllowed = false
-        let start = mark
-        advance()
-        append(kind, start, mark)
+        appendIndicator(kind)
     }
 
     private mutating func fetchFlowEntry() throws(YAMLError) {
         try removeSimpleKey()
         simpleKeyAllowed = true
-        let start = mark
-        advance()
-        append(.flowEntry, start, mark)
+        appendIndicator(.flowEntry)
     }
 
     private mutating func fetchBlockEntry() throws(YAMLError) {
@@ -435,9 +432,7 @@ struct YAMLScanner {
         // In the flow context `-` is left to the parser, which says where it is.
         try removeSimpleKey()
         simpleKeyAllowed = true
-        let start = mark
-        advance()
-        append(.blockEntry, start, mark)
+        appendIndicator(.blockEntry)
     }
 
     private mutating func fetchKey() throws(YAMLError) {
@@ -447,9 +442,7 @@ struct YAMLScanner {
         }
         try removeSimpleKey()
         simpleKeyAllowed = flowLevel == 0
-        let start = mark
-        advance()
-        append(.key, start, mark)
+        appendIndicator(.key)
     }
 
     private mutating func fetchValue() throws(YAMLError) {
@@ -470,9 +463,7 @@ struct YAMLScanner {
             }
             simpleKeyAllowed = flowLevel == 0
         }
-        let start = mark
-        advance()
-        append(.value, start, mark)
+        appendIndicator(.value)
     }
 
     private mutating func fetchAnchor(alias: Bool) throws(YAMLError) {
