@@ -559,13 +559,16 @@ struct YAMLScanner {
         } else {
             throw error("while scanning a directive", start, "found unknown directive name")
         }
+        try finishLine("while scanning a directive", start)
+    }
+
+    /// The end of a directive's or a block scalar header's line: blanks, a comment, then the line break.
+    private mutating func finishLine(_ context: String, _ start: YAMLMark) throws(YAMLError) {
         while isBlank() { advance() }
         if check("#") {
             while !isBreakZ() { advance() }
         }
-        guard isBreakZ() else {
-            throw error("while scanning a directive", start, "did not find expected comment or line break")
-        }
+        guard isBreakZ() else { throw error(context, start, "did not find expected comment or line break") }
         advanceLine()
     }
 
@@ -718,14 +721,7 @@ struct YAMLScanner {
                 advance()
             }
         }
-        while isBlank() { advance() }
-        if check("#") {
-            while !isBreakZ() { advance() }
-        }
-        guard isBreakZ() else {
-            throw error("while scanning a block scalar", start, "did not find expected comment or line break")
-        }
-        advanceLine()
+        try finishLine("while scanning a block scalar", start)
         let end = mark
         var blockIndent = 0
         if increment > 0 { blockIndent = indent >= 0 ? indent + increment : increment }
