@@ -10,7 +10,7 @@ import HeraldKubeModels
 /// Service's status back before any Service is given a new one.
 package struct AllocationState: Sendable {
     /// An Event about a Service.
-    package struct Event: Sendable, Hashable, CustomStringConvertible {
+    package struct Event: Sendable, CustomStringConvertible {
         package var service: ServiceID
         package var warning: Bool
         /// `IPAllocated`, `AllocationFailed` or `IPReleased`.
@@ -50,16 +50,6 @@ package struct AllocationState: Sendable {
 
         package var description: String { "\(service): \(reason): \(message)" }
 
-        package static func == (a: Event, b: Event) -> Bool {
-            a.service == b.service && a.warning == b.warning && a.reason == b.reason && a.message == b.message
-        }
-
-        package func hash(into hasher: inout Hasher) {
-            hasher.combine(service)
-            hasher.combine(warning)
-            hasher.combine(reason)
-            hasher.combine(message)
-        }
     }
 
     /// What a change did: the Services whose status may need writing, and the Events to record.

@@ -65,11 +65,9 @@ struct YAMLPrescan {
             case .documentStart:
                 documents += 1
                 if documents > 1 && !multipleDocuments {
-                    problems.append(
-                        Problem(
-                            line: line, column: column, message: "the file holds more than one YAML document",
-                            hint: "remove the second '---' and what follows, or merge the documents"))
-                    return false
+                    return refuse(
+                        line, column, "the file holds more than one YAML document",
+                        hint: "remove the second '---' and what follows, or merge the documents")
                 }
             case .scalar(let properties, let key, _, _, _):
                 if let parent = stack.indices.last, stack[parent].isMapping, stack[parent].expectingKey {
@@ -89,19 +87,12 @@ struct YAMLPrescan {
             case .alias(let name):
                 aliasCount += 1
                 guard aliasCount <= limits.aliases else {
-                    problems.append(
-                        Problem(
-                            line: line, column: column,
-                            message: "the file uses more than \(limits.aliases) aliases",
-                            hint: "write the values out, or use fewer *references"))
-                    return false
+                    return refuse(
+                        line, column, "the file uses more than \(limits.aliases) aliases",
+                        hint: "write the values out, or use fewer *references")
                 }
                 guard let size = anchors[name] else {
-                    problems.append(
-                        Problem(
-                            line: line, column: column, message: "alias *\(name) names no anchor defined before it")
-                    )
-                    return false
+                    return refuse(line, column, "alias *\(name) names no anchor defined before it")
                 }
                 guard add(size, anchor: nil, line, column, alias: name) else { return false }
             case .sequenceStart(let properties, _, _):
@@ -118,14 +109,17 @@ struct YAMLPrescan {
         }
     }
 
+    /// Records a problem that stops the scan; false, for the caller to return.
+    private mutating func refuse(_ line: Int, _ column: Int, _ message: String, hint: String? = nil) -> Bool {
+        problems.append(Problem(line: line, column: column, message: message, hint: hint))
+        return false
+    }
+
     private mutating func open(anchor: String?, isMapping: Bool, _ line: Int, _ column: Int) -> Bool {
         guard stack.count < limits.depth else {
-            problems.append(
-                Problem(
-                    line: line, column: column,
-                    message: "lists and mappings are nested more than \(limits.depth) deep here",
-                    hint: "no Herald configuration needs this depth"))
-            return false
+            return refuse(
+                line, column, "lists and mappings are nested more than \(limits.depth) deep here",
+                hint: "no Herald configuration needs this depth")
         }
         guard count(Size(nodes: 1), line, column, alias: nil) else { return false }
         if anchor != nil, !defineAnchor(line, column) { return false }
@@ -153,11 +147,9 @@ struct YAMLPrescan {
 
     private mutating func defineAnchor(_ line: Int, _ column: Int) -> Bool {
         guard anchors.count < limits.anchors else {
-            problems.append(
-                Problem(
-                    line: line, column: column, message: "the file defines more than \(limits.anchors) anchors",
-                    hint: "write the values out, or use fewer &anchors"))
-            return false
+            return refuse(
+                line, column, "the file defines more than \(limits.anchors) anchors",
+                hint: "write the values out, or use fewer &anchors")
         }
         return true
     }
@@ -168,20 +160,14 @@ struct YAMLPrescan {
         total.bytes += size.bytes
         let what = alias.map { "alias *\($0)" } ?? "this node"
         if total.nodes > limits.nodes {
-            problems.append(
-                Problem(
-                    line: line, column: column,
-                    message: "\(what) makes the file expand to more than \(limits.nodes) values",
-                    hint: "aliases are copied where they are used; write fewer or smaller ones"))
-            return false
+            return refuse(
+                line, column, "\(what) makes the file expand to more than \(limits.nodes) values",
+                hint: "aliases are copied where they are used; write fewer or smaller ones")
         }
         if total.bytes > limits.scalarBytes {
-            problems.append(
-                Problem(
-                    line: line, column: column,
-                    message: "\(what) makes the file expand to more than \(limits.scalarBytes >> 20) MiB of text",
-                    hint: "aliases are copied where they are used; write fewer or smaller ones"))
-            return false
+            return refuse(
+                line, column, "\(what) makes the file expand to more than \(limits.scalarBytes >> 20) MiB of text",
+                hint: "aliases are copied where they are used; write fewer or smaller ones")
         }
         return true
     }

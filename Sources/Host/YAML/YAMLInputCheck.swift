@@ -16,11 +16,15 @@ enum YAMLInputCheck {
             let lead = bytes[offset]
             if lead < 0x80 {
                 // Fast path: ASCII.
-                if lead == 0x0A || (lead == 0x0D && (offset + 1 >= count || bytes[offset + 1] != 0x0A)) {
+                if lead == 0x0D {
+                    // A line break, or the first half of one (CR LF).
+                    if offset + 1 >= count || bytes[offset + 1] != 0x0A {
+                        line += 1
+                        column = 1
+                    }
+                } else if lead == 0x0A {
                     line += 1
                     column = 1
-                } else if lead == 0x0D {
-                    column += 0
                 } else if lead == 0x09 || (lead >= 0x20 && lead <= 0x7E) {
                     column += 1
                 } else {
