@@ -14,8 +14,7 @@ public func withTimeLimit<T: Sendable>(
     let work = Task {
         do { slot.resume(.success(try await operation())) } catch { slot.resume(.failure(error)) }
     }
-    let timer = Task {
-        do { try await clock.sleep(for: limit) } catch { return }
+    let timer = clock.timer(after: limit) {
         slot.resume(.failure(KubeError(.timeout, "\(description): no answer within \(limit)")))
     }
     defer {
