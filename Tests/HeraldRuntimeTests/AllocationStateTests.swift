@@ -57,6 +57,24 @@ import Testing
         #expect(effects.events[0].message.contains("203.0.113.9 no longer fits"))
     }
 
+    /// The storage a port list's elements are in.
+    static func storage(_ ports: [ServicePort]?) -> UnsafeRawPointer? {
+        ports?.withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) }
+    }
+
+    @Test func requestsListingTheSamePortsShareOneList() throws {
+        let (restored, _) = try AllocationState.restoring(
+            [Self.service("a"), Self.service("b"), Self.service("dns", port: 53)], namespaceLabels: { _ in [:] },
+            pools: Self.pools, loadBalancerClass: nil)
+        var state = restored
+        _ = state.update(Self.service("c"), namespaceLabels: [:])
+        let ports = ["a", "b", "c", "dns"].map { state.allocator.request(for: Self.id($0))?.ports }
+        #expect(ports[0] == [ServicePort(.tcp, 80)] && ports[3] == [ServicePort(.tcp, 53)])
+        let a = try #require(Self.storage(ports[0]))
+        #expect(Self.storage(ports[1]) == a && Self.storage(ports[2]) == a)
+        #expect(Self.storage(ports[3]) != a)
+    }
+
     @Test func servesOnlyLoadBalancersOfItsClass() throws {
         var state = try AllocationState(pools: Self.pools, loadBalancerClass: nil)
         #expect(state.update(Self.service("cip", type: "ClusterIP"), namespaceLabels: [:]).touched.isEmpty)

@@ -29,7 +29,8 @@ import Testing
         init(_ name: String, server: FakeAPIServer, config: ConfigStore) throws {
             client = try server.client(name)
             let logger = AllocatorLeadershipTests.logger(name)
-            services = Informer(client: client, options: .init(transform: ServiceTranslation.cached), logger: logger)
+            services = Informer(
+                client: client, options: .init(transform: ServiceCacheTransform().callAsFunction), logger: logger)
             namespaces = Informer(client: client, logger: logger)
             elector = LeaderElector(
                 client: client,

@@ -109,4 +109,44 @@ import Testing
         }
         #expect("\(error)".contains("cut"), "\(error)")
     }
+
+    /// The storage an array's elements are in.
+    static func storage(_ ports: [Service.Port]?) -> UnsafeRawPointer? {
+        ports?.withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) }
+    }
+
+    @Test func servicesListingTheSamePortsShareOneList() throws {
+        let transform = ServiceCacheTransform()
+        let web = transform(Self.service(ports: [Service.Port(name: "https", port: 443, targetPort: .int(8443))]))
+        var other = Self.service(ports: [Service.Port(name: "tls", port: 443)])
+        other.metadata.name = "api"
+        let api = transform(other)
+        let dns = transform(Self.service(ports: [Service.Port(protocol: "UDP", port: 53)]))
+        // What the cache keeps of a port (protocol and number) is the same for both: one list.
+        #expect(web.spec?.ports == [Service.Port(protocol: "TCP", port: 443)])
+        #expect(try #require(Self.storage(web.spec?.ports)) == Self.storage(api.spec?.ports))
+        #expect(dns.spec?.ports == [Service.Port(protocol: "UDP", port: 53)])
+        #expect(Self.storage(dns.spec?.ports) != Self.storage(web.spec?.ports))
+        #expect(transform.sharedLists == 2)
+        // And the verdict is the uncached Service's.
+        #expect(
+            ServiceTranslation.verdict(for: api, namespaceLabels: [:], loadBalancerClass: nil)
+                == ServiceTranslation.verdict(for: other, namespaceLabels: [:], loadBalancerClass: nil))
+    }
+
+    @Test func pastItsLimitTheTransformKeepsListsAsTheyAre() throws {
+        let transform = ServiceCacheTransform()
+        for port in 1...ServiceCacheTransform.limit { _ = transform(Self.service(ports: [Service.Port(port: port)])) }
+        #expect(transform.sharedLists == ServiceCacheTransform.limit)
+        let late = [Service.Port(port: 60_000)]
+        let first = transform(Self.service(ports: late))
+        let second = transform(Self.service(ports: late))
+        #expect(transform.sharedLists == ServiceCacheTransform.limit)
+        #expect(first.spec?.ports == late && second.spec?.ports == late)
+        #expect(Self.storage(first.spec?.ports) != Self.storage(second.spec?.ports))
+        // The lists kept before the limit are still shared.
+        let early = transform(Self.service(ports: [Service.Port(port: 7)]))
+        let again = transform(Self.service(ports: [Service.Port(port: 7)]))
+        #expect(try #require(Self.storage(early.spec?.ports)) == Self.storage(again.spec?.ports))
+    }
 }

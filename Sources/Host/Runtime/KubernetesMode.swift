@@ -63,7 +63,7 @@ package final class KubernetesMode: ServiceLifecycle.Service, Sendable {
     ) {
         self.role = role
         services = Informer(
-            client: client, options: .init(transform: ServiceTranslation.cached), logger: logger)
+            client: client, options: .init(transform: ServiceCacheTransform().callAsFunction), logger: logger)
         namespaces = Informer(client: client, logger: logger)
         nodes = Informer(client: client, logger: logger)
         slices = Informer(client: client, indexers: Self.sliceIndexers, logger: logger)

@@ -107,7 +107,7 @@ package final class ServiceController: Sendable {
         let inbox = WorkQueue<Input>()
         awaiting.withLock { $0 = [:] }
         defer { awaiting.withLock { $0 = [:] } }
-        let (events, eventSink) = AsyncStream.makeStream(of: (AllocationState.Event, ContinuousClock.Instant).self)
+        let (events, eventSink) = AsyncStream.makeStream(of: ([AllocationState.Event], ContinuousClock.Instant).self)
         let written = WriteLog()
         let writes = PendingWrites()
         await withTaskGroup(of: Void.self) { group in
@@ -132,9 +132,13 @@ package final class ServiceController: Sendable {
                 for await _ in self.config.changes() { inbox.add(.configuration) }
             }
             group.addTask {
-                for await (event, decided) in events {
-                    await self.afterStatusWrites(inbox, writes, decided: decided)
-                    await self.record(event)
+                // A batch's Events as the loop made them: one element each in the stream, not one per Event (a
+                // burst's thousands of Events wait here for its statuses).
+                for await (batch, decided) in events {
+                    for event in batch {
+                        await self.afterStatusWrites(inbox, writes, decided: decided)
+                        await self.record(event)
+                    }
                 }
             }
             group.addTask {
@@ -152,7 +156,7 @@ package final class ServiceController: Sendable {
     /// The serial loop of one term.
     func loop(
         inbox: WorkQueue<Input>, writes: PendingWrites, written: WriteLog,
-        events: AsyncStream<(AllocationState.Event, ContinuousClock.Instant)>.Continuation
+        events: AsyncStream<([AllocationState.Event], ContinuousClock.Instant)>.Continuation
     ) async {
         let configuration = config.current
         var pools = configuration.pools
@@ -174,7 +178,7 @@ package final class ServiceController: Sendable {
         // it restored are written.
         writes.submit(Self.jobs(all, cleared: effects.cleared, state: state))
         await drained(writes)
-        for event in effects.events { events.yield((event, .now)) }
+        if !effects.events.isEmpty { events.yield((effects.events, .now)) }
         let restored = state.allocator.statistics()
         usage.withLock { $0 = restored }
         defer { usage.withLock { $0 = nil } }
@@ -220,7 +224,7 @@ package final class ServiceController: Sendable {
             writes.submit(Self.jobs(effects.touched, cleared: effects.cleared, state: state))
             written.prune(caughtUpWith: services.store)
             let decided = ContinuousClock.now
-            for event in effects.events { events.yield((event, decided)) }
+            if !effects.events.isEmpty { events.yield((effects.events, decided)) }
             // The pools' usage (metrics, MetalLB's pool status) after every batch: the allocator keeps the counts, so
             // this reads the pools only. Read before the lock: readers never wait for it.
             let statistics = state.allocator.statistics()
