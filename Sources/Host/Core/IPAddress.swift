@@ -13,6 +13,8 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     case v4(IPv4Address)
     case v6(IPv6Address)
 
+    /// Parses an IPv4 or IPv6 address (inlinable, as the IPv4 parser is).
+    @inlinable
     public init?(_ text: some StringProtocol) {
         if let v4 = IPv4Address(text) {
             self = .v4(v4)

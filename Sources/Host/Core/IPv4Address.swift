@@ -9,6 +9,10 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     /// Parses `a.b.c.d` with each part 0...255 in decimal, without leading zeros (which some tools read as octal).
+    /// Inlinable, so that callers in other modules get it specialized for their string type: read through the
+    /// generic `StringProtocol` interface, every byte cost witness calls (the speaker parses every Service's status
+    /// addresses on every pass).
+    @inlinable
     public init?(_ text: some StringProtocol) {
         var result: UInt32 = 0
         var parts = 0

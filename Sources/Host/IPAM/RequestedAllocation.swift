@@ -74,10 +74,17 @@ public struct RequestedAllocation: Hashable, Sendable {
         String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 
+    /// Each suffix's keys under every prefix, highest precedence first: made once, not per Service read (the speaker
+    /// reads every Service's pool on every pass).
+    private static let keys = Dictionary(
+        uniqueKeysWithValues: [addressesSuffix, poolSuffix, sharingSuffix].map { suffix in
+            (suffix, prefixes.map { $0 + suffix })
+        })
+
     /// The highest-precedence non-empty annotation with `suffix`, with its full key.
     private static func value(_ annotations: [String: String], _ suffix: String) -> (key: String, text: String)? {
-        for prefix in prefixes {
-            let key = prefix + suffix
+        guard !annotations.isEmpty else { return nil }
+        for key in keys[suffix] ?? prefixes.map({ $0 + suffix }) {
             if let text = annotations[key], !text.isEmpty { return (key, text) }
         }
         return nil
