@@ -220,7 +220,7 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "HeraldTestSupport", path: "Tests/Support", swiftSettings: strict),
-        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestSupport"], swiftSettings: strict),
         .testTarget(name: "HeraldYAMLTests", dependencies: ["HeraldYAML"], swiftSettings: strict),
         // HeraldYAML's events against libyaml's (Yams' internal CYaml module): the one target that imports CYaml.
         .testTarget(

@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldTestSupport
 import Testing
 
 @Suite struct IPv4Tests {
@@ -9,6 +10,22 @@ import Testing
     func parsesAndPrints(text: String, value: UInt32) {
         #expect(IPv4Address(text)?.value == value)
         #expect(IPv4Address(value).description == text)
+    }
+
+    @Test func everyAddressPrintsAsItsFourDecimalBytesAndParsesBack() {
+        // Seeded: the same 200,000 values on every run, with each byte's one-, two- and three-digit edges.
+        var generator = SplitMix64(seed: 0x1E4F_2026)
+        let edges: [UInt8] = [0, 9, 10, 99, 100, 199, 200, 255]
+        var values = (0..<200_000).map { _ in UInt32(truncatingIfNeeded: generator.next()) }
+        for a in edges {
+            for b in edges { values.append(UInt32(a) << 24 | UInt32(b) << 16 | UInt32(b) << 8 | UInt32(a)) }
+        }
+        for value in values {
+            let address = IPv4Address(value)
+            let text = address.description
+            #expect(text == address.bytes.map { String($0) }.joined(separator: "."), "\(value)")
+            #expect(IPv4Address(text) == address, "\(text)")
+        }
     }
 
     @Test(arguments: [

@@ -50,7 +50,31 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         ]
     }
 
-    public var description: String { bytes.map(String.init).joined(separator: ".") }
+    /// `a.b.c.d`, written into the string's own storage: at most 15 bytes, so the result needs no allocation (the
+    /// planner writes one per address on every pass, in its announcement ids).
+    public var description: String {
+        String(unsafeUninitializedCapacity: 15) { buffer in
+            var count = 0
+            for shift in [24, 16, 8, 0] as [UInt32] {
+                let byte = UInt8(truncatingIfNeeded: value >> shift)
+                if shift != 24 {
+                    buffer[count] = UInt8(ascii: ".")
+                    count += 1
+                }
+                if byte >= 100 {
+                    buffer[count] = UInt8(ascii: "0") + byte / 100
+                    count += 1
+                }
+                if byte >= 10 {
+                    buffer[count] = UInt8(ascii: "0") + byte / 10 % 10
+                    count += 1
+                }
+                buffer[count] = UInt8(ascii: "0") + byte % 10
+                count += 1
+            }
+            return count
+        }
+    }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
 }
