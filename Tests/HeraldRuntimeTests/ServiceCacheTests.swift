@@ -134,6 +134,26 @@ import Testing
                 == ServiceTranslation.verdict(for: other, namespaceLabels: [:], loadBalancerClass: nil))
     }
 
+    @Test func servicesKeepingTheSameAnnotationsShareThem() throws {
+        let transform = ServiceCacheTransform()
+        func kept(_ name: String, _ pool: String) -> Service {
+            var service = Self.service(
+                annotations: ["herald.dev/ip-allocated-from-pool": pool, "example.com/owner": name])
+            service.metadata.name = name
+            return transform(service)
+        }
+        let (a, b, c) = (kept("a", "public"), kept("b", "public"), kept("c", "private"))
+        #expect(a.metadata.annotations == ["herald.dev/ip-allocated-from-pool": "public"])
+        #expect(c.metadata.annotations == ["herald.dev/ip-allocated-from-pool": "private"])
+        #expect(transform.sharedAnnotationSets == 2)
+        // One dictionary for a and b: a Dictionary is one reference to its storage, and theirs is the same.
+        func storage(_ service: Service) -> Int? {
+            service.metadata.annotations.map { unsafeBitCast($0, to: Int.self) }
+        }
+        #expect(storage(a) != nil && storage(a) == storage(b))
+        #expect(storage(a) != storage(c))
+    }
+
     @Test func pastItsLimitTheTransformKeepsListsAsTheyAre() throws {
         let transform = ServiceCacheTransform()
         for port in 1...ServiceCacheTransform.limit { _ = transform(Self.service(ports: [Service.Port(port: port)])) }

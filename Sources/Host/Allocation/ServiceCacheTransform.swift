@@ -2,16 +2,19 @@ import HeraldKubeModels
 import Synchronization
 
 /// The Service informer's transform: what ``ServiceTranslation/cached(_:)`` keeps of a Service, with the port lists
-/// that Services have in common kept once.
+/// and the kept annotations that Services have in common kept once.
 ///
-/// Most Services of a cluster list one of a few port lists (`443/TCP`; `80/TCP` and `443/TCP`), and each list is an
-/// allocation of its own: a megabyte at 10,000 Services. The first ``limit`` distinct lists seen are shared by every
-/// Service that lists the same; any other list is kept as it is, so a tenant writing ever new lists costs no more
-/// than without sharing. The lists are never dropped: at most ``limit`` of them, of at most the ports a Service has.
+/// Most Services of a cluster list one of a few port lists (`443/TCP`; `80/TCP` and `443/TCP`), and the annotations
+/// Herald keeps are mostly the pool an address came from, the same for every Service of a pool. Each list and each
+/// dictionary is an allocation of its own: a megabyte each at 10,000 Services. The first ``limit`` distinct ones of
+/// each kind are shared by every Service that has the same; any other is kept as it is, so a tenant writing ever new
+/// ones costs no more than without sharing. Shared ones are never dropped: at most ``limit`` of each kind, each no
+/// bigger than what one Service keeps.
 package final class ServiceCacheTransform: Sendable {
-    /// How many distinct port lists are shared.
+    /// How many distinct port lists, and how many distinct annotation sets, are shared.
     package static let limit = 1_024
     private let portLists = Mutex<Set<[Service.Port]>>([])
+    private let annotationSets = Mutex<Set<[String: String]>>([])
 
     /// A transform with no list shared yet.
     package init() {}
@@ -19,20 +22,28 @@ package final class ServiceCacheTransform: Sendable {
     /// What the cache keeps of `service`.
     @Sendable package func callAsFunction(_ service: Service) -> Service {
         var kept = ServiceTranslation.cached(service)
-        if let ports = kept.spec?.ports { kept.spec?.ports = shared(ports) }
+        if let ports = kept.spec?.ports { kept.spec?.ports = Self.shared(ports, in: portLists) }
+        if let annotations = kept.metadata.annotations {
+            kept.metadata.annotations = Self.shared(annotations, in: annotationSets)
+        }
         return kept
     }
 
-    /// The list equal to `ports` that is already kept, if any; else `ports`, kept for the next Service if there is
-    /// room.
-    func shared(_ ports: [Service.Port]) -> [Service.Port] {
-        portLists.withLock { lists in
-            if let index = lists.firstIndex(of: ports) { return lists[index] }
-            if lists.count < Self.limit { lists.insert(ports) }
-            return ports
+    /// The value equal to `value` that is already kept in `kept`, if any; else `value`, kept for the next Service if
+    /// there is room.
+    private static func shared<Value: Hashable & Sendable>(
+        _ value: Value, in kept: borrowing Mutex<Set<Value>>
+    ) -> Value {
+        kept.withLock { values in
+            if let index = values.firstIndex(of: value) { return values[index] }
+            if values.count < limit { values.insert(value) }
+            return value
         }
     }
 
     /// How many port lists are shared.
     package var sharedLists: Int { portLists.withLock { $0.count } }
+
+    /// How many annotation sets are shared.
+    package var sharedAnnotationSets: Int { annotationSets.withLock { $0.count } }
 }
