@@ -20,8 +20,11 @@ import Testing
         deinit { freed.set() }
     }
 
+    // The limits here are wide: the timer runs on a dispatch queue, and the operation and the test's own task on the
+    // concurrency pool, which the other suites of the test process may keep busy for many seconds.
+
     @Test func anAnswerInTimeIsReturned() async throws {
-        let answer = try await withTimeLimit(.seconds(10), "quick") { 42 }
+        let answer = try await withTimeLimit(.seconds(300), "quick") { 42 }
         #expect(answer == 42)
     }
 
@@ -29,7 +32,7 @@ import Testing
         let started = ContinuousClock.now
         do {
             _ = try await withTimeLimit(.milliseconds(200), "stalled") {
-                try await Task.sleep(for: .seconds(30))
+                try await Task.sleep(for: .seconds(120))
                 return 1
             }
             Issue.record("a stalled operation returned")
@@ -37,7 +40,8 @@ import Testing
             #expect(error.code == .timeout)
             #expect(error.message.contains("stalled"))
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Not the operation's 120 s.
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 
     @Test func theSystemClocksTimerFires() async throws {
@@ -74,8 +78,8 @@ import Testing
 }
 
 /// What 40,000 cancelled time limits leave behind: a status write per Service, each bounded by the lease's remaining
-/// seconds, must not keep its timer once the write is answered. In the timing group of the test command (alone in the
-/// process: it reads the process's resident set).
+/// seconds, must not keep its timer once the write is answered. In the timing group of the test command, away from
+/// the suites that allocate much: it reads the process's resident set.
 @Suite struct TimerMemoryTests {
     /// The process's resident set, from `/proc/self/statm`.
     static func resident() throws -> Int {
