@@ -88,9 +88,7 @@ package struct AllocationState: Sendable {
     /// The failure last reported per Service, so that a retry failing the same way raises no new Event.
     private var reported: [ServiceID: String] = [:]
     /// The requests' port lists, each kept once: most Services list one of a few (see ``sharingPorts(_:)``).
-    private var portLists: Set<[ServicePort]> = []
-    /// How many distinct port lists are shared; any other list is kept as it is.
-    package static let sharedPortLists = 1_024
+    private var portLists = SharedValues<[ServicePort]>(limit: 1_024)
 
     /// An empty state (no Service known yet).
     package init(pools: [Pool], loadBalancerClass: String?) throws(PoolConfigError) {
@@ -203,18 +201,12 @@ package struct AllocationState: Sendable {
         }
     }
 
-    /// `request` with the port list equal to its own that is already kept, if any. The allocator keeps every
-    /// request, and each list is an allocation of its own (half a megabyte at 10,000 Services); the first
-    /// ``sharedPortLists`` distinct lists are kept, so that a tenant writing ever new lists costs no more than without
-    /// sharing.
+    /// `request` with the port list equal to its own that is already kept, if any: the allocator keeps every
+    /// request, and each list is an allocation of its own (half a megabyte at 10,000 Services).
     private mutating func sharingPorts(_ request: ServiceRequest) -> ServiceRequest {
-        if let index = portLists.firstIndex(of: request.ports) {
-            var shared = request
-            shared.ports = portLists[index]
-            return shared
-        }
-        if portLists.count < Self.sharedPortLists { portLists.insert(request.ports) }
-        return request
+        var shared = request
+        shared.ports = portLists.shared(request.ports)
+        return shared
     }
 
     /// Takes in a deleted Service: its addresses are free for the Services waiting for one.

@@ -1,3 +1,4 @@
+import HeraldCore
 import HeraldKubeModels
 import Synchronization
 
@@ -13,8 +14,8 @@ import Synchronization
 package final class ServiceCacheTransform: Sendable {
     /// How many distinct port lists, and how many distinct annotation sets, are shared.
     package static let limit = 1_024
-    private let portLists = Mutex<Set<[Service.Port]>>([])
-    private let annotationSets = Mutex<Set<[String: String]>>([])
+    private let portLists = Mutex(SharedValues<[Service.Port]>(limit: limit))
+    private let annotationSets = Mutex(SharedValues<[String: String]>(limit: limit))
 
     /// A transform with no list shared yet.
     package init() {}
@@ -22,23 +23,11 @@ package final class ServiceCacheTransform: Sendable {
     /// What the cache keeps of `service`.
     @Sendable package func callAsFunction(_ service: Service) -> Service {
         var kept = ServiceTranslation.cached(service)
-        if let ports = kept.spec?.ports { kept.spec?.ports = Self.shared(ports, in: portLists) }
+        if let ports = kept.spec?.ports { kept.spec?.ports = portLists.withLock { $0.shared(ports) } }
         if let annotations = kept.metadata.annotations {
-            kept.metadata.annotations = Self.shared(annotations, in: annotationSets)
+            kept.metadata.annotations = annotationSets.withLock { $0.shared(annotations) }
         }
         return kept
-    }
-
-    /// The value equal to `value` that is already kept in `kept`, if any; else `value`, kept for the next Service if
-    /// there is room.
-    private static func shared<Value: Hashable & Sendable>(
-        _ value: Value, in kept: borrowing Mutex<Set<Value>>
-    ) -> Value {
-        kept.withLock { values in
-            if let index = values.firstIndex(of: value) { return values[index] }
-            if values.count < limit { values.insert(value) }
-            return value
-        }
     }
 
     /// How many port lists are shared.

@@ -37,9 +37,9 @@ public struct RequestedAllocation: Hashable, Sendable {
         loadBalancerIP: String?
     ) -> Result<RequestedAllocation, RequestError> {
         var result = RequestedAllocation()
-        result.pool = value(annotations, poolSuffix).map(\.text)
-        result.sharingKey = value(annotations, sharingSuffix).map(\.text)
-        if let (key, text) = value(annotations, addressesSuffix) {
+        result.pool = value(annotations, poolKeys).map(\.text)
+        result.sharingKey = value(annotations, sharingKeys).map(\.text)
+        if let (key, text) = value(annotations, addressesKeys) {
             var addresses: [IPAddress] = []
             for part in text.split(separator: ",", omittingEmptySubsequences: false) {
                 let trimmed = trimmed(part)
@@ -67,24 +67,23 @@ public struct RequestedAllocation: Hashable, Sendable {
     }
 
     /// The pool a Service's `address-pool` annotation names (the highest-precedence one), if any.
-    public static func pool(in annotations: [String: String]) -> String? { value(annotations, poolSuffix)?.text }
+    public static func pool(in annotations: [String: String]) -> String? { value(annotations, poolKeys)?.text }
 
     /// `text` without leading and trailing blanks.
     private static func trimmed(_ text: some StringProtocol) -> String {
         String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 
-    /// Each suffix's keys under every prefix, highest precedence first: made once, not per Service read (the speaker
-    /// reads every Service's pool on every pass).
-    private static let keys = Dictionary(
-        uniqueKeysWithValues: [addressesSuffix, poolSuffix, sharingSuffix].map { suffix in
-            (suffix, prefixes.map { $0 + suffix })
-        })
+    /// Each annotation's keys under every prefix, highest precedence first: made once, not per Service read (the
+    /// speaker reads every Service's pool on every pass).
+    private static let addressesKeys = prefixes.map { $0 + addressesSuffix }
+    private static let poolKeys = prefixes.map { $0 + poolSuffix }
+    private static let sharingKeys = prefixes.map { $0 + sharingSuffix }
 
-    /// The highest-precedence non-empty annotation with `suffix`, with its full key.
-    private static func value(_ annotations: [String: String], _ suffix: String) -> (key: String, text: String)? {
+    /// The highest-precedence non-empty annotation of `keys`, with its key.
+    private static func value(_ annotations: [String: String], _ keys: [String]) -> (key: String, text: String)? {
         guard !annotations.isEmpty else { return nil }
-        for key in keys[suffix] ?? prefixes.map({ $0 + suffix }) {
+        for key in keys {
             if let text = annotations[key], !text.isEmpty { return (key, text) }
         }
         return nil
