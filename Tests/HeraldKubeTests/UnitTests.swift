@@ -3,6 +3,7 @@ import HeraldCore
 import HeraldKubeModels
 import HeraldKubeTestSupport
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import HeraldKube
@@ -408,5 +409,46 @@ import Testing
         #expect(seen.insert(listed.content.digest).inserted)
         // The fingerprint is stable across runs (FNV-1a, not the per-process Hasher).
         #expect(ObjectStore<Service>.fingerprint(ObjectKey(namespace: "ns", name: "a"), "1") == 0x2ebb_d62d_34cb_5c31)
+    }
+
+    /// A value derived from an object is derived once per version of the object and generation of the reader's
+    /// other inputs, and kept across a list that brings the same version back.
+    @Test func aDerivedValueIsMadeOncePerVersionAndGeneration() {
+        let store = ObjectStore<Service>()
+        for (name, version) in [("a", "1"), ("b", "2"), ("c", "3")] { store.upsert(Self.service(name, version)) }
+        let made = Mutex(0)
+        func pass(_ generation: UInt64) -> [String] {
+            var seen: [String] = []
+            store.forEach(
+                derivingOnce: generation,
+                { service -> String in
+                    made.withLock { $0 += 1 }
+                    return "\(service.metadata.name ?? "")@\(service.metadata.resourceVersion ?? "")#\(generation)"
+                }
+            ) { seen.append($0) }
+            return seen.sorted()
+        }
+        /// A pass, and how many values it derived.
+        func counted(_ generation: UInt64) -> (values: [String], derived: Int) {
+            let before = made.withLock { $0 }
+            let values = pass(generation)
+            return (values, made.withLock { $0 } - before)
+        }
+        #expect(counted(1) == (["a@1#1", "b@2#1", "c@3#1"], 3))
+        #expect(counted(1) == (["a@1#1", "b@2#1", "c@3#1"], 0))
+        // A new version of one object: only it is derived again.
+        store.upsert(Self.service("b", "4"))
+        #expect(counted(1) == (["a@1#1", "b@4#1", "c@3#1"], 1))
+        // Another generation: every object again, and the older generation's values are gone.
+        #expect(counted(2) == (["a@1#2", "b@4#2", "c@3#2"], 3))
+        #expect(counted(1) == (["a@1#1", "b@4#1", "c@3#1"], 3))
+        // A list that brings the same versions keeps what was derived; a changed or new object is derived.
+        _ = store.replace(with: [Self.service("a", "1"), Self.service("b", "5"), Self.service("d", "6")])
+        #expect(counted(1) == (["a@1#1", "b@5#1", "d@6#1"], 2))
+        // Another reader's type is not mistaken for this one's.
+        var counts: [Int] = []
+        store.forEach(derivingOnce: 1, { $0.metadata.name?.count ?? 0 }) { counts.append($0) }
+        #expect(counts == [1, 1, 1])
+        #expect(counted(1).derived == 3)
     }
 }

@@ -128,13 +128,34 @@ import Testing
                 #expect(Self.plan(c, node: node) == expected, "seed \(seed), node \(node)")
                 // What the instances announce now (this plan, with one announcement changed and one stale) changes
                 // nothing in the plan.
+                // Details differ in a few announcements of each instance (services, attributes, advertisement):
+                // exactly those are planned as changed, every other one as unchanged.
                 var previous = expected
-                if let (name, table) = previous.first, let id = table.keys.sorted().first {
-                    previous[name]?[id]?.services = [ServiceID(namespace: "x", name: "stale")]
-                    previous[name]?["gone/192.0.2.200/32"] = table[id]
+                var stale: Set<String> = []
+                for (name, table) in expected {
+                    for (index, id) in table.keys.sorted().prefix(4).enumerated() {
+                        switch index {
+                        case 0: previous[name]?[id]?.services = [ServiceID(namespace: "x", name: "stale")]
+                        case 1: previous[name]?[id]?.attributesJSON = #"{"old":true}"#
+                        case 2: previous[name]?[id]?.advertisement = "renamed"
+                        default: previous[name]?[id]?.services.append(ServiceID(namespace: "zz", name: "gone"))
+                        }
+                        stale.insert("\(name) \(id)")
+                    }
+                    previous[name]?["gone/192.0.2.200/32"] = table.values.first
                 }
                 c.previous = previous
                 #expect(Self.plan(c, node: node) == expected, "seed \(seed), node \(node), with a previous plan")
+                let changes = AnnouncementPlanner.changes(
+                    c.addresses, advertisements: c.advertisements, node: node, nodes: c.nodes,
+                    instances: c.instances, previous: previous)
+                for (name, table) in expected {
+                    let filed = changes[name] ?? AnnouncementPlanner.Changes()
+                    let changed = Set(filed.changed.keys.map { "\(name) \($0)" })
+                    let unchanged = Set(filed.unchanged.map { "\(name) \($0)" })
+                    #expect(changed == stale.filter { $0.hasPrefix("\(name) ") }, "seed \(seed), node \(node)")
+                    #expect(unchanged.count + changed.count == table.count && unchanged.isDisjoint(with: stale))
+                }
                 c.previous = [:]
                 compared += 1
                 announced += expected.values.reduce(0) { $0 + $1.count }

@@ -141,4 +141,46 @@ import Testing
         #expect(said.count == 3)
         #expect(said.last == "warning: speaker: not announcing 3 more status addresses outside the pools")
     }
+
+    /// The speaker keeps each Service's screening with it in the cache: a pass reads the kept results, yet follows
+    /// every new version of a Service and every change of the pools, and still says a refused address only once.
+    @Test func keptScreeningsFollowTheServicesAndThePools() async throws {
+        let client = try KubeClient(
+            configuration: KubeClientConfiguration(server: "http://127.0.0.1:1"), logger: Logger(label: "test"))
+        let services = Informer<Service>(client: client, logger: Logger(label: "test"))
+        let slices = Informer<EndpointSlice>(client: client, logger: Logger(label: "test"))
+        let config = ConfigStore(HeraldConfiguration(pools: Self.pools))
+        let lines = Lines()
+        let source = KubernetesSource(services: services, slices: slices, config: config, logger: lines.logger)
+        func versioned(_ service: Service, _ version: String) -> Service {
+            var service = service
+            service.metadata.resourceVersion = version
+            return service
+        }
+        services.store.upsert(versioned(Self.service("web", status: ["192.0.2.1"]), "1"))
+        services.store.upsert(versioned(Self.service("api", status: ["198.51.100.1"]), "2"))
+        services.store.upsert(versioned(Self.service("odd", status: ["203.0.113.7"]), "3"))
+        func pass() -> [String] {
+            source.addresses().map { "\($0.service.name)=\($0.addresses.map(\.description).joined(separator: ","))" }
+                .sorted()
+        }
+        #expect(pass() == ["api=198.51.100.1", "web=192.0.2.1"])
+        #expect(pass() == ["api=198.51.100.1", "web=192.0.2.1"])
+        // A new version of a Service is screened anew.
+        services.store.upsert(versioned(Self.service("web", status: ["192.0.2.5", "198.51.100.2"]), "4"))
+        #expect(pass() == ["api=198.51.100.1", "web=192.0.2.5"])
+        // The pools change: every Service is screened again under them.
+        config.apply(HeraldConfiguration(pools: [Self.pools[0]]))
+        #expect(pass() == ["web=192.0.2.5"])
+        config.apply(HeraldConfiguration(pools: Self.pools))
+        #expect(pass() == ["api=198.51.100.1", "web=192.0.2.5"])
+        // The refusal of `odd` was said once, though the kept screening was read on every pass after; `web`'s second
+        // address once per reason (another pool than its first address's, then no pool, then the other pool again);
+        // `api`'s once, when its pool was gone.
+        let said = lines.lines.withLock { $0 }
+        #expect(said.filter { $0.contains("203.0.113.7") }.count == 1, "\(said)")
+        #expect(said.filter { $0.contains("198.51.100.2") }.count == 3, "\(said)")
+        #expect(said.filter { $0.contains("198.51.100.1") }.count == 1, "\(said)")
+        try await client.shutdown()
+    }
 }

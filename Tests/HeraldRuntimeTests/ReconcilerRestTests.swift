@@ -4,11 +4,12 @@ import Testing
 
 @testable import HeraldRuntime
 
-/// The reconcile loop's rest after a pass: none for small passes, three times the pass for long ones, capped.
+/// The reconcile loop's rest after a pass: none for small passes, nine times the pass for long ones, capped.
 @Suite struct ReconcilerRestTests {
     @Test func restFollowsThePassUpToItsCap() {
         #expect(Reconciler.rest(after: .microseconds(300)) == .zero)
-        #expect(Reconciler.rest(after: .milliseconds(20)) == .milliseconds(60))
+        #expect(Reconciler.rest(after: .milliseconds(5)) == .milliseconds(45))
+        #expect(Reconciler.rest(after: .milliseconds(20)) == .milliseconds(100))
         #expect(Reconciler.rest(after: .seconds(2)) == .milliseconds(100))
     }
 }

@@ -74,6 +74,24 @@ package enum AnnouncementPlanner {
             }
         }
 
+        /// The fast path of ``add(_:id:before:make:)`` for what most passes meet thousands of times: `before` made
+        /// for `service` alone, with the address, length, attributes and advertisement planned now. It is filed
+        /// unchanged as it is, with no announcement made and compared. False when `add` must decide (another service
+        /// shares it, a detail differs, or it is already filed as changed in this pass).
+        mutating func keep(
+            _ before: PlannedAnnouncement, for service: ServiceID, address: IPAddress, prefixLength: Int,
+            advertisement: Advertisement
+        ) -> Bool {
+            guard before.services.count == 1, before.services[0] == service, before.address == address,
+                before.prefixLength == prefixLength, before.advertisement == advertisement.name,
+                before.attributesJSON == advertisement.attributesJSON, changed.isEmpty || changed[before.id] == nil
+            else { return false }
+            // Already filed unchanged (a second address of the service under one aggregate): it stays so, as `add`
+            // would leave it.
+            unchanged.insert(before.id)
+            return true
+        }
+
         /// What to do to get there from `previous`: withdrawals (ids no longer planned) first, then announcements
         /// (new ids, or ids whose details changed), each sorted by id.
         package func steps(
@@ -160,6 +178,12 @@ package enum AnnouncementPlanner {
                         integer: address.integer & IPPrefix.mask(family: address.family, length: length))
                     let id = "\(ad.name)/\(network)/\(length)"
                     let before = announced[id]
+                    if let before,
+                        changes.keep(
+                            before, for: entry.service, address: network, prefixLength: length, advertisement: ad)
+                    {
+                        continue
+                    }
                     changes.add(entry.service, id: id, before: before) {
                         PlannedAnnouncement(
                             id: before?.id ?? id, address: network, prefixLength: length, services: [],

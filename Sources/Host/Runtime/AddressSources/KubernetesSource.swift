@@ -18,6 +18,7 @@ package struct KubernetesSource: AddressSource {
     let slices: Informer<EndpointSlice>
     let config: ConfigStore
     let refusals: RefusalLog
+    let screening = ScreeningGeneration()
 
     package init(
         services: Informer<Service>, slices: Informer<EndpointSlice>, config: ConfigStore,
@@ -42,15 +43,18 @@ package struct KubernetesSource: AddressSource {
     )
 
     /// Read in place from the Service cache (no copy of it per pass); the endpoints of `Local` Services come from
-    /// their own slices, by index.
+    /// their own slices, by index. Each version of a Service is screened once, not on every pass: its screening is
+    /// kept with it in the cache until the Service or the configuration's pools or class change, so a pass over
+    /// 10,000 unchanged Services reads 10,000 kept results.
     package func addresses() -> [ServiceAddress] {
         let configuration = config.current
+        let generation = screening.generation(for: configuration)
         var refused: [Refusal] = []
-        // Every Service is screened on every pass, read in place into one array.
-        var result = services.store.compactMap { service -> ServiceAddress? in
-            let screened = Self.screen(service, in: configuration)
-            refused += screened.refused
-            return screened.address
+        var result: [ServiceAddress] = []
+        result.reserveCapacity(services.store.count)
+        services.store.forEach(derivingOnce: generation, { Self.screen($0, in: configuration) }) { screened in
+            if let address = screened.address { result.append(address) }
+            if !screened.refused.isEmpty { refused += screened.refused }
         }
         refusals.note(refused)
         for index in result.indices where result[index].trafficPolicy != .cluster {
@@ -115,6 +119,27 @@ package struct KubernetesSource: AddressSource {
                 service: id, addresses: kept, pool: pool,
                 trafficPolicy: service.spec?.externalTrafficPolicy == "Local" ? .local(readyNodes: []) : .cluster),
             refused: refused)
+    }
+
+    /// Numbers the configurations a screening depends on (the pools and the Service class): a screening kept with
+    /// a Service is reused only under the generation it was made in.
+    final class ScreeningGeneration: Sendable {
+        private struct Inputs: Equatable {
+            var loadBalancerClass: String?
+            var pools: [Pool]
+        }
+        private let last = Mutex<(inputs: Inputs?, generation: UInt64)>((nil, 0))
+
+        /// The generation of `configuration`: the last one's when the pools and class are the same, else the next.
+        func generation(for configuration: HeraldConfiguration) -> UInt64 {
+            let inputs = Inputs(loadBalancerClass: configuration.loadBalancerClass, pools: configuration.pools)
+            return last.withLock { last in
+                if last.inputs != inputs {
+                    last = (inputs, last.generation &+ 1)
+                }
+                return last.generation
+            }
+        }
     }
 
     /// Says each refused status address once: a warning when it first appears, nothing on the passes after, again
