@@ -56,6 +56,10 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
         var lastPass: Duration = .zero
     }
 
+    /// How long a wake waits before its pass, for the changes that come with it (see ``run()``): far below any lease
+    /// or fencing margin.
+    static let gathering: Duration = .milliseconds(10)
+
     /// How long the loop rests after a pass, as a multiple of the pass: passes coalesce, so while changes keep coming
     /// (a burst of thousands of Services) planning takes at most a tenth of a core (while a pass takes up to 11 ms,
     /// as one over 10,000 unchanged Services does) and leaves the rest to the allocator, the API client and the API
@@ -140,6 +144,10 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
             }
         }
         for await _ in wakes.cancelOnGracefulShutdown() {
+            // Changes come in clusters: a new Service, then the status the allocator writes for it a few milliseconds
+            // later; a node's lease, then its Node. A pass waits for the rest of the cluster and plans it once, and
+            // meanwhile leaves the cores to the allocator writing that status.
+            try? await Task.sleep(for: Self.gathering)
             applyPendingReload()
             let start = ContinuousClock.now
             state.withLock { $0.passStarted = start }
