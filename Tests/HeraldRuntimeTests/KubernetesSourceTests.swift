@@ -148,7 +148,9 @@ import Testing
         let client = try KubeClient(
             configuration: KubeClientConfiguration(server: "http://127.0.0.1:1"), logger: Logger(label: "test"))
         let services = Informer<Service>(client: client, logger: Logger(label: "test"))
-        let slices = Informer<EndpointSlice>(client: client, logger: Logger(label: "test"))
+        let slices = Informer<EndpointSlice>(
+            client: client, indexers: [KubernetesSource.slicesByService.0: KubernetesSource.slicesByService.1],
+            logger: Logger(label: "test"))
         let config = ConfigStore(HeraldConfiguration(pools: Self.pools))
         let lines = Lines()
         let source = KubernetesSource(services: services, slices: slices, config: config, logger: lines.logger)
@@ -160,9 +162,16 @@ import Testing
         services.store.upsert(versioned(Self.service("web", status: ["192.0.2.1"]), "1"))
         services.store.upsert(versioned(Self.service("api", status: ["198.51.100.1"]), "2"))
         services.store.upsert(versioned(Self.service("odd", status: ["203.0.113.7"]), "3"))
+        var digests: Set<Int> = []
         func pass() -> [String] {
-            source.addresses().map { "\($0.service.name)=\($0.addresses.map(\.description).joined(separator: ","))" }
-                .sorted()
+            let digested = source.digestedAddresses()
+            // The digest summed from the kept screenings is the one of the entries hashed anew.
+            #expect(digested.digest == DigestedAddresses.digest(of: digested.addresses))
+            digests.insert(digested.digest)
+            return digested.addresses.map {
+                "\($0.service.name)=\($0.addresses.map(\.description).joined(separator: ","))"
+            }
+            .sorted()
         }
         #expect(pass() == ["api=198.51.100.1", "web=192.0.2.1"])
         #expect(pass() == ["api=198.51.100.1", "web=192.0.2.1"])
@@ -174,6 +183,18 @@ import Testing
         #expect(pass() == ["web=192.0.2.5"])
         config.apply(HeraldConfiguration(pools: Self.pools))
         #expect(pass() == ["api=198.51.100.1", "web=192.0.2.5"])
+        // Three sets of addresses, three digests.
+        #expect(digests.count == 3)
+        // A `Local` Service's ready nodes are read on every pass, and its digest follows them.
+        var local = versioned(Self.service("local", status: ["192.0.2.9"]), "5")
+        local.spec?.externalTrafficPolicy = "Local"
+        services.store.upsert(local)
+        let noNodes = pass()
+        slices.store.upsert(Self.slice("local-1", namespace: "ns", service: "local", nodes: [("n1", true)]))
+        #expect(pass() == noNodes)
+        let withNode = source.digestedAddresses()
+        #expect(withNode.addresses.first { $0.service.name == "local" }?.trafficPolicy == .local(readyNodes: ["n1"]))
+        #expect(digests.count == 5 && digests.contains(withNode.digest))
         // The refusal of `odd` was said once, though the kept screening was read on every pass after; `web`'s second
         // address once per reason (another pool than its first address's, then no pool, then the other pool again);
         // `api`'s once, when its pool was gone.

@@ -178,13 +178,14 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
         }
     }
 
-    /// The addresses of every source now.
-    package func addresses() -> [ServiceAddress] {
+    /// The addresses of every source now, and their digest.
+    package func addresses() -> DigestedAddresses {
         // One source with addresses (the usual case: Kubernetes, with no static VIPs and no manifests) hands its
         // array over as it is: no second copy of 10,000 entries per pass.
-        let each = sources.map { $0.addresses() }.filter { !$0.isEmpty }
-        if each.count <= 1 { return each.first ?? [] }
-        return Array(each.joined())
+        let each = sources.map { $0.digestedAddresses() }.filter { !$0.addresses.isEmpty }
+        if each.count <= 1 { return each.first ?? DigestedAddresses(addresses: [], digest: 0) }
+        return DigestedAddresses(
+            addresses: Array(each.map(\.addresses).joined()), digest: each.reduce(0) { $0 &+ $1.digest })
     }
 
     /// What each running instance must do to reach the plan: withdrawals, then announcements (each marked new when
@@ -266,7 +267,9 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
         // Without advertisements nothing is announced, whatever the addresses (an allocator-only host, a speaker
         // whose advertisements were all removed): the sources' addresses, one screening of every Service, are not
         // read.
-        let addresses = configuration.advertisements.isEmpty ? [] : addresses()
+        let digested =
+            configuration.advertisements.isEmpty ? DigestedAddresses(addresses: [], digest: 0) : addresses()
+        let addresses = digested.addresses
         let nodes = nodes(unhealthy: unhealthy)
         let steps = steps(addresses, advertisements: configuration.advertisements, nodes: nodes)
         let plannedVersions = nodeView?.inputVersions()
@@ -278,7 +281,7 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
         let instances = plugins.instances.filter { started.contains($0.name) }
         let inputs = ReconcileDecision.Inputs(
             steps: instances.compactMap { steps[$0.name] }, node: node.name, nodes: nodes,
-            addresses: addresses.hashValue, advertisements: configuration.advertisements, applied: appliedVersions,
+            addresses: digested.digest, advertisements: configuration.advertisements, applied: appliedVersions,
             planned: plannedVersions, confirmations: nodeView?.confirmations() ?? [:])
         let decision = state.withLock { $0.decision.decide(inputs, now: .now) }
         let byName = Dictionary(instances.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

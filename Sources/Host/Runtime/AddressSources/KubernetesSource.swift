@@ -46,22 +46,32 @@ package struct KubernetesSource: AddressSource {
     /// their own slices, by index. Each version of a Service is screened once, not on every pass: its screening is
     /// kept with it in the cache until the Service or the configuration's pools or class change, so a pass over
     /// 10,000 unchanged Services reads 10,000 kept results.
-    package func addresses() -> [ServiceAddress] {
+    package func addresses() -> [ServiceAddress] { digestedAddresses().addresses }
+
+    /// The addresses, and their digest summed from the digests kept with each screening (only the entries of `Local`
+    /// Services, whose ready nodes are read on every pass, are hashed again).
+    package func digestedAddresses() -> DigestedAddresses {
         let configuration = config.current
         let generation = screening.generation(for: configuration)
         var refused: [Refusal] = []
         var result: [ServiceAddress] = []
+        var digest = 0
         result.reserveCapacity(services.store.count)
         services.store.forEach(derivingOnce: generation, { Self.screen($0, in: configuration) }) { screened in
-            if let address = screened.address { result.append(address) }
+            if let address = screened.address {
+                result.append(address)
+                digest &+= screened.digest
+            }
             if !screened.refused.isEmpty { refused += screened.refused }
         }
         refusals.note(refused)
         for index in result.indices where result[index].trafficPolicy != .cluster {
             let slices = self.slices.store.byIndex(Self.slicesByService.0, result[index].service.description)
+            digest &-= result[index].hashValue
             result[index].trafficPolicy = ServiceTranslation.readyNodes(in: slices)
+            digest &+= result[index].hashValue
         }
-        return result
+        return DigestedAddresses(addresses: result, digest: digest)
     }
 
     /// A status address that is not announced, and why.
@@ -78,8 +88,18 @@ package struct KubernetesSource: AddressSource {
     /// What a Service's status gives the planner: the address entry (nil when no address may be announced) and the
     /// addresses refused.
     package struct Screened: Hashable, Sendable {
-        package var address: ServiceAddress?
+        package var address: ServiceAddress? {
+            didSet { digest = address?.hashValue ?? 0 }
+        }
         package var refused: [Refusal]
+        /// The hash of ``address``, made once with it.
+        package private(set) var digest: Int
+
+        package init(address: ServiceAddress?, refused: [Refusal]) {
+            self.address = address
+            self.refused = refused
+            digest = address?.hashValue ?? 0
+        }
     }
 
     /// The service address a Service's status shows, if it is one Herald serves, keeping only the addresses the pools
