@@ -143,11 +143,14 @@ package final class Reconciler: ServiceLifecycle.Service, Sendable {
                 if idle && applied != versions.content { trigger() }
             }
         }
+        var first = true
         for await _ in wakes.cancelOnGracefulShutdown() {
             // Changes come in clusters: a new Service, then the status the allocator writes for it a few milliseconds
             // later; a node's lease, then its Node. A pass waits for the rest of the cluster and plans it once, and
-            // meanwhile leaves the cores to the allocator writing that status.
-            try? await Task.sleep(for: Self.gathering)
+            // meanwhile leaves the cores to the allocator writing that status. The first pass, at start, waits for
+            // nothing: the host announces what it can as soon as it can.
+            if !first { try? await Task.sleep(for: Self.gathering) }
+            first = false
             applyPendingReload()
             let start = ContinuousClock.now
             state.withLock { $0.passStarted = start }
