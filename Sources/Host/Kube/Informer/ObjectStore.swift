@@ -18,7 +18,7 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
     }
 
     /// A derived value as a box keeps it: one allocation, no existential.
-    final class Derived<Value>: @unchecked Sendable {
+    final class Derived<Value: Sendable>: Sendable {
         let generation: UInt64
         let value: Value
         init(_ value: Value, generation: UInt64) {

@@ -88,12 +88,10 @@ package struct KubernetesSource: AddressSource {
     /// What a Service's status gives the planner: the address entry (nil when no address may be announced) and the
     /// addresses refused.
     package struct Screened: Hashable, Sendable {
-        package var address: ServiceAddress? {
-            didSet { digest = address?.hashValue ?? 0 }
-        }
-        package var refused: [Refusal]
+        package let address: ServiceAddress?
+        package let refused: [Refusal]
         /// The hash of ``address``, made once with it.
-        package private(set) var digest: Int
+        package let digest: Int
 
         package init(address: ServiceAddress?, refused: [Refusal]) {
             self.address = address
